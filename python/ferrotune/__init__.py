@@ -1,0 +1,49 @@
+"""ferrotune: hyperparameter optimization with Optuna's API and a Rust engine.
+
+>>> import ferrotune
+>>> def objective(trial):
+...     x = trial.suggest_float("x", -10, 10)
+...     return (x - 2) ** 2
+>>> ferrotune.logging.set_verbosity(ferrotune.logging.WARNING)
+>>> study = ferrotune.create_study(sampler=ferrotune.samplers.RandomSampler(seed=0))
+>>> study.optimize(objective, n_trials=100)
+>>> abs(study.best_params["x"] - 2) < 1
+True
+"""
+
+from ferrotune import distributions, exceptions, logging, pruners, samplers, storages, study, trial
+from ferrotune._core import __version__
+from ferrotune.exceptions import TrialPruned
+from ferrotune.study import (
+    Study,
+    StudyDirection,
+    create_study,
+    delete_study,
+    get_all_study_names,
+    load_study,
+)
+from ferrotune.trial import FixedTrial, FrozenTrial, Trial, TrialState, create_trial
+
+__all__ = [
+    "__version__",
+    "Study",
+    "StudyDirection",
+    "Trial",
+    "FixedTrial",
+    "FrozenTrial",
+    "TrialState",
+    "TrialPruned",
+    "create_study",
+    "create_trial",
+    "delete_study",
+    "get_all_study_names",
+    "load_study",
+    "distributions",
+    "exceptions",
+    "logging",
+    "pruners",
+    "samplers",
+    "storages",
+    "study",
+    "trial",
+]

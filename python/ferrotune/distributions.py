@@ -1,0 +1,250 @@
+"""Search-space distributions, with Optuna's names, arguments and semantics.
+
+Validation and membership live in the Rust core (one rule set for every entry point); these
+classes are the user-facing values: hashable, comparable, JSON-serializable.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import Any, Union
+
+from ferrotune import _core
+from ferrotune.exceptions import InvalidDistributionError
+
+CategoricalChoiceType = Union[None, bool, int, float, str]
+
+__all__ = [
+    "BaseDistribution",
+    "FloatDistribution",
+    "IntDistribution",
+    "CategoricalDistribution",
+    "CategoricalChoiceType",
+    "distribution_to_json",
+    "json_to_distribution",
+    "check_distribution_compatibility",
+]
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars -> Python scalars (numpy's bool and int are not Python's)."""
+    if type(value) in (bool, int, float, str) or value is None:
+        return value
+    item = getattr(value, "item", None)
+    if callable(item) and getattr(value, "shape", None) == ():
+        return item()
+    return value
+
+
+class BaseDistribution:
+    """Base class of the distributions. Subclasses define ``_spec()``, the tuple the core reads."""
+
+    __slots__ = ()
+
+    def _spec(self) -> tuple:
+        raise TypeError(f"{type(self).__name__} is not a ferrotune distribution")
+
+    def to_external_repr(self, param_value_in_internal_repr: float) -> Any:
+        """The user value of an internal value."""
+        raise TypeError
+
+    def to_internal_repr(self, param_value_in_external_repr: Any) -> float:
+        """The internal value (a float) of a user value; raises when it is not in the distribution."""
+        v = _core.dist_to_internal(self._spec(), _plain(param_value_in_external_repr))
+        if v is None:
+            raise InvalidDistributionError(
+                f"value {param_value_in_external_repr!r} is not in {self!r}; use a value inside the distribution"
+            )
+        return v
+
+    def single(self) -> bool:
+        """True when the distribution has exactly one value."""
+        raise TypeError
+
+    def _contains(self, param_value_in_internal_repr: float) -> bool:
+        return _core.dist_contains(self._spec(), float(param_value_in_internal_repr))
+
+    def _asdict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self._key() == other._key()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._key()))
+
+    def _key(self) -> tuple:
+        return self._spec()
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in sorted(self._asdict().items()))
+        return f"{type(self).__name__}({args})"
+
+
+class FloatDistribution(BaseDistribution):
+    """A float in ``[low, high]``: uniform, log-uniform (``log=True``) or on a grid of ``step``."""
+
+    __slots__ = ("low", "high", "log", "step")
+
+    def __init__(self, low: float, high: float, log: bool = False, step: float | None = None) -> None:
+        try:
+            self.low = float(low)
+            self.high = float(high)
+            self.step = None if step is None else float(step)
+        except (TypeError, ValueError):
+            raise InvalidDistributionError(
+                f"invalid distribution: low, high and step must be numbers, got low={low!r}, high={high!r}, step={step!r}"
+            ) from None
+        self.log = bool(log)
+        _core.validate_distribution("", self._spec())
+
+    def _spec(self) -> tuple:
+        return ("float", self.low, self.high, self.log, self.step)
+
+    def to_external_repr(self, param_value_in_internal_repr: float) -> float:
+        return float(param_value_in_internal_repr)
+
+    def single(self) -> bool:
+        if self.step is None:
+            return self.low == self.high
+        return self.high - self.low < self.step
+
+
+class IntDistribution(BaseDistribution):
+    """An integer in ``[low, high]``: uniform on a grid of ``step``, or log-uniform (``log=True``)."""
+
+    __slots__ = ("low", "high", "log", "step")
+
+    def __init__(self, low: int, high: int, log: bool = False, step: int = 1) -> None:
+        self.low = _as_int(low, "low")
+        self.high = _as_int(high, "high")
+        self.step = _as_int(step, "step")
+        self.log = bool(log)
+        _core.validate_distribution("", self._spec())
+
+    def _spec(self) -> tuple:
+        return ("int", self.low, self.high, self.log, self.step)
+
+    def to_external_repr(self, param_value_in_internal_repr: float) -> int:
+        return int(param_value_in_internal_repr)
+
+    def single(self) -> bool:
+        return self.high - self.low < self.step
+
+
+class CategoricalDistribution(BaseDistribution):
+    """One of ``choices`` (``None``, ``bool``, ``int``, ``float`` or ``str`` values)."""
+
+    __slots__ = ("choices",)
+
+    def __init__(self, choices: Sequence[CategoricalChoiceType]) -> None:
+        if isinstance(choices, (str, bytes)) or not isinstance(choices, Sequence) and not hasattr(choices, "tolist"):
+            raise InvalidDistributionError(
+                f"invalid distribution: choices must be a list or tuple, got {choices!r}"
+            )
+        if hasattr(choices, "tolist"):
+            choices = choices.tolist()  # numpy arrays
+        self.choices = tuple(_plain(c) for c in choices)
+        _core.validate_distribution("", self._spec())
+
+    def _spec(self) -> tuple:
+        return ("categorical", self.choices)
+
+    def _key(self) -> tuple:
+        # bool/int/float compare equal in Python (True == 1 == 1.0); keep them apart.
+        return ("categorical", tuple((type(c).__name__, c) for c in self.choices))
+
+    def __hash__(self) -> int:
+        return hash(tuple((type(c).__name__, "nan" if isinstance(c, float) and math.isnan(c) else c) for c in self.choices))
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not CategoricalDistribution:
+            return False
+        a, b = self.choices, other.choices
+        return len(a) == len(b) and all(_same_choice(x, y) for x, y in zip(a, b))
+
+    def to_external_repr(self, param_value_in_internal_repr: float) -> CategoricalChoiceType:
+        return self.choices[int(param_value_in_internal_repr)]
+
+    def single(self) -> bool:
+        return len(self.choices) == 1
+
+
+def _same_choice(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return a == b
+
+
+def _as_int(v: Any, what: str) -> int:
+    if isinstance(v, bool):
+        raise InvalidDistributionError(f"invalid distribution: {what} must be an integer, got {v!r}")
+    if isinstance(v, int):
+        return v
+    v = _plain(v)
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    raise InvalidDistributionError(f"invalid distribution: {what} must be an integer, got {v!r}; use an int")
+
+
+_SPEC_CACHE: dict[tuple, BaseDistribution] = {}
+
+
+def _from_spec(spec: tuple) -> BaseDistribution:
+    """The distribution object of a core spec tuple (cached: a study reuses few distributions)."""
+    key = spec if spec[0] != "categorical" else ("categorical", tuple((type(c).__name__, c) for c in spec[1]))
+    try:
+        return _SPEC_CACHE[key]
+    except (KeyError, TypeError):
+        pass
+    kind = spec[0]
+    d: BaseDistribution
+    if kind == "float":
+        d = FloatDistribution(spec[1], spec[2], log=spec[3], step=spec[4])
+    elif kind == "int":
+        d = IntDistribution(spec[1], spec[2], log=spec[3], step=spec[4])
+    else:
+        d = CategoricalDistribution(spec[1])
+    if len(_SPEC_CACHE) < 100_000:
+        try:
+            _SPEC_CACHE[key] = d
+        except TypeError:
+            pass
+    return d
+
+
+def distribution_to_json(dist: BaseDistribution) -> str:
+    """Serializes a distribution, in Optuna's JSON layout."""
+    return json.dumps({"name": type(dist).__name__, "attributes": dist._asdict() if not isinstance(dist, CategoricalDistribution) else {"choices": list(dist.choices)}})
+
+
+def json_to_distribution(json_str: str) -> BaseDistribution:
+    """Reads a distribution written by :func:`distribution_to_json` (or by Optuna)."""
+    obj = json.loads(json_str)
+    name, attrs = obj["name"], obj["attributes"]
+    if name == "FloatDistribution":
+        return FloatDistribution(**attrs)
+    if name == "IntDistribution":
+        return IntDistribution(**attrs)
+    if name == "CategoricalDistribution":
+        return CategoricalDistribution(attrs["choices"])
+    raise InvalidDistributionError(f"unknown distribution {name!r} in JSON; expected Float/Int/CategoricalDistribution")
+
+
+def check_distribution_compatibility(dist_old: BaseDistribution, dist_new: BaseDistribution) -> None:
+    """Raises when two distributions cannot describe the same parameter across trials
+    (different kinds, or different choices for a categorical)."""
+    if type(dist_old) is not type(dist_new):
+        raise InvalidDistributionError(
+            f"cannot set different distribution kinds for the same parameter: {dist_old!r} vs {dist_new!r}"
+        )
+    if isinstance(dist_old, CategoricalDistribution) and dist_old != dist_new:
+        raise InvalidDistributionError(
+            f"categorical choices cannot change between trials: {dist_old.choices!r} vs {dist_new.choices!r}"  # type: ignore[attr-defined]
+        )

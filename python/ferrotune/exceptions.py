@@ -1,0 +1,73 @@
+"""Exceptions raised by ferrotune.
+
+Every error ferrotune raises derives from :class:`FerrotuneError`. Errors about bad input also
+derive from the builtin class an Optuna or scikit-learn user would catch (``ValueError``,
+``KeyError``, ``RuntimeError``), so existing ``except`` clauses keep working.
+"""
+
+from __future__ import annotations
+
+
+class FerrotuneError(Exception):
+    """Base class of all ferrotune errors."""
+
+
+class TrialPruned(FerrotuneError):
+    """Raise inside an objective to stop the trial early; it ends as ``TrialState.PRUNED``."""
+
+
+class FerrotuneValueError(FerrotuneError, ValueError):
+    """An argument or value is outside what the call accepts."""
+
+
+class InvalidDistributionError(FerrotuneValueError):
+    """A search-space distribution is malformed (bounds, step, log, choices)."""
+
+
+class IncompatibleParamError(FerrotuneValueError):
+    """A parameter name was suggested twice in one trial with different distributions."""
+
+
+class MultiObjectiveError(FerrotuneError, RuntimeError):
+    """A single-objective call was made on a multi-objective study (or the reverse)."""
+
+
+class _KeyErrorMessage(FerrotuneError, KeyError):
+    # KeyError's str() quotes its argument; show the message as written instead.
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class StudyNotFoundError(_KeyErrorMessage):
+    """No study with the given name or id exists in the storage."""
+
+
+class TrialNotFoundError(_KeyErrorMessage):
+    """No trial with the given number or id exists in the study."""
+
+
+class DuplicatedStudyError(FerrotuneError):
+    """A study with the same name already exists in the storage."""
+
+
+class UpdateFinishedTrialError(FerrotuneError, RuntimeError):
+    """A finished trial was asked to change (told twice, reported after being told, ...)."""
+
+
+class StorageInternalError(FerrotuneError):
+    """The storage failed to carry out an operation."""
+
+
+__all__ = [
+    "FerrotuneError",
+    "TrialPruned",
+    "FerrotuneValueError",
+    "InvalidDistributionError",
+    "IncompatibleParamError",
+    "MultiObjectiveError",
+    "StudyNotFoundError",
+    "TrialNotFoundError",
+    "DuplicatedStudyError",
+    "UpdateFinishedTrialError",
+    "StorageInternalError",
+]

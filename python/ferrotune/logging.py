@@ -1,0 +1,101 @@
+"""Logging in Optuna's style: a ``ferrotune`` logger, one line per finished trial.
+
+>>> import ferrotune
+>>> ferrotune.logging.set_verbosity(ferrotune.logging.WARNING)
+"""
+
+from __future__ import annotations
+
+import logging as _logging
+import sys
+import threading
+from logging import CRITICAL, DEBUG, ERROR, FATAL, INFO, WARN, WARNING
+
+__all__ = [
+    "CRITICAL",
+    "DEBUG",
+    "ERROR",
+    "FATAL",
+    "INFO",
+    "WARN",
+    "WARNING",
+    "get_logger",
+    "get_verbosity",
+    "set_verbosity",
+    "disable_default_handler",
+    "enable_default_handler",
+    "disable_propagation",
+    "enable_propagation",
+]
+
+_ROOT = "ferrotune"
+_lock = threading.Lock()
+_default_handler: _logging.Handler | None = None
+
+
+class _Formatter(_logging.Formatter):
+    def format(self, record: _logging.LogRecord) -> str:
+        record.levelletter = record.levelname[:1]
+        return super().format(record)
+
+
+def _root() -> _logging.Logger:
+    return _logging.getLogger(_ROOT)
+
+
+def _configure() -> None:
+    global _default_handler
+    with _lock:
+        if _default_handler is not None:
+            return
+        _default_handler = _logging.StreamHandler(sys.stderr)
+        _default_handler.setFormatter(_Formatter("[%(levelletter)s %(asctime)s] %(message)s"))
+        root = _root()
+        root.addHandler(_default_handler)
+        root.setLevel(INFO)
+        root.propagate = False
+
+
+def get_logger(name: str) -> _logging.Logger:
+    """Returns a child of the ``ferrotune`` logger, configuring the default handler once."""
+    _configure()
+    return _logging.getLogger(name)
+
+
+def get_verbosity() -> int:
+    """The level of the ``ferrotune`` logger (``INFO`` by default)."""
+    _configure()
+    return _root().getEffectiveLevel()
+
+
+def set_verbosity(verbosity: int) -> None:
+    """Sets the level of the ``ferrotune`` logger, e.g. ``ferrotune.logging.WARNING`` to silence
+    the per-trial lines."""
+    _configure()
+    _root().setLevel(verbosity)
+
+
+def disable_default_handler() -> None:
+    """Stops ferrotune writing its own log lines to stderr."""
+    _configure()
+    assert _default_handler is not None
+    _root().removeHandler(_default_handler)
+
+
+def enable_default_handler() -> None:
+    """Restores the stderr handler removed by :func:`disable_default_handler`."""
+    _configure()
+    assert _default_handler is not None
+    _root().addHandler(_default_handler)
+
+
+def disable_propagation() -> None:
+    """Stops ferrotune's records reaching the root logger (the default)."""
+    _configure()
+    _root().propagate = False
+
+
+def enable_propagation() -> None:
+    """Lets ferrotune's records reach the root logger's handlers too."""
+    _configure()
+    _root().propagate = True

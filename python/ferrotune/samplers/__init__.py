@@ -1,0 +1,7 @@
+"""Samplers: what to try next. The built-in ones run in the Rust core."""
+
+from ferrotune.samplers._base import BaseSampler
+from ferrotune.samplers._grid import GridSampler
+from ferrotune.samplers._random import RandomSampler
+
+__all__ = ["BaseSampler", "GridSampler", "RandomSampler"]

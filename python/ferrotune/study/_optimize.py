@@ -1,0 +1,207 @@
+"""The optimize loop: run the objective on trials, one thread per job."""
+
+from __future__ import annotations
+
+import gc
+import math
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Any
+
+from ferrotune import logging as ft_logging
+from ferrotune.exceptions import FerrotuneValueError, TrialPruned
+from ferrotune.trial import FrozenTrial, Trial, TrialState
+
+if TYPE_CHECKING:
+    from ferrotune.study import Study
+
+_logger = ft_logging.get_logger(__name__)
+
+ObjectiveFuncType = Callable[[Trial], "float | Sequence[float]"]
+
+
+class _Budget:
+    """Shared trial counter and deadline of one optimize call (thread-safe)."""
+
+    def __init__(self, n_trials: int | None, timeout: float | None) -> None:
+        self.n_trials = n_trials
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.started = 0
+        self.lock = threading.Lock()
+
+    def take(self, study: Study) -> bool:
+        with self.lock:
+            if study._stop_flag:
+                return False
+            if self.n_trials is not None and self.started >= self.n_trials:
+                return False
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                return False
+            self.started += 1
+            return True
+
+    def give_back(self) -> None:
+        with self.lock:
+            self.started -= 1
+
+
+def _check_args(n_trials: Any, timeout: Any, n_jobs: Any, catch: Any) -> tuple[int, tuple[type[BaseException], ...]]:
+    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
+        raise FerrotuneValueError(f"n_trials must be a non-negative int or None, got {n_trials!r}")
+    if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout >= 0):
+        raise FerrotuneValueError(f"timeout must be a non-negative number of seconds or None, got {timeout!r}")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise FerrotuneValueError(f"n_jobs must be a positive int or -1 (one per CPU), got {n_jobs!r}")
+    if n_jobs == -1:
+        import os
+
+        n_jobs = os.cpu_count() or 1
+    if isinstance(catch, type) and issubclass(catch, BaseException):
+        catch = (catch,)
+    catch = tuple(catch)
+    for c in catch:
+        if not (isinstance(c, type) and issubclass(c, BaseException)):
+            raise FerrotuneValueError(f"catch must be exception classes, got {c!r}")
+    return n_jobs, catch
+
+
+def optimize(
+    study: Study,
+    func: ObjectiveFuncType,
+    n_trials: int | None,
+    timeout: float | None,
+    n_jobs: int,
+    catch: Iterable[type[Exception]] | type[Exception],
+    callbacks: list[Callable[[Study, FrozenTrial], None]] | None,
+    gc_after_trial: bool,
+    show_progress_bar: bool,
+) -> None:
+    if not callable(func):
+        raise FerrotuneValueError(f"the objective must be callable, got {func!r}")
+    n_jobs, catch_t = _check_args(n_trials, timeout, n_jobs, catch)
+    if study._optimizing:
+        raise RuntimeError("nested optimize() on the same study is not allowed")
+    budget = _Budget(n_trials, timeout)
+    bar = _progress_bar(show_progress_bar, n_trials, timeout)
+    study._stop_flag = False
+    study._optimizing = True
+    try:
+        if n_jobs == 1:
+            _worker(study, func, budget, catch_t, callbacks, gc_after_trial, bar)
+        else:
+            with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="ferrotune") as pool:
+                futures = [
+                    pool.submit(_worker, study, func, budget, catch_t, callbacks, gc_after_trial, bar)
+                    for _ in range(n_jobs)
+                ]
+                done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                for f in done:
+                    if f.exception() is not None:
+                        study._stop_flag = True  # let the other workers finish their trial and stop
+                wait(futures)
+                for f in futures:
+                    f.result()
+    finally:
+        study._optimizing = False
+        study._stop_flag = False
+        if bar is not None:
+            bar.close()
+
+
+def _worker(study, func, budget, catch, callbacks, gc_after_trial, bar) -> None:  # type: ignore[no-untyped-def]
+    want_frozen = bool(callbacks)
+    while budget.take(study):
+        frozen = run_trial(study, func, catch, want_frozen)
+        if frozen is None:
+            budget.give_back()
+            study._stop_flag = True
+            return
+        if callbacks:
+            for cb in callbacks:
+                cb(study, frozen)
+        if bar is not None:
+            bar.update(1)
+        if gc_after_trial:
+            gc.collect()
+
+
+_DONE = object()
+
+
+def run_trial(study: Study, func: ObjectiveFuncType, catch: tuple[type[BaseException], ...], want_frozen: bool = True) -> Any:
+    """Runs the objective on one new trial and tells the result.
+
+    Returns the finished trial (or a marker when ``want_frozen`` is false), None when the
+    sampler is exhausted."""
+    trial = study._ask(stop_if_exhausted=True)
+    if trial is None:
+        return None
+    func_err: BaseException | None = None
+    values: Any = None
+    state = TrialState.COMPLETE
+    message = ""
+    try:
+        values = func(trial)
+    except TrialPruned as e:
+        state, message = TrialState.PRUNED, str(e)
+    except Exception as e:
+        state, func_err = TrialState.FAIL, e
+    except BaseException as e:  # KeyboardInterrupt, SystemExit: record the trial, then stop
+        study._tell_internal(trial, TrialState.FAIL, None, fail_reason=f"interrupted by {type(e).__name__}")
+        raise
+
+    if state == TrialState.COMPLETE:
+        values, reason = _coerce(values, len(study._directions))
+        if reason is not None:
+            state = TrialState.FAIL
+            _logger.warning(f"Trial {trial.number} failed with parameters: {trial.params} because of the following error: {reason}")
+    elif func_err is not None:
+        _logger.warning(
+            f"Trial {trial.number} failed with parameters: {trial.params} because of the following error: {func_err!r}.",
+            exc_info=(type(func_err), func_err, func_err.__traceback__),
+        )
+    frozen = study._tell_internal(
+        trial, state, values if state == TrialState.COMPLETE else None, prune_message=message, want_frozen=want_frozen
+    )
+    if func_err is not None and not isinstance(func_err, catch):
+        raise func_err
+    return frozen if want_frozen else _DONE
+
+
+def _coerce(values: Any, n_objectives: int) -> tuple[list[float] | None, str | None]:
+    """Objective return -> list of floats, or a reason why it is not acceptable."""
+    if n_objectives == 1 and type(values) is float and values == values:
+        return [values], None
+    if isinstance(values, (list, tuple)) or (hasattr(values, "__len__") and hasattr(values, "__getitem__") and not isinstance(values, str)):
+        seq = list(values)
+    else:
+        seq = [values]
+    if len(seq) != n_objectives:
+        return None, (
+            f"the objective returned {len(seq)} value(s) but the study has {n_objectives} objective(s); "
+            "return one value per direction"
+        )
+    out = []
+    for v in seq:
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            return None, f"the objective returned {v!r}, which is not a number; return a float"
+        if math.isnan(f):
+            return None, "the objective returned nan; return a number (or raise TrialPruned)"
+        out.append(f)
+    return out, None
+
+
+def _progress_bar(show: bool, n_trials: int | None, timeout: float | None) -> Any:
+    if not show:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        warnings.warn("show_progress_bar=True needs tqdm: pip install tqdm", UserWarning, stacklevel=3)
+        return None
+    return tqdm(total=n_trials, desc="trials")

@@ -1,0 +1,559 @@
+"""Study: a set of trials optimizing one objective (or several), with Optuna's API."""
+
+from __future__ import annotations
+
+
+import threading
+import uuid
+import warnings
+from collections.abc import Callable, Container, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ferrotune import _json
+from ferrotune import logging as ft_logging
+from ferrotune.distributions import BaseDistribution, _plain
+from ferrotune.exceptions import (
+    DuplicatedStudyError,
+    FerrotuneValueError,
+    MultiObjectiveError,
+    UpdateFinishedTrialError,
+)
+from ferrotune.pruners import BasePruner, NopPruner
+from ferrotune.samplers import BaseSampler, RandomSampler
+from ferrotune.storages import BaseStorage, get_storage
+from ferrotune.study import _optimize
+from ferrotune.study._direction import StudyDirection, parse_direction
+from ferrotune.trial import FrozenTrial, Trial, TrialState
+from ferrotune import _core
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_logger = ft_logging.get_logger(__name__)
+
+
+def _check_sampler(sampler: Any) -> BaseSampler:
+    if sampler is None:
+        return RandomSampler()
+    if not isinstance(sampler, BaseSampler):
+        raise FerrotuneValueError(
+            f"sampler must be a ferrotune sampler (a ferrotune.samplers.BaseSampler), got {type(sampler).__name__}"
+        )
+    return sampler
+
+
+def _check_pruner(pruner: Any) -> BasePruner:
+    if pruner is None:
+        return NopPruner()
+    if not isinstance(pruner, BasePruner):
+        raise FerrotuneValueError(
+            f"pruner must be a ferrotune pruner (a ferrotune.pruners.BasePruner), got {type(pruner).__name__}"
+        )
+    return pruner
+
+
+class Study:
+    """A study: trials proposed by a sampler, judged by a pruner, kept in a storage.
+
+    Create one with :func:`create_study` or open an existing one with :func:`load_study`;
+    ``Study(study_name, storage)`` also opens an existing study.
+    """
+
+    def __init__(self, study_name: str, storage: Any, sampler: BaseSampler | None = None, pruner: BasePruner | None = None) -> None:
+        st = get_storage(storage)
+        self._init(st, st._core.study_id(study_name), sampler, pruner)
+
+    def _init(self, storage: BaseStorage, study_id: int, sampler: Any, pruner: Any) -> None:
+        self._storage = storage
+        self._study_id = study_id
+        info = storage._core.study_info(study_id)
+        self.study_name: str = info[1]
+        self._directions = [StudyDirection(d) for d in info[2]]
+        self.pruner = _check_pruner(pruner)
+        self._stop_flag = False
+        self._optimizing = False
+        self._cache: list[FrozenTrial] = []
+        self._cache_lock = threading.Lock()
+        self.sampler = _check_sampler(sampler)
+
+    # -- sampler / engine -----------------------------------------------------------------------
+    @property
+    def sampler(self) -> BaseSampler:
+        """The sampler; assigning a new one takes effect for the next trial."""
+        return self._sampler
+
+    @sampler.setter
+    def sampler(self, sampler: BaseSampler) -> None:
+        sampler = _check_sampler(sampler)
+        core = getattr(sampler, "_core_sampler", None)
+        self._sampler = sampler
+        self._py_sampler: BaseSampler | None = None if core is not None else sampler
+        self._engine = _core.Engine(self._storage._core, self._study_id, core)
+
+    # -- directions -----------------------------------------------------------------------------
+    @property
+    def direction(self) -> StudyDirection:
+        """The direction of a single-objective study."""
+        if len(self._directions) > 1:
+            raise MultiObjectiveError("this study has several objectives; use study.directions")
+        return self._directions[0]
+
+    @property
+    def directions(self) -> list[StudyDirection]:
+        """The direction of each objective."""
+        return list(self._directions)
+
+    def _is_multi(self) -> bool:
+        return len(self._directions) > 1
+
+    # -- trials -----------------------------------------------------------------------------------
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        """All trials, as copies (see :meth:`get_trials`)."""
+        return self.get_trials(deepcopy=True)
+
+    def get_trials(self, deepcopy: bool = True, states: Container[TrialState] | None = None) -> list[FrozenTrial]:
+        """All trials in number order, optionally only those whose state is in ``states``.
+
+        Finished trials are cached after their first read, so repeated calls cost only the
+        new trials. With ``deepcopy=False`` the cached objects themselves are returned:
+        do not modify them.
+        """
+        with self._cache_lock:
+            rows = self._engine.export_trials(len(self._cache))
+            fresh = [FrozenTrial._from_row(r) for r in rows]
+            k = 0
+            while k < len(fresh) and fresh[k].state.is_finished():
+                self._cache.append(fresh[k])
+                k += 1
+            all_trials = self._cache + fresh[k:] if k < len(fresh) else list(self._cache)
+        if states is not None:
+            all_trials = [t for t in all_trials if t.state in states]
+        if deepcopy:
+            return [t._copy() for t in all_trials]
+        return all_trials
+
+    def _trial(self, number: int) -> FrozenTrial:
+        with self._cache_lock:
+            if number < len(self._cache):
+                return self._cache[number]._copy()
+        return FrozenTrial._from_row(self._engine.export_trial(number))
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        """The complete trial with the best value (single-objective studies)."""
+        if self._is_multi():
+            raise MultiObjectiveError(
+                "a multi-objective study has no single best trial; use study.best_trials (the Pareto front)"
+            )
+        n = self._engine.best_number()
+        if n is None:
+            raise FerrotuneValueError("no trial has completed yet, so there is no best trial; run optimize() first")
+        return self._trial(n)
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        """The parameters of :attr:`best_trial`."""
+        return self.best_trial.params
+
+    @property
+    def best_value(self) -> float:
+        """The value of :attr:`best_trial`."""
+        if self._is_multi():
+            raise MultiObjectiveError("a multi-objective study has no single best value; use study.best_trials")
+        v = self._engine.best_value()
+        if v is None:
+            raise FerrotuneValueError("no trial has completed yet, so there is no best value; run optimize() first")
+        return v
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """The Pareto-optimal complete trials (for one objective: the trials tied for best)."""
+        return [self._trial(n) for n in self._engine.pareto_numbers()]
+
+    # -- attributes -------------------------------------------------------------------------------
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return _json.loads_map(self._storage._core.study_attrs(self._study_id, True))
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return _json.loads_map(self._storage._core.study_attrs(self._study_id, False))
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Stores a JSON-compatible value with the study."""
+        self._storage._core.set_study_attr(self._study_id, True, key, _json.dumps(key, value))
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        self._storage._core.set_study_attr(self._study_id, False, key, _json.dumps(key, value))
+
+    # -- running ----------------------------------------------------------------------------------
+    def optimize(
+        self,
+        func: Callable[[Trial], float | Sequence[float]],
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        n_jobs: int = 1,
+        catch: Iterable[type[Exception]] | type[Exception] = (),
+        callbacks: list[Callable[[Study, FrozenTrial], None]] | None = None,
+        gc_after_trial: bool = False,
+        show_progress_bar: bool = False,
+    ) -> None:
+        """Runs ``func`` on new trials until ``n_trials`` have run, ``timeout`` seconds have
+        passed, :meth:`stop` is called, or the sampler is exhausted (a finished grid).
+
+        Args:
+            func: The objective: takes a :class:`Trial`, returns a float (or one float per
+                direction). Raise :class:`~ferrotune.TrialPruned` to prune.
+            n_trials: Number of trials to run (all jobs together); ``None`` for no limit.
+            timeout: Seconds after which no new trial starts; ``None`` for no limit.
+            n_jobs: Threads running the objective concurrently; ``-1`` for one per CPU.
+            catch: Exception classes that fail a trial without stopping the study. Other
+                exceptions fail the trial and are re-raised.
+            callbacks: Called as ``callback(study, frozen_trial)`` after each trial.
+            gc_after_trial: Run ``gc.collect()`` after each trial.
+            show_progress_bar: Show a tqdm progress bar.
+        """
+        _optimize.optimize(self, func, n_trials, timeout, n_jobs, catch, callbacks, gc_after_trial, show_progress_bar)
+
+    def ask(self, fixed_distributions: dict[str, BaseDistribution] | None = None) -> Trial:
+        """Starts a trial (the oldest enqueued one first) for the ask-and-tell interface.
+
+        Args:
+            fixed_distributions: Parameters to suggest right away, as ``{name: distribution}``.
+        """
+        trial = self._ask(stop_if_exhausted=False)
+        assert trial is not None
+        if fixed_distributions:
+            for name, dist in fixed_distributions.items():
+                if not isinstance(dist, BaseDistribution):
+                    raise FerrotuneValueError(f"fixed_distributions[{name!r}] must be a distribution, got {dist!r}")
+                trial._suggest(name, dist)
+        return trial
+
+    def _ask(self, stop_if_exhausted: bool) -> Trial | None:
+        asked = self._engine.ask(stop_if_exhausted)
+        if asked is None:
+            return None
+        trial_id, number, warns = asked
+        for w in warns:
+            warnings.warn(w, UserWarning, stacklevel=3)
+        trial = Trial(self, trial_id, number)
+        sampler = self._py_sampler
+        if sampler is not None:
+            frozen = trial._frozen()
+            sampler.before_trial(self, frozen)
+            space = sampler.infer_relative_search_space(self, frozen)
+            if space:
+                rel = sampler.sample_relative(self, frozen, space)
+                trial._relative = {n: (space[n], v) for n, v in rel.items() if n in space}
+        return trial
+
+    def tell(
+        self,
+        trial: Trial | int,
+        values: float | Sequence[float] | None = None,
+        state: TrialState | None = None,
+        skip_if_finished: bool = False,
+    ) -> FrozenTrial:
+        """Finishes a trial started with :meth:`ask`.
+
+        Args:
+            trial: The :class:`Trial` or its number.
+            values: The objective value(s); required for COMPLETE.
+            state: COMPLETE (default when values are given), PRUNED or FAIL.
+            skip_if_finished: Return quietly when the trial is already finished instead of raising.
+        """
+        trial_id, number = self._resolve(trial)
+        _, code = self._engine.locate(trial_id)
+        if TrialState(code).is_finished():
+            if skip_if_finished:
+                _logger.info(f"Trial {number} already finished; skipping tell().")
+                return self._trial(number)
+            raise UpdateFinishedTrialError(
+                f"trial {number} is already finished ({TrialState(code).name}); a trial can be told once"
+            )
+        if state is not None:
+            try:
+                state = TrialState(state)
+            except ValueError:
+                raise FerrotuneValueError(f"state must be a TrialState, got {state!r}") from None
+        if state is None:
+            if values is None:
+                raise FerrotuneValueError(
+                    f"trial {number}: no values and no state were told; pass values=... (or state=TrialState.FAIL/PRUNED)"
+                )
+            state = TrialState.COMPLETE
+        if state in (TrialState.RUNNING, TrialState.WAITING):
+            raise FerrotuneValueError(f"state must be COMPLETE, PRUNED or FAIL, got {state!r}")
+        vals: list[float] | None = None
+        fail_reason = None
+        if state == TrialState.COMPLETE:
+            if values is None:
+                raise FerrotuneValueError(f"trial {number}: state COMPLETE needs values; pass values=...")
+            seq = list(values) if isinstance(values, (list, tuple)) else [values]
+            if len(seq) != len(self._directions):
+                raise FerrotuneValueError(
+                    f"trial {number}: {len(seq)} value(s) told but the study has {len(self._directions)} objective(s); "
+                    "pass one value per direction"
+                )
+            vals, fail_reason = _optimize._coerce(seq, len(self._directions))
+            if fail_reason is not None:
+                _logger.warning(f"Trial {number} failed because {fail_reason}")
+                state = TrialState.FAIL
+        elif state == TrialState.FAIL and values is not None:
+            raise FerrotuneValueError(f"trial {number}: values cannot be told with state FAIL; drop values=")
+        elif state == TrialState.PRUNED and values is not None:
+            seq = list(values) if isinstance(values, (list, tuple)) else [values]
+            if len(seq) != len(self._directions):
+                raise FerrotuneValueError(
+                    f"trial {number}: {len(seq)} value(s) told but the study has {len(self._directions)} objective(s)"
+                )
+            vals = [float(v) for v in seq]
+        t = trial if isinstance(trial, Trial) else Trial(self, trial_id, number)
+        frozen = self._tell_internal(t, state, vals, fail_reason=fail_reason)
+        assert frozen is not None
+        return frozen
+
+    def _resolve(self, trial: Trial | int) -> tuple[int, int]:
+        if isinstance(trial, Trial):
+            if trial.study._storage is not self._storage or trial.study._study_id != self._study_id:
+                raise FerrotuneValueError(f"trial {trial.number} belongs to another study")
+            return trial._trial_id, trial.number
+        t = _plain(trial)
+        if isinstance(t, bool) or not isinstance(t, int):
+            raise FerrotuneValueError(f"trial must be a Trial or a trial number, got {trial!r}")
+        return self._engine.trial_id_of(t), t
+
+    def _tell_internal(
+        self,
+        trial: Trial,
+        state: TrialState,
+        values: list[float] | None,
+        fail_reason: str | None = None,
+        prune_message: str = "",
+        want_frozen: bool = True,
+    ) -> FrozenTrial | None:
+        if state == TrialState.PRUNED and values is None and not self._is_multi():
+            inter = self._engine.export_trial(trial.number)[9]
+            if inter:
+                values = [inter[-1][1]]
+        if fail_reason is not None:
+            trial.set_system_attr("fail_reason", fail_reason)
+        try:
+            if self._py_sampler is not None:
+                self._py_sampler.after_trial(self, trial._frozen(), state, values)
+        finally:
+            self._engine.tell(trial._trial_id, int(state), values)
+        log = _logger.isEnabledFor(ft_logging.INFO)
+        if not (want_frozen or log):
+            return None
+        frozen = trial._frozen()
+        if log:
+            self._log_finished(frozen, prune_message)
+        return frozen
+
+    def _log_finished(self, t: FrozenTrial, prune_message: str) -> None:
+        if t.state == TrialState.PRUNED:
+            _logger.info(f"Trial {t.number} pruned. {prune_message}".rstrip())
+        elif t.state == TrialState.COMPLETE:
+            if self._is_multi():
+                _logger.info(f"Trial {t.number} finished with values: {t.values} and parameters: {t.params}.")
+            else:
+                b = self._engine.best_number()
+                _logger.info(
+                    f"Trial {t.number} finished with value: {t.values[0]} and parameters: {t.params}. "  # type: ignore[index]
+                    f"Best is trial {b} with value: {self._engine.best_value()}."
+                )
+
+    def _should_prune(self, trial: Trial) -> bool:
+        if type(self.pruner) is NopPruner:
+            return False
+        return bool(self.pruner.prune(self, trial._frozen()))
+
+    def stop(self) -> None:
+        """Asks :meth:`optimize` to start no new trial (call it from the objective or a callback)."""
+        if not self._optimizing:
+            raise RuntimeError("study.stop() can only be called from inside optimize() (an objective or a callback)")
+        self._stop_flag = True
+
+    # -- adding trials ------------------------------------------------------------------------------
+    def enqueue_trial(self, params: dict[str, Any], user_attrs: dict[str, Any] | None = None, skip_if_exists: bool = False) -> None:
+        """Queues a trial whose parameters in ``params`` are fixed; the next :meth:`ask` (or
+        optimize trial) runs it. Other parameters are sampled as usual.
+
+        Args:
+            params: ``{name: value}`` to fix.
+            user_attrs: Attributes stored with the trial.
+            skip_if_exists: Do nothing if a trial with the same parameters exists or is queued.
+        """
+        if not isinstance(params, dict):
+            raise FerrotuneValueError(f"params must be a dict of name to value, got {type(params).__name__}")
+        items = [(str(k), _plain(v)) for k, v in params.items()]
+        ua = {k: _json.dumps(k, v) for k, v in (user_attrs or {}).items()}
+        self._engine.enqueue(items, ua, bool(skip_if_exists))
+
+    def add_trial(self, trial: FrozenTrial) -> None:
+        """Adds a finished trial (for example from :func:`~ferrotune.create_trial`) to the study."""
+        if not isinstance(trial, FrozenTrial):
+            raise FerrotuneValueError(f"add_trial needs a FrozenTrial (see ferrotune.create_trial), got {type(trial).__name__}")
+        trial._validate()
+        params = []
+        for name, value in trial.params.items():
+            d = trial.distributions[name]
+            params.append((name, d.to_internal_repr(value), d._spec()))
+        values = trial.values
+        if values is not None and len(values) != len(self._directions):
+            raise FerrotuneValueError(
+                f"the trial has {len(values)} value(s) but the study has {len(self._directions)} objective(s)"
+            )
+        self._engine.add_trial(
+            int(trial.state),
+            values,
+            params,
+            sorted((int(k), float(v)) for k, v in trial.intermediate_values.items()),
+            {k: _json.dumps(k, v) for k, v in trial.user_attrs.items()},
+            {k: _json.dumps(k, v) for k, v in trial.system_attrs.items()},
+            None if trial.datetime_start is None else trial.datetime_start.timestamp(),
+            None if trial.datetime_complete is None else trial.datetime_complete.timestamp(),
+        )
+
+    def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
+        """Adds several trials (see :meth:`add_trial`)."""
+        for t in trials:
+            self.add_trial(t)
+
+    # -- reporting ----------------------------------------------------------------------------------
+    def trials_dataframe(
+        self,
+        attrs: tuple[str, ...] = ("number", "value", "datetime_start", "datetime_complete", "duration", "params", "user_attrs", "system_attrs", "state"),
+        multi_index: bool = False,
+    ) -> pd.DataFrame:
+        """The trials as a pandas DataFrame, one row per trial (needs pandas)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("trials_dataframe() needs pandas: pip install pandas") from None
+        trials = self.get_trials(deepcopy=False)
+        multi = self._is_multi()
+        rows = []
+        for t in trials:
+            row: dict[tuple[str, str], Any] = {}
+            for a in attrs:
+                if a == "value" or a == "values":
+                    if multi or a == "values":
+                        vals = t.values or [None] * len(self._directions)
+                        for i, v in enumerate(vals):
+                            row[("values", str(i))] = v
+                    else:
+                        row[("value", "")] = t.value
+                elif a in ("params", "user_attrs", "system_attrs", "distributions"):
+                    for k, v in getattr(t, a).items():
+                        row[(a, k)] = v
+                elif a == "intermediate_values":
+                    for k, v in t.intermediate_values.items():
+                        row[(a, str(k))] = v
+                elif a == "state":
+                    row[("state", "")] = t.state.name
+                else:
+                    row[(a, "")] = getattr(t, a)
+            rows.append(row)
+        columns = sorted({c for r in rows for c in r}, key=lambda c: (attrs.index(c[0]) if c[0] in attrs else attrs.index("value"), c[1]))
+        df = pd.DataFrame([[r.get(c) for c in columns] for r in rows], columns=pd.MultiIndex.from_tuples(columns) if columns else None)
+        if not multi_index and columns:
+            df.columns = ["_".join(p for p in c if p) for c in columns]
+        return df
+
+    def __repr__(self) -> str:
+        return f"Study(study_name={self.study_name!r}, directions={self._directions}, sampler={self._sampler!r})"
+
+
+def _parse_directions(direction: Any, directions: Any) -> list[StudyDirection]:
+    if direction is not None and directions is not None:
+        raise FerrotuneValueError("give either direction= or directions=, not both")
+    if directions is not None:
+        if isinstance(directions, str) or not isinstance(directions, Iterable):
+            raise FerrotuneValueError(f"directions must be a list such as ['minimize', 'maximize'], got {directions!r}")
+        dirs = [parse_direction(d, "each of directions") for d in directions]
+        if not dirs:
+            raise FerrotuneValueError("directions must not be empty; give one direction per objective")
+        return dirs
+    if direction is not None:
+        return [parse_direction(direction)]
+    return [StudyDirection.MINIMIZE]
+
+
+def create_study(
+    *,
+    storage: Any = None,
+    sampler: BaseSampler | None = None,
+    pruner: BasePruner | None = None,
+    study_name: str | None = None,
+    direction: str | StudyDirection | None = None,
+    load_if_exists: bool = False,
+    directions: Sequence[str | StudyDirection] | None = None,
+) -> Study:
+    """Creates a study (Optuna's ``create_study``).
+
+    Args:
+        storage: ``None`` for a new in-memory storage, or a storage object to share.
+        sampler: The sampler; :class:`~ferrotune.samplers.RandomSampler` by default.
+        pruner: The pruner; :class:`~ferrotune.pruners.NopPruner` by default.
+        study_name: A name; a unique one is generated when omitted.
+        direction: ``"minimize"`` (default) or ``"maximize"``.
+        load_if_exists: Open the existing study of that name instead of raising.
+        directions: One direction per objective, for multi-objective studies.
+    """
+    dirs = _parse_directions(direction, directions)
+    st = get_storage(storage)
+    sampler = _check_sampler(sampler)
+    pruner = _check_pruner(pruner)
+    if study_name is not None and not isinstance(study_name, str):
+        raise FerrotuneValueError(f"study_name must be a str, got {study_name!r}")
+    name = study_name or f"no-name-{uuid.uuid4()}"
+    try:
+        sid = st._core.create_study(name, [int(d) for d in dirs])
+    except DuplicatedStudyError:
+        if not load_if_exists:
+            raise
+        _logger.info(f"Using an existing study with name '{name}' instead of creating a new one.")
+        sid = st._core.study_id(name)
+    study = Study.__new__(Study)
+    study._init(st, sid, sampler, pruner)
+    if study_name is None or not load_if_exists:
+        _logger.info(f"A new study created in memory with name: {name}")
+    return study
+
+
+def load_study(*, study_name: str | None, storage: Any, sampler: BaseSampler | None = None, pruner: BasePruner | None = None) -> Study:
+    """Opens an existing study. With ``study_name=None`` the storage must hold exactly one study."""
+    if storage is None:
+        raise FerrotuneValueError("load_study needs the storage the study lives in; pass storage=...")
+    st = get_storage(storage)
+    if study_name is None:
+        names = [s[1] for s in st._core.studies()]
+        if len(names) != 1:
+            raise FerrotuneValueError(
+                f"study_name=None needs a storage with exactly one study, this one has {len(names)}; pass study_name"
+            )
+        study_name = names[0]
+    sid = st._core.study_id(study_name)
+    study = Study.__new__(Study)
+    study._init(st, sid, sampler, pruner)
+    return study
+
+
+def delete_study(*, study_name: str, storage: Any) -> None:
+    """Deletes a study and its trials from the storage."""
+    st = get_storage(storage)
+    st._core.delete_study(st._core.study_id(study_name))
+
+
+def get_all_study_names(storage: Any) -> list[str]:
+    """Names of the studies in the storage."""
+    st = get_storage(storage)
+    return [s[1] for s in st._core.studies()]
+
+
+__all__ = ["Study", "create_study", "load_study", "delete_study", "get_all_study_names"]
+

@@ -1,0 +1,62 @@
+"""The interface shared by live, frozen and fixed trials."""
+
+from __future__ import annotations
+
+import abc
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from ferrotune.distributions import BaseDistribution, CategoricalChoiceType
+
+
+class BaseTrial(abc.ABC):
+    """What an objective function may call on its ``trial`` argument."""
+
+    @abc.abstractmethod
+    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float: ...
+
+    @abc.abstractmethod
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int: ...
+
+    @abc.abstractmethod
+    def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any: ...
+
+    @abc.abstractmethod
+    def report(self, value: float, step: int) -> None: ...
+
+    @abc.abstractmethod
+    def should_prune(self) -> bool: ...
+
+    @abc.abstractmethod
+    def set_user_attr(self, key: str, value: Any) -> None: ...
+
+    @property
+    @abc.abstractmethod
+    def params(self) -> dict[str, Any]: ...
+
+    @property
+    @abc.abstractmethod
+    def distributions(self) -> dict[str, BaseDistribution]: ...
+
+    @property
+    @abc.abstractmethod
+    def user_attrs(self) -> dict[str, Any]: ...
+
+    @property
+    @abc.abstractmethod
+    def number(self) -> int: ...
+
+    @property
+    @abc.abstractmethod
+    def datetime_start(self) -> datetime.datetime | None: ...
+
+    # Optuna's pre-3.0 names, kept so old objectives run unchanged.
+    def suggest_uniform(self, name: str, low: float, high: float) -> float:
+        return self.suggest_float(name, low, high)
+
+    def suggest_loguniform(self, name: str, low: float, high: float) -> float:
+        return self.suggest_float(name, low, high, log=True)
+
+    def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
+        return self.suggest_float(name, low, high, step=q)

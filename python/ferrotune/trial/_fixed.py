@@ -1,0 +1,99 @@
+"""FixedTrial: run an objective with given parameters, outside any study."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from ferrotune.distributions import (
+    BaseDistribution,
+    CategoricalChoiceType,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from ferrotune.exceptions import FerrotuneValueError
+from ferrotune.trial._base import BaseTrial
+
+
+class FixedTrial(BaseTrial):
+    """A trial whose ``suggest_*`` calls return the values in ``params``.
+
+    >>> from ferrotune.trial import FixedTrial
+    >>> objective = lambda t: t.suggest_float("x", -10, 10) ** 2
+    >>> objective(FixedTrial({"x": 3.0}))
+    9.0
+    """
+
+    def __init__(self, params: dict[str, Any], number: int = 0) -> None:
+        self._params = dict(params)
+        self._suggested: dict[str, Any] = {}
+        self._distributions: dict[str, BaseDistribution] = {}
+        self._user_attrs: dict[str, Any] = {}
+        self._system_attrs: dict[str, Any] = {}
+        self._number = number
+        self._datetime_start = datetime.datetime.now()
+
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        if name not in self._params:
+            raise FerrotuneValueError(
+                f"parameter '{name}' has no value in this FixedTrial (it has {', '.join(self._params) or 'none'}); "
+                "add it to the params dict"
+            )
+        if name in self._distributions and self._distributions[name] != distribution:
+            raise FerrotuneValueError(
+                f"parameter '{name}' was already suggested as {self._distributions[name]!r}, now as {distribution!r}"
+            )
+        value = self._params[name]
+        internal = distribution.to_internal_repr(value)
+        external = distribution.to_external_repr(internal)
+        self._suggested[name] = external
+        self._distributions[name] = distribution
+        return value if isinstance(distribution, CategoricalDistribution) else external
+
+    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
+        return self._suggest(name, FloatDistribution(low, high, log=log, step=step))
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
+        return self._suggest(name, IntDistribution(low, high, log=log, step=step))
+
+    def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
+        return self._suggest(name, CategoricalDistribution(choices))
+
+    def report(self, value: float, step: int) -> None:
+        """Does nothing: there is no study to record it in."""
+
+    def should_prune(self) -> bool:
+        """Always False."""
+        return False
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self._user_attrs[key] = value
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        self._system_attrs[key] = value
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self._suggested)
+
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]:
+        return dict(self._distributions)
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return self._user_attrs
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return self._system_attrs
+
+    @property
+    def datetime_start(self) -> datetime.datetime | None:
+        return self._datetime_start
+
+    @property
+    def number(self) -> int:
+        return self._number

@@ -1,0 +1,305 @@
+"""FrozenTrial: a snapshot of a trial, and create_trial to build one."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from ferrotune.distributions import (
+    BaseDistribution,
+    CategoricalChoiceType,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+    _from_spec,
+)
+from ferrotune.exceptions import FerrotuneValueError, MultiObjectiveError
+from ferrotune.trial._base import BaseTrial
+from ferrotune.trial._state import TrialState
+from ferrotune import _json
+
+
+def _dt(ts: float | None) -> datetime.datetime | None:
+    return None if ts is None else datetime.datetime.fromtimestamp(ts)
+
+
+class FrozenTrial(BaseTrial):
+    """A finished (or snapshotted) trial: number, state, values, parameters, attributes,
+    intermediate values and timestamps. Its ``suggest_*`` methods return its own parameters,
+    so an objective can be re-run on it."""
+
+    def __init__(
+        self,
+        number: int,
+        state: TrialState,
+        value: float | None,
+        datetime_start: datetime.datetime | None,
+        datetime_complete: datetime.datetime | None,
+        params: dict[str, Any],
+        distributions: dict[str, BaseDistribution],
+        user_attrs: dict[str, Any],
+        system_attrs: dict[str, Any],
+        intermediate_values: dict[int, float],
+        trial_id: int,
+        *,
+        values: Sequence[float] | None = None,
+    ) -> None:
+        if value is not None and values is not None:
+            raise FerrotuneValueError("specify only one of value and values")
+        self._number = number
+        self.state = TrialState(state)
+        self._values: list[float] | None = (
+            [float(value)] if value is not None else (None if values is None else [float(v) for v in values])
+        )
+        self._datetime_start = datetime_start
+        self.datetime_complete = datetime_complete
+        self._params = dict(params)
+        self._distributions = dict(distributions)
+        self._user_attrs = dict(user_attrs)
+        self._system_attrs = dict(system_attrs)
+        self.intermediate_values = dict(intermediate_values)
+        self._trial_id = trial_id
+
+    # -- construction from the core's export tuple ------------------------------------------
+    @classmethod
+    def _from_row(cls, row: tuple) -> FrozenTrial:
+        number, trial_id, state, values, start, complete, params, uattrs, sattrs, inter, fixed = row
+        t = cls.__new__(cls)
+        t._number = number
+        t.state = TrialState(state)
+        t._values = values
+        t._datetime_start = _dt(start)
+        t.datetime_complete = _dt(complete)
+        ps: dict[str, Any] = {}
+        ds: dict[str, BaseDistribution] = {}
+        for name, v, spec in params:
+            d = _from_spec(spec)
+            ds[name] = d
+            ps[name] = d.to_external_repr(v)
+        t._params = ps
+        t._distributions = ds
+        t._user_attrs = _json.loads_map(uattrs) if uattrs else {}
+        sa = _json.loads_map(sattrs) if sattrs else {}
+        if fixed:
+            sa["fixed_params"] = dict(fixed)
+        t._system_attrs = sa
+        t.intermediate_values = dict(inter)
+        t._trial_id = trial_id
+        return t
+
+    def _copy(self) -> FrozenTrial:
+        t = copy.copy(self)
+        t._params = dict(self._params)
+        t._distributions = dict(self._distributions)
+        t._user_attrs = copy.deepcopy(self._user_attrs)
+        t._system_attrs = copy.deepcopy(self._system_attrs)
+        t.intermediate_values = dict(self.intermediate_values)
+        t._values = None if self._values is None else list(self._values)
+        return t
+
+    def __deepcopy__(self, memo: dict) -> FrozenTrial:
+        return self._copy()
+
+    # -- values -------------------------------------------------------------------------------
+    @property
+    def value(self) -> float | None:
+        """The objective value (single-objective trials)."""
+        if self._values is None:
+            return None
+        if len(self._values) > 1:
+            raise MultiObjectiveError("this trial has several values; use trial.values")
+        return self._values[0]
+
+    @value.setter
+    def value(self, v: float | None) -> None:
+        self._values = None if v is None else [float(v)]
+
+    @property
+    def values(self) -> list[float] | None:
+        """The objective values, one per direction."""
+        return self._values
+
+    @values.setter
+    def values(self, v: Sequence[float] | None) -> None:
+        self._values = None if v is None else [float(x) for x in v]
+
+    # -- BaseTrial ----------------------------------------------------------------------------
+    @property
+    def number(self) -> int:
+        return self._number
+
+    @number.setter
+    def number(self, n: int) -> None:
+        self._number = n
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self._params
+
+    @params.setter
+    def params(self, p: dict[str, Any]) -> None:
+        self._params = p
+
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]:
+        return self._distributions
+
+    @distributions.setter
+    def distributions(self, d: dict[str, BaseDistribution]) -> None:
+        self._distributions = d
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return self._user_attrs
+
+    @user_attrs.setter
+    def user_attrs(self, a: dict[str, Any]) -> None:
+        self._user_attrs = a
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return self._system_attrs
+
+    @system_attrs.setter
+    def system_attrs(self, a: dict[str, Any]) -> None:
+        self._system_attrs = a
+
+    @property
+    def datetime_start(self) -> datetime.datetime | None:
+        return self._datetime_start
+
+    @datetime_start.setter
+    def datetime_start(self, d: datetime.datetime | None) -> None:
+        self._datetime_start = d
+
+    @property
+    def duration(self) -> datetime.timedelta | None:
+        """Time from start to completion, or None while running."""
+        if self._datetime_start and self.datetime_complete:
+            return self.datetime_complete - self._datetime_start
+        return None
+
+    @property
+    def last_step(self) -> int | None:
+        """The largest step with an intermediate value."""
+        return max(self.intermediate_values) if self.intermediate_values else None
+
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        if name not in self._params:
+            raise FerrotuneValueError(
+                f"parameter '{name}' is not among this trial's parameters ({', '.join(self._params) or 'none'})"
+            )
+        value = self._params[name]
+        if not distribution._contains(distribution.to_internal_repr(value)):
+            raise FerrotuneValueError(f"value {value!r} of parameter '{name}' is not in {distribution!r}")
+        return value
+
+    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
+        return self._suggest(name, FloatDistribution(low, high, log=log, step=step))
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
+        return self._suggest(name, IntDistribution(low, high, log=log, step=step))
+
+    def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
+        return self._suggest(name, CategoricalDistribution(choices))
+
+    def report(self, value: float, step: int) -> None:
+        """Does nothing: a frozen trial's intermediate values are fixed."""
+
+    def should_prune(self) -> bool:
+        """Always False for a frozen trial."""
+        return False
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self._user_attrs[key] = value
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        self._system_attrs[key] = value
+
+    # -- validation, comparison, display ---------------------------------------------------------
+    def _validate(self) -> None:
+        if self._datetime_start is None and self.state != TrialState.WAITING:
+            raise FerrotuneValueError("datetime_start is required unless the trial is WAITING")
+        if self.state.is_finished() and self.datetime_complete is None:
+            raise FerrotuneValueError("datetime_complete is required for a finished trial")
+        if self.state == TrialState.COMPLETE:
+            if self._values is None:
+                raise FerrotuneValueError("a COMPLETE trial needs value= or values=")
+            if any(math.isnan(v) for v in self._values):
+                raise FerrotuneValueError("a COMPLETE trial's values must not be NaN")
+        elif self.state == TrialState.FAIL and self._values is not None:
+            raise FerrotuneValueError("a FAIL trial cannot have values")
+        if set(self._params) != set(self._distributions):
+            raise FerrotuneValueError(
+                f"params and distributions must have the same keys: {sorted(self._params)} vs {sorted(self._distributions)}"
+            )
+        for name, value in self._params.items():
+            d = self._distributions[name]
+            try:
+                internal = d.to_internal_repr(value)
+            except ValueError:
+                raise FerrotuneValueError(f"value {value!r} of parameter '{name}' is not in {d!r}") from None
+            if not d._contains(internal):
+                raise FerrotuneValueError(f"value {value!r} of parameter '{name}' is not in {d!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FrozenTrial):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, FrozenTrial):
+            return NotImplemented
+        return self._number < other._number
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, FrozenTrial):
+            return NotImplemented
+        return self._number <= other._number
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like Optuna's
+
+    def __repr__(self) -> str:
+        return (
+            f"FrozenTrial(number={self._number}, state={self.state!r}, values={self._values}, "
+            f"datetime_start={self._datetime_start!r}, datetime_complete={self.datetime_complete!r}, "
+            f"params={self._params}, user_attrs={self._user_attrs}, system_attrs={self._system_attrs}, "
+            f"intermediate_values={self.intermediate_values}, distributions={self._distributions}, "
+            f"trial_id={self._trial_id})"
+        )
+
+
+def create_trial(
+    *,
+    state: TrialState = TrialState.COMPLETE,
+    value: float | None = None,
+    values: Sequence[float] | None = None,
+    params: dict[str, Any] | None = None,
+    distributions: dict[str, BaseDistribution] | None = None,
+    user_attrs: dict[str, Any] | None = None,
+    system_attrs: dict[str, Any] | None = None,
+    intermediate_values: dict[int, float] | None = None,
+) -> FrozenTrial:
+    """Builds a validated :class:`FrozenTrial`, e.g. to pass to ``Study.add_trial``."""
+    now = datetime.datetime.now()
+    state = TrialState(state)
+    t = FrozenTrial(
+        number=-1,
+        state=state,
+        value=value,
+        values=values,
+        datetime_start=None if state == TrialState.WAITING else now,
+        datetime_complete=now if state.is_finished() else None,
+        params=params or {},
+        distributions=distributions or {},
+        user_attrs=user_attrs or {},
+        system_attrs=system_attrs or {},
+        intermediate_values=intermediate_values or {},
+        trial_id=-1,
+    )
+    t._validate()
+    return t
+

@@ -1,0 +1,192 @@
+"""Trial: the live trial an objective receives. Each call is one crossing into the core."""
+
+from __future__ import annotations
+
+import datetime
+import math
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ferrotune import _json
+from ferrotune.distributions import (
+    BaseDistribution,
+    CategoricalChoiceType,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+    _as_int,
+    _plain,
+)
+from ferrotune.exceptions import FerrotuneValueError, InvalidDistributionError, MultiObjectiveError
+from ferrotune.trial._base import BaseTrial
+from ferrotune.trial._frozen import FrozenTrial
+
+if TYPE_CHECKING:
+    from ferrotune.study import Study
+
+
+class Trial(BaseTrial):
+    """A running trial. Suggest parameters with ``suggest_*``, report intermediate values with
+    :meth:`report`, and ask :meth:`should_prune` whether to stop early.
+
+    Created by :meth:`Study.ask` or by :meth:`Study.optimize`; not meant to be built directly.
+    """
+
+    __slots__ = ("study", "_trial_id", "_number", "_engine", "_relative")
+
+    def __init__(self, study: Study, trial_id: int, number: int | None = None) -> None:
+        self.study = study
+        self._trial_id = trial_id
+        self._engine = study._engine
+        if number is None:
+            number = self._engine.locate(trial_id)[0]
+        self._number = number
+        # Joint proposals of a Python sampler for this trial: name -> (distribution, value).
+        self._relative: dict[str, tuple[BaseDistribution, Any]] | None = None
+
+    # -- suggestions --------------------------------------------------------------------------
+    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
+        """A float parameter in ``[low, high]``; ``log=True`` samples in log space, ``step``
+        restricts it to ``low + k * step``."""
+        if self.study._py_sampler is not None:
+            return self._suggest_py(name, FloatDistribution(low, high, log=log, step=step))
+        try:
+            return self._engine.suggest_float(self._trial_id, name, low, high, step, log)
+        except TypeError:
+            raise InvalidDistributionError(
+                f"parameter '{name}': low, high and step must be numbers, got low={low!r}, high={high!r}, step={step!r}"
+            ) from None
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
+        """An integer parameter in ``[low, high]`` on a grid of ``step``; ``log=True`` samples in log space."""
+        if type(low) is not int or type(high) is not int or type(step) is not int:
+            try:
+                low, high, step = _as_int(low, "low"), _as_int(high, "high"), _as_int(step, "step")
+            except InvalidDistributionError as e:
+                raise InvalidDistributionError(f"parameter '{name}': {e}".replace("invalid distribution: ", "")) from None
+        if self.study._py_sampler is not None:
+            return self._suggest_py(name, IntDistribution(low, high, log=log, step=step))
+        return self._engine.suggest_int(self._trial_id, name, low, high, step, log)
+
+    def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
+        """One of ``choices`` (None, bool, int, float or str values)."""
+        if type(choices) not in (list, tuple):
+            if isinstance(choices, (str, bytes)) or not (isinstance(choices, Sequence) or hasattr(choices, "tolist")):
+                raise InvalidDistributionError(
+                    f"parameter '{name}': choices must be a list or tuple, got {choices!r}"
+                )
+            choices = choices.tolist() if hasattr(choices, "tolist") else list(choices)
+        if self.study._py_sampler is not None:
+            return self._suggest_py(name, CategoricalDistribution(choices))
+        try:
+            idx = self._engine.suggest_categorical(self._trial_id, name, choices)
+        except InvalidDistributionError:
+            plain = [_plain(c) for c in choices]
+            if plain == list(choices) and all(type(a) is type(b) for a, b in zip(plain, choices)):
+                raise
+            idx = self._engine.suggest_categorical(self._trial_id, name, plain)
+        return choices[idx]
+
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        """Suggests from a distribution object (``ask(fixed_distributions=...)``)."""
+        if self.study._py_sampler is not None:
+            return self._suggest_py(name, distribution)
+        v = self._engine.suggest(self._trial_id, name, distribution._spec())
+        return distribution.to_external_repr(v)
+
+    def _suggest_py(self, name: str, dist: BaseDistribution) -> Any:
+        """The suggestion path of a sampler written in Python."""
+        v = self._engine.preset(self._trial_id, name, dist._spec())
+        if v is not None:
+            return dist.to_external_repr(v)
+        sampler = self.study._py_sampler
+        external: Any
+        if self._relative is not None and name in self._relative and self._relative[name][0] == dist:
+            external = self._relative[name][1]
+        else:
+            external = sampler.sample_independent(self.study, self._frozen(), name, dist)
+        internal = dist.to_internal_repr(external)
+        self._engine.set_param(self._trial_id, name, dist._spec(), internal)
+        return dist.to_external_repr(internal)
+
+    # -- intermediate values and pruning -----------------------------------------------------------
+    def report(self, value: float, step: int) -> None:
+        """Records the objective's intermediate ``value`` at ``step`` (an epoch, say), for pruners.
+        A second report for the same step is ignored with a warning, as in Optuna."""
+        if len(self.study.directions) > 1:
+            raise MultiObjectiveError(
+                "Trial.report is not supported in multi-objective studies; pruning needs a single objective"
+            )
+        try:
+            fvalue = float(value)
+        except (TypeError, ValueError):
+            raise FerrotuneValueError(
+                f"report() needs a number, got {value!r} of type {type(value).__name__}; report a float"
+            ) from None
+        if isinstance(step, bool) or not isinstance(_plain(step), int):
+            raise FerrotuneValueError(f"report() step must be an int, got {step!r}; use 0, 1, 2, ...")
+        if not self._engine.report(self._trial_id, int(_plain(step)), fvalue):
+            warnings.warn(
+                f"trial {self._number}: a value was already reported for step {step}; the new value "
+                f"{fvalue} is ignored (the first report wins)",
+                UserWarning,
+                stacklevel=2,
+            )
+
+    def should_prune(self) -> bool:
+        """True when the study's pruner says this trial should stop now."""
+        if len(self.study.directions) > 1:
+            raise MultiObjectiveError(
+                "Trial.should_prune is not supported in multi-objective studies; pruning needs a single objective"
+            )
+        return self.study._should_prune(self)
+
+    # -- attributes ----------------------------------------------------------------------------
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Stores a JSON-compatible value with the trial."""
+        self._engine.set_trial_attr(self._trial_id, True, key, _json.dumps(key, value))
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Stores a JSON-compatible value among the trial's system attributes."""
+        self._engine.set_trial_attr(self._trial_id, False, key, _json.dumps(key, value))
+
+    # -- views -----------------------------------------------------------------------------------
+    def _frozen(self) -> FrozenTrial:
+        return FrozenTrial._from_row(self._engine.export_trial(self._number))
+
+    @property
+    def number(self) -> int:
+        """The trial's number in its study (0, 1, 2, ...)."""
+        return self._number
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Parameters suggested so far, as user values."""
+        return self._frozen().params
+
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]:
+        """Distributions of the parameters suggested so far."""
+        return self._frozen().distributions
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return self._frozen().user_attrs
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return self._frozen().system_attrs
+
+    @property
+    def datetime_start(self) -> datetime.datetime | None:
+        return self._frozen().datetime_start
+
+    @property
+    def relative_params(self) -> dict[str, Any]:
+        return {} if self._relative is None else {k: v for k, (_, v) in self._relative.items()}
+
+    def __repr__(self) -> str:
+        return f"Trial(number={self._number}, study={self.study.study_name!r})"
+
+

@@ -1,0 +1,423 @@
+//! `StudyEngine`: one study's protocol.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+use crate::history::{StudyDirection, TrialHistory, TrialState};
+use crate::samplers::{NewTrial, Sampler};
+use crate::space::{Choice, Distribution};
+use crate::storage::{read_with, AttrKind, Claim, Storage, StudyId, TrialId, TrialRef, TrialTemplate};
+
+/// A trial handed out by `ask`.
+#[derive(Debug, Clone)]
+pub struct Asked {
+    pub trial_id: TrialId,
+    pub number: usize,
+    pub warnings: Vec<String>,
+}
+
+type Relative = Vec<(String, f64, Distribution)>;
+
+pub struct StudyEngine {
+    storage: Arc<dyn Storage>,
+    study: StudyId,
+    /// `None` when the sampler is written in Python and drives suggestions itself.
+    sampler: Option<Arc<dyn Sampler>>,
+    /// Joint proposals from `sample_relative`, consumed by `suggest`, per live trial.
+    relative: Mutex<HashMap<TrialId, Relative>>,
+}
+
+impl StudyEngine {
+    pub fn new(storage: Arc<dyn Storage>, study: StudyId, sampler: Option<Arc<dyn Sampler>>) -> Self {
+        StudyEngine { storage, study, sampler, relative: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.storage
+    }
+
+    pub fn study_id(&self) -> StudyId {
+        self.study
+    }
+
+    pub fn read<R>(&self, f: impl FnOnce(&TrialHistory) -> R) -> Result<R> {
+        read_with(self.storage.as_ref(), self.study, f)
+    }
+
+    pub fn directions(&self) -> Result<Vec<StudyDirection>> {
+        self.read(|h| h.directions.clone())
+    }
+
+    /// True when the sampler has nothing new left to propose.
+    pub fn is_exhausted(&self) -> Result<bool> {
+        match &self.sampler {
+            None => Ok(false),
+            Some(s) => self.read(|h| s.is_exhausted(self.study, h)),
+        }
+    }
+
+    /// Starts a trial: the oldest WAITING (enqueued) trial if there is one, else a new one.
+    /// With `stop_if_exhausted`, returns `None` instead when the sampler is exhausted; the check
+    /// and the creation are one atomic step, so concurrent workers never over-run a grid.
+    pub fn ask(&self, stop_if_exhausted: bool) -> Result<Option<Asked>> {
+        let mut warnings = Vec::new();
+        let mut exhausted = false;
+        let sampler = self.sampler.clone();
+        let study = self.study;
+        let r = self.storage.create_trial(study, &mut |h| {
+            let waiting = h.first_waiting();
+            let mut attrs = BTreeMap::new();
+            if let Some(s) = &sampler {
+                if waiting.is_none() && stop_if_exhausted && s.is_exhausted(study, h) {
+                    exhausted = true;
+                    return Err(Error::InvalidValue("exhausted".into()));
+                }
+                let fixed: &[(String, Choice)] = match waiting {
+                    Some(row) => &h.meta[row].fixed_params,
+                    None => &[],
+                };
+                let number = waiting.unwrap_or(h.n_trials());
+                s.before_trial(study, h, &mut NewTrial { number, fixed_params: fixed, system_attrs: &mut attrs, warnings: &mut warnings })?;
+            }
+            Ok(match waiting {
+                Some(row) => Claim::Waiting { row, system_attrs: attrs },
+                None => Claim::New(TrialTemplate { system_attrs: attrs, ..Default::default() }),
+            })
+        });
+        let t = match r {
+            Err(_) if exhausted => return Ok(None),
+            r => r?,
+        };
+        if let Some(s) = &self.sampler {
+            let rel = self.read(|h| s.sample_relative(study, h, t.number))??;
+            if !rel.is_empty() {
+                self.relative.lock().unwrap_or_else(|e| e.into_inner()).insert(t.trial_id, rel);
+            }
+        }
+        Ok(Some(Asked { trial_id: t.trial_id, number: t.number, warnings }))
+    }
+
+    fn trial(&self, trial_id: TrialId) -> Result<TrialRef> {
+        let t = self.storage.trial_ref(trial_id)?;
+        if t.study != self.study {
+            return Err(Error::TrialNotFound(format!("trial id {trial_id} belongs to another study")));
+        }
+        Ok(t)
+    }
+
+    /// The value parameter `name` already has or must take in a live trial, if any: its
+    /// current value (same distribution), an enqueued value, a joint proposal, or the only
+    /// value of a single-point distribution. `Ok(None)` means "ask the sampler".
+    fn preset_locked(&self, h: &TrialHistory, trial_id: TrialId, row: usize, name: &str, dist: &Distribution) -> Result<Option<(f64, bool)>> {
+        if h.states[row].is_finished() {
+            return Err(Error::UpdateFinishedTrial(format!(
+                "trial {row} is already finished; suggest parameters before telling the result"
+            )));
+        }
+        if let Some((v, d)) = h.param(row, name) {
+            if d != dist {
+                return Err(Error::IncompatibleParam(format!(
+                    "parameter '{name}' was already suggested in trial {row} as {}, now as {}; use one distribution per name within a trial",
+                    d.repr(),
+                    dist.repr()
+                )));
+            }
+            return Ok(Some((v, false)));
+        }
+        if let Some((_, c)) = h.meta[row].fixed_params.iter().find(|(n, _)| n == name) {
+            return dist.to_internal(c).map(|v| Some((v, true))).ok_or_else(|| {
+                Error::InvalidValue(format!(
+                    "enqueued value {} of parameter '{name}' is not in {}; enqueue a value inside the distribution",
+                    c.repr(),
+                    dist.repr()
+                ))
+            });
+        }
+        if let Some(rel) = self.relative.lock().unwrap_or_else(|e| e.into_inner()).get(&trial_id) {
+            if let Some((_, v, _)) = rel.iter().find(|(n, _, d)| n == name && d == dist) {
+                return Ok(Some((*v, true)));
+            }
+        }
+        if dist.single() {
+            return Ok(Some((crate::space::from_unit(dist, 0.0), true)));
+        }
+        Ok(None)
+    }
+
+    /// Like `suggest` without sampling: the value the parameter must take, stored, or `None`
+    /// when a sampler has to choose (used when the sampler is written in Python).
+    pub fn preset(&self, trial_id: TrialId, name: &str, dist: &Distribution) -> Result<Option<f64>> {
+        dist.validate(name)?;
+        let t = self.trial(trial_id)?;
+        let decided = self.read(|h| self.preset_locked(h, trial_id, t.number, name, dist))??;
+        match decided {
+            Some((v, store)) => {
+                if store {
+                    self.storage.set_trial_param(trial_id, name, v, dist)?;
+                }
+                Ok(Some(v))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The internal value of parameter `name` in a live trial: a preset value (see `preset`)
+    /// or a fresh sample from the sampler.
+    pub fn suggest(&self, trial_id: TrialId, name: &str, dist: &Distribution) -> Result<f64> {
+        dist.validate(name)?;
+        let t = self.trial(trial_id)?;
+        let study = self.study;
+        let decided = self.read(|h| -> Result<(f64, bool)> {
+            let row = t.number;
+            if let Some(p) = self.preset_locked(h, trial_id, row, name, dist)? {
+                return Ok(p);
+            }
+            match &self.sampler {
+                Some(s) => {
+                    let v = s.sample_independent(study, h, row, name, dist)?;
+                    if !dist.contains(v) {
+                        return Err(Error::InvalidValue(format!(
+                            "the sampler proposed {v} for parameter '{name}', outside {}",
+                            dist.repr()
+                        )));
+                    }
+                    Ok((v, true))
+                }
+                None => Err(Error::InvalidValue(
+                    "this study's sampler is written in Python; its values are set with set_param".into(),
+                )),
+            }
+        })??;
+        if decided.1 {
+            self.storage.set_trial_param(trial_id, name, decided.0, dist)?;
+        }
+        Ok(decided.0)
+    }
+
+    /// Stores a value chosen outside the engine (a Python sampler, `FixedTrial`-like use).
+    pub fn set_param(&self, trial_id: TrialId, name: &str, dist: &Distribution, value: f64) -> Result<()> {
+        dist.validate(name)?;
+        if !dist.contains(value) {
+            return Err(Error::InvalidValue(format!(
+                "value {value} of parameter '{name}' is not in {}; return a value inside the distribution",
+                dist.repr()
+            )));
+        }
+        let t = self.trial(trial_id)?;
+        if let Some((_, d)) = self.read(|h| h.param(t.number, name).map(|(v, d)| (v, d.clone())))? {
+            if &d != dist {
+                return Err(Error::IncompatibleParam(format!(
+                    "parameter '{name}' was already suggested in trial {} as {}, now as {}; use one distribution per name within a trial",
+                    t.number,
+                    d.repr(),
+                    dist.repr()
+                )));
+            }
+        }
+        self.storage.set_trial_param(trial_id, name, value, dist)
+    }
+
+    /// Records an intermediate value; returns false when the step already had one.
+    pub fn report(&self, trial_id: TrialId, step: i64, value: f64) -> Result<bool> {
+        if step < 0 {
+            return Err(Error::InvalidValue(format!("step must be >= 0, got {step}; report steps as 0, 1, 2, ...")));
+        }
+        self.trial(trial_id)?;
+        self.storage.set_trial_intermediate_value(trial_id, step, value)
+    }
+
+    /// Finishes a trial. COMPLETE needs one finite-or-infinite (not NaN) value per objective;
+    /// PRUNED may carry values (its last intermediate value); FAIL carries none.
+    pub fn tell(&self, trial_id: TrialId, state: TrialState, values: Option<&[f64]>) -> Result<()> {
+        let t = self.trial(trial_id)?;
+        let n_obj = self.read(|h| h.directions.len())?;
+        match state {
+            TrialState::Complete => {
+                let v = values.ok_or_else(|| {
+                    Error::InvalidValue(format!("trial {} is told COMPLETE without values; pass values=...", t.number))
+                })?;
+                if v.len() != n_obj {
+                    return Err(Error::InvalidValue(format!(
+                        "trial {} got {} values but the study has {} objectives; pass one value per direction",
+                        t.number,
+                        v.len(),
+                        n_obj
+                    )));
+                }
+                if let Some(i) = v.iter().position(|x| x.is_nan()) {
+                    return Err(Error::InvalidValue(format!("value {i} of trial {} is NaN; a complete trial needs numbers", t.number)));
+                }
+            }
+            TrialState::Pruned => {
+                if let Some(v) = values {
+                    if v.len() != n_obj {
+                        return Err(Error::InvalidValue(format!(
+                            "trial {} got {} values but the study has {} objectives",
+                            t.number,
+                            v.len(),
+                            n_obj
+                        )));
+                    }
+                }
+            }
+            TrialState::Fail => {}
+            TrialState::Running | TrialState::Waiting => {
+                return Err(Error::InvalidValue(format!(
+                    "state must be COMPLETE, PRUNED or FAIL when telling trial {}, got {}",
+                    t.number,
+                    state.name()
+                )))
+            }
+        }
+        let values = if state == TrialState::Fail { None } else { values };
+        self.storage.set_trial_state_values(trial_id, state, values)?;
+        self.relative.lock().unwrap_or_else(|e| e.into_inner()).remove(&trial_id);
+        if let Some(s) = &self.sampler {
+            self.read(|h| s.after_trial(self.study, h, t.number))?;
+        }
+        Ok(())
+    }
+
+    pub fn set_trial_attr(&self, trial_id: TrialId, kind: AttrKind, key: &str, json: &str) -> Result<()> {
+        self.trial(trial_id)?;
+        self.storage.set_trial_attr(trial_id, kind, key, json)
+    }
+
+    /// Queues a trial with fixed parameters; `None` when `skip_if_exists` found an equal one.
+    pub fn enqueue(&self, params: Vec<(String, Choice)>, user_attrs: BTreeMap<String, String>, skip_if_exists: bool) -> Result<Option<usize>> {
+        let r = self.storage.create_trial(self.study, &mut |h| {
+            if skip_if_exists && exists(h, &params) {
+                return Err(Error::InvalidValue("exists".into()));
+            }
+            Ok(Claim::New(TrialTemplate {
+                state: TrialState::Waiting,
+                fixed_params: params.clone(),
+                user_attrs: user_attrs.clone(),
+                ..Default::default()
+            }))
+        });
+        match r {
+            Ok(t) => Ok(Some(t.number)),
+            Err(Error::InvalidValue(m)) if m == "exists" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Adds a finished (or waiting) trial built elsewhere (`add_trial`, `create_trial`).
+    pub fn add_trial(&self, t: TrialTemplate) -> Result<usize> {
+        let n_obj = self.read(|h| h.directions.len())?;
+        for (name, v, d) in &t.params {
+            d.validate(name)?;
+            if !d.contains(*v) {
+                return Err(Error::InvalidValue(format!("value {v} of parameter '{name}' is not in {}", d.repr())));
+            }
+        }
+        match t.state {
+            TrialState::Complete => match &t.values {
+                Some(v) if v.len() == n_obj && !v.iter().any(|x| x.is_nan()) => {}
+                Some(v) => {
+                    return Err(Error::InvalidValue(format!(
+                        "a COMPLETE trial needs {n_obj} non-NaN values, got {v:?}"
+                    )))
+                }
+                None => return Err(Error::InvalidValue("a COMPLETE trial needs values; pass value= or values=".into())),
+            },
+            TrialState::Fail | TrialState::Waiting | TrialState::Running => {
+                if t.values.is_some() {
+                    return Err(Error::InvalidValue(format!("a {} trial cannot have values", t.state.name())));
+                }
+            }
+            TrialState::Pruned => {
+                if let Some(v) = &t.values {
+                    if v.len() != n_obj {
+                        return Err(Error::InvalidValue(format!("a PRUNED trial needs {n_obj} values or none")));
+                    }
+                }
+            }
+        }
+        let t = self.storage.create_trial(self.study, &mut |_| Ok(Claim::New(t.clone())))?;
+        Ok(t.number)
+    }
+}
+
+/// True when some trial already has (or is queued with) exactly these parameter values.
+fn exists(h: &TrialHistory, params: &[(String, Choice)]) -> bool {
+    (0..h.n_trials()).any(|row| {
+        if h.states[row] == TrialState::Waiting {
+            let f = &h.meta[row].fixed_params;
+            return f.len() == params.len() && params.iter().all(|p| f.contains(p));
+        }
+        let ps = h.params_of(row);
+        ps.len() == params.len()
+            && params.iter().all(|(n, c)| ps.iter().any(|(pn, v, d)| pn == n && d.to_internal(c) == Some(*v)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::samplers::{GridSampler, RandomSampler};
+    use crate::storage::InMemoryStorage;
+
+    fn engine(sampler: Arc<dyn Sampler>) -> StudyEngine {
+        let st = Arc::new(InMemoryStorage::new());
+        let id = st.create_study("s", &[StudyDirection::Minimize]).unwrap();
+        StudyEngine::new(st, id, Some(sampler))
+    }
+
+    #[test]
+    fn random_search_finds_quadratic_minimum() {
+        let e = engine(Arc::new(RandomSampler::new(Some(0))));
+        let d = Distribution::Float { low: -10.0, high: 10.0, log: false, step: None };
+        for _ in 0..500 {
+            let a = e.ask(false).unwrap().unwrap();
+            let x = e.suggest(a.trial_id, "x", &d).unwrap();
+            e.tell(a.trial_id, TrialState::Complete, Some(&[(x - 3.0).powi(2)])).unwrap();
+        }
+        let best = e.read(|h| h.values[0][h.best_row().unwrap()]).unwrap();
+        // P(no draw within 0.1 of 3 in 500 draws) = 0.99^500 < 1e-2; within 0.3: 0.97^500 ~ 2e-7
+        assert!(best < 0.09, "{best}");
+    }
+
+    #[test]
+    fn suggest_twice_same_value_and_incompatible_error() {
+        let e = engine(Arc::new(RandomSampler::new(Some(0))));
+        let d = Distribution::Float { low: 0.0, high: 1.0, log: false, step: None };
+        let a = e.ask(false).unwrap().unwrap();
+        let x1 = e.suggest(a.trial_id, "x", &d).unwrap();
+        assert_eq!(e.suggest(a.trial_id, "x", &d).unwrap(), x1);
+        let d2 = Distribution::Float { low: 0.0, high: 2.0, log: false, step: None };
+        assert!(matches!(e.suggest(a.trial_id, "x", &d2), Err(Error::IncompatibleParam(_))));
+        e.tell(a.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+        assert!(matches!(e.tell(a.trial_id, TrialState::Complete, Some(&[1.0])), Err(Error::UpdateFinishedTrial(_))));
+    }
+
+    #[test]
+    fn grid_stops_when_exhausted_and_enqueued_come_first() {
+        let g = GridSampler::new(vec![("x".into(), vec![Choice::Int(0), Choice::Int(1), Choice::Int(2)])], Some(0)).unwrap();
+        let e = engine(Arc::new(g));
+        e.enqueue(vec![("x".into(), Choice::Int(2))], BTreeMap::new(), false).unwrap();
+        assert_eq!(e.enqueue(vec![("x".into(), Choice::Int(2))], BTreeMap::new(), true).unwrap(), None);
+        let d = Distribution::Int { low: 0, high: 2, log: false, step: 1 };
+        let mut xs = Vec::new();
+        while let Some(a) = e.ask(true).unwrap() {
+            xs.push(e.suggest(a.trial_id, "x", &d).unwrap() as i64);
+            e.tell(a.trial_id, TrialState::Complete, Some(&[0.0])).unwrap();
+        }
+        assert_eq!(xs[0], 2);
+        xs.sort();
+        assert_eq!(xs, vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn tell_validates_values() {
+        let e = engine(Arc::new(RandomSampler::new(Some(0))));
+        let a = e.ask(false).unwrap().unwrap();
+        assert!(e.tell(a.trial_id, TrialState::Complete, Some(&[1.0, 2.0])).is_err());
+        assert!(e.tell(a.trial_id, TrialState::Complete, Some(&[f64::NAN])).is_err());
+        assert!(e.tell(a.trial_id, TrialState::Complete, None).is_err());
+        // the trial is still running after the rejected calls
+        e.tell(a.trial_id, TrialState::Fail, None).unwrap();
+    }
+}

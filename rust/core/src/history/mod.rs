@@ -1,0 +1,13 @@
+//! The columnar trial history of one study.
+//!
+//! Samplers and pruners read parameters, objective values and intermediate values as columns
+//! (`Vec<f64>` with NaN for "absent"), never as per-trial objects. Per-trial bookkeeping that
+//! samplers do not need (timestamps, attributes) lives in `TrialMeta` rows beside the columns.
+
+mod columns;
+mod state;
+mod table;
+
+pub use columns::{ParamColumn, StepColumn};
+pub use state::{StudyDirection, TrialState};
+pub use table::{TrialHistory, TrialMeta};

@@ -1,0 +1,19 @@
+//! ferrotune-core: the engine of ferrotune, usable from Rust without Python.
+//!
+//! Layers, bottom up:
+//! - [`space`]: distributions, their validation and the internal `f64` encoding.
+//! - [`history`]: the columnar trial history samplers and pruners read.
+//! - [`storage`]: the `Storage` trait and its backends (in-memory for now).
+//! - [`samplers`]: the `Sampler` trait and the built-in samplers.
+//! - [`engine`]: a study's ask / suggest / tell protocol on top of a storage and a sampler.
+
+pub mod engine;
+pub mod error;
+pub mod history;
+pub mod pareto;
+pub mod rng;
+pub mod samplers;
+pub mod space;
+pub mod storage;
+
+pub use error::{Error, Result};

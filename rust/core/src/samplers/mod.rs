@@ -1,0 +1,56 @@
+//! Samplers: what to try next.
+//!
+//! A sampler reads the study's columnar history (never per-trial objects) and returns internal
+//! values. The protocol mirrors Optuna's: `before_trial` when a trial is created (inside the
+//! storage's atomic create, so it may claim resources such as grid points), `sample_relative`
+//! once per trial for samplers that model parameters jointly, `sample_independent` per
+//! parameter for the rest, and `after_trial` when the trial is told.
+
+mod grid;
+mod random;
+
+pub use grid::GridSampler;
+pub use random::RandomSampler;
+
+use std::collections::BTreeMap;
+
+use crate::error::Result;
+use crate::history::TrialHistory;
+use crate::space::{Choice, Distribution};
+use crate::storage::StudyId;
+
+/// The trial being created, as `before_trial` sees it.
+pub struct NewTrial<'a> {
+    /// Its number (row) in the study.
+    pub number: usize,
+    /// Parameters fixed in advance by `enqueue_trial`.
+    pub fixed_params: &'a [(String, Choice)],
+    /// System attributes the sampler wants stored with the trial.
+    pub system_attrs: &'a mut BTreeMap<String, String>,
+    /// Messages for the user (logged as warnings by the Python layer).
+    pub warnings: &'a mut Vec<String>,
+}
+
+pub trait Sampler: Send + Sync {
+    /// Called under the storage's write lock when a trial is created.
+    fn before_trial(&self, _study: StudyId, _history: &TrialHistory, _trial: &mut NewTrial) -> Result<()> {
+        Ok(())
+    }
+
+    /// True when the sampler has nothing new to propose (an exhausted grid); the optimize
+    /// loop then stops instead of repeating points.
+    fn is_exhausted(&self, _study: StudyId, _history: &TrialHistory) -> bool {
+        false
+    }
+
+    /// Joint proposal for the parameters the sampler models together; empty by default.
+    fn sample_relative(&self, _study: StudyId, _history: &TrialHistory, _row: usize) -> Result<Vec<(String, f64, Distribution)>> {
+        Ok(Vec::new())
+    }
+
+    /// One parameter's internal value for the trial at `row`.
+    fn sample_independent(&self, study: StudyId, history: &TrialHistory, row: usize, name: &str, dist: &Distribution) -> Result<f64>;
+
+    /// Called after the trial at `row` was told.
+    fn after_trial(&self, _study: StudyId, _history: &TrialHistory, _row: usize) {}
+}

@@ -1,0 +1,267 @@
+//! Distributions: definition, validation, membership and encoding.
+
+use super::choice::{format_float, Choice};
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Integers are stored as `f64`; beyond 2^53 that would lose precision, so bounds are capped.
+pub const MAX_EXACT_INT: i64 = 1 << 53;
+
+/// Relative tolerance when checking that a float step divides a range or that a value is on its grid.
+const STEP_RTOL: f64 = 1e-8;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Distribution {
+    Float { low: f64, high: f64, log: bool, step: Option<f64> },
+    Int { low: i64, high: i64, log: bool, step: i64 },
+    Categorical { choices: Vec<Choice> },
+}
+
+/// Rounds to 12 significant digits, to print suggestions such as `0.9` instead of `0.8999999999999999`.
+fn round_sig(x: f64) -> f64 {
+    if x == 0.0 {
+        return 0.0;
+    }
+    let scale = 10f64.powi(11 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
+fn invalid(name: &str, what: String) -> Error {
+    if name.is_empty() {
+        Error::InvalidDistribution(format!("invalid distribution: {what}"))
+    } else {
+        Error::InvalidDistribution(format!("parameter '{name}': {what}"))
+    }
+}
+
+impl Distribution {
+    /// Checks the distribution is well formed; `name` is the parameter it is for, used in messages.
+    pub fn validate(&self, name: &str) -> Result<()> {
+        match self {
+            Distribution::Float { low, high, log, step } => {
+                let (low, high) = (*low, *high);
+                if !low.is_finite() || !high.is_finite() {
+                    return Err(invalid(name, format!(
+                        "low and high must be finite numbers, got low={}, high={}; give finite bounds",
+                        format_float(low), format_float(high))));
+                }
+                if low > high {
+                    return Err(invalid(name, format!(
+                        "low={} is greater than high={}; swap them or fix the bounds",
+                        format_float(low), format_float(high))));
+                }
+                if *log && step.is_some() {
+                    return Err(invalid(name, "step and log=True cannot be used together; drop one of them".into()));
+                }
+                if *log && low <= 0.0 {
+                    return Err(invalid(name, format!(
+                        "log=True needs low > 0, got low={}; use a positive lower bound or log=False",
+                        format_float(low))));
+                }
+                if let Some(step) = step {
+                    let step = *step;
+                    if !(step.is_finite() && step > 0.0) {
+                        return Err(invalid(name, format!(
+                            "step must be a positive finite number, got {}; use step > 0 or step=None",
+                            format_float(step))));
+                    }
+                    let k = (high - low) / step;
+                    if (k - k.round()).abs() > STEP_RTOL * k.abs().max(1.0) {
+                        let fixed = round_sig(low + k.floor() * step);
+                        return Err(invalid(name, format!(
+                            "step={} does not divide the range [{}, {}]; use high={} or a step that divides high - low",
+                            format_float(step), format_float(low), format_float(high), format_float(fixed))));
+                    }
+                }
+                Ok(())
+            }
+            Distribution::Int { low, high, log, step } => {
+                let (low, high, step) = (*low, *high, *step);
+                if low.abs() > MAX_EXACT_INT || high.abs() > MAX_EXACT_INT {
+                    return Err(invalid(name, format!(
+                        "integer bounds must lie within +/-2**53, got low={low}, high={high}; use suggest_float for wider ranges")));
+                }
+                if low > high {
+                    return Err(invalid(name, format!(
+                        "low={low} is greater than high={high}; swap them or fix the bounds")));
+                }
+                if step <= 0 {
+                    return Err(invalid(name, format!("step must be a positive integer, got {step}; use step >= 1")));
+                }
+                if *log && step != 1 {
+                    return Err(invalid(name, format!(
+                        "step={step} and log=True cannot be used together; use step=1 with log=True")));
+                }
+                if *log && low < 1 {
+                    return Err(invalid(name, format!(
+                        "log=True needs low >= 1, got low={low}; use a positive lower bound or log=False")));
+                }
+                if (high - low) % step != 0 {
+                    let fixed = low + (high - low) / step * step;
+                    return Err(invalid(name, format!(
+                        "step={step} does not divide the range [{low}, {high}]; use high={fixed} or a step that divides high - low")));
+                }
+                Ok(())
+            }
+            Distribution::Categorical { choices } => {
+                if choices.is_empty() {
+                    return Err(invalid(name, "choices must not be empty; give at least one choice".into()));
+                }
+                if choices.len() > u32::MAX as usize {
+                    return Err(invalid(name, "too many choices".into()));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// True when the distribution has exactly one possible value.
+    pub fn single(&self) -> bool {
+        match self {
+            Distribution::Float { low, high, step, .. } => match step {
+                None => low == high,
+                Some(s) => high - low < *s,
+            },
+            Distribution::Int { low, high, step, .. } => high - low < *step,
+            Distribution::Categorical { choices } => choices.len() == 1,
+        }
+    }
+
+    /// Whether an internal value belongs to the distribution.
+    pub fn contains(&self, v: f64) -> bool {
+        if !v.is_finite() {
+            return false;
+        }
+        match self {
+            Distribution::Float { low, high, step, .. } => {
+                if let Some(step) = step {
+                    let k = (v - low) / step;
+                    let tol = STEP_RTOL * k.abs().max(1.0);
+                    (k - k.round()).abs() <= tol && v >= *low - tol * step && v <= *high + tol * step
+                } else {
+                    *low <= v && v <= *high
+                }
+            }
+            Distribution::Int { low, high, step, .. } => {
+                v == v.trunc() && v >= *low as f64 && v <= *high as f64 && ((v as i64) - low) % step == 0
+            }
+            Distribution::Categorical { choices } => v == v.trunc() && v >= 0.0 && (v as usize) < choices.len(),
+        }
+    }
+
+    /// The internal value of a user-given value (enqueued params, grid values, `add_trial`).
+    /// `None` when the value has the wrong type or lies outside the distribution.
+    pub fn to_internal(&self, value: &Choice) -> Option<f64> {
+        let v = match self {
+            Distribution::Float { .. } => value.as_f64()?,
+            Distribution::Int { .. } => {
+                let f = value.as_f64()?;
+                if f != f.trunc() {
+                    return None;
+                }
+                f
+            }
+            Distribution::Categorical { choices } => return choices.iter().position(|c| c == value).map(|i| i as f64),
+        };
+        if self.contains(v) { Some(v) } else { None }
+    }
+
+    /// The user value of an internal value: floats stay floats, ints become `Choice::Int`,
+    /// categorical indices become the choice itself.
+    pub fn to_external(&self, v: f64) -> Choice {
+        match self {
+            Distribution::Float { .. } => Choice::Float(v),
+            Distribution::Int { .. } => Choice::Int(v as i64),
+            Distribution::Categorical { choices } => choices[v as usize].clone(),
+        }
+    }
+
+    /// A Python-like rendering for messages, e.g. `FloatDistribution(high=1.0, log=False, low=0.0, step=None)`.
+    pub fn repr(&self) -> String {
+        match self {
+            Distribution::Float { low, high, log, step } => format!(
+                "FloatDistribution(high={}, log={}, low={}, step={})",
+                format_float(*high),
+                if *log { "True" } else { "False" },
+                format_float(*low),
+                step.map(format_float).unwrap_or_else(|| "None".into())
+            ),
+            Distribution::Int { low, high, log, step } => format!(
+                "IntDistribution(high={high}, log={}, low={low}, step={step})",
+                if *log { "True" } else { "False" }
+            ),
+            Distribution::Categorical { choices } => format!(
+                "CategoricalDistribution(choices=({}))",
+                choices.iter().map(Choice::repr).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(low: f64, high: f64, log: bool, step: Option<f64>) -> Distribution {
+        Distribution::Float { low, high, log, step }
+    }
+
+    #[test]
+    fn float_validation() {
+        assert!(f(0.0, 1.0, false, None).validate("x").is_ok());
+        assert!(f(1e-5, 1.0, true, None).validate("x").is_ok());
+        assert!(f(0.0, 1.0, false, Some(0.1)).validate("x").is_ok());
+        let e = f(2.0, 1.0, false, None).validate("lr").unwrap_err().to_string();
+        assert!(e.contains("'lr'") && e.contains("greater than"), "{e}");
+        assert!(f(0.0, 1.0, true, None).validate("x").unwrap_err().to_string().contains("low > 0"));
+        assert!(f(1.0, 2.0, true, Some(0.5)).validate("x").is_err());
+        let e = f(0.0, 1.0, false, Some(0.3)).validate("x").unwrap_err().to_string();
+        assert!(e.contains("high=0.9"), "{e}");
+        assert!(f(0.0, f64::INFINITY, false, None).validate("x").is_err());
+        assert!(f(f64::NAN, 1.0, false, None).validate("x").is_err());
+        assert!(f(0.0, 1.0, false, Some(0.0)).validate("x").is_err());
+    }
+
+    #[test]
+    fn int_validation() {
+        let i = |low, high, log, step| Distribution::Int { low, high, log, step };
+        assert!(i(0, 10, false, 1).validate("n").is_ok());
+        assert!(i(0, 10, false, 2).validate("n").is_ok());
+        assert!(i(0, 10, false, 3).validate("n").unwrap_err().to_string().contains("high=9"));
+        assert!(i(1, 10, true, 2).validate("n").is_err());
+        assert!(i(0, 10, true, 1).validate("n").is_err());
+        assert!(i(5, 1, false, 1).validate("n").is_err());
+        assert!(i(0, 10, false, 0).validate("n").is_err());
+        assert!(i(0, i64::MAX, false, 1).validate("n").is_err());
+    }
+
+    #[test]
+    fn categorical_roundtrip() {
+        let d = Distribution::Categorical {
+            choices: vec![Choice::None, Choice::Bool(true), Choice::Int(1), Choice::Float(f64::NAN), Choice::Str("a".into())],
+        };
+        assert!(d.validate("c").is_ok());
+        for (i, c) in ["None", "True", "1", "nan", "'a'"].iter().enumerate() {
+            let ext = d.to_external(i as f64);
+            assert_eq!(ext.repr(), *c);
+            assert_eq!(d.to_internal(&ext), Some(i as f64));
+        }
+        assert_eq!(d.to_internal(&Choice::Str("b".into())), None);
+        assert!(Distribution::Categorical { choices: vec![] }.validate("c").is_err());
+    }
+
+    #[test]
+    fn contains_respects_step_and_bounds() {
+        let d = f(0.0, 1.0, false, Some(0.1));
+        assert!(d.contains(0.3));
+        assert!(d.contains(1.0));
+        assert!(!d.contains(0.35));
+        assert!(!d.contains(1.1));
+        let i = Distribution::Int { low: 1, high: 9, log: false, step: 2 };
+        assert!(i.contains(3.0));
+        assert!(!i.contains(4.0));
+        assert!(!i.contains(3.5));
+        assert!(!i.contains(f64::NAN));
+    }
+}

@@ -1,0 +1,88 @@
+//! Storage: where studies and trials live.
+//!
+//! `Storage` is the trait every backend implements (in-memory now; journal file and
+//! PostgreSQL plug in behind the same calls). Each backend keeps a `TrialHistory` per study,
+//! so samplers read the same columns whatever the backend.
+
+mod memory;
+mod template;
+
+pub use memory::InMemoryStorage;
+pub use template::{Claim, TrialTemplate};
+
+use std::collections::BTreeMap;
+
+use crate::error::Result;
+use crate::history::{StudyDirection, TrialHistory, TrialState};
+use crate::space::Distribution;
+
+pub type StudyId = u32;
+pub type TrialId = u64;
+
+/// Which attribute map a call addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttrKind {
+    User,
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudyInfo {
+    pub id: StudyId,
+    pub name: String,
+    pub directions: Vec<StudyDirection>,
+    pub n_trials: usize,
+}
+
+/// Where a trial lives: its study and its number (row) in that study.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrialRef {
+    pub trial_id: TrialId,
+    pub study: StudyId,
+    pub number: usize,
+}
+
+pub trait Storage: Send + Sync {
+    fn create_study(&self, name: &str, directions: &[StudyDirection]) -> Result<StudyId>;
+    fn delete_study(&self, study: StudyId) -> Result<()>;
+    fn study_id(&self, name: &str) -> Result<StudyId>;
+    fn study_info(&self, study: StudyId) -> Result<StudyInfo>;
+    fn studies(&self) -> Vec<StudyInfo>;
+    fn set_study_attr(&self, study: StudyId, kind: AttrKind, key: &str, json: &str) -> Result<()>;
+    fn study_attrs(&self, study: StudyId, kind: AttrKind) -> Result<BTreeMap<String, String>>;
+
+    /// Creates a trial atomically: `decide` sees the history under the storage's write
+    /// lock (or transaction) and either claims a WAITING trial or describes a new one.
+    /// This is what lets grid search hand out each point exactly once across workers.
+    fn create_trial(&self, study: StudyId, decide: &mut dyn FnMut(&TrialHistory) -> Result<Claim>) -> Result<TrialRef>;
+    fn trial_ref(&self, trial_id: TrialId) -> Result<TrialRef>;
+    fn set_trial_param(&self, trial_id: TrialId, name: &str, value: f64, dist: &Distribution) -> Result<()>;
+    /// Moves a trial to a new state; finishing a trial twice is an error.
+    fn set_trial_state_values(&self, trial_id: TrialId, state: TrialState, values: Option<&[f64]>) -> Result<()>;
+    /// Returns false when the step already had a value (the first one is kept).
+    fn set_trial_intermediate_value(&self, trial_id: TrialId, step: i64, value: f64) -> Result<bool>;
+    fn set_trial_attr(&self, trial_id: TrialId, kind: AttrKind, key: &str, json: &str) -> Result<()>;
+
+    /// Runs `f` on the study's history under a read lock.
+    fn read(&self, study: StudyId, f: &mut dyn FnMut(&TrialHistory)) -> Result<()>;
+}
+
+/// Reads a value out of a study's history.
+pub fn read_with<R>(storage: &dyn Storage, study: StudyId, f: impl FnOnce(&TrialHistory) -> R) -> Result<R> {
+    let mut f = Some(f);
+    let mut out = None;
+    storage.read(study, &mut |h| {
+        if let Some(f) = f.take() {
+            out = Some(f(h));
+        }
+    })?;
+    Ok(out.expect("storage read callback was not called"))
+}
+
+/// Seconds since the Unix epoch, the timestamp format of every backend.
+pub fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}

@@ -1,0 +1,300 @@
+//! `_core.Engine`: one study's ask / suggest / report / tell, as called by `ferrotune.Study`
+//! and `ferrotune.Trial`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ferrotune_core::engine::StudyEngine;
+use ferrotune_core::history::{TrialHistory, TrialState};
+use ferrotune_core::pareto::pareto_rows;
+use ferrotune_core::space::{Choice, Distribution};
+use ferrotune_core::storage::{AttrKind, TrialTemplate};
+use ferrotune_core::Error;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+
+use crate::convert::{choice_from_py, choice_to_py, dist_from_spec, dist_to_spec};
+use crate::errors::{run, run_held};
+use crate::sampler::Sampler;
+use crate::storage::Storage;
+
+#[pyclass(frozen, module = "ferrotune._core")]
+pub struct Engine {
+    inner: Arc<StudyEngine>,
+}
+
+fn state_of(code: u8) -> ferrotune_core::Result<TrialState> {
+    TrialState::from_code(code).ok_or_else(|| Error::InvalidValue(format!("unknown trial state code {code}")))
+}
+
+/// One trial copied out of the history, so conversion to Python happens after the lock is gone.
+struct TrialRow {
+    number: usize,
+    trial_id: u64,
+    state: u8,
+    values: Option<Vec<f64>>,
+    start: Option<f64>,
+    complete: Option<f64>,
+    params: Vec<(String, f64, Distribution)>,
+    user_attrs: BTreeMap<String, String>,
+    system_attrs: BTreeMap<String, String>,
+    intermediate: Vec<(i64, f64)>,
+    fixed: Vec<(String, Choice)>,
+}
+
+fn copy_row(h: &TrialHistory, row: usize) -> TrialRow {
+    let m = &h.meta[row];
+    TrialRow {
+        number: row,
+        trial_id: m.trial_id,
+        state: h.states[row] as u8,
+        values: h.values_of(row),
+        start: m.datetime_start,
+        complete: m.datetime_complete,
+        params: h.params_of(row).into_iter().map(|(n, v, d)| (n.to_string(), v, d.clone())).collect(),
+        user_attrs: m.user_attrs.clone(),
+        system_attrs: m.system_attrs.clone(),
+        intermediate: m.intermediate.clone(),
+        fixed: m.fixed_params.clone(),
+    }
+}
+
+fn row_to_py<'py>(py: Python<'py>, r: TrialRow) -> PyResult<Bound<'py, PyTuple>> {
+    let params = PyList::empty(py);
+    for (n, v, d) in &r.params {
+        params.append((n.as_str(), *v, dist_to_spec(py, d)?))?;
+    }
+    let fixed = PyList::empty(py);
+    for (n, c) in &r.fixed {
+        fixed.append((n.as_str(), choice_to_py(py, c)?))?;
+    }
+    (r.number, r.trial_id, r.state, r.values, r.start, r.complete, params, r.user_attrs, r.system_attrs, r.intermediate, fixed)
+        .into_pyobject(py)
+}
+
+#[pymethods]
+impl Engine {
+    #[new]
+    #[pyo3(signature = (storage, study_id, sampler=None))]
+    fn new(storage: &Storage, study_id: u32, sampler: Option<&Sampler>) -> Self {
+        Engine { inner: Arc::new(StudyEngine::new(storage.inner.clone(), study_id, sampler.map(|s| s.inner.clone()))) }
+    }
+
+    /// Starts a trial: (trial_id, number, warnings), or None when `stop_if_exhausted` and the
+    /// sampler has nothing new.
+    #[pyo3(signature = (stop_if_exhausted=false))]
+    fn ask(&self, py: Python<'_>, stop_if_exhausted: bool) -> PyResult<Option<(u64, usize, Vec<String>)>> {
+        let e = self.inner.clone();
+        run(py, move || e.ask(stop_if_exhausted)).map(|o| o.map(|a| (a.trial_id, a.number, a.warnings)))
+    }
+
+    fn is_exhausted(&self, py: Python<'_>) -> PyResult<bool> {
+        let e = self.inner.clone();
+        run(py, move || e.is_exhausted())
+    }
+
+    #[pyo3(signature = (trial_id, name, low, high, step=None, log=false))]
+    fn suggest_float(&self, py: Python<'_>, trial_id: u64, name: &str, low: f64, high: f64, step: Option<f64>, log: bool) -> PyResult<f64> {
+        let d = Distribution::Float { low, high, log, step };
+        let e = self.inner.clone();
+        run(py, move || e.suggest(trial_id, name, &d))
+    }
+
+    #[pyo3(signature = (trial_id, name, low, high, step=1, log=false))]
+    fn suggest_int(&self, py: Python<'_>, trial_id: u64, name: &str, low: i64, high: i64, step: i64, log: bool) -> PyResult<i64> {
+        let d = Distribution::Int { low, high, log, step };
+        let e = self.inner.clone();
+        run(py, move || e.suggest(trial_id, name, &d)).map(|v| v as i64)
+    }
+
+    /// Returns the index of the chosen choice.
+    fn suggest_categorical(&self, py: Python<'_>, trial_id: u64, name: &str, choices: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let d = Distribution::Categorical { choices: crate::convert::choices_from_py(choices, name)? };
+        let e = self.inner.clone();
+        run(py, move || e.suggest(trial_id, name, &d)).map(|v| v as usize)
+    }
+
+    /// Suggests from a distribution spec; returns the internal value.
+    fn suggest(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<f64> {
+        let d = dist_from_spec(spec, name)?;
+        let e = self.inner.clone();
+        run(py, move || e.suggest(trial_id, name, &d))
+    }
+
+    /// The value a parameter must take (existing, enqueued, single-point), or None when the
+    /// Python sampler has to choose.
+    fn preset(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
+        let d = dist_from_spec(spec, name)?;
+        run_held(py, || self.inner.preset(trial_id, name, &d))
+    }
+
+    fn set_param(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>, value: f64) -> PyResult<()> {
+        let d = dist_from_spec(spec, name)?;
+        run_held(py, || self.inner.set_param(trial_id, name, &d, value))
+    }
+
+    fn report(&self, py: Python<'_>, trial_id: u64, step: i64, value: f64) -> PyResult<bool> {
+        run_held(py, || self.inner.report(trial_id, step, value))
+    }
+
+    #[pyo3(signature = (trial_id, state, values=None))]
+    fn tell(&self, py: Python<'_>, trial_id: u64, state: u8, values: Option<Vec<f64>>) -> PyResult<()> {
+        let e = self.inner.clone();
+        run(py, move || e.tell(trial_id, state_of(state)?, values.as_deref()))
+    }
+
+    fn set_trial_attr(&self, py: Python<'_>, trial_id: u64, user: bool, key: &str, json: &str) -> PyResult<()> {
+        let kind = if user { AttrKind::User } else { AttrKind::System };
+        run_held(py, || self.inner.set_trial_attr(trial_id, kind, key, json))
+    }
+
+    /// Queues a trial with fixed user values; returns its number, or None when skipped.
+    fn enqueue(&self, py: Python<'_>, params: Vec<(String, Bound<'_, PyAny>)>, user_attrs: BTreeMap<String, String>, skip_if_exists: bool) -> PyResult<Option<usize>> {
+        let mut fixed = Vec::with_capacity(params.len());
+        for (n, v) in &params {
+            fixed.push((n.clone(), choice_from_py(v, &format!("enqueued parameter '{n}'"))?));
+        }
+        run_held(py, || self.inner.enqueue(fixed, user_attrs, skip_if_exists))
+    }
+
+    /// Adds a trial built in Python; returns its number.
+    #[pyo3(signature = (state, values, params, intermediate, user_attrs, system_attrs, datetime_start=None, datetime_complete=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_trial(
+        &self,
+        py: Python<'_>,
+        state: u8,
+        values: Option<Vec<f64>>,
+        params: Vec<(String, f64, Bound<'_, PyAny>)>,
+        intermediate: Vec<(i64, f64)>,
+        user_attrs: BTreeMap<String, String>,
+        system_attrs: BTreeMap<String, String>,
+        datetime_start: Option<f64>,
+        datetime_complete: Option<f64>,
+    ) -> PyResult<usize> {
+        let mut ps = Vec::with_capacity(params.len());
+        for (n, v, spec) in &params {
+            ps.push((n.clone(), *v, dist_from_spec(spec, n)?));
+        }
+        run_held(py, || {
+            let t = TrialTemplate {
+                state: state_of(state)?,
+                values,
+                params: ps,
+                intermediate,
+                user_attrs,
+                system_attrs,
+                fixed_params: Vec::new(),
+                datetime_start,
+                datetime_complete,
+            };
+            self.inner.add_trial(t)
+        })
+    }
+
+    fn n_trials(&self, py: Python<'_>) -> PyResult<usize> {
+        run_held(py, || self.inner.read(|h| h.n_trials()))
+    }
+
+    /// Number of trials per state code, indexed by code.
+    fn state_counts(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
+        run_held(py, || {
+            self.inner.read(|h| {
+                let mut c = vec![0usize; 5];
+                for s in &h.states {
+                    c[*s as usize] += 1;
+                }
+                c
+            })
+        })
+    }
+
+    /// Trials numbered `start` and above as tuples (see `ferrotune._core.pyi`), optionally
+    /// only those whose state code is in `states`.
+    #[pyo3(signature = (start=0, states=None))]
+    fn export_trials<'py>(&self, py: Python<'py>, start: usize, states: Option<Vec<u8>>) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+        let e = self.inner.clone();
+        let rows = run(py, move || {
+            e.read(|h| {
+                (start..h.n_trials())
+                    .filter(|r| states.as_ref().is_none_or(|s| s.contains(&(h.states[*r] as u8))))
+                    .map(|r| copy_row(h, r))
+                    .collect::<Vec<_>>()
+            })
+        })?;
+        rows.into_iter().map(|r| row_to_py(py, r)).collect()
+    }
+
+    fn export_trial<'py>(&self, py: Python<'py>, number: usize) -> PyResult<Bound<'py, PyTuple>> {
+        let row = run_held(py, || {
+            self.inner.read(|h| {
+                if number < h.n_trials() {
+                    Ok(copy_row(h, number))
+                } else {
+                    Err(Error::TrialNotFound(format!(
+                        "no trial number {number} in this study (it has {} trials)",
+                        h.n_trials()
+                    )))
+                }
+            })?
+        })?;
+        row_to_py(py, row)
+    }
+
+    /// trial id -> (number, state code)
+    fn locate(&self, py: Python<'_>, trial_id: u64) -> PyResult<(usize, u8)> {
+        run_held(py, || {
+            let t = self.inner.storage().trial_ref(trial_id)?;
+            if t.study != self.inner.study_id() {
+                return Err(Error::TrialNotFound(format!("trial id {trial_id} belongs to another study")));
+            }
+            self.inner.read(|h| (t.number, h.states[t.number] as u8))
+        })
+    }
+
+    /// number -> trial id
+    fn trial_id_of(&self, py: Python<'_>, number: usize) -> PyResult<u64> {
+        run_held(py, || {
+            self.inner.read(|h| {
+                h.meta.get(number).map(|m| m.trial_id).ok_or_else(|| {
+                    Error::TrialNotFound(format!("no trial number {number} in this study (it has {} trials)", h.n_trials()))
+                })
+            })?
+        })
+    }
+
+    /// Number of the best complete trial of a single-objective study.
+    fn best_number(&self, py: Python<'_>) -> PyResult<Option<usize>> {
+        run_held(py, || self.inner.read(|h| h.best_row()))
+    }
+
+    /// Best value of a single-objective study (None without complete trials).
+    fn best_value(&self, py: Python<'_>) -> PyResult<Option<f64>> {
+        run_held(py, || self.inner.read(|h| h.best_row().map(|r| h.values[0][r])))
+    }
+
+    /// Numbers of the Pareto-optimal complete trials.
+    fn pareto_numbers(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
+        let e = self.inner.clone();
+        run(py, move || e.read(pareto_rows))
+    }
+
+    /// Internal values of every trial for one parameter (NaN where absent), as a list.
+    fn param_column(&self, py: Python<'_>, name: &str) -> PyResult<Vec<f64>> {
+        run_held(py, || {
+            self.inner.read(|h| {
+                let n = h.n_trials();
+                match h.column(name) {
+                    None => vec![f64::NAN; n],
+                    Some(c) => (0..n).map(|r| c.get(r).unwrap_or(f64::NAN)).collect(),
+                }
+            })
+        })
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_send() {
+    fn is_send<T: Send + Sync>() {}
+    is_send::<Engine>();
+}

@@ -1,0 +1,69 @@
+//! `_core.Storage`: a handle on a core storage backend.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ferrotune_core::history::StudyDirection;
+use ferrotune_core::storage::{AttrKind, InMemoryStorage, Storage as CoreStorage, StudyInfo};
+use ferrotune_core::Error;
+use pyo3::prelude::*;
+
+use crate::errors::run_held;
+
+#[pyclass(frozen, module = "ferrotune._core")]
+pub struct Storage {
+    pub inner: Arc<dyn CoreStorage>,
+}
+
+fn kind(user: bool) -> AttrKind {
+    if user { AttrKind::User } else { AttrKind::System }
+}
+
+type InfoTuple = (u32, String, Vec<u8>, usize);
+
+fn info(i: StudyInfo) -> InfoTuple {
+    (i.id, i.name, i.directions.iter().map(|d| *d as u8).collect(), i.n_trials)
+}
+
+#[pymethods]
+impl Storage {
+    #[staticmethod]
+    fn in_memory() -> Self {
+        Storage { inner: Arc::new(InMemoryStorage::new()) }
+    }
+
+    fn create_study(&self, py: Python<'_>, name: &str, directions: Vec<u8>) -> PyResult<u32> {
+        run_held(py, || {
+            let dirs = directions
+                .iter()
+                .map(|c| StudyDirection::from_code(*c).ok_or_else(|| Error::InvalidValue(format!("bad direction code {c}"))))
+                .collect::<Result<Vec<_>, _>>()?;
+            self.inner.create_study(name, &dirs)
+        })
+    }
+
+    fn delete_study(&self, py: Python<'_>, study: u32) -> PyResult<()> {
+        run_held(py, || self.inner.delete_study(study))
+    }
+
+    fn study_id(&self, py: Python<'_>, name: &str) -> PyResult<u32> {
+        run_held(py, || self.inner.study_id(name))
+    }
+
+    /// (id, name, direction codes, n_trials)
+    fn study_info(&self, py: Python<'_>, study: u32) -> PyResult<InfoTuple> {
+        run_held(py, || self.inner.study_info(study).map(info))
+    }
+
+    fn studies(&self) -> Vec<InfoTuple> {
+        self.inner.studies().into_iter().map(info).collect()
+    }
+
+    fn set_study_attr(&self, py: Python<'_>, study: u32, user: bool, key: &str, json: &str) -> PyResult<()> {
+        run_held(py, || self.inner.set_study_attr(study, kind(user), key, json))
+    }
+
+    fn study_attrs(&self, py: Python<'_>, study: u32, user: bool) -> PyResult<BTreeMap<String, String>> {
+        run_held(py, || self.inner.study_attrs(study, kind(user)))
+    }
+}
