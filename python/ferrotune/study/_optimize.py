@@ -97,11 +97,16 @@ def optimize(
                     pool.submit(_worker, study, func, budget, catch_t, callbacks, gc_after_trial, bar)
                     for _ in range(n_jobs)
                 ]
-                done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-                for f in done:
-                    if f.exception() is not None:
-                        study._stop_flag = True  # let the other workers finish their trial and stop
-                wait(futures)
+                try:
+                    done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                    if any(f.exception() is not None for f in done):
+                        study._stop_flag = True  # the others finish their current trial and stop
+                    wait(futures)
+                except BaseException:
+                    # Ctrl-C reaches the main thread: workers finish (and tell) their current
+                    # trial, start no new one, and the interrupt propagates.
+                    study._stop_flag = True
+                    raise
                 for f in futures:
                     f.result()
     finally:
@@ -139,6 +144,16 @@ def run_trial(study: Study, func: ObjectiveFuncType, catch: tuple[type[BaseExcep
     trial = study._ask(stop_if_exhausted=True)
     if trial is None:
         return None
+    try:
+        return _run_and_tell(study, trial, func, catch, want_frozen)
+    except BaseException:
+        # Whatever interrupted us (Ctrl-C, an error while telling), leave no RUNNING trial behind.
+        if not TrialState(study._engine.locate(trial._trial_id)[1]).is_finished():
+            study._engine.tell(trial._trial_id, int(TrialState.FAIL), None)
+        raise
+
+
+def _run_and_tell(study: Study, trial: Trial, func: ObjectiveFuncType, catch: tuple[type[BaseException], ...], want_frozen: bool) -> Any:
     func_err: BaseException | None = None
     values: Any = None
     state = TrialState.COMPLETE
@@ -158,11 +173,13 @@ def run_trial(study: Study, func: ObjectiveFuncType, catch: tuple[type[BaseExcep
         if reason is not None:
             state = TrialState.FAIL
             _logger.warning(f"Trial {trial.number} failed with parameters: {trial.params} because of the following error: {reason}")
+            trial.set_system_attr("fail_reason", reason)
     elif func_err is not None:
         _logger.warning(
             f"Trial {trial.number} failed with parameters: {trial.params} because of the following error: {func_err!r}.",
             exc_info=(type(func_err), func_err, func_err.__traceback__),
         )
+        trial.set_system_attr("fail_reason", repr(func_err))
     frozen = study._tell_internal(
         trial, state, values if state == TrialState.COMPLETE else None, prune_message=message, want_frozen=want_frozen
     )
