@@ -1,6 +1,9 @@
 //! `ferrotune._core`: thin PyO3 glue over ferrotune-core. No algorithm lives here; each
 //! function converts arguments, releases the GIL around the core call, and maps errors.
 
+// pymethods mirror Python signatures, which legitimately take many arguments.
+#![allow(clippy::too_many_arguments)]
+
 mod convert;
 mod engine;
 mod errors;
