@@ -93,9 +93,9 @@ class FloatDistribution(BaseDistribution):
             self.low = float(low)
             self.high = float(high)
             self.step = None if step is None else float(step)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise InvalidDistributionError(
-                f"invalid distribution: low, high and step must be numbers, got low={low!r}, high={high!r}, step={step!r}"
+                f"invalid distribution: low, high and step must be finite numbers, got low={low!r}, high={high!r}, step={step!r}"
             ) from None
         self.log = bool(log)
         _core.validate_distribution("", self._spec())
@@ -122,6 +122,12 @@ class IntDistribution(BaseDistribution):
         self.high = _as_int(high, "high")
         self.step = _as_int(step, "step")
         self.log = bool(log)
+        if not all(-(2**63) <= v < 2**63 for v in (self.low, self.high, self.step)):
+            # The core cannot read ints beyond 64 bits (and itself rejects bounds beyond 2**53).
+            raise InvalidDistributionError(
+                f"invalid distribution: integer bounds must lie within +/-2**53, got low={self.low}, "
+                f"high={self.high}, step={self.step}; use FloatDistribution for wider ranges"
+            )
         _core.validate_distribution("", self._spec())
 
     def _spec(self) -> tuple:
@@ -147,6 +153,17 @@ class CategoricalDistribution(BaseDistribution):
         if hasattr(choices, "tolist"):
             choices = choices.tolist()  # numpy arrays
         self.choices = tuple(_plain(c) for c in choices)
+        for c in self.choices:
+            # Checked here so the message does not speak of a parameter: this object has no name.
+            if not (c is None or isinstance(c, (bool, int, float, str))):
+                raise InvalidDistributionError(
+                    f"invalid distribution: choice {c!r} of type {type(c).__name__} is not supported; "
+                    "use None, bool, int, float or str"
+                )
+            if isinstance(c, int) and not -(2**63) <= c < 2**63:
+                raise InvalidDistributionError(
+                    f"invalid distribution: choice {c} does not fit in 64 bits; use a smaller int or a str"
+                )
         _core.validate_distribution("", self._spec())
 
     def _spec(self) -> tuple:

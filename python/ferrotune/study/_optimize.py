@@ -192,10 +192,7 @@ def _coerce(values: Any, n_objectives: int) -> tuple[list[float] | None, str | N
     """Objective return -> list of floats, or a reason why it is not acceptable."""
     if n_objectives == 1 and type(values) is float and values == values:
         return [values], None
-    if isinstance(values, (list, tuple)) or (hasattr(values, "__len__") and hasattr(values, "__getitem__") and not isinstance(values, str)):
-        seq = list(values)
-    else:
-        seq = [values]
+    seq = _as_value_list(values)
     if len(seq) != n_objectives:
         return None, (
             f"the objective returned {len(seq)} value(s) but the study has {n_objectives} objective(s); "
@@ -205,12 +202,27 @@ def _coerce(values: Any, n_objectives: int) -> tuple[list[float] | None, str | N
     for v in seq:
         try:
             f = float(v)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None, f"the objective returned {v!r}, which is not a number; return a float"
         if math.isnan(f):
             return None, "the objective returned nan; return a number (or raise TrialPruned)"
         out.append(f)
     return out, None
+
+
+def _as_value_list(values: Any) -> list[Any]:
+    """One objective value or a sequence of them -> a list. A 0-d array or tensor (``np.array(1.5)``,
+    ``torch.tensor(1.5)``) has ``__len__`` but cannot be iterated: it is one value."""
+    if isinstance(values, (list, tuple)):
+        return list(values)
+    if isinstance(values, (str, bytes)) or getattr(values, "ndim", None) == 0:
+        return [values]
+    if hasattr(values, "__len__") and hasattr(values, "__getitem__"):
+        try:
+            return list(values)
+        except TypeError:
+            return [values]
+    return [values]
 
 
 def _progress_bar(show: bool, n_trials: int | None, timeout: float | None) -> Any:

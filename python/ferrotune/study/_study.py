@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import uuid
 import warnings
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ferrotune import _json
@@ -222,6 +222,10 @@ class Study:
         Args:
             fixed_distributions: Parameters to suggest right away, as ``{name: distribution}``.
         """
+        if fixed_distributions is not None and not isinstance(fixed_distributions, Mapping):
+            raise FerrotuneValueError(
+                f"fixed_distributions must be a dict of name to distribution, got {type(fixed_distributions).__name__}"
+            )
         trial = self._ask(stop_if_exhausted=False)
         assert trial is not None
         if fixed_distributions:
@@ -241,12 +245,17 @@ class Study:
         trial = Trial(self, trial_id, number)
         sampler = self._py_sampler
         if sampler is not None:
-            frozen = trial._frozen()
-            sampler.before_trial(self, frozen)
-            space = sampler.infer_relative_search_space(self, frozen)
-            if space:
-                rel = sampler.sample_relative(self, frozen, space)
-                trial._relative = {n: (space[n], v) for n, v in rel.items() if n in space}
+            try:
+                frozen = trial._frozen()
+                sampler.before_trial(self, frozen)
+                space = sampler.infer_relative_search_space(self, frozen)
+                if space:
+                    rel = sampler.sample_relative(self, frozen, space)
+                    trial._relative = {n: (space[n], v) for n, v in rel.items() if n in space}
+            except BaseException:
+                # The trial exists already: a failing sampler hook must not leave it RUNNING forever.
+                self._engine.tell(trial_id, int(TrialState.FAIL), None)
+                raise
         return trial
 
     def tell(
@@ -273,6 +282,12 @@ class Study:
             raise UpdateFinishedTrialError(
                 f"trial {number} is already finished ({TrialState(code).name}); a trial can be told once"
             )
+        if TrialState(code) == TrialState.WAITING:
+            # An enqueued trial has no start time and no parameters yet; telling it would store
+            # a COMPLETE trial that never ran.
+            raise FerrotuneValueError(
+                f"trial {number} is WAITING (enqueued, not started); start it with ask() before telling it"
+            )
         if state is not None:
             try:
                 state = TrialState(state)
@@ -291,7 +306,7 @@ class Study:
         if state == TrialState.COMPLETE:
             if values is None:
                 raise FerrotuneValueError(f"trial {number}: state COMPLETE needs values; pass values=...")
-            seq = list(values) if isinstance(values, (list, tuple)) else [values]
+            seq = _optimize._as_value_list(values)
             if len(seq) != len(self._directions):
                 raise FerrotuneValueError(
                     f"trial {number}: {len(seq)} value(s) told but the study has {len(self._directions)} objective(s); "
@@ -304,12 +319,17 @@ class Study:
         elif state == TrialState.FAIL and values is not None:
             raise FerrotuneValueError(f"trial {number}: values cannot be told with state FAIL; drop values=")
         elif state == TrialState.PRUNED and values is not None:
-            seq = list(values) if isinstance(values, (list, tuple)) else [values]
+            seq = _optimize._as_value_list(values)
             if len(seq) != len(self._directions):
                 raise FerrotuneValueError(
                     f"trial {number}: {len(seq)} value(s) told but the study has {len(self._directions)} objective(s)"
                 )
-            vals = [float(v) for v in seq]
+            try:
+                vals = [float(v) for v in seq]
+            except (TypeError, ValueError, OverflowError):
+                raise FerrotuneValueError(
+                    f"trial {number}: values of a PRUNED trial must be numbers, got {values!r}"
+                ) from None
         t = trial if isinstance(trial, Trial) else Trial(self, trial_id, number)
         frozen = self._tell_internal(t, state, vals, fail_reason=fail_reason)
         assert frozen is not None
@@ -511,6 +531,7 @@ def create_study(
     if study_name is not None and not isinstance(study_name, str):
         raise FerrotuneValueError(f"study_name must be a str, got {study_name!r}")
     name = study_name or f"no-name-{uuid.uuid4()}"
+    created = True
     try:
         sid = st._core.create_study(name, [int(d) for d in dirs])
     except DuplicatedStudyError:
@@ -518,9 +539,10 @@ def create_study(
             raise
         _logger.info(f"Using an existing study with name '{name}' instead of creating a new one.")
         sid = st._core.study_id(name)
+        created = False
     study = Study.__new__(Study)
     study._init(st, sid, sampler, pruner)
-    if study_name is None or not load_if_exists:
+    if created:
         _logger.info(f"A new study created in memory with name: {name}")
     return study
 

@@ -8,6 +8,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from ferrotune.distributions import BaseDistribution, CategoricalChoiceType
+from ferrotune.exceptions import InvalidDistributionError
+
+
+def _distribution_for(name: str, cls: type[BaseDistribution], *args: Any, **kwargs: Any) -> Any:
+    """Builds the distribution of a ``suggest_*`` call; a malformed one raises an error that
+    names the parameter, as the core does for the suggestions it validates itself."""
+    try:
+        return cls(*args, **kwargs)
+    except InvalidDistributionError as e:
+        msg = str(e).removeprefix("invalid distribution: ")
+        raise InvalidDistributionError(f"parameter '{name}': {msg}") from None
 
 
 class BaseTrial(abc.ABC):

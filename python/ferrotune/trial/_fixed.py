@@ -13,8 +13,8 @@ from ferrotune.distributions import (
     FloatDistribution,
     IntDistribution,
 )
-from ferrotune.exceptions import FerrotuneValueError
-from ferrotune.trial._base import BaseTrial
+from ferrotune.exceptions import FerrotuneValueError, IncompatibleParamError
+from ferrotune.trial._base import BaseTrial, _distribution_for
 
 
 class FixedTrial(BaseTrial):
@@ -42,8 +42,10 @@ class FixedTrial(BaseTrial):
                 "add it to the params dict"
             )
         if name in self._distributions and self._distributions[name] != distribution:
-            raise FerrotuneValueError(
-                f"parameter '{name}' was already suggested as {self._distributions[name]!r}, now as {distribution!r}"
+            # The same error class a live Trial raises, so objectives behave alike on both.
+            raise IncompatibleParamError(
+                f"parameter '{name}' was already suggested as {self._distributions[name]!r}, now as {distribution!r}; "
+                "use one distribution per name within a trial"
             )
         value = self._params[name]
         internal = distribution.to_internal_repr(value)
@@ -53,13 +55,13 @@ class FixedTrial(BaseTrial):
         return value if isinstance(distribution, CategoricalDistribution) else external
 
     def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
-        return self._suggest(name, FloatDistribution(low, high, log=log, step=step))
+        return self._suggest(name, _distribution_for(name, FloatDistribution, low, high, log=log, step=step))
 
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
-        return self._suggest(name, IntDistribution(low, high, log=log, step=step))
+        return self._suggest(name, _distribution_for(name, IntDistribution, low, high, log=log, step=step))
 
     def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
-        return self._suggest(name, CategoricalDistribution(choices))
+        return self._suggest(name, _distribution_for(name, CategoricalDistribution, choices))
 
     def report(self, value: float, step: int) -> None:
         """Does nothing: there is no study to record it in."""

@@ -17,9 +17,16 @@ from ferrotune.distributions import (
     _from_spec,
 )
 from ferrotune.exceptions import FerrotuneValueError, MultiObjectiveError
-from ferrotune.trial._base import BaseTrial
+from ferrotune.trial._base import BaseTrial, _distribution_for
 from ferrotune.trial._state import TrialState
 from ferrotune import _json
+
+
+def _check_state(state: Any) -> TrialState:
+    try:
+        return TrialState(state)
+    except ValueError:
+        raise FerrotuneValueError(f"state must be a TrialState, got {state!r}") from None
 
 
 def _dt(ts: float | None) -> datetime.datetime | None:
@@ -50,10 +57,15 @@ class FrozenTrial(BaseTrial):
         if value is not None and values is not None:
             raise FerrotuneValueError("specify only one of value and values")
         self._number = number
-        self.state = TrialState(state)
-        self._values: list[float] | None = (
-            [float(value)] if value is not None else (None if values is None else [float(v) for v in values])
-        )
+        self.state = _check_state(state)
+        try:
+            self._values: list[float] | None = (
+                [float(value)] if value is not None else (None if values is None else [float(v) for v in values])
+            )
+        except (TypeError, ValueError, OverflowError):
+            raise FerrotuneValueError(
+                f"value/values must be numbers, got value={value!r}, values={values!r}"
+            ) from None
         self._datetime_start = datetime_start
         self.datetime_complete = datetime_complete
         self._params = dict(params)
@@ -198,13 +210,13 @@ class FrozenTrial(BaseTrial):
         return value
 
     def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
-        return self._suggest(name, FloatDistribution(low, high, log=log, step=step))
+        return self._suggest(name, _distribution_for(name, FloatDistribution, low, high, log=log, step=step))
 
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
-        return self._suggest(name, IntDistribution(low, high, log=log, step=step))
+        return self._suggest(name, _distribution_for(name, IntDistribution, low, high, log=log, step=step))
 
     def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
-        return self._suggest(name, CategoricalDistribution(choices))
+        return self._suggest(name, _distribution_for(name, CategoricalDistribution, choices))
 
     def report(self, value: float, step: int) -> None:
         """Does nothing: a frozen trial's intermediate values are fixed."""
@@ -232,6 +244,11 @@ class FrozenTrial(BaseTrial):
                 raise FerrotuneValueError("a COMPLETE trial's values must not be NaN")
         elif self.state == TrialState.FAIL and self._values is not None:
             raise FerrotuneValueError("a FAIL trial cannot have values")
+        for name, d in self._distributions.items():
+            if not isinstance(d, BaseDistribution):
+                raise FerrotuneValueError(
+                    f"distributions['{name}'] must be a distribution such as FloatDistribution(0, 1), got {d!r}"
+                )
         if set(self._params) != set(self._distributions):
             raise FerrotuneValueError(
                 f"params and distributions must have the same keys: {sorted(self._params)} vs {sorted(self._distributions)}"
@@ -285,7 +302,7 @@ def create_trial(
 ) -> FrozenTrial:
     """Builds a validated :class:`FrozenTrial`, e.g. to pass to ``Study.add_trial``."""
     now = datetime.datetime.now()
-    state = TrialState(state)
+    state = _check_state(state)
     t = FrozenTrial(
         number=-1,
         state=state,

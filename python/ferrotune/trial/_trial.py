@@ -18,7 +18,7 @@ from ferrotune.distributions import (
     _plain,
 )
 from ferrotune.exceptions import FerrotuneValueError, InvalidDistributionError, MultiObjectiveError
-from ferrotune.trial._base import BaseTrial
+from ferrotune.trial._base import BaseTrial, _distribution_for
 from ferrotune.trial._frozen import FrozenTrial
 
 if TYPE_CHECKING:
@@ -48,13 +48,14 @@ class Trial(BaseTrial):
     def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
         """A float parameter in ``[low, high]``; ``log=True`` samples in log space, ``step``
         restricts it to ``low + k * step``."""
+        log = bool(log)
         if self.study._py_sampler is not None:
-            return self._suggest_py(name, FloatDistribution(low, high, log=log, step=step))
+            return self._suggest_py(name, _distribution_for(name, FloatDistribution, low, high, log=log, step=step))
         try:
             return self._engine.suggest_float(self._trial_id, name, low, high, step, log)
-        except TypeError:
+        except (TypeError, OverflowError):
             raise InvalidDistributionError(
-                f"parameter '{name}': low, high and step must be numbers, got low={low!r}, high={high!r}, step={step!r}"
+                f"parameter '{name}': low, high and step must be finite numbers, got low={low!r}, high={high!r}, step={step!r}"
             ) from None
 
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
@@ -64,9 +65,16 @@ class Trial(BaseTrial):
                 low, high, step = _as_int(low, "low"), _as_int(high, "high"), _as_int(step, "step")
             except InvalidDistributionError as e:
                 raise InvalidDistributionError(f"parameter '{name}': {e}".replace("invalid distribution: ", "")) from None
+        log = bool(log)
         if self.study._py_sampler is not None:
-            return self._suggest_py(name, IntDistribution(low, high, log=log, step=step))
-        return self._engine.suggest_int(self._trial_id, name, low, high, step, log)
+            return self._suggest_py(name, _distribution_for(name, IntDistribution, low, high, log=log, step=step))
+        try:
+            return self._engine.suggest_int(self._trial_id, name, low, high, step, log)
+        except OverflowError:
+            raise InvalidDistributionError(
+                f"parameter '{name}': integer bounds must lie within +/-2**53, got low={low}, high={high}, step={step}; "
+                "use suggest_float for wider ranges"
+            ) from None
 
     def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
         """One of ``choices`` (None, bool, int, float or str values)."""
@@ -77,7 +85,7 @@ class Trial(BaseTrial):
                 )
             choices = choices.tolist() if hasattr(choices, "tolist") else list(choices)
         if self.study._py_sampler is not None:
-            return self._suggest_py(name, CategoricalDistribution(choices))
+            return self._suggest_py(name, _distribution_for(name, CategoricalDistribution, choices))
         try:
             idx = self._engine.suggest_categorical(self._trial_id, name, choices)
         except InvalidDistributionError:
@@ -105,7 +113,13 @@ class Trial(BaseTrial):
             external = self._relative[name][1]
         else:
             external = sampler.sample_independent(self.study, self._frozen(), name, dist)
-        internal = dist.to_internal_repr(external)
+        try:
+            internal = dist.to_internal_repr(external)
+        except InvalidDistributionError:
+            raise FerrotuneValueError(
+                f"the sampler {type(sampler).__name__} proposed {external!r} for parameter '{name}', "
+                f"which is not in {dist!r}; return a value inside the distribution"
+            ) from None
         self._engine.set_param(self._trial_id, name, dist._spec(), internal)
         return dist.to_external_repr(internal)
 
