@@ -151,12 +151,6 @@ def test_bad_seed(seed):
         GridSampler({"x": [1]}, seed=seed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rust/core/src/samplers/grid.rs Claimed::sync scans only rows added since its last sync; "
-    "a row that was WAITING (enqueued, no grid_id yet) when scanned and is later claimed by another "
-    "GridSampler instance is never marked taken, so its point is handed out again",
-)
 def test_two_workers_never_repeat_a_point_claimed_from_the_queue():
     # Two workers on one storage, each with its own sampler (as two processes would have).
     storage = InMemoryStorage()

@@ -12,8 +12,8 @@ __version__: str
 Choice = None | bool | int | float | str
 DistSpec = tuple[Any, ...]
 # (number, trial_id, state, values, datetime_start, datetime_complete,
-#  params [(name, internal, spec)], user_attrs {key: json}, system_attrs {key: json},
-#  intermediate [(step, value)], fixed_params [(name, value)])
+#  params [(name index, internal value, distribution index)], user_attrs {key: json},
+#  system_attrs {key: json}, intermediate [(step, value)], fixed_params [(name, value)])
 TrialRow = tuple[
     int,
     int,
@@ -21,12 +21,14 @@ TrialRow = tuple[
     list[float] | None,
     float | None,
     float | None,
-    list[tuple[str, float, DistSpec]],
+    list[tuple[int, float, int]],
     dict[str, str],
     dict[str, str],
     list[tuple[int, float]],
     list[tuple[str, Choice]],
 ]
+# (parameter names, distribution specs, rows): rows index into the two tables.
+TrialExport = tuple[list[str], list[DistSpec], list[TrialRow]]
 
 def validate_distribution(name: str, spec: DistSpec) -> None:
     """Raises InvalidDistributionError (naming ``name``) when the spec is malformed."""
@@ -84,8 +86,9 @@ class Engine:
     ) -> int: ...
     def n_trials(self) -> int: ...
     def state_counts(self) -> list[int]: ...
-    def export_trials(self, start: int = 0, states: list[int] | None = None) -> list[TrialRow]: ...
-    def export_trial(self, number: int) -> TrialRow: ...
+    def export_trials(self, start: int = 0, states: list[int] | None = None) -> TrialExport: ...
+    def export_trial(self, number: int) -> TrialExport: ...
+    def last_intermediate(self, number: int) -> float | None: ...
     def locate(self, trial_id: int) -> tuple[int, int]: ...
     def trial_id_of(self, number: int) -> int: ...
     def best_number(self) -> int | None: ...

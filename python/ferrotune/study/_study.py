@@ -120,8 +120,7 @@ class Study:
         do not modify them.
         """
         with self._cache_lock:
-            rows = self._engine.export_trials(len(self._cache))
-            fresh = [FrozenTrial._from_row(r) for r in rows]
+            fresh = FrozenTrial._from_export(self._engine.export_trials(len(self._cache)))
             k = 0
             while k < len(fresh) and fresh[k].state.is_finished():
                 self._cache.append(fresh[k])
@@ -137,7 +136,7 @@ class Study:
         with self._cache_lock:
             if number < len(self._cache):
                 return self._cache[number]._copy()
-        return FrozenTrial._from_row(self._engine.export_trial(number))
+        return FrozenTrial._from_export(self._engine.export_trial(number))[0]
 
     @property
     def best_trial(self) -> FrozenTrial:
@@ -355,9 +354,9 @@ class Study:
         want_frozen: bool = True,
     ) -> FrozenTrial | None:
         if state == TrialState.PRUNED and values is None and not self._is_multi():
-            inter = self._engine.export_trial(trial.number)[9]
-            if inter:
-                values = [inter[-1][1]]
+            last = self._engine.last_intermediate(trial.number)
+            if last is not None:
+                values = [last]
         if fail_reason is not None:
             trial.set_system_attr("fail_reason", fail_reason)
         try:

@@ -29,8 +29,8 @@ def _check_state(state: Any) -> TrialState:
         raise FerrotuneValueError(f"state must be a TrialState, got {state!r}") from None
 
 
-def _dt(ts: float | None) -> datetime.datetime | None:
-    return None if ts is None else datetime.datetime.fromtimestamp(ts)
+_STATES = list(TrialState)
+_fromtimestamp = datetime.datetime.fromtimestamp
 
 
 class FrozenTrial(BaseTrial):
@@ -75,20 +75,31 @@ class FrozenTrial(BaseTrial):
         self.intermediate_values = dict(intermediate_values)
         self._trial_id = trial_id
 
-    # -- construction from the core's export tuple ------------------------------------------
+    # -- construction from the core's export --------------------------------------------------
     @classmethod
-    def _from_row(cls, row: tuple) -> FrozenTrial:
+    def _from_export(cls, export: tuple) -> list[FrozenTrial]:
+        """Trials from ``Engine.export_trials``/``export_trial``: ``(names, specs, rows)``.
+
+        Distribution objects are built once per distinct distribution of the export and shared
+        by the trials (distributions are immutable)."""
+        names, specs, rows = export
+        dists = [_from_spec(s) for s in specs]
+        return [cls._from_row(r, names, dists) for r in rows]
+
+    @classmethod
+    def _from_row(cls, row: tuple, names: list[str], dists: list[BaseDistribution]) -> FrozenTrial:
         number, trial_id, state, values, start, complete, params, uattrs, sattrs, inter, fixed = row
         t = cls.__new__(cls)
         t._number = number
-        t.state = TrialState(state)
+        t.state = _STATES[state]
         t._values = values
-        t._datetime_start = _dt(start)
-        t.datetime_complete = _dt(complete)
+        t._datetime_start = None if start is None else _fromtimestamp(start)
+        t.datetime_complete = None if complete is None else _fromtimestamp(complete)
         ps: dict[str, Any] = {}
         ds: dict[str, BaseDistribution] = {}
-        for name, v, spec in params:
-            d = _from_spec(spec)
+        for ni, v, si in params:
+            d = dists[si]
+            name = names[ni]
             ds[name] = d
             ps[name] = d.to_external_repr(v)
         t._params = ps
@@ -98,16 +109,18 @@ class FrozenTrial(BaseTrial):
         if fixed:
             sa["fixed_params"] = dict(fixed)
         t._system_attrs = sa
-        t.intermediate_values = dict(inter)
+        t.intermediate_values = dict(inter) if inter else {}
         t._trial_id = trial_id
         return t
 
     def _copy(self) -> FrozenTrial:
-        t = copy.copy(self)
+        t = FrozenTrial.__new__(FrozenTrial)
+        t.__dict__.update(self.__dict__)
         t._params = dict(self._params)
         t._distributions = dict(self._distributions)
-        t._user_attrs = copy.deepcopy(self._user_attrs)
-        t._system_attrs = copy.deepcopy(self._system_attrs)
+        # Attribute values may be lists or dicts the caller could mutate.
+        t._user_attrs = copy.deepcopy(self._user_attrs) if self._user_attrs else {}
+        t._system_attrs = copy.deepcopy(self._system_attrs) if self._system_attrs else {}
         t.intermediate_values = dict(self.intermediate_values)
         t._values = None if self._values is None else list(self._values)
         return t

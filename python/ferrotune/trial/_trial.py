@@ -166,7 +166,7 @@ class Trial(BaseTrial):
 
     # -- views -----------------------------------------------------------------------------------
     def _frozen(self) -> FrozenTrial:
-        return FrozenTrial._from_row(self._engine.export_trial(self._number))
+        return FrozenTrial._from_export(self._engine.export_trial(self._number))[0]
 
     @property
     def number(self) -> int:

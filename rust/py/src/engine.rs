@@ -1,7 +1,7 @@
 //! `_core.Engine`: one study's ask / suggest / report / tell, as called by `ferrotune.Study`
 //! and `ferrotune.Trial`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use ferrotune_core::engine::StudyEngine;
@@ -28,6 +28,7 @@ fn state_of(code: u8) -> ferrotune_core::Result<TrialState> {
 }
 
 /// One trial copied out of the history, so conversion to Python happens after the lock is gone.
+/// Parameters refer to the export's name and distribution tables by index.
 struct TrialRow {
     number: usize,
     trial_id: u64,
@@ -35,41 +36,75 @@ struct TrialRow {
     values: Option<Vec<f64>>,
     start: Option<f64>,
     complete: Option<f64>,
-    params: Vec<(String, f64, Distribution)>,
+    params: Vec<(u32, f64, u32)>,
     user_attrs: BTreeMap<String, String>,
     system_attrs: BTreeMap<String, String>,
     intermediate: Vec<(i64, f64)>,
     fixed: Vec<(String, Choice)>,
 }
 
-fn copy_row(h: &TrialHistory, row: usize) -> TrialRow {
-    let m = &h.meta[row];
-    TrialRow {
-        number: row,
-        trial_id: m.trial_id,
-        state: h.states[row] as u8,
-        values: h.values_of(row),
-        start: m.datetime_start,
-        complete: m.datetime_complete,
-        params: h.params_of(row).into_iter().map(|(n, v, d)| (n.to_string(), v, d.clone())).collect(),
-        user_attrs: m.user_attrs.clone(),
-        system_attrs: m.system_attrs.clone(),
-        intermediate: m.intermediate.clone(),
-        fixed: m.fixed_params.clone(),
-    }
+/// Trials copied out of the history. Parameter names and distributions are listed once per
+/// export, not once per trial: a study has few distinct ones, and Python then builds one
+/// distribution object for each instead of one per trial and parameter.
+#[derive(Default)]
+struct Export {
+    names: Vec<String>,
+    dists: Vec<Distribution>,
+    rows: Vec<TrialRow>,
+    name_index: HashMap<u32, u32>,
+    dist_index: HashMap<(u32, u32), u32>,
 }
 
-fn row_to_py<'py>(py: Python<'py>, r: TrialRow) -> PyResult<Bound<'py, PyTuple>> {
-    let params = PyList::empty(py);
-    for (n, v, d) in &r.params {
-        params.append((n.as_str(), *v, dist_to_spec(py, d)?))?;
+impl Export {
+    fn add(&mut self, h: &TrialHistory, row: usize) {
+        let m = &h.meta[row];
+        let mut params = Vec::with_capacity(m.param_order.len());
+        for &ci in &m.param_order {
+            let c = &h.columns[ci as usize];
+            let Some(v) = c.get(row) else { continue };
+            let di = c.dist_idx[row];
+            let names = &mut self.names;
+            let ni = *self.name_index.entry(ci).or_insert_with(|| {
+                names.push(c.name.clone());
+                (names.len() - 1) as u32
+            });
+            let dists = &mut self.dists;
+            let si = *self.dist_index.entry((ci, di)).or_insert_with(|| {
+                dists.push(c.distributions[di as usize].clone());
+                (dists.len() - 1) as u32
+            });
+            params.push((ni, v, si));
+        }
+        self.rows.push(TrialRow {
+            number: row,
+            trial_id: m.trial_id,
+            state: h.states[row] as u8,
+            values: h.values_of(row),
+            start: m.datetime_start,
+            complete: m.datetime_complete,
+            params,
+            user_attrs: m.user_attrs.clone(),
+            system_attrs: m.system_attrs.clone(),
+            intermediate: m.intermediate.clone(),
+            fixed: m.fixed_params.clone(),
+        });
     }
-    let fixed = PyList::empty(py);
-    for (n, c) in &r.fixed {
-        fixed.append((n.as_str(), choice_to_py(py, c)?))?;
+
+    /// `(names, distribution specs, rows)`; see `_core.pyi`.
+    fn into_py(self, py: Python<'_>) -> PyResult<Bound<'_, PyTuple>> {
+        let specs = self.dists.iter().map(|d| dist_to_spec(py, d)).collect::<PyResult<Vec<_>>>()?;
+        let rows = PyList::empty(py);
+        for r in self.rows {
+            let fixed = PyList::empty(py);
+            for (n, c) in &r.fixed {
+                fixed.append((n.as_str(), choice_to_py(py, c)?))?;
+            }
+            let row = (r.number, r.trial_id, r.state, r.values, r.start, r.complete, r.params, r.user_attrs, r.system_attrs, r.intermediate, fixed)
+                .into_pyobject(py)?;
+            rows.append(row)?;
+        }
+        (self.names, specs, rows).into_pyobject(py)
     }
-    (r.number, r.trial_id, r.state, r.values, r.start, r.complete, params, r.user_attrs, r.system_attrs, r.intermediate, fixed)
-        .into_pyobject(py)
 }
 
 #[pymethods]
@@ -209,27 +244,33 @@ impl Engine {
         })
     }
 
-    /// Trials numbered `start` and above as tuples (see `ferrotune._core.pyi`), optionally
-    /// only those whose state code is in `states`.
+    /// Trials numbered `start` and above, optionally only those whose state code is in
+    /// `states`, as `(names, distribution specs, rows)` (see `ferrotune._core.pyi`).
     #[pyo3(signature = (start=0, states=None))]
-    fn export_trials<'py>(&self, py: Python<'py>, start: usize, states: Option<Vec<u8>>) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+    fn export_trials<'py>(&self, py: Python<'py>, start: usize, states: Option<Vec<u8>>) -> PyResult<Bound<'py, PyTuple>> {
         let e = self.inner.clone();
-        let rows = run(py, move || {
+        let export = run(py, move || {
             e.read(|h| {
-                (start..h.n_trials())
-                    .filter(|r| states.as_ref().is_none_or(|s| s.contains(&(h.states[*r] as u8))))
-                    .map(|r| copy_row(h, r))
-                    .collect::<Vec<_>>()
+                let mut x = Export::default();
+                for r in start..h.n_trials() {
+                    if states.as_ref().is_none_or(|s| s.contains(&(h.states[r] as u8))) {
+                        x.add(h, r);
+                    }
+                }
+                x
             })
         })?;
-        rows.into_iter().map(|r| row_to_py(py, r)).collect()
+        export.into_py(py)
     }
 
+    /// One trial, in the format of `export_trials`.
     fn export_trial<'py>(&self, py: Python<'py>, number: usize) -> PyResult<Bound<'py, PyTuple>> {
-        let row = run_held(py, || {
+        let export = run_held(py, || {
             self.inner.read(|h| {
                 if number < h.n_trials() {
-                    Ok(copy_row(h, number))
+                    let mut x = Export::default();
+                    x.add(h, number);
+                    Ok(x)
                 } else {
                     Err(Error::TrialNotFound(format!(
                         "no trial number {number} in this study (it has {} trials)",
@@ -238,7 +279,12 @@ impl Engine {
                 }
             })?
         })?;
-        row_to_py(py, row)
+        export.into_py(py)
+    }
+
+    /// The intermediate value of the largest step a trial reported, if any.
+    fn last_intermediate(&self, py: Python<'_>, number: usize) -> PyResult<Option<f64>> {
+        run_held(py, || self.inner.read(|h| h.meta.get(number).and_then(|m| m.intermediate.last().map(|e| e.1))))
     }
 
     /// trial id -> (number, state code)

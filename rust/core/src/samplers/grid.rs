@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use super::{NewTrial, Sampler};
 use crate::error::{Error, Result};
-use crate::history::TrialHistory;
+use crate::history::{TrialHistory, TrialState};
 use crate::rng::{below, os_seed, stream};
 use crate::space::{Choice, Distribution};
 use crate::storage::StudyId;
@@ -38,6 +38,9 @@ struct Claimed {
     n_taken: u64,
     /// Every order position before this one is taken.
     cursor: usize,
+    /// Rows that were WAITING (enqueued, no grid point yet) when scanned: another worker may
+    /// claim them later, so they are scanned again until they carry a grid point or finish.
+    pending: Vec<usize>,
 }
 
 impl Claimed {
@@ -45,12 +48,17 @@ impl Claimed {
         if self.taken.len() as u64 != n_points {
             self.taken = vec![false; n_points as usize];
         }
-        for m in &h.meta[self.rows_seen..] {
-            if let Some(id) = m.system_attrs.get(GRID_ID_ATTR).and_then(|s| s.parse::<u64>().ok()) {
-                if id < n_points && !self.taken[id as usize] {
-                    self.taken[id as usize] = true;
-                    self.n_taken += 1;
+        let pending = std::mem::take(&mut self.pending);
+        for row in pending.into_iter().chain(self.rows_seen..h.meta.len()) {
+            match h.meta[row].system_attrs.get(GRID_ID_ATTR).and_then(|s| s.parse::<u64>().ok()) {
+                Some(id) if id < n_points => {
+                    if !self.taken[id as usize] {
+                        self.taken[id as usize] = true;
+                        self.n_taken += 1;
+                    }
                 }
+                _ if h.states[row] == TrialState::Waiting => self.pending.push(row),
+                _ => {}
             }
         }
         self.rows_seen = h.meta.len();
@@ -184,7 +192,7 @@ impl Sampler for GridSampler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{StudyDirection, TrialMeta, TrialState};
+    use crate::history::{StudyDirection, TrialMeta};
     use std::collections::BTreeMap;
 
     fn sampler(seed: u64) -> GridSampler {
@@ -229,6 +237,22 @@ mod tests {
         assert_eq!(p[0], ("x", &Choice::Int(3)));
         assert_eq!(p[1], ("y", &Choice::Str("b".into())));
         assert_eq!(g.id_of(&[("x".into(), Choice::Int(2)), ("y".into(), Choice::Str("a".into()))]), Some(2));
+    }
+
+    #[test]
+    fn a_queued_row_claimed_later_is_counted() {
+        let g = sampler(0);
+        let mut h = TrialHistory::new(vec![StudyDirection::Minimize]);
+        h.push_trial(TrialState::Waiting, TrialMeta::default());
+        assert!(!g.is_exhausted(0, &h)); // scans the row while it is still waiting
+        // another worker claims it with grid point 3
+        h.set_state(0, TrialState::Running, None);
+        h.meta[0].system_attrs.insert(GRID_ID_ATTR.into(), "3".into());
+        g.is_exhausted(0, &h);
+        let st = g.state.lock().unwrap();
+        assert!(st[&0].taken[3]);
+        assert_eq!(st[&0].n_taken, 1);
+        assert!(st[&0].pending.is_empty());
     }
 
     #[test]

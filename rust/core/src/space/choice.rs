@@ -51,15 +51,43 @@ impl Choice {
     }
 }
 
-/// Python-like float formatting (`1.0`, not `1`).
+/// Python-like float formatting: `1.0` (not `1`), `1e+16` and `1.5e-05` (not every digit).
 pub fn format_float(f: f64) -> String {
     if f.is_nan() {
-        "nan".into()
-    } else if f.is_infinite() {
-        if f > 0.0 { "inf".into() } else { "-inf".into() }
-    } else if f == f.trunc() && f.abs() < 1e16 {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let a = f.abs();
+    if a != 0.0 && !(1e-4..1e16).contains(&a) {
+        // Rust writes `1.5e-5`; Python writes `1.5e-05`.
+        let s = format!("{f:e}");
+        let (mantissa, exp) = s.split_once('e').expect("exponent form");
+        let (sign, digits) = match exp.strip_prefix('-') {
+            Some(d) => ('-', d),
+            None => ('+', exp),
+        };
+        return format!("{mantissa}e{sign}{digits:0>2}");
+    }
+    if f == f.trunc() {
         format!("{f:.1}")
     } else {
         format!("{f}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_float;
+
+    #[test]
+    fn floats_print_like_python() {
+        assert_eq!(format_float(1.0), "1.0");
+        assert_eq!(format_float(0.25), "0.25");
+        assert_eq!(format_float(1e300), "1e+300");
+        assert_eq!(format_float(-2.5e16), "-2.5e+16");
+        assert_eq!(format_float(1.5e-5), "1.5e-05");
+        assert_eq!(format_float(f64::INFINITY), "inf");
     }
 }

@@ -67,6 +67,11 @@ impl Distribution {
                             format_float(step))));
                     }
                     let k = (high - low) / step;
+                    if !k.is_finite() || k > MAX_EXACT_INT as f64 {
+                        return Err(invalid(name, format!(
+                            "step={} gives too many grid points on [{}, {}]; use a larger step or step=None",
+                            format_float(step), format_float(low), format_float(high))));
+                    }
                     if (k - k.round()).abs() > STEP_RTOL * k.abs().max(1.0) {
                         let fixed = round_sig(low + k.floor() * step);
                         return Err(invalid(name, format!(
@@ -221,6 +226,8 @@ mod tests {
         assert!(f(0.0, f64::INFINITY, false, None).validate("x").is_err());
         assert!(f(f64::NAN, 1.0, false, None).validate("x").is_err());
         assert!(f(0.0, 1.0, false, Some(0.0)).validate("x").is_err());
+        assert!(f(-1e308, 1e308, false, Some(1e307)).validate("x").is_err());
+        assert!(f(0.0, 1e300, false, Some(1e-300)).validate("x").is_err());
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub fn from_unit(dist: &Distribution, u: f64) -> f64 {
                     let (a, b) = (low.ln(), high.ln());
                     (a + u * (b - a)).exp().clamp(low, high)
                 }
-                None => (low + u * (high - low)).min(high),
+                None => lerp(low, high, u),
             }
         }
         Distribution::Int { low, high, log, step } => {
@@ -43,6 +43,13 @@ pub fn from_unit(dist: &Distribution, u: f64) -> f64 {
     }
 }
 
+/// `low + u * (high - low)`, without overflow when the range is wider than `f64::MAX`.
+fn lerp(low: f64, high: f64, u: f64) -> f64 {
+    let span = high - low;
+    let v = if span.is_finite() { low + u * span } else { low * (1.0 - u) + high * u };
+    v.clamp(low, high)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +64,14 @@ mod tests {
         assert_eq!(from_unit(&i, 0.0), -3.0);
         assert_eq!(from_unit(&i, 0.5), 0.0);
         assert_eq!(from_unit(&i, 0.99), 3.0);
+    }
+
+    #[test]
+    fn range_wider_than_f64_max_is_sampled_across() {
+        let d = Distribution::Float { low: -1e308, high: 1e308, log: false, step: None };
+        assert_eq!(from_unit(&d, 0.0), -1e308);
+        assert!((from_unit(&d, 0.25) + 0.5e308).abs() < 1e295);
+        assert!(from_unit(&d, 0.75) > 0.0);
     }
 
     #[test]
