@@ -7,7 +7,13 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
-from ferrotune.distributions import BaseDistribution, CategoricalChoiceType
+from ferrotune.distributions import (
+    BaseDistribution,
+    CategoricalChoiceType,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 from ferrotune.exceptions import InvalidDistributionError
 
 
@@ -71,3 +77,37 @@ class BaseTrial(abc.ABC):
 
     def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
         return self.suggest_float(name, low, high, step=q)
+
+
+class _OfflineTrial(BaseTrial):
+    """Shared by :class:`FixedTrial` and :class:`FrozenTrial`: trials outside a running study.
+    ``suggest_*`` defer to ``_suggest(name, distribution)``; reports are ignored, nothing is
+    pruned, attributes live in plain dicts."""
+
+    _user_attrs: dict[str, Any]
+    _system_attrs: dict[str, Any]
+
+    @abc.abstractmethod
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any: ...
+
+    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
+        return self._suggest(name, _distribution_for(name, FloatDistribution, low, high, log=log, step=step))
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
+        return self._suggest(name, _distribution_for(name, IntDistribution, low, high, log=log, step=step))
+
+    def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
+        return self._suggest(name, _distribution_for(name, CategoricalDistribution, choices))
+
+    def report(self, value: float, step: int) -> None:
+        """Does nothing: there is no running study to record it in."""
+
+    def should_prune(self) -> bool:
+        """Always False: only a running trial can be pruned."""
+        return False
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self._user_attrs[key] = value
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        self._system_attrs[key] = value

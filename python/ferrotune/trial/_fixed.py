@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
 from typing import Any
 
 from ferrotune.distributions import (
     BaseDistribution,
-    CategoricalChoiceType,
     CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
 )
 from ferrotune.exceptions import FerrotuneValueError, IncompatibleParamError
-from ferrotune.trial._base import BaseTrial, _distribution_for
+from ferrotune.trial._base import _OfflineTrial
 
 
-class FixedTrial(BaseTrial):
+class FixedTrial(_OfflineTrial):
     """A trial whose ``suggest_*`` calls return the values in ``params``.
 
     >>> from ferrotune.trial import FixedTrial
@@ -53,28 +49,6 @@ class FixedTrial(BaseTrial):
         self._suggested[name] = external
         self._distributions[name] = distribution
         return value if isinstance(distribution, CategoricalDistribution) else external
-
-    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
-        return self._suggest(name, _distribution_for(name, FloatDistribution, low, high, log=log, step=step))
-
-    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
-        return self._suggest(name, _distribution_for(name, IntDistribution, low, high, log=log, step=step))
-
-    def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
-        return self._suggest(name, _distribution_for(name, CategoricalDistribution, choices))
-
-    def report(self, value: float, step: int) -> None:
-        """Does nothing: there is no study to record it in."""
-
-    def should_prune(self) -> bool:
-        """Always False."""
-        return False
-
-    def set_user_attr(self, key: str, value: Any) -> None:
-        self._user_attrs[key] = value
-
-    def set_system_attr(self, key: str, value: Any) -> None:
-        self._system_attrs[key] = value
 
     @property
     def params(self) -> dict[str, Any]:

@@ -10,14 +10,10 @@ from typing import Any
 
 from ferrotune.distributions import (
     BaseDistribution,
-    CategoricalChoiceType,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
     _from_spec,
 )
 from ferrotune.exceptions import FerrotuneValueError, MultiObjectiveError
-from ferrotune.trial._base import BaseTrial, _distribution_for
+from ferrotune.trial._base import _OfflineTrial
 from ferrotune.trial._state import TrialState
 from ferrotune import _json
 
@@ -33,7 +29,7 @@ _STATES = list(TrialState)
 _fromtimestamp = datetime.datetime.fromtimestamp
 
 
-class FrozenTrial(BaseTrial):
+class FrozenTrial(_OfflineTrial):
     """A finished (or snapshotted) trial: number, state, values, parameters, attributes,
     intermediate values and timestamps. Its ``suggest_*`` methods return its own parameters,
     so an objective can be re-run on it."""
@@ -221,28 +217,6 @@ class FrozenTrial(BaseTrial):
         if not distribution._contains(distribution.to_internal_repr(value)):
             raise FerrotuneValueError(f"value {value!r} of parameter '{name}' is not in {distribution!r}")
         return value
-
-    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
-        return self._suggest(name, _distribution_for(name, FloatDistribution, low, high, log=log, step=step))
-
-    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
-        return self._suggest(name, _distribution_for(name, IntDistribution, low, high, log=log, step=step))
-
-    def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
-        return self._suggest(name, _distribution_for(name, CategoricalDistribution, choices))
-
-    def report(self, value: float, step: int) -> None:
-        """Does nothing: a frozen trial's intermediate values are fixed."""
-
-    def should_prune(self) -> bool:
-        """Always False for a frozen trial."""
-        return False
-
-    def set_user_attr(self, key: str, value: Any) -> None:
-        self._user_attrs[key] = value
-
-    def set_system_attr(self, key: str, value: Any) -> None:
-        self._system_attrs[key] = value
 
     # -- validation, comparison, display ---------------------------------------------------------
     def _validate(self) -> None:
