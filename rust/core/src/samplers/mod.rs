@@ -8,9 +8,11 @@
 
 mod grid;
 mod random;
+pub mod tpe;
 
 pub use grid::GridSampler;
 pub use random::RandomSampler;
+pub use tpe::{TpeConfig, TpeSampler};
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,415 @@
+//! The Parzen estimator of TPE: a weighted mixture of product kernels, one component per
+//! observation plus an optional prior component.
+//!
+//! Numerical dimensions use Gaussians truncated to the (adapted) bounds, in log space for log
+//! parameters and integrated over the step cell for stepped and integer parameters; their
+//! bandwidth is the larger distance to the neighbouring observations (or bounds), clipped to
+//! [range / min(100, 1 + n_kernels), range]. Categorical dimensions use a per-observation
+//! distribution over the choices: the observed choice plus `prior_weight / n_kernels` on every
+//! choice (or a distance-based kernel when a distance function is given).
+
+use rand::RngCore;
+
+use super::truncnorm::{log_gauss_mass, norm_logpdf, ppf};
+use crate::rng::uniform01;
+use crate::space::{Choice, Distribution};
+
+/// A user's distance between two categorical choices.
+pub type DistanceFn = dyn Fn(&Choice, &Choice) -> Result<f64, String> + Send + Sync;
+
+pub struct ParzenParams<'a> {
+    pub consider_prior: bool,
+    pub prior_weight: f64,
+    pub consider_magic_clip: bool,
+    pub consider_endpoints: bool,
+    /// Distance functions of categorical dimensions (by dimension index).
+    pub distances: Vec<Option<&'a DistanceFn>>,
+}
+
+enum Kernel {
+    Numeric {
+        mu: Vec<f64>,
+        sigma: Vec<f64>,
+        /// ln(Φ(b) - Φ(a)) of each component's truncation.
+        log_norm: Vec<f64>,
+        /// Bounds in the kernel's space (log space for log parameters, widened by half a step).
+        low: f64,
+        high: f64,
+        log: bool,
+        /// 0 for continuous parameters.
+        step: f64,
+        /// The distribution's own bounds, for rounding samples onto the grid.
+        grid_low: f64,
+        grid_high: f64,
+    },
+    Categorical {
+        n_choices: usize,
+        /// Row-major (component, choice) log probabilities.
+        log_probs: Vec<f64>,
+        probs: Vec<f64>,
+    },
+}
+
+pub struct Parzen {
+    log_weights: Vec<f64>,
+    cum_weights: Vec<f64>,
+    kernels: Vec<Kernel>,
+}
+
+fn numeric_bounds(dist: &Distribution) -> (f64, f64, bool, f64) {
+    match dist {
+        Distribution::Float { low, high, log, step } => (*low, *high, *log, step.unwrap_or(0.0)),
+        Distribution::Int { low, high, log, step } => (*low as f64, *high as f64, *log, *step as f64),
+        Distribution::Categorical { .. } => unreachable!("categorical has no numeric bounds"),
+    }
+}
+
+impl Parzen {
+    /// `obs[d][i]`: internal value of dimension `d` in observation `i`; `weights[i]` its weight.
+    pub fn new(obs: &[Vec<f64>], dists: &[&Distribution], weights: &[f64], p: &ParzenParams) -> Result<Self, String> {
+        let n = weights.len();
+        let mut w: Vec<f64> = weights.to_vec();
+        if n == 0 {
+            w = vec![1.0];
+        } else if p.consider_prior {
+            w.push(p.prior_weight);
+        }
+        let total: f64 = w.iter().sum();
+        if !(total > 0.0 && total.is_finite()) {
+            return Err("the mixture weights must be finite and not all zero".into());
+        }
+        let with_prior = n == 0 || p.consider_prior;
+        let n_kernels = n + usize::from(with_prior);
+        let log_weights: Vec<f64> = w.iter().map(|x| (x / total).ln()).collect();
+        let mut cum_weights = Vec::with_capacity(w.len());
+        let mut acc = 0.0;
+        for x in &w {
+            acc += x / total;
+            cum_weights.push(acc);
+        }
+        let mut kernels = Vec::with_capacity(dists.len());
+        for (d, dist) in dists.iter().enumerate() {
+            let k = match dist {
+                Distribution::Categorical { choices } => {
+                    categorical_kernel(&obs[d], choices, n_kernels, with_prior, p, p.distances.get(d).copied().flatten())?
+                }
+                _ => numeric_kernel(&obs[d], dist, n_kernels, with_prior, p),
+            };
+            kernels.push(k);
+        }
+        Ok(Parzen { log_weights, cum_weights, kernels })
+    }
+
+    /// Draws `k` points; returns `out[d][j]`, internal values.
+    pub fn sample<R: RngCore>(&self, rng: &mut R, k: usize) -> Vec<Vec<f64>> {
+        let comps: Vec<usize> = (0..k)
+            .map(|_| {
+                let u = uniform01(rng);
+                self.cum_weights.partition_point(|c| *c <= u).min(self.cum_weights.len() - 1)
+            })
+            .collect();
+        self.kernels
+            .iter()
+            .map(|kern| match kern {
+                Kernel::Numeric { mu, sigma, low, high, log, step, grid_low, grid_high, .. } => comps
+                    .iter()
+                    .map(|&c| {
+                        let (m, s) = (mu[c], sigma[c]);
+                        let u = uniform01(rng).max(f64::MIN_POSITIVE);
+                        let z = ppf(u, (low - m) / s, (high - m) / s);
+                        let mut x = m + s * z;
+                        if *log {
+                            x = x.exp();
+                        }
+                        if *step > 0.0 {
+                            x = grid_low + ((x - grid_low) / step).round() * step;
+                        }
+                        x.clamp(*grid_low, *grid_high)
+                    })
+                    .collect(),
+                Kernel::Categorical { n_choices, probs, .. } => comps
+                    .iter()
+                    .map(|&c| {
+                        let row = &probs[c * n_choices..(c + 1) * n_choices];
+                        let u = uniform01(rng);
+                        let mut acc = 0.0;
+                        let mut pick = n_choices - 1;
+                        for (j, pr) in row.iter().enumerate() {
+                            acc += pr;
+                            if u < acc {
+                                pick = j;
+                                break;
+                            }
+                        }
+                        pick as f64
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// Log density (log mass for discrete dimensions) of each point `x[d][j]`.
+    pub fn log_pdf(&self, x: &[Vec<f64>]) -> Vec<f64> {
+        let m = x.first().map_or(0, |v| v.len());
+        let c = self.log_weights.len();
+        // acc[j * c + i]: log weight of component i plus its log kernels at point j.
+        let mut acc = vec![0.0; m * c];
+        for j in 0..m {
+            acc[j * c..(j + 1) * c].copy_from_slice(&self.log_weights);
+        }
+        for (d, kern) in self.kernels.iter().enumerate() {
+            let xs = &x[d];
+            match kern {
+                Kernel::Numeric { mu, sigma, log_norm, log, step, .. } if *step == 0.0 => {
+                    // Per component: -ln σ - ln Z - ln √(2π), then -z²/2 per point.
+                    let consts: Vec<f64> = (0..c).map(|i| -sigma[i].ln() - log_norm[i] + norm_logpdf(0.0)).collect();
+                    let inv: Vec<f64> = sigma.iter().map(|s| 1.0 / s).collect();
+                    for (j, &xj) in xs.iter().enumerate() {
+                        let t = if *log { xj.ln() } else { xj };
+                        let row = &mut acc[j * c..(j + 1) * c];
+                        for i in 0..c {
+                            let z = (t - mu[i]) * inv[i];
+                            row[i] += consts[i] - 0.5 * z * z;
+                        }
+                    }
+                }
+                Kernel::Numeric { mu, sigma, log_norm, log, step, .. } => {
+                    // Mass of the grid cell around each point. Points and (μ, σ) pairs repeat a
+                    // lot on a grid, so each distinct pair's mass is computed once.
+                    let (pairs, pair_of) = unique_pairs(mu, sigma);
+                    let mut xu: Vec<f64> = xs.clone();
+                    xu.sort_by(|a, b| a.total_cmp(b));
+                    xu.dedup();
+                    let mut table = vec![0.0; xu.len() * pairs.len()];
+                    for (a, &xv) in xu.iter().enumerate() {
+                        let (mut l, mut r) = (xv - step / 2.0, xv + step / 2.0);
+                        if *log {
+                            l = l.ln();
+                            r = r.ln();
+                        }
+                        for (b, &(pm, ps)) in pairs.iter().enumerate() {
+                            table[a * pairs.len() + b] = log_gauss_mass((l - pm) / ps, (r - pm) / ps);
+                        }
+                    }
+                    for (j, &xj) in xs.iter().enumerate() {
+                        let a = xu.partition_point(|v| *v < xj);
+                        let trow = &table[a * pairs.len()..(a + 1) * pairs.len()];
+                        let row = &mut acc[j * c..(j + 1) * c];
+                        for i in 0..c {
+                            row[i] += trow[pair_of[i]] - log_norm[i];
+                        }
+                    }
+                }
+                Kernel::Categorical { n_choices, log_probs, .. } => {
+                    for (j, &xj) in xs.iter().enumerate() {
+                        let k = xj as usize;
+                        let row = &mut acc[j * c..(j + 1) * c];
+                        for i in 0..c {
+                            row[i] += log_probs[i * n_choices + k];
+                        }
+                    }
+                }
+            }
+        }
+        (0..m)
+            .map(|j| {
+                let row = &acc[j * c..(j + 1) * c];
+                let mx = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                if mx == f64::NEG_INFINITY {
+                    return mx;
+                }
+                mx + row.iter().map(|v| (v - mx).exp()).sum::<f64>().ln()
+            })
+            .collect()
+    }
+}
+
+/// Distinct (μ, σ) pairs and, for each component, the index of its pair.
+fn unique_pairs(mu: &[f64], sigma: &[f64]) -> (Vec<(f64, f64)>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..mu.len()).collect();
+    order.sort_by(|&a, &b| mu[a].total_cmp(&mu[b]).then(sigma[a].total_cmp(&sigma[b])));
+    let mut pairs: Vec<(f64, f64)> = Vec::new();
+    let mut pair_of = vec![0; mu.len()];
+    for &i in &order {
+        if pairs.last() != Some(&(mu[i], sigma[i])) {
+            pairs.push((mu[i], sigma[i]));
+        }
+        pair_of[i] = pairs.len() - 1;
+    }
+    (pairs, pair_of)
+}
+
+fn numeric_kernel(obs: &[f64], dist: &Distribution, n_kernels: usize, with_prior: bool, p: &ParzenParams) -> Kernel {
+    let (grid_low, grid_high, log, step) = numeric_bounds(dist);
+    let (mut low, mut high) = (grid_low - step / 2.0, grid_high + step / 2.0);
+    if log {
+        low = low.ln();
+        high = high.ln();
+    }
+    let mus: Vec<f64> = obs.iter().map(|v| if log { v.ln() } else { *v }).collect();
+    let n = mus.len();
+    let range = high - low;
+    let mut sigma = vec![0.0; n];
+    if n > 0 {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| mus[a].total_cmp(&mus[b]));
+        // sorted means with the bounds as sentinels
+        let mut s = Vec::with_capacity(n + 2);
+        s.push(low);
+        s.extend(order.iter().map(|&i| mus[i]));
+        s.push(high);
+        let mut sorted_sigma: Vec<f64> = (1..=n).map(|k| (s[k] - s[k - 1]).max(s[k + 1] - s[k])).collect();
+        if !p.consider_endpoints && n >= 2 {
+            sorted_sigma[0] = s[2] - s[1];
+            sorted_sigma[n - 1] = s[n] - s[n - 1];
+        }
+        let minsigma = if p.consider_magic_clip { range / (1.0 + n_kernels as f64).min(100.0) } else { 1e-12 };
+        for (k, &i) in order.iter().enumerate() {
+            sigma[i] = sorted_sigma[k].clamp(minsigma, range.max(minsigma));
+        }
+    }
+    let mut mu = mus;
+    if with_prior {
+        mu.push(0.5 * (low + high));
+        sigma.push(range);
+    }
+    let log_norm = mu.iter().zip(&sigma).map(|(m, s)| log_gauss_mass((low - m) / s, (high - m) / s)).collect();
+    Kernel::Numeric { mu, sigma, log_norm, low, high, log, step, grid_low, grid_high }
+}
+
+fn categorical_kernel(
+    obs: &[f64],
+    choices: &[Choice],
+    n_kernels: usize,
+    with_prior: bool,
+    p: &ParzenParams,
+    distance: Option<&DistanceFn>,
+) -> Result<Kernel, String> {
+    let k = choices.len();
+    let n = obs.len();
+    let rows = n + usize::from(with_prior);
+    let base = if with_prior { p.prior_weight / n_kernels as f64 } else { 0.0 };
+    let mut probs = vec![base; rows * k];
+    match distance {
+        None => {
+            for (i, v) in obs.iter().enumerate() {
+                probs[i * k + *v as usize] += 1.0;
+            }
+        }
+        Some(f) => {
+            // Observed choice i spreads its mass to choice j by exp(-(d_ij / max_j d_ij)² · c),
+            // sharper when there are more kernels per unit of prior.
+            let coef = (n_kernels as f64 / p.prior_weight.max(1e-12)).ln() * (k as f64).ln() / 6f64.ln();
+            let mut cache: Vec<Option<Vec<f64>>> = vec![None; k];
+            for (i, v) in obs.iter().enumerate() {
+                let a = *v as usize;
+                if cache[a].is_none() {
+                    let d = choices.iter().map(|c| f(&choices[a], c)).collect::<Result<Vec<f64>, String>>()?;
+                    let dmax = d.iter().cloned().fold(0.0, f64::max);
+                    let row = d.iter().map(|x| if dmax > 0.0 { (-(x / dmax).powi(2) * coef).exp() } else { 1.0 }).collect();
+                    cache[a] = Some(row);
+                }
+                for (j, w) in cache[a].as_ref().expect("filled above").iter().enumerate() {
+                    probs[i * k + j] += w;
+                }
+            }
+        }
+    }
+    if with_prior && base == 0.0 {
+        // prior_weight = 0: the prior row is still a proper (uniform) distribution
+        for j in 0..k {
+            probs[n * k + j] = 1.0;
+        }
+    }
+    for r in 0..rows {
+        let row = &mut probs[r * k..(r + 1) * k];
+        let s: f64 = row.iter().sum();
+        if s > 0.0 {
+            row.iter_mut().for_each(|x| *x /= s);
+        } else {
+            row.iter_mut().for_each(|x| *x = 1.0 / k as f64);
+        }
+    }
+    let log_probs = probs.iter().map(|x| x.ln()).collect();
+    Ok(Kernel::Categorical { n_choices: k, log_probs, probs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> ParzenParams<'static> {
+        ParzenParams { consider_prior: true, prior_weight: 1.0, consider_magic_clip: true, consider_endpoints: false, distances: vec![] }
+    }
+
+    #[test]
+    fn bandwidths_follow_neighbour_distances_with_magic_clip() {
+        let d = Distribution::Float { low: 0.0, high: 10.0, log: false, step: None };
+        let obs = vec![vec![1.0, 2.0, 6.0]];
+        let p = Parzen::new(&obs, &[&d], &[1.0, 1.0, 1.0], &params()).unwrap();
+        let Kernel::Numeric { mu, sigma, .. } = &p.kernels[0] else { panic!() };
+        // sorted [0 | 1, 2, 6 | 10]: neighbour gaps (1,1), (1,4), (4,4); endpoints not
+        // considered: first = 2-1 = 1, last = 6-2 = 4; minsigma = 10 / min(100, 1 + 4) = 2.
+        assert_eq!(&sigma[..3], &[2.0, 4.0, 4.0]);
+        assert_eq!(mu[3], 5.0);
+        assert_eq!(sigma[3], 10.0);
+        // mixture weights: 3 observations + prior, equal
+        for lw in &p.log_weights {
+            assert!((lw - 0.25f64.ln()).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn density_integrates_to_one_and_matches_hand_value() {
+        let d = Distribution::Float { low: -1.0, high: 1.0, log: false, step: None };
+        let p = Parzen::new(&[vec![]], &[&d], &[], &params()).unwrap();
+        // prior only: N(0, 2) truncated to [-1, 1]
+        let z = log_gauss_mass(-0.5, 0.5);
+        let expect = norm_logpdf(0.25) - 2f64.ln() - z;
+        let got = p.log_pdf(&[vec![0.5]])[0];
+        assert!((got - expect).abs() < 1e-12, "{got} {expect}");
+        let n = 20_000;
+        let h = 2.0 / n as f64;
+        let xs: Vec<f64> = (0..n).map(|i| -1.0 + (i as f64 + 0.5) * h).collect();
+        let total: f64 = p.log_pdf(&[xs]).iter().map(|l| l.exp() * h).sum();
+        assert!((total - 1.0).abs() < 1e-6, "{total}");
+    }
+
+    #[test]
+    fn discrete_masses_sum_to_one() {
+        let d = Distribution::Int { low: 1, high: 9, log: false, step: 2 };
+        let obs = vec![vec![3.0, 3.0, 7.0]];
+        let p = Parzen::new(&obs, &[&d], &[1.0, 1.0, 1.0], &params()).unwrap();
+        let grid = vec![1.0, 3.0, 5.0, 7.0, 9.0];
+        let total: f64 = p.log_pdf(&[grid.clone()]).iter().map(|l| l.exp()).sum();
+        assert!((total - 1.0).abs() < 1e-12, "{total}");
+        let lp = p.log_pdf(&[grid]);
+        assert!(lp[1] > lp[0] && lp[1] > lp[2], "mass peaks at the repeated observation");
+    }
+
+    #[test]
+    fn categorical_probabilities_by_hand() {
+        let d = Distribution::Categorical { choices: vec![Choice::Int(0), Choice::Int(1), Choice::Int(2)] };
+        let obs = vec![vec![1.0, 1.0]];
+        let p = Parzen::new(&obs, &[&d], &[1.0, 1.0], &params()).unwrap();
+        // rows: obs row = [1/3, 1 + 1/3, 1/3] / 2 ; prior row uniform; mixture 1/3 each.
+        let lp = p.log_pdf(&[vec![0.0, 1.0, 2.0]]);
+        let p0 = (2.0 * (1.0 / 6.0) + 1.0 / 3.0) / 3.0;
+        let p1 = (2.0 * (2.0 / 3.0) + 1.0 / 3.0) / 3.0;
+        assert!((lp[0].exp() - p0).abs() < 1e-12);
+        assert!((lp[1].exp() - p1).abs() < 1e-12);
+        assert!((lp.iter().map(|l| l.exp()).sum::<f64>() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn samples_stay_inside_and_follow_the_observations() {
+        let d = Distribution::Float { low: 1e-3, high: 1e3, log: true, step: None };
+        let obs = vec![vec![1.0; 30]];
+        let p = Parzen::new(&obs, &[&d], &vec![1.0; 30], &params()).unwrap();
+        let mut rng = crate::rng::stream(1, 0, "t");
+        let s = p.sample(&mut rng, 2000);
+        assert!(s[0].iter().all(|x| (1e-3..=1e3).contains(x)));
+        let near = s[0].iter().filter(|x| (0.1..10.0).contains(*x)).count();
+        assert!(near > 1500, "{near}"); // 30 of 31 components sit at 1 with σ = ln(1e6)/31
+    }
+}
