@@ -17,7 +17,7 @@ from ferrotune.exceptions import (
     StudyNotFoundError,
 )
 from ferrotune.pruners import NopPruner
-from ferrotune.samplers import RandomSampler
+from ferrotune.samplers import RandomSampler, TPESampler
 from ferrotune.storages import InMemoryStorage
 
 # -- create_study ---------------------------------------------------------------------------------------
@@ -27,7 +27,7 @@ def test_defaults():
     s = ferrotune.create_study()
     assert s.direction == StudyDirection.MINIMIZE
     assert s.directions == [StudyDirection.MINIMIZE]
-    assert isinstance(s.sampler, RandomSampler)
+    assert isinstance(s.sampler, TPESampler)  # Optuna's default too
     assert isinstance(s.pruner, NopPruner)
     assert s.trials == []
 

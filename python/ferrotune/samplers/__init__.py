@@ -3,5 +3,6 @@
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._grid import GridSampler
 from ferrotune.samplers._random import RandomSampler
+from ferrotune.samplers._tpe import TPESampler
 
-__all__ = ["BaseSampler", "GridSampler", "RandomSampler"]
+__all__ = ["BaseSampler", "GridSampler", "RandomSampler", "TPESampler"]

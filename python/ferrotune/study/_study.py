@@ -19,7 +19,7 @@ from ferrotune.exceptions import (
     UpdateFinishedTrialError,
 )
 from ferrotune.pruners import BasePruner, NopPruner
-from ferrotune.samplers import BaseSampler, RandomSampler
+from ferrotune.samplers import BaseSampler, TPESampler
 from ferrotune.storages import BaseStorage, get_storage
 from ferrotune.study import _optimize
 from ferrotune.study._direction import StudyDirection, parse_direction
@@ -34,7 +34,7 @@ _logger = ft_logging.get_logger(__name__)
 
 def _check_sampler(sampler: Any) -> BaseSampler:
     if sampler is None:
-        return RandomSampler()
+        return TPESampler()
     if not isinstance(sampler, BaseSampler):
         raise FerrotuneValueError(
             f"sampler must be a ferrotune sampler (a ferrotune.samplers.BaseSampler), got {type(sampler).__name__}"
@@ -359,6 +359,9 @@ class Study:
                 values = [last]
         if fail_reason is not None:
             trial.set_system_attr("fail_reason", fail_reason)
+        constraints_func = getattr(self._sampler, "_constraints_func", None)
+        if constraints_func is not None and state in (TrialState.COMPLETE, TrialState.PRUNED):
+            self._store_constraints(trial, constraints_func)
         try:
             if self._py_sampler is not None:
                 self._py_sampler.after_trial(self, trial._frozen(), state, values)
@@ -371,6 +374,20 @@ class Study:
         if log:
             self._log_finished(frozen, prune_message)
         return frozen
+
+    def _store_constraints(self, trial: Trial, constraints_func: Callable[[FrozenTrial], Sequence[float]]) -> None:
+        """Evaluates the sampler's constraints on the finishing trial and stores them as the
+        ``constraints`` system attribute (values > 0 are violations), as Optuna does."""
+        frozen = trial._frozen()
+        frozen.state = TrialState.COMPLETE
+        raw = constraints_func(frozen)
+        try:
+            values = [float(v) for v in raw]
+        except (TypeError, ValueError):
+            raise FerrotuneValueError(
+                f"constraints_func must return a sequence of numbers, got {raw!r}"
+            ) from None
+        trial.set_system_attr("constraints", values)
 
     def _log_finished(self, t: FrozenTrial, prune_message: str) -> None:
         if t.state == TrialState.PRUNED:
@@ -516,7 +533,7 @@ def create_study(
 
     Args:
         storage: ``None`` for a new in-memory storage, or a storage object to share.
-        sampler: The sampler; :class:`~ferrotune.samplers.RandomSampler` by default.
+        sampler: The sampler; :class:`~ferrotune.samplers.TPESampler` by default.
         pruner: The pruner; :class:`~ferrotune.pruners.NopPruner` by default.
         study_name: A name; a unique one is generated when omitted.
         direction: ``"minimize"`` (default) or ``"maximize"``.

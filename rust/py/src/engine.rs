@@ -107,6 +107,17 @@ impl Export {
     }
 }
 
+impl Engine {
+    /// Emits the sampler's pending messages as Python `UserWarning`s.
+    fn warn(&self, py: Python<'_>) -> PyResult<()> {
+        for w in self.inner.take_warnings() {
+            let msg = std::ffi::CString::new(w).unwrap_or_default();
+            PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyUserWarning>(), &msg, 1)?;
+        }
+        Ok(())
+    }
+}
+
 #[pymethods]
 impl Engine {
     #[new]
@@ -132,28 +143,50 @@ impl Engine {
     fn suggest_float(&self, py: Python<'_>, trial_id: u64, name: &str, low: f64, high: f64, step: Option<f64>, log: bool) -> PyResult<f64> {
         let d = Distribution::Float { low, high, log, step };
         let e = self.inner.clone();
-        run(py, move || e.suggest(trial_id, name, &d))
+        let v = run(py, move || e.suggest(trial_id, name, &d))?;
+        self.warn(py)?;
+        Ok(v)
     }
 
     #[pyo3(signature = (trial_id, name, low, high, step=1, log=false))]
     fn suggest_int(&self, py: Python<'_>, trial_id: u64, name: &str, low: i64, high: i64, step: i64, log: bool) -> PyResult<i64> {
         let d = Distribution::Int { low, high, log, step };
         let e = self.inner.clone();
-        run(py, move || e.suggest(trial_id, name, &d)).map(|v| v as i64)
+        let v = run(py, move || e.suggest(trial_id, name, &d))?;
+        self.warn(py)?;
+        Ok(v as i64)
     }
 
     /// Returns the index of the chosen choice.
     fn suggest_categorical(&self, py: Python<'_>, trial_id: u64, name: &str, choices: &Bound<'_, PyAny>) -> PyResult<usize> {
         let d = Distribution::Categorical { choices: crate::convert::choices_from_py(choices, name)? };
         let e = self.inner.clone();
-        run(py, move || e.suggest(trial_id, name, &d)).map(|v| v as usize)
+        let v = run(py, move || e.suggest(trial_id, name, &d))?;
+        self.warn(py)?;
+        Ok(v as usize)
     }
 
     /// Suggests from a distribution spec; returns the internal value.
     fn suggest(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<f64> {
         let d = dist_from_spec(spec, name)?;
         let e = self.inner.clone();
-        run(py, move || e.suggest(trial_id, name, &d))
+        let v = run(py, move || e.suggest(trial_id, name, &d))?;
+        self.warn(py)?;
+        Ok(v)
+    }
+
+    /// `sampler.sample_independent` against this study's history, storing nothing.
+    fn sample_independent_with(&self, py: Python<'_>, sampler: &Sampler, number: usize, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<f64> {
+        let d = dist_from_spec(spec, name)?;
+        let (e, s) = (self.inner.clone(), sampler.inner.clone());
+        run(py, move || e.sample_independent_with(s.as_ref(), number, name, &d))
+    }
+
+    /// `sampler.sample_relative` against this study's history: [(name, internal value, spec)].
+    fn sample_relative_with<'py>(&self, py: Python<'py>, sampler: &Sampler, number: usize) -> PyResult<Vec<(String, f64, Bound<'py, PyTuple>)>> {
+        let (e, s) = (self.inner.clone(), sampler.inner.clone());
+        let rel = run(py, move || e.sample_relative_with(s.as_ref(), number))?;
+        rel.into_iter().map(|(n, v, d)| Ok((n, v, dist_to_spec(py, &d)?))).collect()
     }
 
     /// The value a parameter must take (existing, enqueued, single-point), or None when the

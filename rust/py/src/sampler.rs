@@ -2,7 +2,11 @@
 
 use std::sync::Arc;
 
-use ferrotune_core::samplers::{GridSampler, RandomSampler, Sampler as CoreSampler};
+use std::collections::HashMap;
+
+use ferrotune_core::samplers::tpe::{DistanceFn, GammaFn, WeightsFn};
+use ferrotune_core::samplers::{GridSampler, RandomSampler, Sampler as CoreSampler, TpeConfig, TpeSampler};
+use ferrotune_core::space::Choice;
 use pyo3::prelude::*;
 
 use crate::convert::choices_from_py;
@@ -38,6 +42,78 @@ impl Sampler {
         let g = run_held(py, || GridSampler::new(parsed, Some(seed)))?;
         let g = Arc::new(g);
         Ok(Sampler { inner: g.clone(), grid: Some(g), seed })
+    }
+
+    /// TPE with Optuna's arguments. `gamma`, `weights` and the distance functions are Python
+    /// callables; the core calls them (taking the GIL) only when it needs a value.
+    #[staticmethod]
+    #[pyo3(signature = (consider_prior, prior_weight, consider_magic_clip, consider_endpoints, n_startup_trials,
+        n_ei_candidates, gamma, weights, seed, multivariate, group, constant_liar, distances, warn_independent_sampling))]
+    fn tpe(
+        py: Python<'_>,
+        consider_prior: bool,
+        prior_weight: f64,
+        consider_magic_clip: bool,
+        consider_endpoints: bool,
+        n_startup_trials: usize,
+        n_ei_candidates: usize,
+        gamma: Option<Py<PyAny>>,
+        weights: Option<Py<PyAny>>,
+        seed: Option<u64>,
+        multivariate: Option<bool>,
+        group: bool,
+        constant_liar: bool,
+        distances: HashMap<String, Py<PyAny>>,
+        warn_independent_sampling: bool,
+    ) -> PyResult<Self> {
+        let gamma = gamma.map(|f| {
+            Arc::new(move |n: usize| {
+                Python::attach(|py| f.call1(py, (n,)).and_then(|r| r.extract::<usize>(py)).map_err(|e| e.to_string()))
+            }) as Arc<GammaFn>
+        });
+        let weights = weights.map(|f| {
+            Arc::new(move |n: usize| {
+                Python::attach(|py| {
+                    let r = f.call1(py, (n,))?;
+                    let r = r.bind(py);
+                    let r = if r.hasattr("tolist")? { r.call_method0("tolist")? } else { r.clone() };
+                    r.extract::<Vec<f64>>()
+                })
+                .map_err(|e| e.to_string())
+            }) as Arc<WeightsFn>
+        });
+        let distances = distances
+            .into_iter()
+            .map(|(name, f)| {
+                let d = Arc::new(move |a: &Choice, b: &Choice| {
+                    Python::attach(|py| {
+                        let (a, b) = (crate::convert::choice_to_py(py, a)?, crate::convert::choice_to_py(py, b)?);
+                        f.call1(py, (a, b))?.extract::<f64>(py)
+                    })
+                    .map_err(|e| e.to_string())
+                }) as Arc<DistanceFn>;
+                (name, d)
+            })
+            .collect();
+        let cfg = TpeConfig {
+            consider_prior,
+            prior_weight,
+            consider_magic_clip,
+            consider_endpoints,
+            n_startup_trials,
+            n_ei_candidates,
+            gamma,
+            weights,
+            seed,
+            multivariate,
+            group,
+            constant_liar,
+            distances,
+            warn_independent_sampling,
+        };
+        let t = run_held(py, || TpeSampler::new(cfg))?;
+        let seed = t.seed();
+        Ok(Sampler { inner: Arc::new(t), grid: None, seed })
     }
 
     /// The (name, value) pairs of a grid point, in name order (grid samplers only).

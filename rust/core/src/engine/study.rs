@@ -195,6 +195,33 @@ impl StudyEngine {
         Ok(decided.0)
     }
 
+    /// Messages the sampler gathered since the last call.
+    pub fn take_warnings(&self) -> Vec<String> {
+        self.sampler.as_ref().map(|s| s.take_warnings()).unwrap_or_default()
+    }
+
+    /// Runs the sampler's independent sampling for trial `number` without storing anything
+    /// (for Python code that calls a built-in sampler's `sample_independent` directly).
+    pub fn sample_independent_with(&self, sampler: &dyn Sampler, number: usize, name: &str, dist: &Distribution) -> Result<f64> {
+        dist.validate(name)?;
+        self.read(|h| {
+            if number >= h.n_trials() {
+                return Err(Error::TrialNotFound(format!("no trial number {number} in this study")));
+            }
+            sampler.sample_independent(self.study, h, number, name, dist)
+        })?
+    }
+
+    /// Runs the sampler's joint sampling for trial `number` without storing anything.
+    pub fn sample_relative_with(&self, sampler: &dyn Sampler, number: usize) -> Result<Vec<(String, f64, Distribution)>> {
+        self.read(|h| {
+            if number >= h.n_trials() {
+                return Err(Error::TrialNotFound(format!("no trial number {number} in this study")));
+            }
+            sampler.sample_relative(self.study, h, number)
+        })?
+    }
+
     /// Stores a value chosen outside the engine (a Python sampler, `FixedTrial`-like use).
     pub fn set_param(&self, trial_id: TrialId, name: &str, dist: &Distribution, value: f64) -> Result<()> {
         dist.validate(name)?;

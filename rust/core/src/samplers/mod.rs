@@ -53,6 +53,11 @@ pub trait Sampler: Send + Sync {
     /// One parameter's internal value for the trial at `row`.
     fn sample_independent(&self, study: StudyId, history: &TrialHistory, row: usize, name: &str, dist: &Distribution) -> Result<f64>;
 
+    /// Messages for the user gathered since the last call (logged as warnings by the caller).
+    fn take_warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Called after the trial at `row` was told.
     fn after_trial(&self, _study: StudyId, _history: &TrialHistory, _row: usize) {}
 }

@@ -53,6 +53,8 @@ pub struct TpeConfig {
     pub group: bool,
     pub constant_liar: bool,
     pub distances: HashMap<String, Arc<DistanceFn>>,
+    /// Warn when a multivariate sampler falls back to independent sampling after start-up.
+    pub warn_independent_sampling: bool,
 }
 
 impl Default for TpeConfig {
@@ -71,6 +73,7 @@ impl Default for TpeConfig {
             group: false,
             constant_liar: true,
             distances: HashMap::new(),
+            warn_independent_sampling: false,
         }
     }
 }
@@ -103,6 +106,7 @@ pub struct TpeSampler {
     seed: u64,
     random: RandomSampler,
     spaces: Mutex<HashMap<StudyId, SpaceCache>>,
+    warnings: Mutex<Vec<String>>,
 }
 
 impl TpeSampler {
@@ -118,7 +122,13 @@ impl TpeSampler {
         }
         let seed = cfg.seed.unwrap_or_else(os_seed);
         cfg.seed = Some(seed);
-        Ok(TpeSampler { cfg, seed, random: RandomSampler::new(Some(seed)), spaces: Mutex::new(HashMap::new()) })
+        Ok(TpeSampler {
+            cfg,
+            seed,
+            random: RandomSampler::new(Some(seed)),
+            spaces: Mutex::new(HashMap::new()),
+            warnings: Mutex::new(Vec::new()),
+        })
     }
 
     pub fn seed(&self) -> u64 {
@@ -226,8 +236,18 @@ impl Sampler for TpeSampler {
         if n_done < self.cfg.n_startup_trials {
             return Ok(self.random.draw(row, name, dist));
         }
+        if self.cfg.warn_independent_sampling && self.multivariate(h) && h.column(name).is_some() {
+            self.warnings.lock().unwrap_or_else(|e| e.into_inner()).push(format!(
+                "trial {row}: parameter '{name}' is sampled independently by TPE because it is not in every \
+                 finished trial (a dynamic search space); group=True models such parameters jointly"
+            ));
+        }
         let v = self.sample(study, h, row, &[(name.to_string(), dist.clone())], name)?;
         Ok(v[0])
+    }
+
+    fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 

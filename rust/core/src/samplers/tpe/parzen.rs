@@ -10,7 +10,7 @@
 
 use rand::RngCore;
 
-use super::truncnorm::{log_gauss_mass, norm_logpdf, ppf};
+use super::truncnorm::{log_cell_mass, log_gauss_mass, norm_logpdf, ppf};
 use crate::rng::uniform01;
 use crate::space::{Choice, Distribution};
 
@@ -188,7 +188,7 @@ impl Parzen {
                             r = r.ln();
                         }
                         for (b, &(pm, ps)) in pairs.iter().enumerate() {
-                            table[a * pairs.len() + b] = log_gauss_mass((l - pm) / ps, (r - pm) / ps);
+                            table[a * pairs.len() + b] = log_cell_mass((l - pm) / ps, (r - pm) / ps);
                         }
                     }
                     for (j, &xj) in xs.iter().enumerate() {
@@ -218,7 +218,10 @@ impl Parzen {
                 if mx == f64::NEG_INFINITY {
                     return mx;
                 }
-                mx + row.iter().map(|v| (v - mx).exp()).sum::<f64>().ln()
+                // Terms more than 40 below the largest add under 1e-17 each: skipping them keeps
+                // the sum exact to rounding and saves most exponentials for wide mixtures.
+                let floor = mx - 40.0;
+                mx + row.iter().filter(|v| **v > floor).map(|v| (v - mx).exp()).sum::<f64>().ln()
             })
             .collect()
     }

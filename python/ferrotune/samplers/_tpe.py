@@ -1,0 +1,165 @@
+"""TPESampler: the Tree-structured Parzen Estimator, in the Rust core."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ferrotune import _core
+from ferrotune.distributions import BaseDistribution, _from_spec
+from ferrotune.exceptions import FerrotuneValueError
+from ferrotune.samplers._base import BaseSampler
+from ferrotune.samplers._seed import check_seed
+from ferrotune.trial import FrozenTrial
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ferrotune.study import Study
+
+
+def default_gamma(x: int) -> int:
+    """``min(ceil(0.1 x), 25)``: the size of the "below" group of single-objective studies."""
+    return min(math.ceil(0.1 * x), 25)
+
+
+def default_gamma_multiobjective(x: int) -> int:
+    """``ceil(0.1 x)``: the size of the "below" group of multi-objective studies."""
+    return math.ceil(0.1 * x)
+
+
+def hyperopt_default_gamma(x: int) -> int:
+    """``min(ceil(0.25 sqrt(x)), 25)``: Hyperopt's split."""
+    return min(math.ceil(0.25 * x**0.5), 25)
+
+
+def default_weights(x: int) -> np.ndarray:
+    """Equal weights for the newest 25 observations, a linear ramp from ``1/x`` to 1 before them."""
+    import numpy as np
+
+    if x == 0:
+        return np.asarray([])
+    if x < 25:
+        return np.ones(x)
+    return np.concatenate([np.linspace(1.0 / x, 1.0, num=x - 25), np.ones(25)])
+
+
+def _check_nonneg_int(name: str, v: Any, minimum: int = 0) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+        raise FerrotuneValueError(f"{name} must be an int >= {minimum}, got {v!r}")
+    return v
+
+
+class TPESampler(BaseSampler):
+    """Tree-structured Parzen Estimator, with Optuna's arguments and defaults.
+
+    After ``n_startup_trials`` random trials, each suggestion splits the finished trials into
+    the best ``gamma(n)`` ("below") and the rest ("above", with running trials when
+    ``constant_liar``), fits a Parzen estimator to each, draws ``n_ei_candidates`` points from
+    the below one and keeps the point with the best density ratio. The estimators are built
+    from the study's columnar history in Rust, with the GIL released.
+
+    Args:
+        consider_prior: Add a prior component (centered, as wide as the range) to each estimator.
+        prior_weight: Weight of the prior component.
+        consider_magic_clip: Keep bandwidths at least ``range / min(100, 1 + n_kernels)``.
+        consider_endpoints: Let the bounds set the bandwidth of the outermost observations.
+        n_startup_trials: Random trials before TPE starts.
+        n_ei_candidates: Candidates drawn per suggestion.
+        gamma: ``gamma(n)`` -> size of the below group (default: :func:`default_gamma`, or
+            :func:`default_gamma_multiobjective` for several objectives).
+        weights: ``weights(n)`` -> weights of ``n`` observations, oldest first (default:
+            :func:`default_weights`).
+        seed: Seed; the same seed and history give the same suggestions.
+        multivariate: Model the parameters jointly. ``None`` (default): jointly for
+            single-objective studies, independently for multi-objective ones.
+        group: With multivariate TPE, model each group of parameters that always appear
+            together jointly (for conditional, define-by-run spaces).
+        warn_independent_sampling: Warn when multivariate TPE samples a parameter on its own.
+        constant_liar: Count running trials as bad ones, so parallel workers spread out.
+        constraints_func: ``constraints_func(frozen_trial)`` -> constraint values, ``<= 0``
+            feasible; feasible trials are preferred.
+        categorical_distance_func: ``{param: f(a, b) -> distance}`` for categorical parameters
+            whose choices have a notion of distance.
+    """
+
+    def __init__(
+        self,
+        *,
+        consider_prior: bool = True,
+        prior_weight: float = 1.0,
+        consider_magic_clip: bool = True,
+        consider_endpoints: bool = False,
+        n_startup_trials: int = 10,
+        n_ei_candidates: int = 24,
+        gamma: Callable[[int], int] | None = None,
+        weights: Callable[[int], Sequence[float]] | None = None,
+        seed: int | None = None,
+        multivariate: bool | None = None,
+        group: bool = False,
+        warn_independent_sampling: bool = False,
+        constant_liar: bool = True,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+        categorical_distance_func: dict[str, Callable[[Any, Any], float]] | None = None,
+    ) -> None:
+        _check_nonneg_int("n_startup_trials", n_startup_trials)
+        _check_nonneg_int("n_ei_candidates", n_ei_candidates, 1)
+        try:
+            prior_weight = float(prior_weight)
+        except (TypeError, ValueError):
+            raise FerrotuneValueError(f"prior_weight must be a number, got {prior_weight!r}") from None
+        if not (prior_weight >= 0 and math.isfinite(prior_weight)):
+            raise FerrotuneValueError(f"prior_weight must be a finite number >= 0, got {prior_weight}")
+        if group and multivariate is False:
+            raise FerrotuneValueError("group=True needs multivariate TPE; drop multivariate=False")
+        for name, f in (("gamma", gamma), ("weights", weights), ("constraints_func", constraints_func)):
+            if f is not None and not callable(f):
+                raise FerrotuneValueError(f"{name} must be callable or None, got {f!r}")
+        distances = dict(categorical_distance_func or {})
+        for k, f in distances.items():
+            if not callable(f):
+                raise FerrotuneValueError(f"categorical_distance_func[{k!r}] must be callable, got {f!r}")
+        self._constraints_func = constraints_func
+        self._args = dict(
+            consider_prior=bool(consider_prior),
+            prior_weight=prior_weight,
+            consider_magic_clip=bool(consider_magic_clip),
+            consider_endpoints=bool(consider_endpoints),
+            n_startup_trials=n_startup_trials,
+            n_ei_candidates=n_ei_candidates,
+            gamma=gamma,
+            weights=weights,
+            multivariate=multivariate,
+            group=bool(group),
+            constant_liar=bool(constant_liar),
+            distances=distances,
+            warn_independent_sampling=bool(warn_independent_sampling),
+        )
+        self._core_sampler = _core.Sampler.tpe(seed=check_seed(seed), **self._args)
+
+    @property
+    def seed(self) -> int:
+        return self._core_sampler.seed
+
+    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        # The core infers and samples the relative space in one step (see sample_relative).
+        return {}
+
+    def sample_relative(self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
+        rel = study._engine.sample_relative_with(self._core_sampler, trial.number)
+        out = {}
+        for name, v, spec in rel:
+            if not search_space or name in search_space:
+                out[name] = _from_spec(spec).to_external_repr(v)
+        return out
+
+    def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution) -> Any:
+        v = study._engine.sample_independent_with(self._core_sampler, trial.number, param_name, param_distribution._spec())
+        return param_distribution.to_external_repr(v)
+
+    def reseed_rng(self) -> None:
+        self._core_sampler = _core.Sampler.tpe(seed=None, **self._args)
+
+    def __repr__(self) -> str:
+        return f"TPESampler(seed={self.seed}, multivariate={self._args['multivariate']}, group={self._args['group']})"
