@@ -67,21 +67,6 @@ pub fn log_gauss_mass(a: f64, b: f64) -> f64 {
     }
 }
 
-/// ln ∫ φ over [a, b] for a narrow cell (b - a <= 0.05): Simpson's rule, whose relative error
-/// there is below 1e-7 for |z| <= 10, at three exponentials instead of two erfc calls.
-/// Falls back to the exact mass elsewhere.
-pub fn log_cell_mass(a: f64, b: f64) -> f64 {
-    let w = b - a;
-    let m = 0.5 * (a + b);
-    if w > 0.05 || m.abs() > 10.0 {
-        return log_gauss_mass(a, b);
-    }
-    let (la, lm, lb) = (-0.5 * a * a, -0.5 * m * m, -0.5 * b * b);
-    let top = la.max(lm).max(lb);
-    let s = (la - top).exp() + 4.0 * (lm - top).exp() + (lb - top).exp();
-    top + s.ln() + (w / 6.0).ln() - LN_SQRT_2PI
-}
-
 /// Log density of the standard normal.
 #[inline]
 pub fn norm_logpdf(z: f64) -> f64 {
@@ -179,16 +164,6 @@ mod tests {
         // ln Φ(-40) ≈ -804.608 (asymptotic); the interval holds nearly all of the tail beyond 40
         assert!(m.is_finite() && (m + 804.608).abs() < 0.01, "{m}");
         assert!(log_gauss_mass(-41.0, -40.0).is_finite());
-    }
-
-    #[test]
-    fn narrow_cells_match_the_exact_mass() {
-        for (m, w) in [(0.0, 0.1), (2.5, 0.05), (-7.0, 0.1), (9.5, 0.01), (0.3, 1e-6)] {
-            let (a, b) = (m - w / 2.0, m + w / 2.0);
-            let exact = log_gauss_mass(a, b);
-            let fast = log_cell_mass(a, b);
-            assert!((fast - exact).abs() < 1e-7, "{m} {w}: {fast} vs {exact}");
-        }
     }
 
     #[test]
