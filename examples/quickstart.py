@@ -2,8 +2,8 @@
 
 Run:  python examples/quickstart.py [--n-trials 40] [--seed 0]
 
-Random search over C and gamma (log scale) and the kernel, scored by 3-fold
-cross-validated accuracy. No data is downloaded and no server is needed: the study lives
+TPE (the default sampler) over C and gamma (log scale) and the kernel, scored by
+3-fold cross-validated accuracy. No data is downloaded and no server is needed: the study lives
 in memory. Prints one line per trial, then the best trial.
 """
 
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> ferrotune.Study:
     study = ferrotune.create_study(
         study_name="svm-digits",
         direction="maximize",
-        sampler=ferrotune.samplers.RandomSampler(seed=args.seed),
+        sampler=ferrotune.samplers.TPESampler(seed=args.seed),
     )
     study.optimize(objective, n_trials=args.n_trials, n_jobs=args.n_jobs)
 
