@@ -1,0 +1,425 @@
+"""TPE optimization quality: ferrotune vs Optuna TPESampler (and random search) on test functions.
+
+Each sampler minimizes each function for the largest budget (default 200 trials) once per seed;
+the best value found after 50, 100 and 200 trials is read from that one run. A sampler sees only
+the history, so the first 50 trials of a 200-trial run are exactly a 50-trial run.
+
+    python benches/tpe_quality.py                     # 10 seeds, budgets 50/100/200, all functions
+    python benches/tpe_quality.py --markdown          # also print the tables as markdown
+    python benches/tpe_quality.py --functions branin,mixed --seeds 20
+    python benches/tpe_quality.py --quick             # small smoke test
+
+Samplers, each seeded with seed = k for run k (seeds mean different streams in the two
+libraries, which is fine: the comparison is between distributions over seeds):
+
+- ``ferrotune TPE``:  ``ferrotune.samplers.TPESampler(seed=k)``, defaults otherwise;
+- ``optuna TPE``:     ``optuna.samplers.TPESampler(seed=k)``, defaults otherwise;
+- ``random``:         ``ferrotune.samplers.RandomSampler(seed=k)``, the baseline.
+
+Functions (all minimized; f_min is the known global minimum):
+
+- ``branin``:      Branin-Hoo on x1 in [-5, 10], x2 in [0, 15]; f_min = 0.397887;
+- ``ackley5``:     Ackley (a=20, b=0.2, c=2 pi) on [-32.768, 32.768]^5; f_min = 0 at the origin;
+- ``rastrigin5``:  Rastrigin on [-5.12, 5.12]^5; f_min = 0 at the origin;
+- ``rosenbrock4``: Rosenbrock on [-5, 10]^4; f_min = 0 at (1, 1, 1, 1);
+- ``mixed``:       two ints a, b in [-10, 10], a stepped int d in [0, 100] step 5, a log int
+  u in [1, 1024] and a categorical opt in {adam, rmsprop, sgd, adagrad}:
+  f = (a - 3)^2 + (b + 2)^2 + ((d - 35) / 5)^2 + (log2(u) - 5)^2 + {0, 1, 2, 4}[opt];
+  f_min = 0 at a = 3, b = -2, d = 35, u = 32, opt = adam.
+
+Normalized regret = (best - f_min) / (f_ref - f_min), where f_ref is the median of f over
+10,000 points drawn the way a random sampler draws them (uniform; log-uniform for the log int),
+with numpy's default_rng(12345): 0 is the optimum, 1 is as good as a typical random point.
+
+Verdict per function (ferrotune TPE vs Optuna TPE, best values at the largest budget over the
+seeds): a two-sided Mann-Whitney U test (scipy.stats.mannwhitneyu); p < 0.05 gives "better" or
+"worse" by the medians, otherwise "no worse within noise" (or "worse, not significant" when
+ferrotune's median is higher). W/T/L counts the seeds k where ferrotune TPE's best is lower /
+equal / higher than Optuna TPE's with the same k (a sign test's counts; the same k is a
+different random stream in each library, so these are independent pairs).
+
+Wall time per sampler is the sum of the ``study.optimize`` times (objective included).
+
+Needs Optuna and SciPy: pip install -e '.[bench]' scipy
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+F_REF_POINTS = 10_000
+F_REF_SEED = 12345
+ALPHA = 0.05
+
+OPTS = ("adam", "rmsprop", "sgd", "adagrad")
+OPT_PENALTY = {"adam": 0.0, "rmsprop": 1.0, "sgd": 2.0, "adagrad": 4.0}
+
+
+# ------------------------------------------------------------------------------------------------
+# Test functions: f(params dict) -> float, a suggest function and a numpy sampler for f_ref
+
+
+def branin(x1: float, x2: float) -> float:
+    a, b, c = 1.0, 5.1 / (4 * math.pi**2), 5 / math.pi
+    r, s, t = 6.0, 10.0, 1 / (8 * math.pi)
+    return a * (x2 - b * x1**2 + c * x1 - r) ** 2 + s * (1 - t) * math.cos(x1) + s
+
+
+def ackley(xs: list[float]) -> float:
+    d = len(xs)
+    s1 = sum(x * x for x in xs) / d
+    s2 = sum(math.cos(2 * math.pi * x) for x in xs) / d
+    return -20.0 * math.exp(-0.2 * math.sqrt(s1)) - math.exp(s2) + 20.0 + math.e
+
+
+def rastrigin(xs: list[float]) -> float:
+    return 10.0 * len(xs) + sum(x * x - 10.0 * math.cos(2 * math.pi * x) for x in xs)
+
+
+def rosenbrock(xs: list[float]) -> float:
+    return sum(100.0 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2 for i in range(len(xs) - 1))
+
+
+def mixed(a: int, b: int, d: int, u: int, opt: str) -> float:
+    return (a - 3) ** 2 + (b + 2) ** 2 + ((d - 35) / 5) ** 2 + (math.log2(u) - 5) ** 2 + OPT_PENALTY[opt]
+
+
+def _box(name: str, f: Callable[[list[float]], float], dim: int, lo: float, hi: float, f_min: float) -> dict[str, Any]:
+    def objective(trial: Any) -> float:
+        return f([trial.suggest_float(f"x{i}", lo, hi) for i in range(dim)])
+
+    def draw(rng: np.random.Generator) -> float:
+        return f(list(rng.uniform(lo, hi, size=dim)))
+
+    return {"name": name, "objective": objective, "draw": draw, "f_min": f_min, "space": f"[{lo}, {hi}]^{dim}"}
+
+
+def _branin_objective(trial: Any) -> float:
+    return branin(trial.suggest_float("x1", -5.0, 10.0), trial.suggest_float("x2", 0.0, 15.0))
+
+
+def _mixed_objective(trial: Any) -> float:
+    return mixed(
+        trial.suggest_int("a", -10, 10),
+        trial.suggest_int("b", -10, 10),
+        trial.suggest_int("d", 0, 100, step=5),
+        trial.suggest_int("u", 1, 1024, log=True),
+        trial.suggest_categorical("opt", OPTS),
+    )
+
+
+def _mixed_draw(rng: np.random.Generator) -> float:
+    # As a random sampler draws: uniform ints, the log int uniform in log space over
+    # [low - 0.5, high + 0.5] and rounded, a uniform choice.
+    u = round(math.exp(rng.uniform(math.log(0.5), math.log(1024.5))))
+    u = min(1024, max(1, u))
+    return mixed(int(rng.integers(-10, 11)), int(rng.integers(-10, 11)), 5 * int(rng.integers(0, 21)), u, OPTS[int(rng.integers(0, 4))])
+
+
+FUNCTIONS: dict[str, dict[str, Any]] = {
+    "branin": {
+        "name": "branin", "objective": _branin_objective, "f_min": 0.397887, "space": "[-5, 10] x [0, 15]",
+        "draw": lambda rng: branin(rng.uniform(-5.0, 10.0), rng.uniform(0.0, 15.0)),
+    },
+    "ackley5": _box("ackley5", ackley, 5, -32.768, 32.768, 0.0),
+    "rastrigin5": _box("rastrigin5", rastrigin, 5, -5.12, 5.12, 0.0),
+    "rosenbrock4": _box("rosenbrock4", rosenbrock, 4, -5.0, 10.0, 0.0),
+    "mixed": {
+        "name": "mixed", "objective": _mixed_objective, "draw": _mixed_draw, "f_min": 0.0,
+        "space": "2 ints, stepped int, log int, categorical(4)",
+    },
+}
+
+
+def _f_ref(fn: dict[str, Any]) -> float:
+    rng = np.random.default_rng(F_REF_SEED)
+    return float(np.median([fn["draw"](rng) for _ in range(F_REF_POINTS)]))
+
+
+# ------------------------------------------------------------------------------------------------
+# Imports with clear messages
+
+
+def _imports() -> tuple[Any, Any, Any]:
+    try:
+        import ferrotune
+    except ImportError as e:
+        sys.exit(f"error: cannot import ferrotune ({e}). Build and install it from the repository root: pip install -e '.[bench]'")
+    if not hasattr(ferrotune.samplers, "TPESampler"):
+        sys.exit("error: this ferrotune has no samplers.TPESampler; rebuild it from the repository root: pip install -e '.[bench]'")
+    try:
+        import optuna
+    except ImportError:
+        sys.exit(
+            "error: optuna is not installed; this benchmark compares ferrotune against it.\n"
+            "Install the benchmark extra from the repository root: pip install -e '.[bench]'"
+        )
+    try:
+        import scipy.stats
+    except ImportError:
+        sys.exit("error: scipy is not installed; the verdicts use scipy.stats.mannwhitneyu: pip install scipy")
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    return ferrotune, optuna, scipy.stats
+
+
+SAMPLERS = ("ferrotune TPE", "optuna TPE", "random")
+
+
+def _make_study(name: str, ft: Any, optuna: Any, seed: int) -> Any:
+    if name == "ferrotune TPE":
+        return ft.create_study(sampler=ft.samplers.TPESampler(seed=seed))
+    if name == "optuna TPE":
+        return optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
+    return ft.create_study(sampler=ft.samplers.RandomSampler(seed=seed))
+
+
+def _run(name: str, fn: dict[str, Any], ft: Any, optuna: Any, seed: int, n: int) -> tuple[list[float], float]:
+    """The objective values of n trials, in order, and the seconds study.optimize took."""
+    study = _make_study(name, ft, optuna, seed)
+    t0 = time.perf_counter()
+    study.optimize(fn["objective"], n_trials=n)
+    dt = time.perf_counter() - t0
+    values = [t.value for t in study.get_trials(deepcopy=False)]
+    if len(values) != n or any(v is None or not math.isfinite(v) for v in values):
+        sys.exit(f"error: {name} on {fn['name']} (seed {seed}) did not finish {n} trials with finite values")
+    return values, dt
+
+
+# ------------------------------------------------------------------------------------------------
+# Statistics and verdicts
+
+
+def _verdict(ft_best: list[float], op_best: list[float], stats: Any) -> dict[str, Any]:
+    wins = sum(a < b for a, b in zip(ft_best, op_best))
+    losses = sum(a > b for a, b in zip(ft_best, op_best))
+    ties = len(ft_best) - wins - losses
+    if ft_best == op_best or len(set(ft_best) | set(op_best)) == 1:
+        p = 1.0
+    else:
+        p = float(stats.mannwhitneyu(ft_best, op_best, alternative="two-sided").pvalue)
+    m_ft, m_op = statistics.median(ft_best), statistics.median(op_best)
+    if p < ALPHA:
+        word = "better" if m_ft < m_op else "worse"
+    elif m_ft <= m_op:
+        word = "no worse within noise"
+    else:
+        word = "worse, not significant"
+    return {"p": p, "wins": wins, "ties": ties, "losses": losses, "median_ft": m_ft, "median_op": m_op, "verdict": word}
+
+
+def _fmt(v: float) -> str:
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a >= 1000 or a < 1e-3:
+        return f"{v:.3e}"
+    return f"{v:#.4g}" if a < 1 else f"{v:.4f}"
+
+
+def _fmt_regret(v: float) -> str:
+    return f"{v:.4f}" if v == 0 or abs(v) >= 1e-3 else f"{v:.2e}"
+
+
+# ------------------------------------------------------------------------------------------------
+# Tables
+
+
+def _table(head: list[str], rows: list[list[str]], right: list[bool], markdown: bool) -> str:
+    if markdown:
+        align = ["---:" if r else ":---" for r in right]
+        out = ["| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
+        return "\n".join(out + ["| " + " | ".join(r) + " |" for r in rows])
+    widths = [max(len(head[i]), *(len(r[i]) for r in rows)) for i in range(len(head))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if rt else c.ljust(w) for c, w, rt in zip(cells, widths, right)).rstrip()
+
+    return "\n".join([line(head), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def _cpu_model() -> str:
+    model = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return model or "unknown"
+
+
+def _cpus() -> str:
+    total = os.cpu_count() or 0
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = total
+    return f"{usable}" if usable == total else f"{usable} usable of {total}"
+
+
+def _commit(path: str) -> str:
+    """The git commit of the ferrotune checkout at path ("+changes" when rust/ or python/ differ
+    from it), or "" outside a git checkout."""
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(path))  # .../python/ferrotune -> repository root
+    try:
+        head = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--", "rust", "python"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return f", commit {head}{'+changes' if dirty else ''}"
+
+
+def _header(ft: Any, optuna: Any, args: argparse.Namespace) -> list[str]:
+    import scipy
+
+    u = platform.uname()
+    return [
+        f"ferrotune {ft.__version__} ({os.path.dirname(ft.__file__)}{_commit(os.path.dirname(ft.__file__))})",
+        f"optuna    {optuna.__version__}",
+        f"python    {platform.python_version()} ({platform.python_implementation()}), numpy {np.__version__}, scipy {scipy.__version__}",
+        f"machine   {_cpu_model()}, {_cpus()} CPUs, {u.system} {u.release} {u.machine}",
+        (
+            f"method    seeds 0..{args.seeds - 1}; one {max(args.budgets)}-trial run per sampler, function and seed, "
+            f"best-so-far read at {'/'.join(str(b) for b in args.budgets)}; TPE samplers at their defaults; "
+            "random = ferrotune RandomSampler; sampler order rotates with the seed"
+        ),
+    ]
+
+
+# ------------------------------------------------------------------------------------------------
+# Main
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        out = [int(s) for s in text.replace(" ", ",").split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers separated by commas, got {text!r}") from None
+    if not out or any(v < 1 for v in out):
+        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
+    return sorted(set(out))
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="TPE optimization quality on test functions: ferrotune vs Optuna vs random.")
+    p.add_argument("--seeds", type=int, default=None, help="runs per sampler and function, seeds 0..n-1 (default 10; --quick: 3)")
+    p.add_argument("--budgets", type=_int_list, default=None, help="comma-separated trial budgets (default 50,100,200; --quick: 20,40)")
+    p.add_argument("--functions", default=None, help=f"comma-separated subset of {','.join(FUNCTIONS)} (default all)")
+    p.add_argument("--quick", action="store_true", help="3 seeds, budgets 20/40: a smoke test")
+    p.add_argument("--markdown", action="store_true", help="also print the tables as markdown")
+    p.add_argument("--verbose", action="store_true", help="print every run's final best value")
+    a = p.parse_args(argv)
+    if a.seeds is None:
+        a.seeds = 3 if a.quick else 10
+    if a.budgets is None:
+        a.budgets = [20, 40] if a.quick else [50, 100, 200]
+    if a.seeds < 1:
+        p.error("--seeds must be at least 1")
+    names = list(FUNCTIONS) if a.functions is None else [s.strip() for s in a.functions.split(",") if s.strip()]
+    unknown = [s for s in names if s not in FUNCTIONS]
+    if not names or unknown:
+        p.error(f"unknown function(s) {unknown}; choose from {', '.join(FUNCTIONS)}")
+    a.functions = names
+    return a
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+    ft, optuna, stats = _imports()
+    ft.logging.set_verbosity(ft.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    header = _header(ft, optuna, args)
+    print("\n".join(header), flush=True)
+    print(flush=True)
+
+    n_max = max(args.budgets)
+    # best[fn][sampler][seed] = best-so-far list over n_max trials
+    best: dict[str, dict[str, list[list[float]]]] = {}
+    wall = {s: 0.0 for s in SAMPLERS}
+    f_refs = {}
+    t_all = time.perf_counter()
+    for name in args.functions:
+        fn = FUNCTIONS[name]
+        f_refs[name] = _f_ref(fn)
+        best[name] = {s: [] for s in SAMPLERS}
+        t_fn = time.perf_counter()
+        for seed in range(args.seeds):
+            rot = seed % len(SAMPLERS)
+            for s in SAMPLERS[rot:] + SAMPLERS[:rot]:
+                values, dt = _run(s, fn, ft, optuna, seed, n_max)
+                wall[s] += dt
+                best[name][s].append(list(np.minimum.accumulate(values)))
+                if args.verbose:
+                    print(f"  {name} seed {seed} {s}: best {values and min(values):.6g} ({dt:.2f} s)", flush=True)
+        print(f"{name}: {args.seeds} seeds x {len(SAMPLERS)} samplers x {n_max} trials in {time.perf_counter() - t_fn:.1f} s", flush=True)
+    total = time.perf_counter() - t_all
+
+    rows = []
+    verdicts = []
+    for name in args.functions:
+        fn = FUNCTIONS[name]
+        f_min, f_ref = fn["f_min"], f_refs[name]
+        for b in args.budgets:
+            for s in SAMPLERS:
+                vals = [run[b - 1] for run in best[name][s]]
+                regret = [(v - f_min) / (f_ref - f_min) for v in vals]
+                rows.append([name, str(b), s, _fmt(statistics.fmean(vals)), _fmt(statistics.median(vals)), _fmt_regret(statistics.fmean(regret))])
+        finals = {s: [run[n_max - 1] for run in best[name][s]] for s in SAMPLERS}
+        v = _verdict(finals["ferrotune TPE"], finals["optuna TPE"], stats)
+        rnd_med = statistics.median(finals["random"])
+        verdicts.append([
+            name, _fmt(v["median_ft"]), _fmt(v["median_op"]), _fmt(rnd_med),
+            f"{v['wins']}/{v['ties']}/{v['losses']}", f"{v['p']:.3f}", v["verdict"],
+        ])
+
+    head1 = ["function", "budget", "sampler", "mean best", "median best", "mean norm. regret"]
+    right1 = [False, True, False, True, True, True]
+    head2 = ["function", f"ferrotune TPE median @{n_max}", f"optuna TPE median @{n_max}", f"random median @{n_max}",
+             "ft vs optuna W/T/L by seed", "Mann-Whitney p", "ferrotune TPE vs optuna TPE"]
+    right2 = [False, True, True, True, True, True, False]
+    head3 = ["function", "search space", "f_min", "f_ref (median of random points)"]
+    rows3 = [[n, FUNCTIONS[n]["space"], _fmt(FUNCTIONS[n]["f_min"]), _fmt(f_refs[n])] for n in args.functions]
+    head4 = ["sampler", "total optimize wall time (s)", "runs"]
+    rows4 = [[s, f"{wall[s]:.2f}", f"{args.seeds * len(args.functions)} x {n_max} trials"] for s in SAMPLERS]
+
+    for md in (False, True) if args.markdown else (False,):
+        print()
+        if md:
+            print("Markdown:")
+            print()
+            print("```text")
+            print("\n".join(header))
+            print("```")
+            print()
+        print(_table(head3, rows3, [False, False, True, True], md))
+        print()
+        print(_table(head1, rows, right1, md))
+        print()
+        print(_table(head2, verdicts, right2, md))
+        print()
+        print(_table(head4, rows4, [False, True, False], md))
+        if not md:
+            print()
+            print(f"normalized regret = (best - f_min) / (f_ref - f_min); verdict: two-sided Mann-Whitney U on the {args.seeds} "
+                  f"best values at budget {n_max}, alpha {ALPHA}; W/T/L = seeds where ferrotune TPE's best is lower/equal/higher")
+            print(f"total wall time of the benchmark: {total:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
