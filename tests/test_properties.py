@@ -20,7 +20,7 @@ from ferrotune.distributions import (
     json_to_distribution,
 )
 from ferrotune.exceptions import FerrotuneValueError
-from ferrotune.samplers import GridSampler, RandomSampler
+from ferrotune.samplers import GridSampler, RandomSampler, TPESampler
 
 SETTINGS = settings(max_examples=60, deadline=None)
 SEEDS = st.integers(min_value=0, max_value=2**64 - 1)
@@ -212,3 +212,109 @@ def test_grid_sampler_visits_every_point_once(space, seed):
     s.optimize(lambda t: sum(t.suggest_int(name, -50, 50) for name in sorted(space)))
     got = sorted(tuple(t.params[n] for n in sorted(space)) for t in s.trials)
     assert got == sorted(itertools.product(*(space[n] for n in sorted(space))))
+
+
+# -- TPE ---------------------------------------------------------------------------------------------------
+
+TPE_OPTIONS = st.fixed_dictionaries(
+    {
+        "consider_prior": st.booleans(),
+        "prior_weight": st.sampled_from([0.0, 1e-3, 1.0, 5.0]),
+        "consider_magic_clip": st.booleans(),
+        "consider_endpoints": st.booleans(),
+        "n_startup_trials": st.integers(0, 3),
+        "n_ei_candidates": st.integers(1, 30),
+        "constant_liar": st.booleans(),
+    }
+)
+TPE_MODELLING = st.sampled_from(
+    [{"multivariate": None}, {"multivariate": False}, {"multivariate": True}, {"multivariate": True, "group": True}]
+)
+TRIAL_OUTCOMES = st.lists(
+    st.tuples(
+        st.sampled_from(["complete", "complete", "pruned", "fail"]), st.floats(allow_nan=True), st.integers(0, 7)
+    ),
+    min_size=4,
+    max_size=12,
+)
+
+
+@SETTINGS
+@given(
+    options=TPE_OPTIONS,
+    modelling=TPE_MODELLING,
+    seed=SEEDS,
+    dists=st.lists(any_dist, min_size=1, max_size=3),
+    n_objectives=st.integers(1, 2),
+    outcomes=TRIAL_OUTCOMES,
+)
+def test_tpe_suggestions_lie_inside_the_distribution(options, modelling, seed, dists, n_objectives, outcomes):
+    # Any options, any history (infinite values, NaN ones that fail the trial, pruned and
+    # failed trials, a trial left running) and a define-by-run space: p0 in every trial, the
+    # others when the trial's mask says so.
+    s = ferrotune.create_study(
+        directions=["minimize"] * n_objectives, sampler=TPESampler(seed=seed, **options, **modelling)
+    )
+    running = s.ask()
+    suggest(running, "p0", dists[0])
+    for kind, value, mask in outcomes:
+        t = s.ask()
+        for i, dist in enumerate(dists):
+            if i == 0 or mask >> i & 1:
+                v = suggest(t, f"p{i}", dist)
+                assert inside(dist, v), f"{v!r} not in {dist!r}"
+        if kind == "complete":
+            s.tell(t, [value, -value][:n_objectives])
+        elif kind == "pruned":
+            if n_objectives == 1:
+                t.report(value, 0)
+            s.tell(t, state=TrialState.PRUNED)
+        else:
+            s.tell(t, state=TrialState.FAIL)
+
+
+@SETTINGS
+@given(
+    seed=SEEDS,
+    modelling=TPE_MODELLING,
+    dists=st.lists(any_dist, min_size=1, max_size=3),
+    values=st.lists(st.floats(-1e6, 1e6), min_size=3, max_size=10),
+)
+def test_tpe_same_seed_gives_the_same_sequence(seed, modelling, dists, values):
+    def run():
+        s = ferrotune.create_study(sampler=TPESampler(seed=seed, n_startup_trials=2, **modelling))
+        out = []
+        for v in values:
+            t = s.ask()
+            out.append(typed(suggest(t, f"p{i}", d) for i, d in enumerate(dists)))
+            s.tell(t, v)
+        return out
+
+    assert run() == run()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=SEEDS,
+    multivariate=st.sampled_from([None, False]),
+    table=st.lists(
+        st.tuples(st.floats(-10, 10), st.lists(st.floats(allow_nan=True), min_size=1, max_size=3)),
+        min_size=3,
+        max_size=10,
+    ),
+)
+def test_tpe_with_arbitrary_constraint_values(seed, multivariate, table):
+    s = ferrotune.create_study(
+        sampler=TPESampler(
+            seed=seed, n_startup_trials=2, multivariate=multivariate, constraints_func=lambda ft: table[ft.number][1]
+        )
+    )
+    for value, _ in table:
+        t = s.ask()
+        x = t.suggest_float("x", -1.0, 1.0)
+        assert -1.0 <= x <= 1.0
+        s.tell(t, value)
+    for t, (_, constraints) in zip(s.trials, table, strict=True):
+        stored = t.system_attrs["constraints"]
+        assert len(stored) == len(constraints)
+        assert all(a == b or (math.isnan(a) and math.isnan(b)) for a, b in zip(stored, constraints, strict=True))

@@ -135,6 +135,7 @@ class TPESampler(BaseSampler):
             constant_liar=bool(constant_liar),
             distances=distances,
             warn_independent_sampling=bool(warn_independent_sampling),
+            constraints=constraints_func is not None,
         )
         self._core_sampler = _core.Sampler.tpe(seed=check_seed(seed), **self._args)
 

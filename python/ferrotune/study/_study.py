@@ -361,7 +361,12 @@ class Study:
             trial.set_system_attr("fail_reason", fail_reason)
         constraints_func = getattr(self._sampler, "_constraints_func", None)
         if constraints_func is not None and state in (TrialState.COMPLETE, TrialState.PRUNED):
-            self._store_constraints(trial, constraints_func)
+            try:
+                self._store_constraints(trial, constraints_func)
+            except BaseException:
+                # A failing constraints_func must not leave the trial RUNNING forever.
+                self._engine.tell(trial._trial_id, int(TrialState.FAIL), None)
+                raise
         try:
             if self._py_sampler is not None:
                 self._py_sampler.after_trial(self, trial._frozen(), state, values)
@@ -382,8 +387,14 @@ class Study:
         frozen.state = TrialState.COMPLETE
         raw = constraints_func(frozen)
         try:
-            values = [float(v) for v in raw]
-        except (TypeError, ValueError):
+            # float("0.5") would pass: strings are not numbers here
+            if isinstance(raw, (str, bytes)):
+                raise TypeError
+            items = list(raw)
+            if any(isinstance(v, (str, bytes)) for v in items):
+                raise TypeError
+            values = [float(v) for v in items]
+        except (TypeError, ValueError, OverflowError):
             raise FerrotuneValueError(
                 f"constraints_func must return a sequence of numbers, got {raw!r}"
             ) from None

@@ -48,7 +48,7 @@ impl Sampler {
     /// callables; the core calls them (taking the GIL) only when it needs a value.
     #[staticmethod]
     #[pyo3(signature = (consider_prior, prior_weight, consider_magic_clip, consider_endpoints, n_startup_trials,
-        n_ei_candidates, gamma, weights, seed, multivariate, group, constant_liar, distances, warn_independent_sampling))]
+        n_ei_candidates, gamma, weights, seed, multivariate, group, constant_liar, distances, warn_independent_sampling, constraints=false))]
     fn tpe(
         py: Python<'_>,
         consider_prior: bool,
@@ -65,6 +65,7 @@ impl Sampler {
         constant_liar: bool,
         distances: HashMap<String, Py<PyAny>>,
         warn_independent_sampling: bool,
+        constraints: bool,
     ) -> PyResult<Self> {
         let gamma = gamma.map(|f| {
             Arc::new(move |n: usize| {
@@ -110,6 +111,7 @@ impl Sampler {
             constant_liar,
             distances,
             warn_independent_sampling,
+            constraints,
         };
         let t = run_held(py, || TpeSampler::new(cfg))?;
         let seed = t.seed();

@@ -90,7 +90,14 @@ impl StudyEngine {
             r => r?,
         };
         if let Some(s) = &self.sampler {
-            let rel = self.read(|h| s.sample_relative(study, h, t.number))??;
+            let rel = match self.read(|h| s.sample_relative(study, h, t.number))? {
+                Ok(rel) => rel,
+                Err(e) => {
+                    // The trial exists already; a failed proposal must not leave it running.
+                    self.storage.set_trial_state_values(t.trial_id, TrialState::Fail, None)?;
+                    return Err(e);
+                }
+            };
             if !rel.is_empty() {
                 self.relative.lock().unwrap_or_else(|e| e.into_inner()).insert(t.trial_id, rel);
             }
@@ -135,7 +142,7 @@ impl StudyEngine {
             });
         }
         if let Some(rel) = self.relative.lock().unwrap_or_else(|e| e.into_inner()).get(&trial_id) {
-            if let Some((_, v, _)) = rel.iter().find(|(n, _, d)| n == name && d == dist) {
+            if let Some((_, v, _)) = rel.iter().find(|(n, v, d)| n == name && d == dist && d.contains(*v)) {
                 return Ok(Some((*v, true)));
             }
         }

@@ -45,6 +45,10 @@ struct Claimed {
 
 impl Claimed {
     fn sync(&mut self, h: &TrialHistory, n_points: u64) {
+        if h.meta.len() < self.rows_seen {
+            // Not the history this state was built from (a recreated study): start over.
+            *self = Claimed::default();
+        }
         if self.taken.len() as u64 != n_points {
             self.taken = vec![false; n_points as usize];
         }

@@ -2,7 +2,12 @@
 //! samplers read under the read lock, so concurrent suggestions do not serialize.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::RwLock;
+
+/// Study ids are unique across every in-memory storage of the process, so a sampler shared by
+/// studies of different storages never confuses their bookkeeping.
+static NEXT_STUDY_ID: AtomicU32 = AtomicU32::new(0);
 
 use super::{now, AttrKind, Claim, Storage, StudyId, StudyInfo, TrialId, TrialRef};
 use crate::error::{Error, Result};
@@ -20,7 +25,6 @@ struct StudyRecord {
 struct Inner {
     studies: BTreeMap<StudyId, StudyRecord>,
     names: HashMap<String, StudyId>,
-    next_study: StudyId,
     /// trial id -> (study, row)
     trials: Vec<(StudyId, u32)>,
 }
@@ -113,8 +117,7 @@ impl Storage for InMemoryStorage {
                 "a study named '{name}' already exists; pick another study_name or pass load_if_exists=True"
             )));
         }
-        let id = g.next_study;
-        g.next_study += 1;
+        let id = NEXT_STUDY_ID.fetch_add(1, Ordering::Relaxed);
         g.names.insert(name.to_string(), id);
         g.studies.insert(
             id,

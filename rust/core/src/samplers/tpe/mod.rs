@@ -55,6 +55,9 @@ pub struct TpeConfig {
     pub distances: HashMap<String, Arc<DistanceFn>>,
     /// Warn when a multivariate sampler falls back to independent sampling after start-up.
     pub warn_independent_sampling: bool,
+    /// Constraints are in use: a finished trial without constraint values counts as
+    /// infeasible (its constraints could not be evaluated), as in Optuna.
+    pub constraints: bool,
 }
 
 impl Default for TpeConfig {
@@ -74,6 +77,7 @@ impl Default for TpeConfig {
             constant_liar: true,
             distances: HashMap::new(),
             warn_independent_sampling: false,
+            constraints: false,
         }
     }
 }
@@ -142,7 +146,7 @@ impl TpeSampler {
     /// Runs `f` on the study's incrementally maintained search-space bookkeeping.
     fn with_space<R>(&self, study: StudyId, h: &TrialHistory, f: impl FnOnce(&SpaceCache) -> R) -> R {
         let mut g = self.spaces.lock().unwrap_or_else(|e| e.into_inner());
-        let c = g.entry(study).or_default();
+        let c = g.entry(study).or_insert_with(|| SpaceCache::new(self.cfg.constraints));
         c.update(h);
         f(c)
     }

@@ -5,8 +5,8 @@
 //! parameters and integrated over the step cell for stepped and integer parameters; their
 //! bandwidth is the larger distance to the neighbouring observations (or bounds), clipped to
 //! [range / min(100, 1 + n_kernels), range]. Categorical dimensions use a per-observation
-//! distribution over the choices: the observed choice plus `prior_weight / n_kernels` on every
-//! choice (or a distance-based kernel when a distance function is given).
+//! distribution over the choices: mass 1 on the observed choice (spread to nearby choices when
+//! a distance function is given) plus `prior_weight / n_kernels` on every choice.
 
 use rand::RngCore;
 
@@ -42,6 +42,9 @@ enum Kernel {
         low: f64,
         high: f64,
         log: bool,
+        /// Values are multiplied by this before the kernel sees them: 1, or a power of two
+        /// below 1 for float ranges wider than `f64::MAX` (which would overflow `high - low`).
+        scale: f64,
         /// 0 for continuous parameters.
         step: f64,
         /// The distribution's own bounds, for rounding samples onto the grid.
@@ -119,13 +122,13 @@ impl Parzen {
         self.kernels
             .iter()
             .map(|kern| match kern {
-                Kernel::Numeric { mu, sigma, low, high, log, step, grid_low, grid_high, .. } => comps
+                Kernel::Numeric { mu, sigma, low, high, log, scale, step, grid_low, grid_high, .. } => comps
                     .iter()
                     .map(|&c| {
                         let (m, s) = (mu[c], sigma[c]);
                         let u = uniform01(rng).max(f64::MIN_POSITIVE);
                         let z = ppf(u, (low - m) / s, (high - m) / s);
-                        let mut x = m + s * z;
+                        let mut x = (m + s * z) / scale;
                         if *log {
                             x = x.exp();
                         }
@@ -169,9 +172,9 @@ impl Parzen {
         for (d, kern) in self.kernels.iter().enumerate() {
             let xs = &x[d];
             match kern {
-                Kernel::Numeric { mu, inv, c0, log, step, .. } if *step == 0.0 => {
+                Kernel::Numeric { mu, inv, c0, log, scale, step, .. } if *step == 0.0 => {
                     for (j, &xj) in xs.iter().enumerate() {
-                        let t = if *log { xj.ln() } else { xj };
+                        let t = if *log { xj.ln() } else { xj * scale };
                         let row = &mut acc[j * c..(j + 1) * c];
                         for (((a, m), iv), k) in row.iter_mut().zip(mu).zip(inv).zip(c0) {
                             let z = (t - m) * iv;
@@ -179,7 +182,7 @@ impl Parzen {
                         }
                     }
                 }
-                Kernel::Numeric { mu, sigma, log_norm, inv, c0, log, step, .. } => {
+                Kernel::Numeric { mu, sigma, log_norm, inv, c0, log, scale, step, .. } => {
                     // Mass of the grid cell around each point. Where the cell is narrow next to a
                     // kernel (width <= 0.3 σ), the midpoint rule with its second-order correction
                     // is accurate to ~1e-5 relative near the kernel (what matters in the mixture)
@@ -193,6 +196,9 @@ impl Parzen {
                         if *log {
                             l = l.ln();
                             r = r.ln();
+                        } else {
+                            l *= scale;
+                            r *= scale;
                         }
                         let row = &mut acc[j * c..(j + 1) * c];
                         let width = r - l;
@@ -334,11 +340,16 @@ fn unique_pairs(mu: &[f64], sigma: &[f64]) -> (Vec<(f64, f64)>, Vec<usize>) {
 fn numeric_kernel(obs: &[f64], dist: &Distribution, n_kernels: usize, with_prior: bool, p: &ParzenParams) -> Kernel {
     let (grid_low, grid_high, log, step) = numeric_bounds(dist);
     let (mut low, mut high) = (grid_low - step / 2.0, grid_high + step / 2.0);
+    let mut scale = 1.0;
     if log {
         low = low.ln();
         high = high.ln();
+    } else if !(high - low).is_finite() {
+        scale = 0.25;
+        low *= scale;
+        high *= scale;
     }
-    let mus: Vec<f64> = obs.iter().map(|v| if log { v.ln() } else { *v }).collect();
+    let mus: Vec<f64> = obs.iter().map(|v| if log { v.ln() } else { v * scale }).collect();
     let n = mus.len();
     let range = high - low;
     let mut sigma = vec![0.0; n];
@@ -380,7 +391,7 @@ fn numeric_kernel(obs: &[f64], dist: &Distribution, n_kernels: usize, with_prior
             -last.1 - z + norm_logpdf(0.0)
         })
         .collect();
-    Kernel::Numeric { mu, sigma, log_norm, inv, c0, low, high, log, step, grid_low, grid_high }
+    Kernel::Numeric { mu, sigma, log_norm, inv, c0, low, high, log, scale, step, grid_low, grid_high }
 }
 
 fn categorical_kernel(
@@ -506,6 +517,17 @@ mod tests {
             let got = p.log_pdf(&[vec![x]])[0];
             assert!((got - exact).abs() < 1e-6, "{x}: {got} vs {exact}");
         }
+    }
+
+    #[test]
+    fn ranges_wider_than_f64_max_are_modelled() {
+        let d = Distribution::Float { low: -1e308, high: 1e308, log: false, step: None };
+        let obs = vec![vec![-5e307, 1e307, 9e307]];
+        let p = Parzen::new(&obs, &[&d], &[1.0, 1.0, 1.0], &params()).unwrap();
+        let mut rng = crate::rng::stream(1, 0, "w");
+        let s = p.sample(&mut rng, 200);
+        assert!(s[0].iter().all(|x| x.is_finite() && (-1e308..=1e308).contains(x)));
+        assert!(p.log_pdf(&s).iter().all(|l| l.is_finite()));
     }
 
     #[test]

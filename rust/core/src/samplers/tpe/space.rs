@@ -23,10 +23,20 @@ pub struct SpaceCache {
     latest: HashMap<String, Distribution>,
     /// Total constraint violation of each finished row (0 when feasible or unconstrained).
     pub violations: Vec<f64>,
+    /// Constraints are in use: rows without constraint values are infeasible.
+    constrained: bool,
 }
 
 impl SpaceCache {
+    pub fn new(constrained: bool) -> Self {
+        SpaceCache { constrained, ..Default::default() }
+    }
+
     pub fn update(&mut self, h: &TrialHistory) {
+        if h.n_trials() < self.next_row {
+            // Not the history this cache was built from (a recreated study): start over.
+            *self = SpaceCache::new(self.constrained);
+        }
         let pending = std::mem::take(&mut self.pending);
         let n = h.n_trials();
         for r in pending.into_iter().chain(self.next_row..n) {
@@ -41,12 +51,18 @@ impl SpaceCache {
 
     fn add(&mut self, h: &TrialHistory, r: usize) {
         self.n_finished += 1;
-        if let Some(v) = h.meta[r].system_attrs.get(CONSTRAINTS_ATTR).and_then(|s| serde_json::from_str::<Vec<f64>>(s).ok()) {
+        let stored = h.meta[r].system_attrs.get(CONSTRAINTS_ATTR).and_then(|s| serde_json::from_str::<Vec<Option<f64>>>(s).ok());
+        let violation = match stored {
+            // NaN (stored as null) counts as a violation: an unknown value is not feasible.
+            Some(v) => v.iter().map(|x| x.map_or(1.0, |x| if x.is_nan() { 1.0 } else { x.max(0.0) })).sum(),
+            None if self.constrained => f64::INFINITY,
+            None => 0.0,
+        };
+        if violation != 0.0 {
             if self.violations.len() <= r {
                 self.violations.resize(r + 1, 0.0);
             }
-            // NaN counts as a violation: an unknown constraint value is not feasible.
-            self.violations[r] = v.iter().map(|x| if x.is_nan() { 1.0 } else { x.max(0.0) }).sum();
+            self.violations[r] = violation;
         }
         let mut params: Vec<(String, Distribution)> = h.params_of(r).into_iter().map(|(n, _, d)| (n.to_string(), d.clone())).collect();
         params.sort_by(|a, b| a.0.cmp(&b.0));
