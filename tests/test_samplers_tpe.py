@@ -32,6 +32,12 @@ RANDOM_SEED_OFFSET = 10_000
 # -- objectives --------------------------------------------------------------------------------------------
 
 
+
+def _relative(study, trial):
+    """A built-in sampler's joint proposal, asked the way a wrapper sampler asks it."""
+    space = study.sampler.infer_relative_search_space(study, trial)
+    return study.sampler.sample_relative(study, trial, space)
+
 def sphere(trial):
     x = trial.suggest_float("x", -10, 10)
     y = trial.suggest_float("y", -10, 10)
@@ -152,10 +158,10 @@ def test_relative_space_with_and_without_group():
     # Multivariate without groups models jointly only what every trial has: the optimizer.
     plain = _after(20, TPESampler(seed=1, n_startup_trials=5, multivariate=True))
     frozen = plain.trials[-1]
-    assert set(plain.sampler.sample_relative(plain, frozen, {})) == {"optimizer"}
+    assert set(_relative(plain, frozen)) == {"optimizer"}
     # With groups, each branch's parameters form a group of their own.
     grouped = _after(20, TPESampler(seed=1, n_startup_trials=5, multivariate=True, group=True))
-    rel = grouped.sampler.sample_relative(grouped, grouped.trials[-1], {})
+    rel = _relative(grouped, grouped.trials[-1])
     assert set(rel) == {"optimizer", "sgd_lr", "momentum", "adam_lr", "beta1"}
     assert rel["optimizer"] in ("sgd", "adam")
     assert 1e-5 <= rel["sgd_lr"] <= 1.0 and 0.0 <= rel["momentum"] <= 1.0
@@ -191,12 +197,12 @@ def test_a_parameter_new_after_startup_is_sampled_independently_then_jointly():
 
     sampler = TPESampler(seed=4, n_startup_trials=6, multivariate=True, group=True)
     s = _after(12, sampler, objective)
-    assert "extra" not in sampler.sample_relative(s, s.trials[-1], {})
+    assert "extra" not in _relative(s, s.trials[-1])
     s.optimize(objective, n_trials=15)
     extras = [t.params["extra"] for t in s.trials if t.number >= 12]
     assert len(extras) == 15 and all(type(v) is int and 0 <= v <= 20 for v in extras)
     # once a finished trial has it, it joins the relative space as a group of its own
-    assert "extra" in sampler.sample_relative(s, s.trials[-1], {})
+    assert "extra" in _relative(s, s.trials[-1])
 
 
 def test_group_needs_multivariate():
@@ -419,12 +425,12 @@ def test_failed_and_waiting_trials_do_not_change_the_proposals(multivariate):
         va = a.sampler.sample_independent(a, a.trials[12], name, dist)
         vb = b.sampler.sample_independent(b, b.trials[12], name, dist)
         assert va == vb
-    assert a.sampler.sample_relative(a, a.trials[12], {}) == b.sampler.sample_relative(b, b.trials[12], {})
+    assert _relative(a, a.trials[12]) == _relative(b, b.trials[12])
 
 
 def _proposal(s, multivariate):
     if multivariate:
-        return s.sampler.sample_relative(s, s.trials[12], {})
+        return _relative(s, s.trials[12])
     return {name: s.sampler.sample_independent(s, s.trials[12], name, dist) for name, dist in SPACE.items()}
 
 
@@ -866,7 +872,7 @@ def test_sample_independent_and_relative_called_directly():
                     assert dist.low <= v <= dist.high
         # a parameter the study has never seen: sampled from the prior, inside its range
         assert 10 <= sampler.sample_independent(s, frozen, "new", IntDistribution(10, 20, step=5)) <= 20
-    rel = sampler.sample_relative(s, s.trials[-1], {})
+    rel = _relative(s, s.trials[-1])
     assert set(rel) == set(dists) - {"one"}  # single-value parameters are not modelled
     for name, v in rel.items():
         d = dists[name]
@@ -878,7 +884,7 @@ def test_sample_independent_and_relative_called_directly():
     assert set(sampler.sample_relative(s, s.trials[-1], {"f": dists["f"], "c": dists["c"]})) == {"f", "c"}
     # before the start-up trials are done there is no joint proposal
     early = _after(3, TPESampler(seed=0, n_startup_trials=5), all_kinds)
-    assert early.sampler.sample_relative(early, early.trials[-1], {}) == {}
+    assert _relative(early, early.trials[-1]) == {}
 
 
 class Delegating(BaseSampler):
@@ -949,3 +955,20 @@ def test_a_failing_relative_sampling_leaves_no_running_trial():
     with pytest.raises(FerrotuneValueError):
         s.optimize(sphere, n_trials=5)
     assert TrialState.RUNNING not in {t.state for t in s.trials}
+
+
+def test_infer_relative_search_space_and_relative_params():
+    s = ferrotune.create_study(sampler=TPESampler(seed=0, n_startup_trials=3))
+    s.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2 + t.suggest_int("n", 1, 4) + (t.number % 2 and t.suggest_float("odd", 0, 1)), n_trials=6)
+    space = s.sampler.infer_relative_search_space(s, s.trials[-1])
+    # "odd" is missing from half the trials, so only x and n are modelled jointly
+    assert set(space) == {"x", "n"}
+    t = s.ask()
+    rel = t.relative_params
+    assert set(rel) == {"x", "n"}
+    # the joint proposal is what the trial then gets
+    assert t.suggest_float("x", -1, 1) == rel["x"]
+    assert t.suggest_int("n", 1, 4) == rel["n"]
+    independent = ferrotune.create_study(sampler=TPESampler(seed=0, multivariate=False))
+    independent.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=3)
+    assert independent.sampler.infer_relative_search_space(independent, independent.trials[-1]) == {}

@@ -144,14 +144,15 @@ class TPESampler(BaseSampler):
         return self._core_sampler.seed
 
     def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
-        # The core infers and samples the relative space in one step (see sample_relative).
-        return {}
+        """The parameters multivariate TPE models jointly (empty for independent TPE)."""
+        return {name: _from_spec(spec) for name, spec in study._engine.relative_search_space_with(self._core_sampler)}
 
     def sample_relative(self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
+        """A joint proposal for the parameters of ``search_space`` (empty during start-up)."""
         rel = study._engine.sample_relative_with(self._core_sampler, trial.number)
         out = {}
         for name, v, spec in rel:
-            if not search_space or name in search_space:
+            if name in search_space:
                 out[name] = _from_spec(spec).to_external_repr(v)
         return out
 

@@ -15,6 +15,7 @@ from ferrotune.distributions import (
     FloatDistribution,
     IntDistribution,
     _as_int,
+    _from_spec,
     _plain,
 )
 from ferrotune.exceptions import FerrotuneValueError, InvalidDistributionError, MultiObjectiveError
@@ -197,7 +198,10 @@ class Trial(BaseTrial):
 
     @property
     def relative_params(self) -> dict[str, Any]:
-        return {} if self._relative is None else {k: v for k, (_, v) in self._relative.items()}
+        """The values the sampler proposed jointly for this trial when it started."""
+        if self._relative is not None:
+            return {k: v for k, (_, v) in self._relative.items()}
+        return {n: _from_spec(spec).to_external_repr(v) for n, v, spec in self._engine.relative_params(self._trial_id)}
 
     def __repr__(self) -> str:
         return f"Trial(number={self._number}, study={self.study.study_name!r})"

@@ -182,6 +182,18 @@ impl Engine {
         run(py, move || e.sample_independent_with(s.as_ref(), number, name, &d))
     }
 
+    /// `sampler`'s current joint search space: [(name, spec)].
+    fn relative_search_space_with<'py>(&self, py: Python<'py>, sampler: &Sampler) -> PyResult<Vec<(String, Bound<'py, PyTuple>)>> {
+        let (e, s) = (self.inner.clone(), sampler.inner.clone());
+        let space = run(py, move || e.relative_search_space_with(s.as_ref()))?;
+        space.into_iter().map(|(n, d)| Ok((n, dist_to_spec(py, &d)?))).collect()
+    }
+
+    /// The joint proposal made for a live trial when it was asked: [(name, internal value, spec)].
+    fn relative_params<'py>(&self, py: Python<'py>, trial_id: u64) -> PyResult<Vec<(String, f64, Bound<'py, PyTuple>)>> {
+        self.inner.relative_params(trial_id).into_iter().map(|(n, v, d)| Ok((n, v, dist_to_spec(py, &d)?))).collect()
+    }
+
     /// `sampler.sample_relative` against this study's history: [(name, internal value, spec)].
     fn sample_relative_with<'py>(&self, py: Python<'py>, sampler: &Sampler, number: usize) -> PyResult<Vec<(String, f64, Bound<'py, PyTuple>)>> {
         let (e, s) = (self.inner.clone(), sampler.inner.clone());

@@ -219,6 +219,16 @@ impl StudyEngine {
         })?
     }
 
+    /// The sampler's current joint search space.
+    pub fn relative_search_space_with(&self, sampler: &dyn Sampler) -> Result<Vec<(String, Distribution)>> {
+        self.read(|h| sampler.relative_search_space(self.study, h))
+    }
+
+    /// The joint proposal made for a live trial when it was asked (empty when none).
+    pub fn relative_params(&self, trial_id: TrialId) -> Vec<(String, f64, Distribution)> {
+        self.relative.lock().unwrap_or_else(|e| e.into_inner()).get(&trial_id).cloned().unwrap_or_default()
+    }
+
     /// Runs the sampler's joint sampling for trial `number` without storing anything.
     pub fn sample_relative_with(&self, sampler: &dyn Sampler, number: usize) -> Result<Vec<(String, f64, Distribution)>> {
         self.read(|h| {

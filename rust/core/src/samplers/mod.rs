@@ -45,6 +45,12 @@ pub trait Sampler: Send + Sync {
         false
     }
 
+    /// The parameters the sampler would model jointly for the study as it is now (what
+    /// `sample_relative` samples once enough trials have finished); empty by default.
+    fn relative_search_space(&self, _study: StudyId, _history: &TrialHistory) -> Vec<(String, Distribution)> {
+        Vec::new()
+    }
+
     /// Joint proposal for the parameters the sampler models together; empty by default.
     fn sample_relative(&self, _study: StudyId, _history: &TrialHistory, _row: usize) -> Result<Vec<(String, f64, Distribution)>> {
         Ok(Vec::new())

@@ -214,6 +214,13 @@ impl TpeSampler {
 }
 
 impl Sampler for TpeSampler {
+    fn relative_search_space(&self, study: StudyId, h: &TrialHistory) -> Vec<(String, Distribution)> {
+        if !self.multivariate(h) {
+            return Vec::new();
+        }
+        self.with_space(study, h, |c| if self.cfg.group { c.groups().concat() } else { c.intersection() })
+    }
+
     fn sample_relative(&self, study: StudyId, h: &TrialHistory, row: usize) -> Result<Vec<(String, f64, Distribution)>> {
         if !self.multivariate(h) {
             return Ok(Vec::new());
