@@ -322,6 +322,53 @@ fn fast_exp(x: f64) -> f64 {
     p * f64::from_bits(((ki + 1023) as u64) << 52)
 }
 
+/// Sorts (key, index) pairs by key. Large inputs (the "above" estimator of a long history) use
+/// an LSD radix sort on the keys' order-preserving bit patterns: linear time, a few times faster
+/// than a comparison sort at 10,000 keys and beyond.
+fn sort_by_key(v: &mut Vec<(f64, u32)>) {
+    const BITS: u32 = 11;
+    const BUCKETS: usize = 1 << BITS;
+    if v.len() < 4096 {
+        v.sort_by(|a, b| a.0.total_cmp(&b.0)); // stable, like the radix path
+        return;
+    }
+    // Order-preserving map f64 -> u64 (the same order as total_cmp).
+    let code = |x: f64| -> u64 {
+        let b = x.to_bits();
+        if b >> 63 == 1 { !b } else { b | (1 << 63) }
+    };
+    let mut src: Vec<(u64, u32)> = v.iter().map(|(x, i)| (code(*x), *i)).collect();
+    let mut dst = vec![(0u64, 0u32); src.len()];
+    let mut shift = 0;
+    while shift < 64 {
+        let mut count = [0usize; BUCKETS];
+        for e in &src {
+            count[((e.0 >> shift) as usize) & (BUCKETS - 1)] += 1;
+        }
+        if count.iter().any(|c| *c == src.len()) {
+            shift += BITS; // every key shares this digit: nothing to reorder
+            continue;
+        }
+        let mut pos = 0;
+        for c in count.iter_mut() {
+            let n = *c;
+            *c = pos;
+            pos += n;
+        }
+        for e in &src {
+            let d = ((e.0 >> shift) as usize) & (BUCKETS - 1);
+            dst[count[d]] = *e;
+            count[d] += 1;
+        }
+        std::mem::swap(&mut src, &mut dst);
+        shift += BITS;
+    }
+    for (slot, (c, i)) in v.iter_mut().zip(src) {
+        let b = if c >> 63 == 1 { c & !(1 << 63) } else { !c };
+        *slot = (f64::from_bits(b), i);
+    }
+}
+
 /// Distinct (μ, σ) pairs and, for each component, the index of its pair.
 fn unique_pairs(mu: &[f64], sigma: &[f64]) -> (Vec<(f64, f64)>, Vec<usize>) {
     let mut order: Vec<usize> = (0..mu.len()).collect();
@@ -355,7 +402,7 @@ fn numeric_kernel(obs: &[f64], dist: &Distribution, n_kernels: usize, with_prior
     let mut sigma = vec![0.0; n];
     if n > 0 {
         let mut keyed: Vec<(f64, u32)> = mus.iter().enumerate().map(|(i, m)| (*m, i as u32)).collect();
-        keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        sort_by_key(&mut keyed);
         let order: Vec<usize> = keyed.iter().map(|k| k.1 as usize).collect();
         // sorted means with the bounds as sentinels
         let mut s = Vec::with_capacity(n + 2);
@@ -528,6 +575,23 @@ mod tests {
         let s = p.sample(&mut rng, 200);
         assert!(s[0].iter().all(|x| x.is_finite() && (-1e308..=1e308).contains(x)));
         assert!(p.log_pdf(&s).iter().all(|l| l.is_finite()));
+    }
+
+    #[test]
+    fn radix_sort_orders_like_total_cmp() {
+        let mut rng = crate::rng::stream(5, 0, "sort");
+        let mut v: Vec<(f64, u32)> = (0..10_000u32)
+            .map(|i| {
+                let u = uniform01(&mut rng);
+                let x = match i % 5 { 0 => -u * 1e300, 1 => u * 1e-300, 2 => -0.0, 3 => (u * 7.0).round(), _ => u - 0.5 };
+                (x, i)
+            })
+            .collect();
+        let mut expect = v.clone();
+        expect.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        sort_by_key(&mut v);
+        // LSD radix sort is stable, so ties keep index order like the reference
+        assert_eq!(v.iter().map(|e| e.1).collect::<Vec<_>>(), expect.iter().map(|e| e.1).collect::<Vec<_>>());
     }
 
     #[test]
