@@ -67,7 +67,8 @@ class BaseDistribution:
         return _core.dist_contains(self._spec(), float(param_value_in_internal_repr))
 
     def _asdict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__}
+        slots: tuple[str, ...] = type(self).__slots__
+        return {k: getattr(self, k) for k in slots}
 
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other) and self._key() == other._key()  # type: ignore[attr-defined]

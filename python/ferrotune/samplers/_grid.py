@@ -55,7 +55,9 @@ class GridSampler(BaseSampler):
     @property
     def n_grid_points(self) -> int:
         """Number of points of the grid."""
-        return int(self._core_sampler.grid_size())
+        size = self._core_sampler.grid_size()
+        assert size is not None  # a grid sampler always has a size
+        return int(size)
 
     def is_exhausted(self, study: Study) -> bool:
         """True when every grid point has been claimed by a trial of ``study``."""

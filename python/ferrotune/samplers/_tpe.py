@@ -117,11 +117,11 @@ class TPESampler(BaseSampler):
             if f is not None and not callable(f):
                 raise FerrotuneValueError(f"{name} must be callable or None, got {f!r}")
         distances = dict(categorical_distance_func or {})
-        for k, f in distances.items():
-            if not callable(f):
-                raise FerrotuneValueError(f"categorical_distance_func[{k!r}] must be callable, got {f!r}")
+        for k, fn in distances.items():
+            if not callable(fn):
+                raise FerrotuneValueError(f"categorical_distance_func[{k!r}] must be callable, got {fn!r}")
         self._constraints_func = constraints_func
-        self._args = dict(
+        self._args: dict[str, Any] = dict(
             consider_prior=bool(consider_prior),
             prior_weight=prior_weight,
             consider_magic_clip=bool(consider_magic_clip),

@@ -489,7 +489,7 @@ class Study:
             for a in attrs:
                 if a == "value" or a == "values":
                     if multi or a == "values":
-                        vals = t.values or [None] * len(self._directions)
+                        vals: list[float | None] = list(t.values) if t.values else [None] * len(self._directions)
                         for i, v in enumerate(vals):
                             row[("values", str(i))] = v
                     else:

@@ -109,6 +109,7 @@ class Trial(BaseTrial):
         if v is not None:
             return dist.to_external_repr(v)
         sampler = self.study._py_sampler
+        assert sampler is not None  # only called for samplers written in Python
         external: Any
         if self._relative is not None and name in self._relative and self._relative[name][0] == dist:
             external = self._relative[name][1]
