@@ -26,13 +26,15 @@ import argparse
 import gc
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # finds _common.py under runpy.run_path too
+import _common as common
 
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (100, 1_000)
@@ -63,29 +65,6 @@ def _suggest_five(trial: Any) -> None:
     trial.suggest_int("layers", 1, 8)
     trial.suggest_int("units", 16, 1024, log=True)
     trial.suggest_categorical("activation", CHOICES)
-
-
-# ------------------------------------------------------------------------------------------------
-# Imports with clear messages
-
-
-def _import_ferrotune() -> Any:
-    try:
-        import ferrotune
-    except ImportError as e:
-        sys.exit(f"error: cannot import ferrotune ({e}). Build and install it from the repository root: pip install -e '.[bench]'")
-    return ferrotune
-
-
-def _import_optuna() -> Any:
-    try:
-        import optuna
-    except ImportError:
-        sys.exit(
-            "error: optuna is not installed; this benchmark compares ferrotune against it.\n"
-            "Install the benchmark extra from the repository root: pip install -e '.[bench]'"
-        )
-    return optuna
 
 
 # ------------------------------------------------------------------------------------------------
@@ -164,7 +143,7 @@ def _million_child(n: int, seed: int) -> None:
     """Runs in a fresh interpreter: one n-trial ferrotune study; prints a JSON line."""
     import resource
 
-    ft = _import_ferrotune()
+    ft = common.import_ferrotune()
     ft.logging.set_verbosity(ft.logging.WARNING)
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
@@ -198,27 +177,6 @@ def _run_million(n: int, seed: int) -> dict[str, Any]:
 # Machine description
 
 
-def _cpu_model() -> str:
-    model = platform.processor()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return model or "unknown"
-
-
-def _cpus() -> str:
-    total = os.cpu_count() or 0
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = total
-    return f"{usable}" if usable == total else f"{usable} usable of {total}"
-
-
 def _versions() -> tuple[str, str, str]:
     """ferrotune's version and location and Optuna's version, read without importing either
     (importing them would grow this process before the 1M-trial child starts)."""
@@ -237,18 +195,15 @@ def _versions() -> tuple[str, str, str]:
 
 
 def _header(stat: str, repeats: int) -> list[str]:
-    u = platform.uname()
     ft_version, ft_where, optuna_version = _versions()
-    return [
-        f"ferrotune {ft_version} ({ft_where})",
-        f"optuna    {optuna_version}",
-        f"python    {platform.python_version()} ({platform.python_implementation()})",
-        f"machine   {_cpu_model()}, {_cpus()} CPUs, {u.system} {u.release} {u.machine}",
+    return common.header_lines(
+        f"{ft_version} ({ft_where})",
+        optuna_version,
         (
-            "method    RandomSampler, in-memory storage, no-op objective with 5 suggestions; "
+            "RandomSampler, in-memory storage, no-op objective with 5 suggestions; "
             f"{stat} of {repeats} repeat(s), alternating order, gc.collect() between runs"
         ),
-    ]
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -290,36 +245,13 @@ HEAD = ["loop", "N", "ferrotune ms/trial", "optuna ms/trial", "optuna/ferrotune"
 RIGHT = [False, True, True, True, True, False]
 
 
-def _text_table(rows: list[list[str]]) -> str:
-    widths = [max(len(HEAD[i]), *(len(r[i]) for r in rows)) for i in range(len(HEAD))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if right else c.ljust(w) for c, w, right in zip(cells, widths, RIGHT)).rstrip()
-
-    return "\n".join([line(HEAD), line(["-" * w for w in widths])] + [line(r) for r in rows])
-
-
-def _md_table(rows: list[list[str]]) -> str:
-    align = ["---:" if right else ":---" for right in RIGHT]
-    out = ["| " + " | ".join(HEAD) + " |", "| " + " | ".join(align) + " |"]
-    out += ["| " + " | ".join(c.replace(">=", "≥") for c in r) + " |" for r in rows]
-    return "\n".join(out)
-
-
 def _breakdown_lines(n: int, phases: dict[str, dict[str, float]], markdown: bool = False) -> list[str]:
     names = list(phases)
     head = ["ask/tell phase", *(f"{k} us/trial" for k in names)]
     body = [[ph, *(f"{phases[k][ph] / n * 1e6:.2f}" for k in names)] for ph in phases[names[0]]]
     body.append(["total", *(f"{sum(phases[k].values()) / n * 1e6:.2f}" for k in names)])
-    if markdown:
-        out = ["| " + " | ".join(head) + " |", "| :--- |" + " ---: |" * len(names)]
-        return out + ["| " + " | ".join(r) + " |" for r in body]
-    widths = [max(len(head[i]), *(len(r[i]) for r in body)) for i in range(len(head))]
-
-    def fmt(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-
-    return [f"ask/tell loop by phase, N={n:,}:", fmt(head), fmt(["-" * w for w in widths])] + [fmt(r) for r in body]
+    lines = common.table(head, body, [False] + [True] * len(names), markdown).split("\n")
+    return lines if markdown else [f"ask/tell loop by phase, N={n:,}:", *lines]
 
 
 def _million_lines(m: dict[str, Any], runs: int, stat: str) -> list[str]:
@@ -337,13 +269,7 @@ def _million_lines(m: dict[str, Any], runs: int, stat: str) -> list[str]:
 
 
 def _parse_sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(s.strip().replace("_", "").replace(",", "")) for s in text.replace(" ", ",").split(",") if s.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"sizes must be integers separated by commas, got {text!r}") from None
-    if not sizes or any(n <= 0 for n in sizes):
-        raise argparse.ArgumentTypeError(f"sizes must be positive, got {text!r}")
-    return sizes
+    return common.int_list(text, 1, "sizes must be integers separated by commas", "sizes must be positive")
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -420,9 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     import importlib.util
 
     if importlib.util.find_spec("ferrotune") is None:
-        _import_ferrotune()  # exits with the install hint
+        common.import_ferrotune()  # exits with the install hint
     if importlib.util.find_spec("optuna") is None:
-        _import_optuna()  # exits with the install hint
+        common.import_optuna()  # exits with the install hint
 
     header = _header(args.stat, args.repeats)
     print("\n".join(header), flush=True)
@@ -448,8 +374,8 @@ def main(argv: list[str] | None = None) -> int:
         }
         print(flush=True)
 
-    ft = _import_ferrotune()
-    optuna = _import_optuna()
+    ft = common.import_ferrotune()
+    optuna = common.import_optuna()
     ft.logging.set_verbosity(ft.logging.WARNING)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     libs = {"ferrotune": ft, "optuna": optuna}
@@ -482,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = _rows(results)
     print()
-    print(_text_table(rows))
+    print(common.table(HEAD, rows, RIGHT))
     if not any(r["target"] for r in results):
         print(f"(target: ferrotune >= {TARGET_RATIO:.0f}x faster than Optuna at N={TARGET_N:,}; that size was not run)")
     if breakdown is not None:
@@ -494,13 +420,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.markdown:
         print()
-        print("Markdown:")
-        print()
-        print("```text")
-        print("\n".join(header))
-        print("```")
-        print()
-        print(_md_table(rows))
+        print(common.markdown_heading(header))
+        print(common.table(HEAD, rows, RIGHT, markdown=True))
         if breakdown is not None:
             print()
             print("\n".join(_breakdown_lines(*breakdown, markdown=True)))

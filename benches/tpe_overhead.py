@@ -35,12 +35,13 @@ import argparse
 import gc
 import math
 import os
-import platform
 import statistics
 import sys
 import time
-import warnings
 from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # finds _common.py under runpy.run_path too
+import _common as common
 
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (200, 1_000)
@@ -123,32 +124,6 @@ def _frozen(lib: Any, history: list[tuple[dict[str, Any], float]]) -> list[Any]:
 
 
 # ------------------------------------------------------------------------------------------------
-# Imports with clear messages
-
-
-def _import_ferrotune() -> Any:
-    try:
-        import ferrotune
-    except ImportError as e:
-        sys.exit(f"error: cannot import ferrotune ({e}). Build and install it from the repository root: pip install -e '.[bench]'")
-    if not hasattr(ferrotune.samplers, "TPESampler"):
-        sys.exit("error: this ferrotune has no samplers.TPESampler; rebuild it from the repository root: pip install -e '.[bench]'")
-    return ferrotune
-
-
-def _import_optuna() -> Any:
-    try:
-        import optuna
-    except ImportError:
-        sys.exit(
-            "error: optuna is not installed; this benchmark compares ferrotune against it.\n"
-            "Install the benchmark extra from the repository root: pip install -e '.[bench]'"
-        )
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    return optuna
-
-
-# ------------------------------------------------------------------------------------------------
 # One timed run
 
 
@@ -187,60 +162,23 @@ def _check(lib: Any, study: Any, n: int) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-# Machine description (as in overhead.py)
-
-
-def _cpu_model() -> str:
-    model = platform.processor()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return model or "unknown"
-
-
-def _cpus() -> str:
-    total = os.cpu_count() or 0
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = total
-    return f"{usable}" if usable == total else f"{usable} usable of {total}"
-
-
-def _commit(path: str) -> str:
-    """The git commit of the ferrotune checkout at path ("+changes" when rust/ or python/ differ
-    from it), or "" outside a git checkout."""
-    import subprocess
-
-    root = os.path.dirname(os.path.dirname(path))  # .../python/ferrotune -> repository root
-    try:
-        head = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--", "rust", "python"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return ""
-    return f", commit {head}{'+changes' if dirty else ''}"
+# Header
 
 
 def _header(ft: Any, optuna: Any, args: argparse.Namespace) -> list[str]:
     import numpy
 
-    u = platform.uname()
-    return [
-        f"ferrotune {ft.__version__} ({os.path.dirname(ft.__file__)}{_commit(os.path.dirname(ft.__file__))})",
-        f"optuna    {optuna.__version__}",
-        f"python    {platform.python_version()} ({platform.python_implementation()}), numpy {numpy.__version__}",
-        f"machine   {_cpu_model()}, {_cpus()} CPUs, {u.system} {u.release} {u.machine}",
+    return common.header_lines(
+        common.ferrotune_source(ft),
+        optuna.__version__,
         (
-            "method    TPESampler(seed, multivariate) else defaults, in-memory, no-op objective with 10 "
+            "TPESampler(seed, multivariate) else defaults, in-memory, no-op objective with 10 "
             f"suggestions; N random trials added with add_trials, 1 untimed TPE trial, then "
             f"K = {args.k_ferrotune} (ferrotune) / {args.k} (optuna) timed trials; median of {args.repeats} "
             "repeat(s), alternating order, gc.collect() between runs"
         ),
-    ]
+        python_extra=f", numpy {numpy.__version__}",
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -275,34 +213,12 @@ def _rows(results: list[dict[str, Any]]) -> list[list[str]]:
     return rows
 
 
-def _text_table(rows: list[list[str]]) -> str:
-    widths = [max(len(HEAD[i]), *(len(r[i]) for r in rows)) for i in range(len(HEAD))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if right else c.ljust(w) for c, w, right in zip(cells, widths, RIGHT)).rstrip()
-
-    return "\n".join([line(HEAD), line(["-" * w for w in widths])] + [line(r) for r in rows])
-
-
-def _md_table(rows: list[list[str]]) -> str:
-    align = ["---:" if right else ":---" for right in RIGHT]
-    out = ["| " + " | ".join(HEAD) + " |", "| " + " | ".join(align) + " |"]
-    out += ["| " + " | ".join(c.replace(">=", "≥") for c in r) + " |" for r in rows]
-    return "\n".join(out)
-
-
 # ------------------------------------------------------------------------------------------------
 # Main
 
 
 def _parse_sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(s.strip().replace("_", "").replace(",", "")) for s in text.replace(" ", ",").split(",") if s.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"sizes must be integers separated by commas, got {text!r}") from None
-    if not sizes or any(n < 0 for n in sizes):
-        raise argparse.ArgumentTypeError(f"sizes must be non-negative, got {text!r}")
-    return sizes
+    return common.int_list(text, 0, "sizes must be integers separated by commas", "sizes must be non-negative")
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -341,8 +257,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
-    ft = _import_ferrotune()
-    optuna = _import_optuna()
+    ft = common.import_ferrotune(tpe=True)
+    optuna = common.import_optuna(quiet_experimental=True)
     ft.logging.set_verbosity(ft.logging.WARNING)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     libs = {"ferrotune": ft, "optuna": optuna}
@@ -396,20 +312,15 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = _rows(results)
     print()
-    print(_text_table(rows))
+    print(common.table(HEAD, rows, RIGHT))
     print()
     print("targets: Optuna / ferrotune >= 100x at N = 1,000 and >= 300x at N = 10,000, each sampling mode")
     print("'first trial' is the untimed TPE trial right after add_trials (median, ms), not in the per-trial figures")
 
     if args.markdown:
         print()
-        print("Markdown:")
-        print()
-        print("```text")
-        print("\n".join(header))
-        print("```")
-        print()
-        print(_md_table(rows))
+        print(common.markdown_heading(header))
+        print(common.table(HEAD, rows, RIGHT, markdown=True))
     return 0
 
 

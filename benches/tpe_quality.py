@@ -48,15 +48,16 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import platform
 import statistics
 import sys
 import time
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # finds _common.py under runpy.run_path too
+import _common as common
 
 F_REF_POINTS = 10_000
 F_REF_SEED = 12345
@@ -152,24 +153,12 @@ def _f_ref(fn: dict[str, Any]) -> float:
 
 
 def _imports() -> tuple[Any, Any, Any]:
-    try:
-        import ferrotune
-    except ImportError as e:
-        sys.exit(f"error: cannot import ferrotune ({e}). Build and install it from the repository root: pip install -e '.[bench]'")
-    if not hasattr(ferrotune.samplers, "TPESampler"):
-        sys.exit("error: this ferrotune has no samplers.TPESampler; rebuild it from the repository root: pip install -e '.[bench]'")
-    try:
-        import optuna
-    except ImportError:
-        sys.exit(
-            "error: optuna is not installed; this benchmark compares ferrotune against it.\n"
-            "Install the benchmark extra from the repository root: pip install -e '.[bench]'"
-        )
+    ferrotune = common.import_ferrotune(tpe=True)
+    optuna = common.import_optuna(quiet_experimental=True)
     try:
         import scipy.stats
     except ImportError:
         sys.exit("error: scipy is not installed; the verdicts use scipy.stats.mannwhitneyu: pip install scipy")
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     return ferrotune, optuna, scipy.stats
 
 
@@ -232,72 +221,22 @@ def _fmt_regret(v: float) -> str:
 
 
 # ------------------------------------------------------------------------------------------------
-# Tables
-
-
-def _table(head: list[str], rows: list[list[str]], right: list[bool], markdown: bool) -> str:
-    if markdown:
-        align = ["---:" if r else ":---" for r in right]
-        out = ["| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
-        return "\n".join(out + ["| " + " | ".join(r) + " |" for r in rows])
-    widths = [max(len(head[i]), *(len(r[i]) for r in rows)) for i in range(len(head))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if rt else c.ljust(w) for c, w, rt in zip(cells, widths, right)).rstrip()
-
-    return "\n".join([line(head), line(["-" * w for w in widths])] + [line(r) for r in rows])
-
-
-def _cpu_model() -> str:
-    model = platform.processor()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return model or "unknown"
-
-
-def _cpus() -> str:
-    total = os.cpu_count() or 0
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = total
-    return f"{usable}" if usable == total else f"{usable} usable of {total}"
-
-
-def _commit(path: str) -> str:
-    """The git commit of the ferrotune checkout at path ("+changes" when rust/ or python/ differ
-    from it), or "" outside a git checkout."""
-    import subprocess
-
-    root = os.path.dirname(os.path.dirname(path))  # .../python/ferrotune -> repository root
-    try:
-        head = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--", "rust", "python"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return ""
-    return f", commit {head}{'+changes' if dirty else ''}"
+# Header
 
 
 def _header(ft: Any, optuna: Any, args: argparse.Namespace) -> list[str]:
     import scipy
 
-    u = platform.uname()
-    return [
-        f"ferrotune {ft.__version__} ({os.path.dirname(ft.__file__)}{_commit(os.path.dirname(ft.__file__))})",
-        f"optuna    {optuna.__version__}",
-        f"python    {platform.python_version()} ({platform.python_implementation()}), numpy {np.__version__}, scipy {scipy.__version__}",
-        f"machine   {_cpu_model()}, {_cpus()} CPUs, {u.system} {u.release} {u.machine}",
+    return common.header_lines(
+        common.ferrotune_source(ft),
+        optuna.__version__,
         (
-            f"method    seeds 0..{args.seeds - 1}; one {max(args.budgets)}-trial run per sampler, function and seed, "
+            f"seeds 0..{args.seeds - 1}; one {max(args.budgets)}-trial run per sampler, function and seed, "
             f"best-so-far read at {'/'.join(str(b) for b in args.budgets)}; TPE samplers at their defaults; "
             "random = ferrotune RandomSampler; sampler order rotates with the seed"
         ),
-    ]
+        python_extra=f", numpy {np.__version__}, scipy {scipy.__version__}",
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -305,13 +244,7 @@ def _header(ft: Any, optuna: Any, args: argparse.Namespace) -> list[str]:
 
 
 def _int_list(text: str) -> list[int]:
-    try:
-        out = [int(s) for s in text.replace(" ", ",").split(",") if s.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected integers separated by commas, got {text!r}") from None
-    if not out or any(v < 1 for v in out):
-        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
-    return sorted(set(out))
+    return sorted(set(common.int_list(text, 1, "expected integers separated by commas", "expected positive integers")))
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -400,19 +333,14 @@ def main(argv: list[str] | None = None) -> int:
     for md in (False, True) if args.markdown else (False,):
         print()
         if md:
-            print("Markdown:")
-            print()
-            print("```text")
-            print("\n".join(header))
-            print("```")
-            print()
-        print(_table(head3, rows3, [False, False, True, True], md))
+            print(common.markdown_heading(header))
+        print(common.table(head3, rows3, [False, False, True, True], md))
         print()
-        print(_table(head1, rows, right1, md))
+        print(common.table(head1, rows, right1, md))
         print()
-        print(_table(head2, verdicts, right2, md))
+        print(common.table(head2, verdicts, right2, md))
         print()
-        print(_table(head4, rows4, [False, True, False], md))
+        print(common.table(head4, rows4, [False, True, False], md))
         if not md:
             print()
             print(f"normalized regret = (best - f_min) / (f_ref - f_min); verdict: two-sided Mann-Whitney U on the {args.seeds} "
