@@ -55,12 +55,11 @@ impl Claimed {
         let pending = std::mem::take(&mut self.pending);
         for row in pending.into_iter().chain(self.rows_seen..h.meta.len()) {
             match h.meta[row].system_attrs.get(GRID_ID_ATTR).and_then(|s| s.parse::<u64>().ok()) {
-                Some(id) if id < n_points => {
-                    if !self.taken[id as usize] {
-                        self.taken[id as usize] = true;
-                        self.n_taken += 1;
-                    }
+                Some(id) if id < n_points && !self.taken[id as usize] => {
+                    self.taken[id as usize] = true;
+                    self.n_taken += 1;
                 }
+                Some(id) if id < n_points => {}
                 _ if h.states[row] == TrialState::Waiting => self.pending.push(row),
                 _ => {}
             }

@@ -188,7 +188,7 @@ impl Parzen {
                     // is accurate to ~1e-5 relative near the kernel (what matters in the mixture)
                     // and costs what a density does. Wider cells use exact masses, computed once
                     // per distinct (μ, σ) pair: on a grid, points and pairs repeat a lot.
-                    let mut table: Option<(Vec<(f64, f64)>, Vec<usize>)> = None;
+                    let mut table: Option<PairTable> = None;
                     let inv_max = inv.iter().cloned().fold(0.0, f64::max);
                     let mut seen: Vec<(f64, Vec<f64>)> = Vec::new();
                     for (j, &xj) in xs.iter().enumerate() {
@@ -325,7 +325,7 @@ fn fast_exp(x: f64) -> f64 {
 /// Sorts (key, index) pairs by key. Large inputs (the "above" estimator of a long history) use
 /// an LSD radix sort on the keys' order-preserving bit patterns: linear time, a few times faster
 /// than a comparison sort at 10,000 keys and beyond.
-fn sort_by_key(v: &mut Vec<(f64, u32)>) {
+fn sort_by_key(v: &mut [(f64, u32)]) {
     const BITS: u32 = 11;
     const BUCKETS: usize = 1 << BITS;
     if v.len() < 4096 {
@@ -345,7 +345,7 @@ fn sort_by_key(v: &mut Vec<(f64, u32)>) {
         for e in &src {
             count[((e.0 >> shift) as usize) & (BUCKETS - 1)] += 1;
         }
-        if count.iter().any(|c| *c == src.len()) {
+        if count.contains(&src.len()) {
             shift += BITS; // every key shares this digit: nothing to reorder
             continue;
         }
@@ -369,8 +369,11 @@ fn sort_by_key(v: &mut Vec<(f64, u32)>) {
     }
 }
 
+/// A table of distinct (μ, σ) pairs and the pair index of each component.
+type PairTable = (Vec<(f64, f64)>, Vec<usize>);
+
 /// Distinct (μ, σ) pairs and, for each component, the index of its pair.
-fn unique_pairs(mu: &[f64], sigma: &[f64]) -> (Vec<(f64, f64)>, Vec<usize>) {
+fn unique_pairs(mu: &[f64], sigma: &[f64]) -> PairTable {
     let mut order: Vec<usize> = (0..mu.len()).collect();
     order.sort_by(|&a, &b| mu[a].total_cmp(&mu[b]).then(sigma[a].total_cmp(&sigma[b])));
     let mut pairs: Vec<(f64, f64)> = Vec::new();
