@@ -62,7 +62,6 @@ impl StudyEngine {
     /// and the creation are one atomic step, so concurrent workers never over-run a grid.
     pub fn ask(&self, stop_if_exhausted: bool) -> Result<Option<Asked>> {
         let mut warnings = Vec::new();
-        let mut exhausted = false;
         let sampler = self.sampler.clone();
         let study = self.study;
         let r = self.storage.create_trial(study, &mut |h| {
@@ -70,8 +69,7 @@ impl StudyEngine {
             let mut attrs = BTreeMap::new();
             if let Some(s) = &sampler {
                 if waiting.is_none() && stop_if_exhausted && s.is_exhausted(study, h) {
-                    exhausted = true;
-                    return Err(Error::InvalidValue("exhausted".into()));
+                    return Ok(Claim::Skip);
                 }
                 let fixed: &[(String, Choice)] = match waiting {
                     Some(row) => &h.meta[row].fixed_params,
@@ -85,10 +83,7 @@ impl StudyEngine {
                 None => Claim::New(TrialTemplate { system_attrs: attrs, ..Default::default() }),
             })
         });
-        let t = match r {
-            Err(_) if exhausted => return Ok(None),
-            r => r?,
-        };
+        let Some(t) = r? else { return Ok(None) };
         if let Some(s) = &self.sampler {
             let rel = match self.read(|h| s.sample_relative(study, h, t.number))? {
                 Ok(rel) => rel,
@@ -332,7 +327,7 @@ impl StudyEngine {
     pub fn enqueue(&self, params: Vec<(String, Choice)>, user_attrs: BTreeMap<String, String>, skip_if_exists: bool) -> Result<Option<usize>> {
         let r = self.storage.create_trial(self.study, &mut |h| {
             if skip_if_exists && exists(h, &params) {
-                return Err(Error::InvalidValue("exists".into()));
+                return Ok(Claim::Skip);
             }
             Ok(Claim::New(TrialTemplate {
                 state: TrialState::Waiting,
@@ -341,11 +336,7 @@ impl StudyEngine {
                 ..Default::default()
             }))
         });
-        match r {
-            Ok(t) => Ok(Some(t.number)),
-            Err(Error::InvalidValue(m)) if m == "exists" => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(r?.map(|t| t.number))
     }
 
     /// Adds a finished (or waiting) trial built elsewhere (`add_trial`, `create_trial`).
@@ -381,7 +372,7 @@ impl StudyEngine {
             }
         }
         let t = self.storage.create_trial(self.study, &mut |_| Ok(Claim::New(t.clone())))?;
-        Ok(t.number)
+        Ok(t.expect("a New claim always creates a trial").number)
     }
 }
 

@@ -183,7 +183,7 @@ impl Storage for InMemoryStorage {
         })
     }
 
-    fn create_trial(&self, study: StudyId, decide: &mut dyn FnMut(&TrialHistory) -> Result<Claim>) -> Result<TrialRef> {
+    fn create_trial(&self, study: StudyId, decide: &mut dyn FnMut(&TrialHistory) -> Result<Claim>) -> Result<Option<TrialRef>> {
         let mut g = self.write();
         let trial_id = g.trials.len() as TrialId;
         let rec = g.studies.get_mut(&study).ok_or_else(|| Error::StudyNotFound(format!("no study with id {study}")))?;
@@ -198,13 +198,14 @@ impl Storage for InMemoryStorage {
                 let m = &mut h.meta[row];
                 m.datetime_start = Some(now());
                 m.system_attrs.extend(system_attrs);
-                Ok(TrialRef { trial_id: m.trial_id, study, number: row })
+                Ok(Some(TrialRef { trial_id: m.trial_id, study, number: row }))
             }
             Claim::New(t) => {
                 let row = append_trial(h, trial_id, t);
                 g.trials.push((study, row as u32));
-                Ok(TrialRef { trial_id, study, number: row })
+                Ok(Some(TrialRef { trial_id, study, number: row }))
             }
+            Claim::Skip => Ok(None),
         }
     }
 
@@ -277,7 +278,8 @@ mod tests {
         let s = InMemoryStorage::new();
         let id = s.create_study("a", &[StudyDirection::Minimize]).unwrap();
         assert!(matches!(s.create_study("a", &[StudyDirection::Minimize]), Err(Error::DuplicatedStudy(_))));
-        let t = s.create_trial(id, &mut |_| Ok(Claim::New(TrialTemplate::default()))).unwrap();
+        let t = s.create_trial(id, &mut |_| Ok(Claim::New(TrialTemplate::default()))).unwrap().unwrap();
+        assert_eq!(s.create_trial(id, &mut |_| Ok(Claim::Skip)).unwrap(), None);
         assert_eq!(t.number, 0);
         s.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
         assert!(matches!(
@@ -297,12 +299,14 @@ mod tests {
         let id = s.create_study("w", &[StudyDirection::Minimize]).unwrap();
         let w = s
             .create_trial(id, &mut |_| Ok(Claim::New(TrialTemplate { state: TrialState::Waiting, ..Default::default() })))
+            .unwrap()
             .unwrap();
         let c = s
             .create_trial(id, &mut |h| {
                 let row = h.rows_in(TrialState::Waiting).next().unwrap();
                 Ok(Claim::Waiting { row, system_attrs: Default::default() })
             })
+            .unwrap()
             .unwrap();
         assert_eq!(w.trial_id, c.trial_id);
         assert_eq!(read_with(&s, id, |h| h.states[0]).unwrap(), TrialState::Running);

@@ -54,7 +54,8 @@ pub trait Storage: Send + Sync {
     /// Creates a trial atomically: `decide` sees the history under the storage's write
     /// lock (or transaction) and either claims a WAITING trial or describes a new one.
     /// This is what lets grid search hand out each point exactly once across workers.
-    fn create_trial(&self, study: StudyId, decide: &mut dyn FnMut(&TrialHistory) -> Result<Claim>) -> Result<TrialRef>;
+    /// Returns `None` when `decide` answered `Claim::Skip`.
+    fn create_trial(&self, study: StudyId, decide: &mut dyn FnMut(&TrialHistory) -> Result<Claim>) -> Result<Option<TrialRef>>;
     fn trial_ref(&self, trial_id: TrialId) -> Result<TrialRef>;
     fn set_trial_param(&self, trial_id: TrialId, name: &str, value: f64, dist: &Distribution) -> Result<()>;
     /// Moves a trial to a new state; finishing a trial twice is an error.

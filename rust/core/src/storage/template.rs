@@ -42,4 +42,6 @@ pub enum Claim {
     Waiting { row: usize, system_attrs: BTreeMap<String, String> },
     /// Append a new trial.
     New(TrialTemplate),
+    /// Create nothing (the caller found nothing to do: an exhausted grid, a duplicate enqueue).
+    Skip,
 }
