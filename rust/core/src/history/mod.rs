@@ -5,9 +5,11 @@
 //! samplers do not need (timestamps, attributes) lives in `TrialMeta` rows beside the columns.
 
 mod columns;
+mod scan;
 mod state;
 mod table;
 
 pub use columns::{ParamColumn, StepColumn};
+pub use scan::{RowScan, Visit};
 pub use state::{StudyDirection, TrialState};
 pub use table::{TrialHistory, TrialMeta};

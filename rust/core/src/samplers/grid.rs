@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use super::{NewTrial, Sampler};
 use crate::error::{Error, Result};
-use crate::history::{TrialHistory, TrialState};
+use crate::history::{RowScan, TrialHistory, TrialState, Visit};
 use crate::rng::{below, os_seed, stream};
 use crate::space::{Choice, Distribution};
 use crate::storage::StudyId;
@@ -33,38 +33,38 @@ pub struct GridSampler {
 /// Which grid ids a study has used, synced incrementally from the history.
 #[derive(Default)]
 struct Claimed {
-    rows_seen: usize,
+    /// Rows still WAITING (enqueued, no grid point yet) are rescanned: another worker may
+    /// claim them later.
+    scan: RowScan,
     taken: Vec<bool>,
     n_taken: u64,
     /// Every order position before this one is taken.
     cursor: usize,
-    /// Rows that were WAITING (enqueued, no grid point yet) when scanned: another worker may
-    /// claim them later, so they are scanned again until they carry a grid point or finish.
-    pending: Vec<usize>,
 }
 
 impl Claimed {
     fn sync(&mut self, h: &TrialHistory, n_points: u64) {
-        if h.meta.len() < self.rows_seen {
-            // Not the history this state was built from (a recreated study): start over.
+        if self.scan.is_stale(h.n_trials()) {
             *self = Claimed::default();
         }
         if self.taken.len() as u64 != n_points {
             self.taken = vec![false; n_points as usize];
         }
-        let pending = std::mem::take(&mut self.pending);
-        for row in pending.into_iter().chain(self.rows_seen..h.meta.len()) {
+        let mut scan = std::mem::take(&mut self.scan);
+        scan.scan(h.n_trials(), |row| {
             match h.meta[row].system_attrs.get(GRID_ID_ATTR).and_then(|s| s.parse::<u64>().ok()) {
-                Some(id) if id < n_points && !self.taken[id as usize] => {
-                    self.taken[id as usize] = true;
-                    self.n_taken += 1;
+                Some(id) if id < n_points => {
+                    if !self.taken[id as usize] {
+                        self.taken[id as usize] = true;
+                        self.n_taken += 1;
+                    }
+                    Visit::Done
                 }
-                Some(id) if id < n_points => {}
-                _ if h.states[row] == TrialState::Waiting => self.pending.push(row),
-                _ => {}
+                _ if h.states[row] == TrialState::Waiting => Visit::Later,
+                _ => Visit::Done,
             }
-        }
-        self.rows_seen = h.meta.len();
+        });
+        self.scan = scan;
     }
 }
 
@@ -255,7 +255,7 @@ mod tests {
         let st = g.state.lock().unwrap();
         assert!(st[&0].taken[3]);
         assert_eq!(st[&0].n_taken, 1);
-        assert!(st[&0].pending.is_empty());
+        assert_eq!(st[&0].scan.n_pending(), 0);
     }
 
     #[test]

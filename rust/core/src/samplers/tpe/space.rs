@@ -8,13 +8,13 @@
 use std::collections::HashMap;
 
 use super::CONSTRAINTS_ATTR;
-use crate::history::{TrialHistory, TrialState};
+use crate::history::{RowScan, TrialHistory, TrialState, Visit};
 use crate::space::Distribution;
 
 #[derive(Default)]
 pub struct SpaceCache {
-    next_row: usize,
-    pending: Vec<usize>,
+    /// Running and waiting rows are rescanned until they finish.
+    scan: RowScan,
     /// Number of complete or pruned trials folded in.
     pub n_finished: usize,
     /// `None` before the first finished trial.
@@ -33,20 +33,19 @@ impl SpaceCache {
     }
 
     pub fn update(&mut self, h: &TrialHistory) {
-        if h.n_trials() < self.next_row {
-            // Not the history this cache was built from (a recreated study): start over.
+        if self.scan.is_stale(h.n_trials()) {
             *self = SpaceCache::new(self.constrained);
         }
-        let pending = std::mem::take(&mut self.pending);
-        let n = h.n_trials();
-        for r in pending.into_iter().chain(self.next_row..n) {
-            match h.states[r] {
-                TrialState::Complete | TrialState::Pruned => self.add(h, r),
-                TrialState::Running | TrialState::Waiting => self.pending.push(r),
-                TrialState::Fail => {}
+        let mut scan = std::mem::take(&mut self.scan);
+        scan.scan(h.n_trials(), |r| match h.states[r] {
+            TrialState::Complete | TrialState::Pruned => {
+                self.add(h, r);
+                Visit::Done
             }
-        }
-        self.next_row = n;
+            TrialState::Running | TrialState::Waiting => Visit::Later,
+            TrialState::Fail => Visit::Done,
+        });
+        self.scan = scan;
     }
 
     fn add(&mut self, h: &TrialHistory, r: usize) {
