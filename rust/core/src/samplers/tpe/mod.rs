@@ -178,8 +178,7 @@ impl TpeSampler {
     /// Jointly samples `space` for the trial at `row`; returns internal values in `space` order.
     fn sample(&self, study: StudyId, h: &TrialHistory, row: usize, space: &[(String, Distribution)], key: &str) -> Result<Vec<f64>> {
         let multi = h.directions.len() > 1;
-        let violations = self.with_space(study, h, |c| c.violations.clone());
-        let obs = split::observations(h, row, space, self.cfg.constant_liar, &violations);
+        let obs = self.with_space(study, h, |c| split::observations(h, row, space, self.cfg.constant_liar, &c.violations));
         let n_below = self.gamma(obs.n_finished(), multi)?;
         let (below, above) = split::split(h, &obs, n_below);
         let w_below = if multi { vec![1.0; below.len()] } else { self.weights(below.len())? };
