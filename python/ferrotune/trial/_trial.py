@@ -87,14 +87,7 @@ class Trial(BaseTrial):
             choices = choices.tolist() if hasattr(choices, "tolist") else list(choices)
         if self.study._py_sampler is not None:
             return self._suggest_py(name, _distribution_for(name, CategoricalDistribution, choices))
-        try:
-            idx = self._engine.suggest_categorical(self._trial_id, name, choices)
-        except InvalidDistributionError:
-            plain = [_plain(c) for c in choices]
-            if plain == list(choices) and all(type(a) is type(b) for a, b in zip(plain, choices)):
-                raise
-            idx = self._engine.suggest_categorical(self._trial_id, name, plain)
-        return choices[idx]
+        return choices[self._engine.suggest_categorical(self._trial_id, name, choices)]
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
         """Suggests from a distribution object (``ask(fixed_distributions=...)``)."""

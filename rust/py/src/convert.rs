@@ -24,6 +24,9 @@ pub fn choice_from_py(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Choice> {
         Ok(Choice::Float(v.extract()?))
     } else if v.is_instance_of::<PyString>() {
         Ok(Choice::Str(v.extract()?))
+    } else if v.hasattr("dtype")? && v.hasattr("item")? && v.getattr("shape")?.len().ok() == Some(0) {
+        // A numpy scalar (np.int64, np.bool_, np.str_, ...): its Python value.
+        choice_from_py(&v.call_method0("item")?, what)
     } else {
         let tn = v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
         Err(raise(
