@@ -304,3 +304,17 @@ def test_add_trial_rejects_bad_trials(study):
         study.add_trial(frozen)
     assert_message(e, "'x'")
     assert study.trials == []
+
+
+def test_negative_trial_number_is_not_found():
+    s = ferrotune.create_study()
+    s.ask()
+    with pytest.raises(ferrotune.exceptions.TrialNotFoundError, match="start at 0"):
+        s.tell(-1, 1.0)
+
+
+def test_stop_outside_optimize_is_a_ferrotune_runtime_error():
+    s = ferrotune.create_study()
+    with pytest.raises(ferrotune.exceptions.FerrotuneRuntimeError) as e:
+        s.stop()
+    assert isinstance(e.value, RuntimeError)

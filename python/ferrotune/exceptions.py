@@ -28,6 +28,11 @@ class IncompatibleParamError(FerrotuneValueError):
     """A parameter name was suggested twice in one trial with different distributions."""
 
 
+class FerrotuneRuntimeError(FerrotuneError, RuntimeError):
+    """A call was made at a point where the study cannot take it (``stop()`` outside
+    ``optimize()``, ``optimize()`` nested in itself)."""
+
+
 class MultiObjectiveError(FerrotuneError, RuntimeError):
     """A single-objective call was made on a multi-objective study (or the reverse)."""
 
@@ -64,6 +69,7 @@ __all__ = [
     "FerrotuneValueError",
     "InvalidDistributionError",
     "IncompatibleParamError",
+    "FerrotuneRuntimeError",
     "MultiObjectiveError",
     "StudyNotFoundError",
     "TrialNotFoundError",

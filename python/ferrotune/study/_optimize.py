@@ -12,7 +12,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from ferrotune import logging as ft_logging
-from ferrotune.exceptions import FerrotuneValueError, TrialPruned
+from ferrotune.exceptions import FerrotuneRuntimeError, FerrotuneValueError, TrialPruned
 from ferrotune.trial import FrozenTrial, Trial, TrialState
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def optimize(
         raise FerrotuneValueError(f"the objective must be callable, got {func!r}")
     n_jobs, catch_t = _check_args(n_trials, timeout, n_jobs, catch)
     if study._optimizing:
-        raise RuntimeError("nested optimize() on the same study is not allowed")
+        raise FerrotuneRuntimeError("optimize() is already running on this study; nested optimize() calls are not allowed")
     budget = _Budget(n_trials, timeout)
     bar = _progress_bar(show_progress_bar, n_trials, timeout)
     study._stop_flag = False

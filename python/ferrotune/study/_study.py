@@ -14,6 +14,8 @@ from ferrotune import logging as ft_logging
 from ferrotune.distributions import BaseDistribution, _plain
 from ferrotune.exceptions import (
     DuplicatedStudyError,
+    FerrotuneRuntimeError,
+    TrialNotFoundError,
     FerrotuneValueError,
     MultiObjectiveError,
     UpdateFinishedTrialError,
@@ -342,6 +344,8 @@ class Study:
         t = _plain(trial)
         if isinstance(t, bool) or not isinstance(t, int):
             raise FerrotuneValueError(f"trial must be a Trial or a trial number, got {trial!r}")
+        if t < 0:
+            raise TrialNotFoundError(f"no trial number {t}: trial numbers start at 0")
         return self._engine.trial_id_of(t), t
 
     def _tell_internal(
@@ -421,7 +425,7 @@ class Study:
     def stop(self) -> None:
         """Asks :meth:`optimize` to start no new trial (call it from the objective or a callback)."""
         if not self._optimizing:
-            raise RuntimeError("study.stop() can only be called from inside optimize() (an objective or a callback)")
+            raise FerrotuneRuntimeError("study.stop() can only be called from inside optimize() (an objective or a callback)")
         self._stop_flag = True
 
     # -- adding trials ------------------------------------------------------------------------------
