@@ -215,25 +215,21 @@ _SPEC_CACHE: dict[tuple, BaseDistribution] = {}
 
 
 def _from_spec(spec: tuple) -> BaseDistribution:
-    """The distribution object of a core spec tuple (cached: a study reuses few distributions)."""
+    """The distribution object of a core spec tuple (cached: a study reuses few distributions;
+    specs hold only None/bool/int/float/str, so they are always hashable)."""
     key = spec if spec[0] != "categorical" else ("categorical", tuple((type(c).__name__, c) for c in spec[1]))
-    try:
-        return _SPEC_CACHE[key]
-    except (KeyError, TypeError):
-        pass
+    d = _SPEC_CACHE.get(key)
+    if d is not None:
+        return d
     kind = spec[0]
-    d: BaseDistribution
     if kind == "float":
         d = FloatDistribution(spec[1], spec[2], log=spec[3], step=spec[4])
     elif kind == "int":
         d = IntDistribution(spec[1], spec[2], log=spec[3], step=spec[4])
     else:
         d = CategoricalDistribution(spec[1])
-    if len(_SPEC_CACHE) < 100_000:
-        try:
-            _SPEC_CACHE[key] = d
-        except TypeError:
-            pass
+    if len(_SPEC_CACHE) < 100_000:  # NaN choices never match a cached key: keep the cache bounded
+        _SPEC_CACHE[key] = d
     return d
 
 
