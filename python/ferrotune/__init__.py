@@ -11,7 +11,16 @@
 True
 """
 
-from ferrotune import distributions, exceptions, logging, pruners, samplers, storages, study, trial
+from ferrotune import (
+    distributions,
+    exceptions,
+    logging,
+    pruners,
+    samplers,
+    storages,
+    study,
+    trial,
+)
 from ferrotune._core import __version__
 from ferrotune.exceptions import TrialPruned
 from ferrotune.study import (

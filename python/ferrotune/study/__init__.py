@@ -1,6 +1,12 @@
 """Studies: create, load, delete, and the Study object."""
 
 from ferrotune.study._direction import StudyDirection
-from ferrotune.study._study import Study, create_study, delete_study, get_all_study_names, load_study
+from ferrotune.study._study import (
+    Study,
+    create_study,
+    delete_study,
+    get_all_study_names,
+    load_study,
+)
 
 __all__ = ["Study", "StudyDirection", "create_study", "delete_study", "get_all_study_names", "load_study"]

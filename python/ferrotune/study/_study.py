@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-
 import threading
 import uuid
 import warnings
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ferrotune import _json
+from ferrotune import _core, _json
 from ferrotune import logging as ft_logging
 from ferrotune.distributions import BaseDistribution, _plain
 from ferrotune.exceptions import (
     DuplicatedStudyError,
     FerrotuneRuntimeError,
-    TrialNotFoundError,
     FerrotuneValueError,
     MultiObjectiveError,
+    TrialNotFoundError,
     UpdateFinishedTrialError,
 )
 from ferrotune.pruners import BasePruner, NopPruner
@@ -26,7 +25,6 @@ from ferrotune.storages import BaseStorage, get_storage
 from ferrotune.study import _optimize
 from ferrotune.study._direction import StudyDirection, parse_direction
 from ferrotune.trial import FrozenTrial, Trial, TrialState
-from ferrotune import _core
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -8,6 +8,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from ferrotune import _json
 from ferrotune.distributions import (
     BaseDistribution,
     _from_spec,
@@ -15,7 +16,6 @@ from ferrotune.distributions import (
 from ferrotune.exceptions import FerrotuneValueError, MultiObjectiveError
 from ferrotune.trial._base import _OfflineTrial
 from ferrotune.trial._state import TrialState
-from ferrotune import _json
 
 
 def _check_state(state: Any) -> TrialState:

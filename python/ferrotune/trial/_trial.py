@@ -18,7 +18,11 @@ from ferrotune.distributions import (
     _from_spec,
     _plain,
 )
-from ferrotune.exceptions import FerrotuneValueError, InvalidDistributionError, MultiObjectiveError
+from ferrotune.exceptions import (
+    FerrotuneValueError,
+    InvalidDistributionError,
+    MultiObjectiveError,
+)
 from ferrotune.trial._base import BaseTrial, _distribution_for
 from ferrotune.trial._frozen import FrozenTrial
 
