@@ -17,9 +17,9 @@ pub fn choice_from_py(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Choice> {
     } else if v.is_instance_of::<PyBool>() {
         Ok(Choice::Bool(v.extract()?))
     } else if v.is_instance_of::<PyInt>() {
-        v.extract::<i64>().map(Choice::Int).map_err(|_| {
-            raise(v.py(), "FerrotuneValueError", format!("{what}: integer {v} does not fit in 64 bits; use a smaller value"))
-        })
+        v.extract::<i64>()
+            .map(Choice::Int)
+            .map_err(|_| raise(v.py(), "FerrotuneValueError", format!("{what}: integer {v} does not fit in 64 bits; use a smaller value")))
     } else if v.is_instance_of::<PyFloat>() {
         Ok(Choice::Float(v.extract()?))
     } else if v.is_instance_of::<PyString>() {

@@ -99,7 +99,19 @@ impl Export {
             for (n, c) in &r.fixed {
                 fixed.append((n.as_str(), choice_to_py(py, c)?))?;
             }
-            let row = (r.number, r.trial_id, r.state, r.values, r.start, r.complete, r.params, r.user_attrs, r.system_attrs, r.intermediate, fixed)
+            let row = (
+                r.number,
+                r.trial_id,
+                r.state,
+                r.values,
+                r.start,
+                r.complete,
+                r.params,
+                r.user_attrs,
+                r.system_attrs,
+                r.intermediate,
+                fixed,
+            )
                 .into_pyobject(py)?;
             rows.append(row)?;
         }
@@ -176,7 +188,14 @@ impl Engine {
     }
 
     /// `sampler.sample_independent` against this study's history, storing nothing.
-    fn sample_independent_with(&self, py: Python<'_>, sampler: &Sampler, number: usize, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<f64> {
+    fn sample_independent_with(
+        &self,
+        py: Python<'_>,
+        sampler: &Sampler,
+        number: usize,
+        name: &str,
+        spec: &Bound<'_, PyAny>,
+    ) -> PyResult<f64> {
         let d = dist_from_spec(spec, name)?;
         let (e, s) = (self.inner.clone(), sampler.inner.clone());
         run(py, move || e.sample_independent_with(s.as_ref(), number, name, &d))
@@ -195,7 +214,12 @@ impl Engine {
     }
 
     /// `sampler.sample_relative` against this study's history: [(name, internal value, spec)].
-    fn sample_relative_with<'py>(&self, py: Python<'py>, sampler: &Sampler, number: usize) -> PyResult<Vec<(String, f64, Bound<'py, PyTuple>)>> {
+    fn sample_relative_with<'py>(
+        &self,
+        py: Python<'py>,
+        sampler: &Sampler,
+        number: usize,
+    ) -> PyResult<Vec<(String, f64, Bound<'py, PyTuple>)>> {
         let (e, s) = (self.inner.clone(), sampler.inner.clone());
         let rel = run(py, move || e.sample_relative_with(s.as_ref(), number))?;
         rel.into_iter().map(|(n, v, d)| Ok((n, v, dist_to_spec(py, &d)?))).collect()
@@ -229,7 +253,13 @@ impl Engine {
     }
 
     /// Queues a trial with fixed user values; returns its number, or None when skipped.
-    fn enqueue(&self, py: Python<'_>, params: Vec<(String, Bound<'_, PyAny>)>, user_attrs: BTreeMap<String, String>, skip_if_exists: bool) -> PyResult<Option<usize>> {
+    fn enqueue(
+        &self,
+        py: Python<'_>,
+        params: Vec<(String, Bound<'_, PyAny>)>,
+        user_attrs: BTreeMap<String, String>,
+        skip_if_exists: bool,
+    ) -> PyResult<Option<usize>> {
         let mut fixed = Vec::with_capacity(params.len());
         for (n, v) in &params {
             fixed.push((n.clone(), choice_from_py(v, &format!("enqueued parameter '{n}'"))?));
@@ -317,10 +347,7 @@ impl Engine {
                     x.add(h, number);
                     Ok(x)
                 } else {
-                    Err(Error::TrialNotFound(format!(
-                        "no trial number {number} in this study (it has {} trials)",
-                        h.n_trials()
-                    )))
+                    Err(Error::TrialNotFound(format!("no trial number {number} in this study (it has {} trials)", h.n_trials())))
                 }
             })?
         })?;
@@ -347,9 +374,10 @@ impl Engine {
     fn trial_id_of(&self, py: Python<'_>, number: usize) -> PyResult<u64> {
         run_held(py, || {
             self.inner.read(|h| {
-                h.meta.get(number).map(|m| m.trial_id).ok_or_else(|| {
-                    Error::TrialNotFound(format!("no trial number {number} in this study (it has {} trials)", h.n_trials()))
-                })
+                h.meta
+                    .get(number)
+                    .map(|m| m.trial_id)
+                    .ok_or_else(|| Error::TrialNotFound(format!("no trial number {number} in this study (it has {} trials)", h.n_trials())))
             })?
         })
     }

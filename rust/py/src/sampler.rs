@@ -68,9 +68,8 @@ impl Sampler {
         constraints: bool,
     ) -> PyResult<Self> {
         let gamma = gamma.map(|f| {
-            Arc::new(move |n: usize| {
-                Python::attach(|py| f.call1(py, (n,)).and_then(|r| r.extract::<usize>(py)).map_err(|e| e.to_string()))
-            }) as Arc<GammaFn>
+            Arc::new(move |n: usize| Python::attach(|py| f.call1(py, (n,)).and_then(|r| r.extract::<usize>(py)).map_err(|e| e.to_string())))
+                as Arc<GammaFn>
         });
         let weights = weights.map(|f| {
             Arc::new(move |n: usize| {
@@ -122,7 +121,11 @@ impl Sampler {
     fn grid_point<'py>(&self, py: Python<'py>, grid_id: u64) -> PyResult<Vec<(String, Bound<'py, PyAny>)>> {
         let g = self.grid.as_ref().ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("not a grid sampler"))?;
         if grid_id >= g.n_points() {
-            return Err(crate::errors::raise(py, "FerrotuneValueError", format!("grid id {grid_id} is out of range; the grid has {} points", g.n_points())));
+            return Err(crate::errors::raise(
+                py,
+                "FerrotuneValueError",
+                format!("grid id {grid_id} is out of range; the grid has {} points", g.n_points()),
+            ));
         }
         g.point(grid_id).into_iter().map(|(n, c)| Ok((n.to_string(), crate::convert::choice_to_py(py, c)?))).collect()
     }

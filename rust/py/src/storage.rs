@@ -16,7 +16,11 @@ pub struct Storage {
 }
 
 fn kind(user: bool) -> AttrKind {
-    if user { AttrKind::User } else { AttrKind::System }
+    if user {
+        AttrKind::User
+    } else {
+        AttrKind::System
+    }
 }
 
 type InfoTuple = (u32, String, Vec<u8>, usize);

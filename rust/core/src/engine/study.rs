@@ -111,7 +111,14 @@ impl StudyEngine {
     /// The value parameter `name` already has or must take in a live trial, if any: its
     /// current value (same distribution), an enqueued value, a joint proposal, or the only
     /// value of a single-point distribution. `Ok(None)` means "ask the sampler".
-    fn preset_locked(&self, h: &TrialHistory, trial_id: TrialId, row: usize, name: &str, dist: &Distribution) -> Result<Option<(f64, bool)>> {
+    fn preset_locked(
+        &self,
+        h: &TrialHistory,
+        trial_id: TrialId,
+        row: usize,
+        name: &str,
+        dist: &Distribution,
+    ) -> Result<Option<(f64, bool)>> {
         if h.states[row].is_finished() {
             return Err(Error::UpdateFinishedTrial(format!(
                 "trial {row} is already finished; suggest parameters before telling the result"
@@ -186,9 +193,7 @@ impl StudyEngine {
                     }
                     Ok((v, true))
                 }
-                None => Err(Error::InvalidValue(
-                    "this study's sampler is written in Python; its values are set with set_param".into(),
-                )),
+                None => Err(Error::InvalidValue("this study's sampler is written in Python; its values are set with set_param".into())),
             }
         })??;
         if decided.1 {
@@ -273,9 +278,8 @@ impl StudyEngine {
         let n_obj = self.read(|h| h.directions.len())?;
         match state {
             TrialState::Complete => {
-                let v = values.ok_or_else(|| {
-                    Error::InvalidValue(format!("trial {} is told COMPLETE without values; pass values=...", t.number))
-                })?;
+                let v = values
+                    .ok_or_else(|| Error::InvalidValue(format!("trial {} is told COMPLETE without values; pass values=...", t.number)))?;
                 if v.len() != n_obj {
                     return Err(Error::InvalidValue(format!(
                         "trial {} got {} values but the study has {} objectives; pass one value per direction",
@@ -324,7 +328,12 @@ impl StudyEngine {
     }
 
     /// Queues a trial with fixed parameters; `None` when `skip_if_exists` found an equal one.
-    pub fn enqueue(&self, params: Vec<(String, Choice)>, user_attrs: BTreeMap<String, String>, skip_if_exists: bool) -> Result<Option<usize>> {
+    pub fn enqueue(
+        &self,
+        params: Vec<(String, Choice)>,
+        user_attrs: BTreeMap<String, String>,
+        skip_if_exists: bool,
+    ) -> Result<Option<usize>> {
         let r = self.storage.create_trial(self.study, &mut |h| {
             if skip_if_exists && exists(h, &params) {
                 return Ok(Claim::Skip);
@@ -351,11 +360,7 @@ impl StudyEngine {
         match t.state {
             TrialState::Complete => match &t.values {
                 Some(v) if v.len() == n_obj && !v.iter().any(|x| x.is_nan()) => {}
-                Some(v) => {
-                    return Err(Error::InvalidValue(format!(
-                        "a COMPLETE trial needs {n_obj} non-NaN values, got {v:?}"
-                    )))
-                }
+                Some(v) => return Err(Error::InvalidValue(format!("a COMPLETE trial needs {n_obj} non-NaN values, got {v:?}"))),
                 None => return Err(Error::InvalidValue("a COMPLETE trial needs values; pass value= or values=".into())),
             },
             TrialState::Fail | TrialState::Waiting | TrialState::Running => {
@@ -384,8 +389,7 @@ fn exists(h: &TrialHistory, params: &[(String, Choice)]) -> bool {
             return f.len() == params.len() && params.iter().all(|p| f.contains(p));
         }
         let ps = h.params_of(row);
-        ps.len() == params.len()
-            && params.iter().all(|(n, c)| ps.iter().any(|(pn, v, d)| pn == n && d.to_internal(c) == Some(*v)))
+        ps.len() == params.len() && params.iter().all(|(n, c)| ps.iter().any(|(pn, v, d)| pn == n && d.to_internal(c) == Some(*v)))
     })
 }
 

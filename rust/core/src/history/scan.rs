@@ -30,6 +30,11 @@ impl RowScan {
         self.pending.len()
     }
 
+    /// The rows waiting to be visited again, in the order they will be.
+    pub fn pending(&self) -> &[usize] {
+        &self.pending
+    }
+
     /// Visits the pending rows and the rows added since the last scan, in that order.
     pub fn scan(&mut self, n_rows: usize, mut visit: impl FnMut(usize) -> Visit) {
         let pending = std::mem::take(&mut self.pending);
@@ -52,7 +57,11 @@ mod tests {
         let mut seen = Vec::new();
         s.scan(3, |r| {
             seen.push(r);
-            if r == 1 { Visit::Later } else { Visit::Done }
+            if r == 1 {
+                Visit::Later
+            } else {
+                Visit::Done
+            }
         });
         s.scan(4, |r| {
             seen.push(r);

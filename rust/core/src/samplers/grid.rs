@@ -51,18 +51,16 @@ impl Claimed {
             self.taken = vec![false; n_points as usize];
         }
         let mut scan = std::mem::take(&mut self.scan);
-        scan.scan(h.n_trials(), |row| {
-            match h.meta[row].system_attrs.get(GRID_ID_ATTR).and_then(|s| s.parse::<u64>().ok()) {
-                Some(id) if id < n_points => {
-                    if !self.taken[id as usize] {
-                        self.taken[id as usize] = true;
-                        self.n_taken += 1;
-                    }
-                    Visit::Done
+        scan.scan(h.n_trials(), |row| match h.meta[row].system_attrs.get(GRID_ID_ATTR).and_then(|s| s.parse::<u64>().ok()) {
+            Some(id) if id < n_points => {
+                if !self.taken[id as usize] {
+                    self.taken[id as usize] = true;
+                    self.n_taken += 1;
                 }
-                _ if h.states[row] == TrialState::Waiting => Visit::Later,
-                _ => Visit::Done,
+                Visit::Done
             }
+            _ if h.states[row] == TrialState::Waiting => Visit::Later,
+            _ => Visit::Done,
         });
         self.scan = scan;
     }
@@ -77,9 +75,7 @@ impl GridSampler {
         let mut n_points: u64 = 1;
         for (name, values) in &space {
             if values.is_empty() {
-                return Err(Error::InvalidValue(format!(
-                    "search_space['{name}'] has no values; give at least one value per parameter"
-                )));
+                return Err(Error::InvalidValue(format!("search_space['{name}'] has no values; give at least one value per parameter")));
             }
             n_points = n_points.saturating_mul(values.len() as u64);
         }
@@ -157,9 +153,7 @@ impl Sampler for GridSampler {
                 if c.cursor < self.order.len() {
                     self.order[c.cursor] as u64
                 } else {
-                    trial.warnings.push(
-                        "every grid point has already been evaluated or is running; re-evaluating a random point".into(),
-                    );
+                    trial.warnings.push("every grid point has already been evaluated or is running; re-evaluating a random point".into());
                     below(&mut stream(self.seed, trial.number as u64, "grid-repeat"), self.n_points)
                 }
             }
@@ -248,7 +242,7 @@ mod tests {
         let mut h = TrialHistory::new(vec![StudyDirection::Minimize]);
         h.push_trial(TrialState::Waiting, TrialMeta::default());
         assert!(!g.is_exhausted(0, &h)); // scans the row while it is still waiting
-        // another worker claims it with grid point 3
+                                         // another worker claims it with grid point 3
         h.set_state(0, TrialState::Running, None);
         h.meta[0].system_attrs.insert(GRID_ID_ATTR.into(), "3".into());
         g.is_exhausted(0, &h);

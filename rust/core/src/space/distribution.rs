@@ -42,41 +42,62 @@ impl Distribution {
             Distribution::Float { low, high, log, step } => {
                 let (low, high) = (*low, *high);
                 if !low.is_finite() || !high.is_finite() {
-                    return Err(invalid(name, format!(
-                        "low and high must be finite numbers, got low={}, high={}; give finite bounds",
-                        format_float(low), format_float(high))));
+                    return Err(invalid(
+                        name,
+                        format!(
+                            "low and high must be finite numbers, got low={}, high={}; give finite bounds",
+                            format_float(low),
+                            format_float(high)
+                        ),
+                    ));
                 }
                 if low > high {
-                    return Err(invalid(name, format!(
-                        "low={} is greater than high={}; swap them or fix the bounds",
-                        format_float(low), format_float(high))));
+                    return Err(invalid(
+                        name,
+                        format!("low={} is greater than high={}; swap them or fix the bounds", format_float(low), format_float(high)),
+                    ));
                 }
                 if *log && step.is_some() {
                     return Err(invalid(name, "step and log=True cannot be used together; drop one of them".into()));
                 }
                 if *log && low <= 0.0 {
-                    return Err(invalid(name, format!(
-                        "log=True needs low > 0, got low={}; use a positive lower bound or log=False",
-                        format_float(low))));
+                    return Err(invalid(
+                        name,
+                        format!("log=True needs low > 0, got low={}; use a positive lower bound or log=False", format_float(low)),
+                    ));
                 }
                 if let Some(step) = step {
                     let step = *step;
                     if !(step.is_finite() && step > 0.0) {
-                        return Err(invalid(name, format!(
-                            "step must be a positive finite number, got {}; use step > 0 or step=None",
-                            format_float(step))));
+                        return Err(invalid(
+                            name,
+                            format!("step must be a positive finite number, got {}; use step > 0 or step=None", format_float(step)),
+                        ));
                     }
                     let k = (high - low) / step;
                     if !k.is_finite() || k > MAX_EXACT_INT as f64 {
-                        return Err(invalid(name, format!(
-                            "step={} gives too many grid points on [{}, {}]; use a larger step or step=None",
-                            format_float(step), format_float(low), format_float(high))));
+                        return Err(invalid(
+                            name,
+                            format!(
+                                "step={} gives too many grid points on [{}, {}]; use a larger step or step=None",
+                                format_float(step),
+                                format_float(low),
+                                format_float(high)
+                            ),
+                        ));
                     }
                     if (k - k.round()).abs() > STEP_RTOL * k.abs().max(1.0) {
                         let fixed = round_sig(low + k.floor() * step);
-                        return Err(invalid(name, format!(
-                            "step={} does not divide the range [{}, {}]; use high={} or a step that divides high - low",
-                            format_float(step), format_float(low), format_float(high), format_float(fixed))));
+                        return Err(invalid(
+                            name,
+                            format!(
+                                "step={} does not divide the range [{}, {}]; use high={} or a step that divides high - low",
+                                format_float(step),
+                                format_float(low),
+                                format_float(high),
+                                format_float(fixed)
+                            ),
+                        ));
                     }
                 }
                 Ok(())
@@ -84,28 +105,31 @@ impl Distribution {
             Distribution::Int { low, high, log, step } => {
                 let (low, high, step) = (*low, *high, *step);
                 if low.abs() > MAX_EXACT_INT || high.abs() > MAX_EXACT_INT {
-                    return Err(invalid(name, format!(
-                        "integer bounds must lie within +/-2**53, got low={low}, high={high}; use suggest_float for wider ranges")));
+                    return Err(invalid(
+                        name,
+                        format!("integer bounds must lie within +/-2**53, got low={low}, high={high}; use suggest_float for wider ranges"),
+                    ));
                 }
                 if low > high {
-                    return Err(invalid(name, format!(
-                        "low={low} is greater than high={high}; swap them or fix the bounds")));
+                    return Err(invalid(name, format!("low={low} is greater than high={high}; swap them or fix the bounds")));
                 }
                 if step <= 0 {
                     return Err(invalid(name, format!("step must be a positive integer, got {step}; use step >= 1")));
                 }
                 if *log && step != 1 {
-                    return Err(invalid(name, format!(
-                        "step={step} and log=True cannot be used together; use step=1 with log=True")));
+                    return Err(invalid(name, format!("step={step} and log=True cannot be used together; use step=1 with log=True")));
                 }
                 if *log && low < 1 {
-                    return Err(invalid(name, format!(
-                        "log=True needs low >= 1, got low={low}; use a positive lower bound or log=False")));
+                    return Err(invalid(name, format!("log=True needs low >= 1, got low={low}; use a positive lower bound or log=False")));
                 }
                 if (high - low) % step != 0 {
                     let fixed = low + (high - low) / step * step;
-                    return Err(invalid(name, format!(
-                        "step={step} does not divide the range [{low}, {high}]; use high={fixed} or a step that divides high - low")));
+                    return Err(invalid(
+                        name,
+                        format!(
+                            "step={step} does not divide the range [{low}, {high}]; use high={fixed} or a step that divides high - low"
+                        ),
+                    ));
                 }
                 Ok(())
             }
@@ -169,7 +193,11 @@ impl Distribution {
             }
             Distribution::Categorical { choices } => return choices.iter().position(|c| c == value).map(|i| i as f64),
         };
-        if self.contains(v) { Some(v) } else { None }
+        if self.contains(v) {
+            Some(v)
+        } else {
+            None
+        }
     }
 
     /// The user value of an internal value: floats stay floats, ints become `Choice::Int`,
@@ -192,14 +220,12 @@ impl Distribution {
                 format_float(*low),
                 step.map(format_float).unwrap_or_else(|| "None".into())
             ),
-            Distribution::Int { low, high, log, step } => format!(
-                "IntDistribution(high={high}, log={}, low={low}, step={step})",
-                if *log { "True" } else { "False" }
-            ),
-            Distribution::Categorical { choices } => format!(
-                "CategoricalDistribution(choices=({}))",
-                choices.iter().map(Choice::repr).collect::<Vec<_>>().join(", ")
-            ),
+            Distribution::Int { low, high, log, step } => {
+                format!("IntDistribution(high={high}, log={}, low={low}, step={step})", if *log { "True" } else { "False" })
+            }
+            Distribution::Categorical { choices } => {
+                format!("CategoricalDistribution(choices=({}))", choices.iter().map(Choice::repr).collect::<Vec<_>>().join(", "))
+            }
         }
     }
 }

@@ -35,10 +35,7 @@ impl Inner {
     }
 
     fn locate(&self, trial_id: TrialId) -> Result<(StudyId, usize)> {
-        let (s, r) = *self
-            .trials
-            .get(trial_id as usize)
-            .ok_or_else(|| Error::TrialNotFound(format!("no trial with id {trial_id}")))?;
+        let (s, r) = *self.trials.get(trial_id as usize).ok_or_else(|| Error::TrialNotFound(format!("no trial with id {trial_id}")))?;
         if !self.studies.contains_key(&s) {
             return Err(Error::TrialNotFound(format!("trial {trial_id} belonged to a deleted study")));
         }
@@ -133,19 +130,14 @@ impl Storage for InMemoryStorage {
 
     fn delete_study(&self, study: StudyId) -> Result<()> {
         let mut g = self.write();
-        let rec = g
-            .studies
-            .remove(&study)
-            .ok_or_else(|| Error::StudyNotFound(format!("no study with id {study}")))?;
+        let rec = g.studies.remove(&study).ok_or_else(|| Error::StudyNotFound(format!("no study with id {study}")))?;
         g.names.remove(&rec.name);
         Ok(())
     }
 
     fn study_id(&self, name: &str) -> Result<StudyId> {
         self.read_lock().names.get(name).copied().ok_or_else(|| {
-            Error::StudyNotFound(format!(
-                "no study named '{name}' in this storage; check the name with get_all_study_names() or create it"
-            ))
+            Error::StudyNotFound(format!("no study named '{name}' in this storage; check the name with get_all_study_names() or create it"))
         })
     }
 
@@ -159,7 +151,12 @@ impl Storage for InMemoryStorage {
         let g = self.read_lock();
         g.studies
             .iter()
-            .map(|(id, s)| StudyInfo { id: *id, name: s.name.clone(), directions: s.history.directions.clone(), n_trials: s.history.n_trials() })
+            .map(|(id, s)| StudyInfo {
+                id: *id,
+                name: s.name.clone(),
+                directions: s.history.directions.clone(),
+                n_trials: s.history.n_trials(),
+            })
             .collect()
     }
 
@@ -282,10 +279,7 @@ mod tests {
         assert_eq!(s.create_trial(id, &mut |_| Ok(Claim::Skip)).unwrap(), None);
         assert_eq!(t.number, 0);
         s.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
-        assert!(matches!(
-            s.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])),
-            Err(Error::UpdateFinishedTrial(_))
-        ));
+        assert!(matches!(s.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])), Err(Error::UpdateFinishedTrial(_))));
         let best = read_with(&s, id, |h| h.best_row()).unwrap();
         assert_eq!(best, Some(0));
         s.delete_study(id).unwrap();

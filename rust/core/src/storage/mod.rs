@@ -82,8 +82,5 @@ pub fn read_with<R>(storage: &dyn Storage, study: StudyId, f: impl FnOnce(&Trial
 
 /// Seconds since the Unix epoch, the timestamp format of every backend.
 pub fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
 }

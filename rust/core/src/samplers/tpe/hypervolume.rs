@@ -75,11 +75,8 @@ pub fn nondomination_ranks(points: &[Vec<f64>], at_least: usize) -> Vec<usize> {
     let mut ranked = 0;
     let mut r = 0;
     while !remaining.is_empty() && ranked < at_least {
-        let front: Vec<usize> = remaining
-            .iter()
-            .copied()
-            .filter(|&i| !remaining.iter().any(|&j| j != i && dominates(&points[j], &points[i])))
-            .collect();
+        let front: Vec<usize> =
+            remaining.iter().copied().filter(|&i| !remaining.iter().any(|&j| j != i && dominates(&points[j], &points[i]))).collect();
         for &i in &front {
             rank[i] = r;
         }

@@ -9,6 +9,8 @@
 //! non-domination rank with a hypervolume tie-break (MOTPE); trials that violate constraints
 //! rank after feasible ones.
 
+mod above;
+mod columns;
 mod hypervolume;
 mod parzen;
 mod space;
@@ -18,9 +20,12 @@ pub mod truncnorm;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use above::{Settings, Weights};
+use columns::{tie_key, Column};
 pub use parzen::DistanceFn;
 use parzen::{Parzen, ParzenParams};
 use space::SpaceCache;
+use split::Split;
 
 use super::{RandomSampler, Sampler};
 use crate::error::{Error, Result};
@@ -109,7 +114,7 @@ pub struct TpeSampler {
     cfg: TpeConfig,
     seed: u64,
     random: RandomSampler,
-    spaces: Mutex<HashMap<StudyId, SpaceCache>>,
+    studies: Mutex<HashMap<StudyId, StudyState>>,
     warnings: Mutex<Vec<String>>,
 }
 
@@ -130,7 +135,7 @@ impl TpeSampler {
             cfg,
             seed,
             random: RandomSampler::new(Some(seed)),
-            spaces: Mutex::new(HashMap::new()),
+            studies: Mutex::new(HashMap::new()),
             warnings: Mutex::new(Vec::new()),
         })
     }
@@ -143,12 +148,16 @@ impl TpeSampler {
         self.cfg.group || self.cfg.multivariate.unwrap_or(h.directions.len() == 1)
     }
 
-    /// Runs `f` on the study's incrementally maintained search-space bookkeeping.
+    /// Runs `f` on the study's incrementally maintained bookkeeping, brought up to date.
+    fn with_state<R>(&self, study: StudyId, h: &TrialHistory, f: impl FnOnce(&mut StudyState) -> R) -> R {
+        let mut g = self.studies.lock().unwrap_or_else(|e| e.into_inner());
+        let st = g.entry(study).or_insert_with(|| StudyState::new(self.cfg.constraints));
+        st.space.update(h);
+        f(st)
+    }
+
     fn with_space<R>(&self, study: StudyId, h: &TrialHistory, f: impl FnOnce(&SpaceCache) -> R) -> R {
-        let mut g = self.spaces.lock().unwrap_or_else(|e| e.into_inner());
-        let c = g.entry(study).or_insert_with(|| SpaceCache::new(self.cfg.constraints));
-        c.update(h);
-        f(c)
+        self.with_state(study, h, |st| f(&st.space))
     }
 
     fn gamma(&self, n: usize, multi: bool) -> Result<usize> {
@@ -178,37 +187,154 @@ impl TpeSampler {
     /// Jointly samples `space` for the trial at `row`; returns internal values in `space` order.
     fn sample(&self, study: StudyId, h: &TrialHistory, row: usize, space: &[(String, Distribution)], key: &str) -> Result<Vec<f64>> {
         let multi = h.directions.len() > 1;
-        let obs = self.with_space(study, h, |c| split::observations(h, row, space, self.cfg.constant_liar, &c.violations));
-        let n_below = self.gamma(obs.n_finished(), multi)?;
-        let (below, above) = split::split(h, &obs, n_below);
-        let w_below = if multi { vec![1.0; below.len()] } else { self.weights(below.len())? };
-        let w_above = self.weights(above.len())?;
-        let dists: Vec<&Distribution> = space.iter().map(|(_, d)| d).collect();
-        let distances: Vec<Option<&DistanceFn>> = space.iter().map(|(n, _)| self.cfg.distances.get(n).map(|f| f.as_ref())).collect();
-        let params = ParzenParams {
-            consider_prior: self.cfg.consider_prior,
-            prior_weight: self.cfg.prior_weight,
-            consider_magic_clip: self.cfg.consider_magic_clip,
-            consider_endpoints: self.cfg.consider_endpoints,
-            distances,
-        };
-        let columns = |rows: &[usize]| -> Vec<Vec<f64>> { (0..space.len()).map(|d| rows.iter().map(|&r| obs.value(r, d)).collect()).collect() };
-        let l = Parzen::new(&columns(&below), &dists, &w_below, &params).map_err(Error::InvalidValue)?;
-        let g = Parzen::new(&columns(&above), &dists, &w_above, &params).map_err(Error::InvalidValue)?;
-        let mut rng = stream(self.seed, row as u64, &format!("tpe:{key}"));
-        let cand = l.sample(&mut rng, self.cfg.n_ei_candidates);
-        let ll = l.log_pdf(&cand);
-        let lg = g.log_pdf(&cand);
-        let mut best = 0;
-        let mut best_score = f64::NEG_INFINITY;
-        for j in 0..ll.len() {
-            let s = ll[j] - lg[j];
-            if s > best_score {
-                best_score = s;
-                best = j;
+        self.with_state(study, h, |st| {
+            let split = st.split(h, row, |n| self.gamma(n, multi).map_err(|e| e.to_string())).map_err(Error::InvalidValue)?;
+            let idx: Vec<usize> = space.iter().map(|(n, d)| st.column(h, n, d)).collect();
+            // The observations of this space: rows with a usable value in every dimension.
+            let has_all = |r: usize| idx.iter().all(|&i| st.columns[i].present.contains(r));
+            let below: Vec<usize> = split.below.iter().copied().filter(|&r| has_all(r)).collect();
+            let mut members = split.above.clone();
+            for &i in &idx {
+                members.intersect(&st.columns[i].present);
+            }
+            let extras: Vec<usize> = if self.cfg.constant_liar {
+                st.space
+                    .unsettled()
+                    .iter()
+                    .copied()
+                    .filter(|&r| r != row && h.states[r] == crate::history::TrialState::Running)
+                    .filter(|&r| idx.iter().all(|&i| st.columns[i].usable(h, r).is_some()))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let mut extras = extras;
+            extras.sort_unstable();
+
+            let dists: Vec<&Distribution> = space.iter().map(|(_, d)| d).collect();
+            let distances: Vec<Option<&DistanceFn>> = space.iter().map(|(n, _)| self.cfg.distances.get(n).map(|f| f.as_ref())).collect();
+            let params = ParzenParams {
+                consider_prior: self.cfg.consider_prior,
+                prior_weight: self.cfg.prior_weight,
+                consider_magic_clip: self.cfg.consider_magic_clip,
+                consider_endpoints: self.cfg.consider_endpoints,
+                distances: distances.clone(),
+            };
+            let w_below = if multi { vec![1.0; below.len()] } else { self.weights(below.len())? };
+            let obs_below: Vec<Vec<f64>> = space
+                .iter()
+                .map(|(n, _)| below.iter().map(|&r| h.column(n).and_then(|c| c.get(r)).unwrap_or(f64::NAN)).collect())
+                .collect();
+            let ties: Vec<u64> = below.iter().map(|&r| tie_key(r)).collect();
+            let l = Parzen::new(&obs_below, &ties, &dists, &w_below, &params).map_err(Error::InvalidValue)?;
+            let mut rng = stream(self.seed, row as u64, &format!("tpe:{key}"));
+            let cand = l.sample(&mut rng, self.cfg.n_ei_candidates);
+            let ll = l.log_pdf(&cand);
+
+            let n_above = members.len() + extras.len();
+            let weights = st.above_weights(n_above, || {
+                let raw = self.weights(n_above)?;
+                Weights::new(&raw, self.cfg.consider_prior, self.cfg.prior_weight).map_err(Error::InvalidValue)
+            })?;
+            let settings = Settings {
+                prior_weight: self.cfg.prior_weight,
+                consider_magic_clip: self.cfg.consider_magic_clip,
+                consider_endpoints: self.cfg.consider_endpoints,
+                distances,
+            };
+            let mut scratch = std::mem::take(&mut st.scratch);
+            let mut cols = st.columns_mut(&idx);
+            let lg = above::log_pdf(h, &mut cols, &members, &extras, &weights, &settings, &cand, &mut scratch);
+            st.scratch = scratch;
+            let lg = lg.map_err(Error::InvalidValue)?;
+            let mut best = 0;
+            let mut best_score = f64::NEG_INFINITY;
+            for j in 0..ll.len() {
+                let s = ll[j] - lg[j];
+                if s > best_score {
+                    best_score = s;
+                    best = j;
+                }
+            }
+            Ok(cand.iter().map(|c| c[best]).collect())
+        })
+    }
+}
+
+/// What the sampler keeps about one study between suggestions.
+struct StudyState {
+    space: SpaceCache,
+    columns: Vec<Column>,
+    /// The last split and the history state it was made for (row, trials, finished trials).
+    split: Option<((usize, usize, usize), Arc<Split>)>,
+    /// The above group's weights for the last group size.
+    weights: Option<(usize, Arc<Weights>)>,
+    scratch: above::Scratch,
+}
+
+impl StudyState {
+    fn new(constrained: bool) -> Self {
+        StudyState {
+            space: SpaceCache::new(constrained),
+            columns: Vec::new(),
+            split: None,
+            weights: None,
+            scratch: above::Scratch::default(),
+        }
+    }
+
+    /// The split for sampling `row`; suggestions of one trial share it while no trial finishes.
+    fn split(
+        &mut self,
+        h: &TrialHistory,
+        row: usize,
+        gamma: impl FnOnce(usize) -> std::result::Result<usize, String>,
+    ) -> std::result::Result<Arc<Split>, String> {
+        let at = (row, h.n_trials(), self.space.n_finished);
+        if let Some((k, s)) = &self.split {
+            if *k == at {
+                return Ok(s.clone());
             }
         }
-        Ok(cand.iter().map(|c| c[best]).collect())
+        let k = gamma(self.space.n_finished)?;
+        let s = Arc::new(split::split_fast(&self.space, row, k).unwrap_or_else(|| split::split(h, row, &self.space.violations, k)));
+        self.split = Some((at, s.clone()));
+        Ok(s)
+    }
+
+    /// Index of the (up-to-date) column of `name` under `dist`, created on first use.
+    fn column(&mut self, h: &TrialHistory, name: &str, dist: &Distribution) -> usize {
+        let i = match self.columns.iter().position(|c| c.name == name && c.dist == *dist) {
+            Some(i) => i,
+            None => {
+                self.columns.push(Column::new(name, dist));
+                self.columns.len() - 1
+            }
+        };
+        self.columns[i].update(h);
+        i
+    }
+
+    /// Mutable references to the distinct columns `idx`, in that order.
+    fn columns_mut(&mut self, idx: &[usize]) -> Vec<&mut Column> {
+        let mut slots: Vec<Option<&mut Column>> = idx.iter().map(|_| None).collect();
+        for (i, c) in self.columns.iter_mut().enumerate() {
+            if let Some(d) = idx.iter().position(|&x| x == i) {
+                slots[d] = Some(c);
+            }
+        }
+        slots.into_iter().map(|c| c.expect("a space names each parameter once")).collect()
+    }
+
+    fn above_weights(&mut self, n: usize, make: impl FnOnce() -> Result<Weights>) -> Result<Arc<Weights>> {
+        if let Some((k, w)) = &self.weights {
+            if *k == n {
+                return Ok(w.clone());
+            }
+        }
+        let w = Arc::new(make()?);
+        self.weights = Some((n, w.clone()));
+        Ok(w)
     }
 }
 
@@ -224,7 +350,8 @@ impl Sampler for TpeSampler {
         if !self.multivariate(h) {
             return Ok(Vec::new());
         }
-        let (n_done, groups) = self.with_space(study, h, |c| (c.n_finished, if self.cfg.group { c.groups() } else { vec![c.intersection()] }));
+        let (n_done, groups) =
+            self.with_space(study, h, |c| (c.n_finished, if self.cfg.group { c.groups() } else { vec![c.intersection()] }));
         if n_done < self.cfg.n_startup_trials {
             return Ok(Vec::new());
         }

@@ -10,7 +10,8 @@
 
 use rand::RngCore;
 
-use super::truncnorm::{log_gauss_mass, norm_logpdf, ppf};
+use super::columns::{neighbour_sigmas, Geometry, KernelConsts};
+use super::truncnorm::{log_gauss_mass, ppf};
 use crate::rng::uniform01;
 use crate::space::{Choice, Distribution};
 
@@ -67,17 +68,10 @@ pub struct Parzen {
     kernels: Vec<Kernel>,
 }
 
-fn numeric_bounds(dist: &Distribution) -> (f64, f64, bool, f64) {
-    match dist {
-        Distribution::Float { low, high, log, step } => (*low, *high, *log, step.unwrap_or(0.0)),
-        Distribution::Int { low, high, log, step } => (*low as f64, *high as f64, *log, *step as f64),
-        Distribution::Categorical { .. } => unreachable!("categorical has no numeric bounds"),
-    }
-}
-
 impl Parzen {
-    /// `obs[d][i]`: internal value of dimension `d` in observation `i`; `weights[i]` its weight.
-    pub fn new(obs: &[Vec<f64>], dists: &[&Distribution], weights: &[f64], p: &ParzenParams) -> Result<Self, String> {
+    /// `obs[d][i]`: internal value of dimension `d` in observation `i`; `weights[i]` its weight;
+    /// `ties[i]` orders equal values for the bandwidths (see `columns::tie_key`).
+    pub fn new(obs: &[Vec<f64>], ties: &[u64], dists: &[&Distribution], weights: &[f64], p: &ParzenParams) -> Result<Self, String> {
         let n = weights.len();
         let mut w: Vec<f64> = weights.to_vec();
         if n == 0 {
@@ -101,10 +95,8 @@ impl Parzen {
         let mut kernels = Vec::with_capacity(dists.len());
         for (d, dist) in dists.iter().enumerate() {
             let k = match dist {
-                Distribution::Categorical { choices } => {
-                    categorical_kernel(&obs[d], choices, n_kernels, with_prior, p, p.distances.get(d).copied().flatten())?
-                }
-                _ => numeric_kernel(&obs[d], dist, n_kernels, with_prior, p),
+                Distribution::Categorical { choices } => categorical_kernel(&obs[d], choices, n_kernels, with_prior, p, d)?,
+                _ => numeric_kernel(&obs[d], ties, dist, n_kernels, with_prior, p),
             };
             kernels.push(k);
         }
@@ -183,63 +175,42 @@ impl Parzen {
                     }
                 }
                 Kernel::Numeric { mu, sigma, log_norm, inv, c0, log, scale, step, .. } => {
-                    // Mass of the grid cell around each point. Where the cell is narrow next to a
-                    // kernel (width <= 0.3 σ), the midpoint rule with its second-order correction
-                    // is accurate to ~1e-5 relative near the kernel (what matters in the mixture)
-                    // and costs what a density does. Wider cells use exact masses, computed once
-                    // per distinct (μ, σ) pair: on a grid, points and pairs repeat a lot.
-                    let mut table: Option<PairTable> = None;
-                    let inv_max = inv.iter().cloned().fold(0.0, f64::max);
-                    let mut seen: Vec<(f64, Vec<f64>)> = Vec::new();
+                    // Stepped values repeat among candidates and observations: the kernel of
+                    // each distinct (candidate, μ, σ) is computed once.
+                    let mut order: Vec<usize> = (0..c).collect();
+                    order.sort_unstable_by(|&a, &b| mu[a].total_cmp(&mu[b]).then(sigma[a].total_cmp(&sigma[b])));
+                    let mut cache: Vec<(f64, Vec<f64>)> = Vec::new();
                     for (j, &xj) in xs.iter().enumerate() {
-                        let (mut l, mut r) = (xj - step / 2.0, xj + step / 2.0);
-                        if *log {
-                            l = l.ln();
-                            r = r.ln();
-                        } else {
-                            l *= scale;
-                            r *= scale;
-                        }
-                        let row = &mut acc[j * c..(j + 1) * c];
-                        let width = r - l;
-                        let mid = 0.5 * (l + r);
-                        let lw = width.ln();
-                        let all_narrow = width * inv_max <= MIDPOINT_MAX_WIDTH;
-                        let masses: Option<&Vec<f64>> = if all_narrow {
-                            None
-                        } else {
-                            let (pairs, _) = table.get_or_insert_with(|| unique_pairs(mu, sigma));
-                            // Candidates repeat on a grid: reuse the masses of an equal point.
-                            let pos = match seen.iter().position(|(v, _)| *v == xj) {
-                                Some(k) => k,
-                                None => {
-                                    let m = pairs.iter().map(|&(pm, ps)| log_gauss_mass((l - pm) / ps, (r - pm) / ps)).collect();
-                                    seen.push((xj, m));
-                                    seen.len() - 1
-                                }
-                            };
-                            Some(&seen[pos].1)
-                        };
-                        match masses {
+                        let pos = match cache.iter().position(|(v, _)| *v == xj) {
+                            Some(p) => p,
                             None => {
-                                for (((a, m), iv), k) in row.iter_mut().zip(mu).zip(inv).zip(c0) {
-                                    let z = (mid - m) * iv;
-                                    let w = width * iv;
-                                    *a += k + lw - 0.5 * z * z + w * w * (z * z - 1.0) / 24.0;
+                                let (mut l, mut r) = (xj - step / 2.0, xj + step / 2.0);
+                                if *log {
+                                    l = l.ln();
+                                    r = r.ln();
+                                } else {
+                                    l *= scale;
+                                    r *= scale;
                                 }
-                            }
-                            Some(ms) => {
-                                let pair_of = &table.as_ref().expect("built above").1;
-                                for i in 0..c {
-                                    let w = width * inv[i];
-                                    row[i] += if w <= MIDPOINT_MAX_WIDTH {
-                                        let z = (mid - mu[i]) * inv[i];
-                                        c0[i] + lw - 0.5 * z * z + w * w * (z * z - 1.0) / 24.0
-                                    } else {
-                                        ms[pair_of[i]] - log_norm[i]
+                                let mut vals = vec![0.0; c];
+                                let mut last: Option<(f64, f64, f64)> = None;
+                                for &i in &order {
+                                    vals[i] = match last {
+                                        Some((m, sg, v)) if m == mu[i] && sg == sigma[i] => v,
+                                        _ => {
+                                            let k = KernelConsts { sigma: sigma[i], inv: inv[i], lnz: log_norm[i], lc: c0[i] };
+                                            let v = discrete_log_kernel(l, r, mu[i], &k);
+                                            last = Some((mu[i], sigma[i], v));
+                                            v
+                                        }
                                     };
                                 }
+                                cache.push((xj, vals));
+                                cache.len() - 1
                             }
+                        };
+                        for (a, v) in acc[j * c..(j + 1) * c].iter_mut().zip(&cache[pos].1) {
+                            *a += v;
                         }
                     }
                 }
@@ -261,7 +232,7 @@ impl Parzen {
 }
 
 /// ln Σ e^v; the maximum is taken in lanes of 8 so that loop vectorizes.
-fn log_sum_exp(row: &[f64]) -> f64 {
+pub fn log_sum_exp(row: &[f64]) -> f64 {
     const L: usize = 8;
     let mut mxs = [f64::NEG_INFINITY; L];
     let chunks = row.chunks_exact(L);
@@ -300,151 +271,76 @@ fn log_sum_exp(row: &[f64]) -> f64 {
 /// e^x for x in [-700, 0], to about 1 ulp: Cody-Waite reduction and a degree-12 Taylor
 /// polynomial, branch-free so mixture sums vectorize (libm's exp is a call per element).
 #[inline(always)]
-fn fast_exp(x: f64) -> f64 {
+pub fn fast_exp(x: f64) -> f64 {
     const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52: adding it rounds to an integer
     const LN2_HI: f64 = 0.693_147_180_369_123_8;
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     let t = x * std::f64::consts::LOG2_E + MAGIC;
     let k = t - MAGIC;
     let r = x - k * LN2_HI - k * LN2_LO;
-    let p = 1.0
-        + r * (1.0
-            + r * (0.5
-                + r * (1.0 / 6.0
-                    + r * (1.0 / 24.0
-                        + r * (1.0 / 120.0
-                            + r * (1.0 / 720.0
-                                + r * (1.0 / 5_040.0
-                                    + r * (1.0 / 40_320.0
-                                        + r * (1.0 / 362_880.0
-                                            + r * (1.0 / 3_628_800.0 + r * (1.0 / 39_916_800.0 + r / 479_001_600.0)))))))))));
+    // Taylor coefficients 1/k!, k = 12 down to 0, evaluated by Horner's rule.
+    const C: [f64; 13] = [
+        1.0 / 479_001_600.0,
+        1.0 / 39_916_800.0,
+        1.0 / 3_628_800.0,
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ];
+    let mut p = C[0];
+    for c in &C[1..] {
+        p = p * r + c;
+    }
     let ki = (t.to_bits() as i64).wrapping_sub(MAGIC.to_bits() as i64);
     p * f64::from_bits(((ki + 1023) as u64) << 52)
 }
 
-/// Sorts (key, index) pairs by key. Large inputs (the "above" estimator of a long history) use
-/// an LSD radix sort on the keys' order-preserving bit patterns: linear time, a few times faster
-/// than a comparison sort at 10,000 keys and beyond.
-fn sort_by_key(v: &mut [(f64, u32)]) {
-    const BITS: u32 = 11;
-    const BUCKETS: usize = 1 << BITS;
-    if v.len() < 4096 {
-        // Which of several tied observations gets the outer gaps as bandwidth follows the sort;
-        // the order of this (deterministic) unstable sort is the one the quality benchmarks
-        // were measured with, and a stable order measurably changes integer-heavy problems.
-        v.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        return;
-    }
-    // Order-preserving map f64 -> u64 (the same order as total_cmp).
-    let code = |x: f64| -> u64 {
-        let b = x.to_bits();
-        if b >> 63 == 1 { !b } else { b | (1 << 63) }
-    };
-    let mut src: Vec<(u64, u32)> = v.iter().map(|(x, i)| (code(*x), *i)).collect();
-    let mut dst = vec![(0u64, 0u32); src.len()];
-    let mut shift = 0;
-    while shift < 64 {
-        let mut count = [0usize; BUCKETS];
-        for e in &src {
-            count[((e.0 >> shift) as usize) & (BUCKETS - 1)] += 1;
-        }
-        if count.contains(&src.len()) {
-            shift += BITS; // every key shares this digit: nothing to reorder
-            continue;
-        }
-        let mut pos = 0;
-        for c in count.iter_mut() {
-            let n = *c;
-            *c = pos;
-            pos += n;
-        }
-        for e in &src {
-            let d = ((e.0 >> shift) as usize) & (BUCKETS - 1);
-            dst[count[d]] = *e;
-            count[d] += 1;
-        }
-        std::mem::swap(&mut src, &mut dst);
-        shift += BITS;
-    }
-    for (slot, (c, i)) in v.iter_mut().zip(src) {
-        let b = if c >> 63 == 1 { c & !(1 << 63) } else { !c };
-        *slot = (f64::from_bits(b), i);
-    }
-}
-
-/// A table of distinct (μ, σ) pairs and the pair index of each component.
-type PairTable = (Vec<(f64, f64)>, Vec<usize>);
-
-/// Distinct (μ, σ) pairs and, for each component, the index of its pair.
-fn unique_pairs(mu: &[f64], sigma: &[f64]) -> PairTable {
-    let mut order: Vec<usize> = (0..mu.len()).collect();
-    order.sort_by(|&a, &b| mu[a].total_cmp(&mu[b]).then(sigma[a].total_cmp(&sigma[b])));
-    let mut pairs: Vec<(f64, f64)> = Vec::new();
-    let mut pair_of = vec![0; mu.len()];
-    for &i in &order {
-        if pairs.last() != Some(&(mu[i], sigma[i])) {
-            pairs.push((mu[i], sigma[i]));
-        }
-        pair_of[i] = pairs.len() - 1;
-    }
-    (pairs, pair_of)
-}
-
-fn numeric_kernel(obs: &[f64], dist: &Distribution, n_kernels: usize, with_prior: bool, p: &ParzenParams) -> Kernel {
-    let (grid_low, grid_high, log, step) = numeric_bounds(dist);
-    let (mut low, mut high) = (grid_low - step / 2.0, grid_high + step / 2.0);
-    let mut scale = 1.0;
-    if log {
-        low = low.ln();
-        high = high.ln();
-    } else if !(high - low).is_finite() {
-        scale = 0.25;
-        low *= scale;
-        high *= scale;
-    }
-    let mus: Vec<f64> = obs.iter().map(|v| if log { v.ln() } else { v * scale }).collect();
+fn numeric_kernel(obs: &[f64], ties: &[u64], dist: &Distribution, n_kernels: usize, with_prior: bool, p: &ParzenParams) -> Kernel {
+    let g = Geometry::of(dist).expect("numerical distribution");
+    let mus: Vec<f64> = obs.iter().map(|v| g.to_kernel(*v)).collect();
     let n = mus.len();
-    let range = high - low;
     let mut sigma = vec![0.0; n];
     if n > 0 {
-        let mut keyed: Vec<(f64, u32)> = mus.iter().enumerate().map(|(i, m)| (*m, i as u32)).collect();
-        sort_by_key(&mut keyed);
-        let order: Vec<usize> = keyed.iter().map(|k| k.1 as usize).collect();
-        // sorted means with the bounds as sentinels
-        let mut s = Vec::with_capacity(n + 2);
-        s.push(low);
-        s.extend(keyed.iter().map(|k| k.0));
-        s.push(high);
-        let mut sorted_sigma: Vec<f64> = (1..=n).map(|k| (s[k] - s[k - 1]).max(s[k + 1] - s[k])).collect();
-        if !p.consider_endpoints && n >= 2 {
-            sorted_sigma[0] = s[2] - s[1];
-            sorted_sigma[n - 1] = s[n] - s[n - 1];
-        }
-        let minsigma = if p.consider_magic_clip { range / (1.0 + n_kernels as f64).min(100.0) } else { 1e-12 };
-        for (k, &i) in order.iter().enumerate() {
-            sigma[i] = sorted_sigma[k].clamp(minsigma, range.max(minsigma));
-        }
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_unstable_by(|&a, &b| mus[a].total_cmp(&mus[b]).then(ties[a].cmp(&ties[b])));
+        let sorted: Vec<f64> = order.iter().map(|&i| mus[i]).collect();
+        let min_sigma = g.min_sigma(n_kernels, p.consider_magic_clip);
+        neighbour_sigmas(&sorted, &g, min_sigma, p.consider_endpoints, |k, s| sigma[order[k]] = s);
     }
     let mut mu = mus;
     if with_prior {
-        mu.push(0.5 * (low + high));
-        sigma.push(range);
+        mu.push(0.5 * (g.low + g.high));
+        sigma.push(g.range());
     }
-    let log_norm: Vec<f64> = mu.iter().zip(&sigma).map(|(m, s)| log_gauss_mass((low - m) / s, (high - m) / s)).collect();
-    let inv: Vec<f64> = sigma.iter().map(|s| 1.0 / s).collect();
-    // Most bandwidths sit at the clip value: reuse the last logarithm when σ repeats.
-    let mut last = (f64::NAN, 0.0);
-    let c0 = sigma
-        .iter()
-        .zip(&log_norm)
-        .map(|(s, z)| {
-            if *s != last.0 {
-                last = (*s, s.ln());
-            }
-            -last.1 - z + norm_logpdf(0.0)
-        })
-        .collect();
+    let consts: Vec<KernelConsts> = mu.iter().zip(&sigma).map(|(m, s)| KernelConsts::new(&g, *m, *s)).collect();
+    let log_norm = consts.iter().map(|c| c.lnz).collect();
+    let inv = consts.iter().map(|c| c.inv).collect();
+    let c0 = consts.iter().map(|c| c.lc).collect();
+    let Geometry { low, high, log, scale, step, grid_low, grid_high } = g;
     Kernel::Numeric { mu, sigma, log_norm, inv, c0, low, high, log, scale, step, grid_low, grid_high }
+}
+
+/// Log kernel of a stepped dimension: the log mass of the cell `[l, r]` (kernel space) under a
+/// truncated Gaussian at `mu`. Where the cell is narrow next to the kernel (width <= 0.3 σ),
+/// the midpoint rule with its second-order correction is accurate to ~1e-5 relative near the
+/// kernel (what matters in the mixture) and costs what a density does.
+#[inline]
+pub fn discrete_log_kernel(l: f64, r: f64, mu: f64, k: &KernelConsts) -> f64 {
+    let width = r - l;
+    let w = width * k.inv;
+    if w <= MIDPOINT_MAX_WIDTH {
+        let z = (0.5 * (l + r) - mu) * k.inv;
+        k.lc + width.ln() - 0.5 * z * z + w * w * (z * z - 1.0) / 24.0
+    } else {
+        log_gauss_mass((l - mu) / k.sigma, (r - mu) / k.sigma) - k.lnz
+    }
 }
 
 fn categorical_kernel(
@@ -453,11 +349,36 @@ fn categorical_kernel(
     n_kernels: usize,
     with_prior: bool,
     p: &ParzenParams,
-    distance: Option<&DistanceFn>,
+    d: usize,
 ) -> Result<Kernel, String> {
     let k = choices.len();
-    let base = if with_prior { p.prior_weight / n_kernels as f64 } else { 0.0 };
-    // Distinct rows: one per observed choice (row a = choice a), then the prior row (row k).
+    let mut observed = vec![false; k];
+    for v in obs {
+        observed[*v as usize] = true;
+    }
+    let probs = categorical_table(&observed, choices, n_kernels, with_prior, p.prior_weight, p.distances.get(d).copied().flatten())?;
+    let mut row_of: Vec<u32> = obs.iter().map(|v| *v as u32).collect();
+    if with_prior {
+        row_of.push(k as u32);
+    }
+    let log_probs = probs.iter().map(|x| x.ln()).collect();
+    Ok(Kernel::Categorical { n_choices: k, row_of, log_probs, probs })
+}
+
+/// The categorical kernels, row-major `(k + 1) × k`: row `a` is the distribution of a component
+/// that observed choice `a` (mass 1 on it, spread to nearby choices when a distance function
+/// is given, plus `prior_weight / n_kernels` everywhere), row `k` the prior's. Rows of choices
+/// not `observed` are only needed without a distance function.
+pub fn categorical_table(
+    observed: &[bool],
+    choices: &[Choice],
+    n_kernels: usize,
+    with_prior: bool,
+    prior_weight: f64,
+    distance: Option<&DistanceFn>,
+) -> Result<Vec<f64>, String> {
+    let k = choices.len();
+    let base = if with_prior { prior_weight / n_kernels as f64 } else { 0.0 };
     let mut raw = vec![base; (k + 1) * k];
     for a in 0..k {
         match distance {
@@ -465,10 +386,10 @@ fn categorical_kernel(
             Some(f) => {
                 // Observed choice a spreads its mass to choice j by exp(-(d_aj / max_j d_aj)² · c),
                 // sharper when there are more kernels per unit of prior.
-                if !obs.iter().any(|v| *v as usize == a) {
+                if !observed[a] {
                     continue;
                 }
-                let coef = (n_kernels as f64 / p.prior_weight.max(1e-12)).ln() * (k as f64).ln() / 6f64.ln();
+                let coef = (n_kernels as f64 / prior_weight.max(1e-12)).ln() * (k as f64).ln() / 6f64.ln();
                 let d = choices.iter().map(|c| f(&choices[a], c)).collect::<Result<Vec<f64>, String>>()?;
                 let dmax = d.iter().cloned().fold(0.0, f64::max);
                 for (j, x) in d.iter().enumerate() {
@@ -490,17 +411,17 @@ fn categorical_kernel(
             row.iter_mut().for_each(|x| *x = 1.0 / k as f64);
         }
     }
-    let mut row_of: Vec<u32> = obs.iter().map(|v| *v as u32).collect();
-    if with_prior {
-        row_of.push(k as u32);
-    }
-    let log_probs = raw.iter().map(|x| x.ln()).collect();
-    Ok(Kernel::Categorical { n_choices: k, row_of, log_probs, probs: raw })
+    Ok(raw)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::samplers::tpe::truncnorm::norm_logpdf;
+
+    fn ties(n: usize) -> Vec<u64> {
+        (0..n).map(crate::samplers::tpe::columns::tie_key).collect()
+    }
 
     fn params() -> ParzenParams<'static> {
         ParzenParams { consider_prior: true, prior_weight: 1.0, consider_magic_clip: true, consider_endpoints: false, distances: vec![] }
@@ -510,7 +431,7 @@ mod tests {
     fn bandwidths_follow_neighbour_distances_with_magic_clip() {
         let d = Distribution::Float { low: 0.0, high: 10.0, log: false, step: None };
         let obs = vec![vec![1.0, 2.0, 6.0]];
-        let p = Parzen::new(&obs, &[&d], &[1.0, 1.0, 1.0], &params()).unwrap();
+        let p = Parzen::new(&obs, &ties(64), &[&d], &[1.0, 1.0, 1.0], &params()).unwrap();
         let Kernel::Numeric { mu, sigma, .. } = &p.kernels[0] else { panic!() };
         // sorted [0 | 1, 2, 6 | 10]: neighbour gaps (1,1), (1,4), (4,4); endpoints not
         // considered: first = 2-1 = 1, last = 6-2 = 4; minsigma = 10 / min(100, 1 + 4) = 2.
@@ -526,7 +447,7 @@ mod tests {
     #[test]
     fn density_integrates_to_one_and_matches_hand_value() {
         let d = Distribution::Float { low: -1.0, high: 1.0, log: false, step: None };
-        let p = Parzen::new(&[vec![]], &[&d], &[], &params()).unwrap();
+        let p = Parzen::new(&[vec![]], &ties(64), &[&d], &[], &params()).unwrap();
         // prior only: N(0, 2) truncated to [-1, 1]
         let z = log_gauss_mass(-0.5, 0.5);
         let expect = norm_logpdf(0.25) - 2f64.ln() - z;
@@ -543,9 +464,9 @@ mod tests {
     fn discrete_masses_sum_to_one() {
         let d = Distribution::Int { low: 1, high: 9, log: false, step: 2 };
         let obs = vec![vec![3.0, 3.0, 7.0]];
-        let p = Parzen::new(&obs, &[&d], &[1.0, 1.0, 1.0], &params()).unwrap();
+        let p = Parzen::new(&obs, &ties(64), &[&d], &[1.0, 1.0, 1.0], &params()).unwrap();
         let grid = vec![1.0, 3.0, 5.0, 7.0, 9.0];
-        let total: f64 = p.log_pdf(&[grid.clone()]).iter().map(|l| l.exp()).sum();
+        let total: f64 = p.log_pdf(std::slice::from_ref(&grid)).iter().map(|l| l.exp()).sum();
         // the wide prior kernel (σ = 10, cells of width 2) goes through the midpoint rule
         assert!((total - 1.0).abs() < 1e-5, "{total}");
         let lp = p.log_pdf(&[grid]);
@@ -557,7 +478,7 @@ mod tests {
         // step 0.01 on [0, 10]: cells are far narrower than the kernels (midpoint rule path)
         let d = Distribution::Float { low: 0.0, high: 10.0, log: false, step: Some(0.01) };
         let obs = vec![vec![2.0, 2.5, 7.0]];
-        let p = Parzen::new(&obs, &[&d], &[1.0, 1.0, 1.0], &params()).unwrap();
+        let p = Parzen::new(&obs, &ties(64), &[&d], &[1.0, 1.0, 1.0], &params()).unwrap();
         let Kernel::Numeric { mu, sigma, log_norm, .. } = &p.kernels[0] else { panic!() };
         for x in [0.0, 2.37, 5.0, 9.99] {
             let exact: f64 = (0..mu.len())
@@ -576,28 +497,11 @@ mod tests {
     fn ranges_wider_than_f64_max_are_modelled() {
         let d = Distribution::Float { low: -1e308, high: 1e308, log: false, step: None };
         let obs = vec![vec![-5e307, 1e307, 9e307]];
-        let p = Parzen::new(&obs, &[&d], &[1.0, 1.0, 1.0], &params()).unwrap();
+        let p = Parzen::new(&obs, &ties(64), &[&d], &[1.0, 1.0, 1.0], &params()).unwrap();
         let mut rng = crate::rng::stream(1, 0, "w");
         let s = p.sample(&mut rng, 200);
         assert!(s[0].iter().all(|x| x.is_finite() && (-1e308..=1e308).contains(x)));
         assert!(p.log_pdf(&s).iter().all(|l| l.is_finite()));
-    }
-
-    #[test]
-    fn radix_sort_orders_like_total_cmp() {
-        let mut rng = crate::rng::stream(5, 0, "sort");
-        let mut v: Vec<(f64, u32)> = (0..10_000u32)
-            .map(|i| {
-                let u = uniform01(&mut rng);
-                let x = match i % 5 { 0 => -u * 1e300, 1 => u * 1e-300, 2 => -0.0, 3 => (u * 7.0).round(), _ => u - 0.5 };
-                (x, i)
-            })
-            .collect();
-        let mut expect = v.clone();
-        expect.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        sort_by_key(&mut v);
-        // LSD radix sort is stable, so ties keep index order like the reference
-        assert_eq!(v.iter().map(|e| e.1).collect::<Vec<_>>(), expect.iter().map(|e| e.1).collect::<Vec<_>>());
     }
 
     #[test]
@@ -613,7 +517,7 @@ mod tests {
     fn categorical_probabilities_by_hand() {
         let d = Distribution::Categorical { choices: vec![Choice::Int(0), Choice::Int(1), Choice::Int(2)] };
         let obs = vec![vec![1.0, 1.0]];
-        let p = Parzen::new(&obs, &[&d], &[1.0, 1.0], &params()).unwrap();
+        let p = Parzen::new(&obs, &ties(64), &[&d], &[1.0, 1.0], &params()).unwrap();
         // rows: obs row = [1/3, 1 + 1/3, 1/3] / 2 ; prior row uniform; mixture 1/3 each.
         let lp = p.log_pdf(&[vec![0.0, 1.0, 2.0]]);
         let p0 = (2.0 * (1.0 / 6.0) + 1.0 / 3.0) / 3.0;
@@ -627,7 +531,7 @@ mod tests {
     fn samples_stay_inside_and_follow_the_observations() {
         let d = Distribution::Float { low: 1e-3, high: 1e3, log: true, step: None };
         let obs = vec![vec![1.0; 30]];
-        let p = Parzen::new(&obs, &[&d], &vec![1.0; 30], &params()).unwrap();
+        let p = Parzen::new(&obs, &ties(64), &[&d], &vec![1.0; 30], &params()).unwrap();
         let mut rng = crate::rng::stream(1, 0, "t");
         let s = p.sample(&mut rng, 2000);
         assert!(s[0].iter().all(|x| (1e-3..=1e3).contains(x)));

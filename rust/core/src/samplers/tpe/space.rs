@@ -7,7 +7,9 @@
 
 use std::collections::HashMap;
 
+use super::columns::Bits;
 use super::CONSTRAINTS_ATTR;
+use crate::history::StudyDirection;
 use crate::history::{RowScan, TrialHistory, TrialState, Visit};
 use crate::space::Distribution;
 
@@ -25,11 +27,20 @@ pub struct SpaceCache {
     pub violations: Vec<f64>,
     /// Constraints are in use: rows without constraint values are infeasible.
     constrained: bool,
+    /// Complete and pruned rows.
+    pub finished: Bits,
+    /// Single-objective studies: feasible complete rows sorted by (loss, row), best first.
+    pub ranked: Vec<(f64, u32)>,
 }
 
 impl SpaceCache {
     pub fn new(constrained: bool) -> Self {
         SpaceCache { constrained, ..Default::default() }
+    }
+
+    /// Rows seen running or waiting at the last update (the only rows that can be running).
+    pub fn unsettled(&self) -> &[usize] {
+        self.scan.pending()
     }
 
     pub fn update(&mut self, h: &TrialHistory) {
@@ -50,6 +61,7 @@ impl SpaceCache {
 
     fn add(&mut self, h: &TrialHistory, r: usize) {
         self.n_finished += 1;
+        self.finished.insert(r);
         let stored = h.meta[r].system_attrs.get(CONSTRAINTS_ATTR).and_then(|s| serde_json::from_str::<Vec<Option<f64>>>(s).ok());
         let violation = match stored {
             // NaN (stored as null) counts as a violation: an unknown value is not feasible.
@@ -62,6 +74,11 @@ impl SpaceCache {
                 self.violations.resize(r + 1, 0.0);
             }
             self.violations[r] = violation;
+        } else if h.directions.len() == 1 && h.states[r] == TrialState::Complete {
+            let v = h.values[0][r];
+            let loss = if h.directions[0] == StudyDirection::Maximize { -v } else { v };
+            let at = self.ranked.partition_point(|&(l, q)| l.total_cmp(&loss).then(q.cmp(&(r as u32))).is_lt());
+            self.ranked.insert(at, (loss, r as u32));
         }
         let mut params: Vec<(String, Distribution)> = h.params_of(r).into_iter().map(|(n, _, d)| (n.to_string(), d.clone())).collect();
         params.sort_by(|a, b| a.0.cmp(&b.0));

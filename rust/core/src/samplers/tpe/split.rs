@@ -1,104 +1,59 @@
-//! Observations of a search space and their split into the "below" and "above" groups.
+//! The split of the trials into the "below" group (the best `gamma(n)`) and the "above" group.
+//!
+//! As in Optuna, the split is made once over every finished trial, whatever parameters it has;
+//! each estimator then keeps the trials that have the parameters it models. Running trials (with
+//! the constant liar) join the above group.
 
+use super::columns::Bits;
 use super::hypervolume::{greedy_subset, nondomination_ranks};
+use super::space::SpaceCache;
 use crate::history::{StudyDirection, TrialHistory, TrialState};
-use crate::space::Distribution;
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Kind {
-    Complete,
-    Pruned,
-    Infeasible,
-    Running,
+pub struct Split {
+    /// Rows of the below group, increasing.
+    pub below: Vec<usize>,
+    /// Finished rows of the above group.
+    pub above: Bits,
 }
 
-/// The trials usable for one space: those with every parameter of it, in row order.
-pub struct Observations {
-    pub rows: Vec<usize>,
-    pub kinds: Vec<Kind>,
-    /// Row-major (observation, dimension) internal values.
-    xs: Vec<f64>,
-    dims: usize,
-    violations: Vec<f64>,
-}
-
-impl Observations {
-    pub fn value(&self, i: usize, d: usize) -> f64 {
-        self.xs[i * self.dims + d]
-    }
-
-    /// Observations that count in `gamma(n)`: all but running trials.
-    pub fn n_finished(&self) -> usize {
-        self.kinds.iter().filter(|k| **k != Kind::Running).count()
-    }
-}
-
-pub fn observations(h: &TrialHistory, current: usize, space: &[(String, Distribution)], liar: bool, violations: &[f64]) -> Observations {
-    // Per dimension: the column and which of its distributions are the one asked for
-    // (categorical indices are only comparable under the same choices).
-    let cols: Vec<Option<(&crate::history::ParamColumn, Vec<bool>)>> = space
-        .iter()
-        .map(|(n, d)| h.column(n).map(|c| (c, c.distributions.iter().map(|cd| cd == d).collect())))
-        .collect();
-    let dims = space.len();
-    let mut out = Observations { rows: Vec::new(), kinds: Vec::new(), xs: Vec::new(), dims, violations: Vec::new() };
-    if cols.iter().any(|c| c.is_none()) {
-        return out;
-    }
-    let mut buf = vec![0.0; dims];
-    'rows: for r in 0..h.n_trials() {
+/// Splits the finished trials other than `current` with `n_below` trials below.
+/// `violations[row]` > 0 marks an infeasible trial.
+/// Below: the best complete trials (by value, or by non-domination rank and hypervolume for
+/// several objectives), then the most advanced pruned trials, then the least infeasible ones.
+pub fn split(h: &TrialHistory, current: usize, violations: &[f64], n_below: usize) -> Split {
+    let n_rows = h.n_trials();
+    let (mut complete, mut pruned, mut infeasible) = (Vec::new(), Vec::new(), Vec::new());
+    let mut above = Bits::with_rows(n_rows);
+    for r in 0..n_rows {
         if r == current {
             continue;
         }
-        let kind = match h.states[r] {
-            TrialState::Complete => Kind::Complete,
-            TrialState::Pruned => Kind::Pruned,
-            TrialState::Running if liar => Kind::Running,
-            _ => continue,
-        };
-        for (d, c) in cols.iter().enumerate() {
-            let (col, same) = c.as_ref().expect("checked above");
-            let Some(v) = col.get(r) else { continue 'rows };
-            let ok = same[col.dist_idx[r] as usize]
-                || !matches!(space[d].1, Distribution::Categorical { .. }) && space[d].1.contains(v);
-            if !ok {
-                continue 'rows;
-            }
-            buf[d] = v;
+        let state = h.states[r];
+        if !matches!(state, TrialState::Complete | TrialState::Pruned) {
+            continue;
         }
-        let viol = if kind == Kind::Running { 0.0 } else { violations.get(r).copied().unwrap_or(0.0) };
-        out.rows.push(r);
-        out.kinds.push(if viol > 0.0 { Kind::Infeasible } else { kind });
-        out.violations.push(viol);
-        out.xs.extend_from_slice(&buf);
+        above.insert(r);
+        if violations.get(r).is_some_and(|v| *v > 0.0) {
+            infeasible.push(r);
+        } else if state == TrialState::Complete {
+            complete.push(r);
+        } else {
+            pruned.push(r);
+        }
     }
-    out
-}
-
-/// Splits observations into (below, above), each a list of observation indices in row order.
-/// Below: the best `n_below` complete trials (by value, or by non-domination rank and
-/// hypervolume for several objectives), then the most advanced pruned trials, then the least
-/// infeasible ones. Above: everything else, running trials included.
-pub fn split(h: &TrialHistory, obs: &Observations, n_below: usize) -> (Vec<usize>, Vec<usize>) {
-    let n = obs.rows.len();
-    let mut is_below = vec![false; n];
     let mut left = n_below;
-    let of = |k: Kind| -> Vec<usize> { (0..n).filter(|&i| obs.kinds[i] == k).collect() };
+    let mut below = Vec::with_capacity(left.min(complete.len() + pruned.len() + infeasible.len()));
 
-    let complete = of(Kind::Complete);
     let take = left.min(complete.len());
     if take > 0 {
-        for i in best_complete(h, obs, &complete, take) {
-            is_below[i] = true;
-        }
+        below.extend(best_complete(h, &complete, take));
     }
     left -= take;
 
-    let mut pruned = of(Kind::Pruned);
     if left > 0 && !pruned.is_empty() {
         let dir = h.directions[0];
-        let score = |i: usize| -> (f64, f64) {
-            match h.meta[obs.rows[i]].intermediate.last() {
+        let score = |r: usize| -> (f64, f64) {
+            match h.meta[r].intermediate.last() {
                 Some(&(step, v)) if v.is_nan() => (-(step as f64), f64::INFINITY),
                 Some(&(step, v)) => (-(step as f64), if dir == StudyDirection::Maximize { -v } else { v }),
                 None => (1.0, 0.0),
@@ -106,22 +61,36 @@ pub fn split(h: &TrialHistory, obs: &Observations, n_below: usize) -> (Vec<usize
         };
         pruned.sort_by(|&a, &b| score(a).partial_cmp(&score(b)).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(&b)));
         let take = left.min(pruned.len());
-        for &i in &pruned[..take] {
-            is_below[i] = true;
-        }
+        below.extend_from_slice(&pruned[..take]);
         left -= take;
     }
 
-    let mut infeasible = of(Kind::Infeasible);
     if left > 0 && !infeasible.is_empty() {
-        infeasible.sort_by(|&a, &b| obs.violations[a].total_cmp(&obs.violations[b]).then(a.cmp(&b)));
-        for &i in infeasible.iter().take(left) {
-            is_below[i] = true;
-        }
+        infeasible.sort_by(|&a, &b| violations[a].total_cmp(&violations[b]).then(a.cmp(&b)));
+        below.extend(infeasible.iter().take(left));
     }
-    let below = (0..n).filter(|&i| is_below[i]).collect();
-    let above = (0..n).filter(|&i| !is_below[i]).collect();
-    (below, above)
+    below.sort_unstable();
+    for &r in &below {
+        above.remove(r);
+    }
+    Split { below, above }
+}
+
+/// The split from the space cache's incrementally ranked trials, when the best complete
+/// feasible trials alone fill the below group of `n_below` (single objective): O(k + n/64)
+/// instead of a pass over the history. `None` when the full `split` is needed; the same result
+/// otherwise.
+pub fn split_fast(space: &SpaceCache, current: usize, n_below: usize) -> Option<Split> {
+    if n_below > space.ranked.len() || space.finished.contains(current) {
+        return None;
+    }
+    let mut below: Vec<usize> = space.ranked[..n_below].iter().map(|&(_, r)| r as usize).collect();
+    below.sort_unstable();
+    let mut above = space.finished.clone();
+    for &r in &below {
+        above.remove(r);
+    }
+    Some(Split { below, above })
 }
 
 /// Objective values turned into losses (maximized objectives negated).
@@ -133,17 +102,18 @@ fn losses(h: &TrialHistory, row: usize) -> Vec<f64> {
         .collect()
 }
 
-fn best_complete(h: &TrialHistory, obs: &Observations, complete: &[usize], k: usize) -> Vec<usize> {
+fn best_complete(h: &TrialHistory, complete: &[usize], k: usize) -> Vec<usize> {
     if k >= complete.len() {
         return complete.to_vec();
     }
     if h.directions.len() == 1 {
         // The k smallest losses, ties to the older trial: an O(n) selection.
-        let mut keyed: Vec<(f64, usize)> = complete.iter().map(|&i| (losses(h, obs.rows[i])[0], i)).collect();
+        let flip = h.directions[0] == StudyDirection::Maximize;
+        let mut keyed: Vec<(f64, usize)> = complete.iter().map(|&i| (if flip { -h.values[0][i] } else { h.values[0][i] }, i)).collect();
         keyed.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         return keyed[..k].iter().map(|x| x.1).collect();
     }
-    let pts: Vec<Vec<f64>> = complete.iter().map(|&i| losses(h, obs.rows[i])).collect();
+    let pts: Vec<Vec<f64>> = complete.iter().map(|&i| losses(h, i)).collect();
     let ranks = nondomination_ranks(&pts, k);
     // Whole fronts while they fit, then a hypervolume-greedy subset of the next front.
     let mut by_rank: Vec<usize> = (0..pts.len()).filter(|&i| ranks[i] != usize::MAX).collect();
@@ -168,7 +138,11 @@ fn best_complete(h: &TrialHistory, obs: &Observations, complete: &[usize], k: us
             .map(|j| {
                 let w = fpts.iter().map(|p| p[j]).fold(f64::NEG_INFINITY, f64::max);
                 let r = (1.1 * w).max(0.9 * w);
-                if r == 0.0 { 1e-12 } else { r }
+                if r == 0.0 {
+                    1e-12
+                } else {
+                    r
+                }
             })
             .collect();
         for s in greedy_subset(&fpts, need, &reference) {
@@ -183,6 +157,7 @@ fn best_complete(h: &TrialHistory, obs: &Observations, complete: &[usize], k: us
 mod tests {
     use super::*;
     use crate::history::TrialMeta;
+    use crate::space::Distribution;
 
     fn study(dirs: Vec<StudyDirection>, vals: &[&[f64]], states: &[TrialState]) -> TrialHistory {
         let mut h = TrialHistory::new(dirs);
@@ -197,35 +172,35 @@ mod tests {
         h
     }
 
-    fn space() -> Vec<(String, Distribution)> {
-        vec![("x".into(), Distribution::Float { low: 0.0, high: 1.0, log: false, step: None })]
-    }
-
     #[test]
     fn best_values_go_below_then_pruned_by_progress() {
         use TrialState::*;
-        let mut h = study(vec![StudyDirection::Maximize], &[&[1.0], &[5.0], &[], &[3.0], &[], &[]], &[Complete, Complete, Pruned, Complete, Pruned, Running]);
+        let mut h = study(
+            vec![StudyDirection::Maximize],
+            &[&[1.0], &[5.0], &[], &[3.0], &[], &[]],
+            &[Complete, Complete, Pruned, Complete, Pruned, Running],
+        );
         h.set_intermediate(2, 3, 0.5);
         h.set_intermediate(4, 7, 0.1);
-        let obs = observations(&h, 99, &space(), true, &[]);
-        assert_eq!(obs.rows, vec![0, 1, 2, 3, 4, 5]);
-        let (below, above) = split(&h, &obs, 2);
-        assert_eq!(below, vec![1, 3]);
-        assert_eq!(above, vec![0, 2, 4, 5]);
-        // 4 below: all complete but the worst... complete are 3, then the pruned trial that got furthest
-        let (below, _) = split(&h, &obs, 4);
-        assert_eq!(below, vec![0, 1, 3, 4]);
-        // without the liar the running trial is not observed
-        assert_eq!(observations(&h, 99, &space(), false, &[]).rows.len(), 5);
+        let s = split(&h, 99, &[], 2);
+        assert_eq!(s.below, vec![1, 3]);
+        assert_eq!(s.above.iter().collect::<Vec<_>>(), vec![0, 2, 4]);
+        // 4 below: all complete ones, then the pruned trial that got furthest
+        let s = split(&h, 99, &[], 4);
+        assert_eq!(s.below, vec![0, 1, 3, 4]);
+        // the trial being sampled is never observed
+        let s = split(&h, 1, &[], 1);
+        assert_eq!(s.below, vec![3]);
     }
 
     #[test]
     fn infeasible_trials_rank_after_feasible_ones() {
         use TrialState::*;
         let h = study(vec![StudyDirection::Minimize], &[&[0.0], &[1.0], &[2.0]], &[Complete, Complete, Complete]);
-        let obs = observations(&h, 99, &space(), false, &[5.0, 0.0, 0.0]);
-        let (below, _) = split(&h, &obs, 2);
-        assert_eq!(below, vec![1, 2]);
+        let s = split(&h, 99, &[5.0, 0.0, 0.0], 2);
+        assert_eq!(s.below, vec![1, 2]);
+        let s = split(&h, 99, &[5.0, 0.0, 0.0], 3);
+        assert_eq!(s.below, vec![0, 1, 2]);
     }
 
     #[test]
@@ -233,10 +208,42 @@ mod tests {
         use TrialState::*;
         let dirs = vec![StudyDirection::Minimize, StudyDirection::Minimize];
         let h = study(dirs, &[&[1.0, 4.0], &[2.0, 2.0], &[4.0, 1.0], &[3.0, 3.0], &[5.0, 5.0]], &[Complete; 5]);
-        let obs = observations(&h, 99, &space(), false, &[]);
-        let (below, _) = split(&h, &obs, 3);
-        assert_eq!(below, vec![0, 1, 2]);
-        let (below, _) = split(&h, &obs, 4);
-        assert_eq!(below, vec![0, 1, 2, 3]);
+        assert_eq!(split(&h, 99, &[], 3).below, vec![0, 1, 2]);
+        assert_eq!(split(&h, 99, &[], 4).below, vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn fast_split_equals_the_full_split() {
+        use TrialState::*;
+        let mut rng = crate::rng::stream(4, 0, "split");
+        for dir in [StudyDirection::Minimize, StudyDirection::Maximize] {
+            let mut h = TrialHistory::new(vec![dir]);
+            let mut space = SpaceCache::new(false);
+            let d = Distribution::Float { low: 0.0, high: 1.0, log: false, step: None };
+            for i in 0..400 {
+                let r = h.push_trial(Running, TrialMeta::default());
+                h.set_param(r, "x", 0.5, &d);
+                // repeated values: ties go to the older trial
+                let v = (crate::rng::uniform01(&mut rng) * 50.0).floor();
+                match i % 9 {
+                    0 => h.set_state(r, Pruned, None),
+                    1 => h.set_state(r, Fail, None),
+                    2 => {}
+                    _ => h.set_state(r, Complete, Some(&[v])),
+                }
+                space.update(&h);
+                let current = h.push_trial(Running, TrialMeta::default());
+                for k in [0, 1, 5, 25, 60] {
+                    let full = split(&h, current, &space.violations, k);
+                    if let Some(fast) = split_fast(&space, current, k) {
+                        assert_eq!(fast.below, full.below, "{dir:?} step {i} k {k}");
+                        assert_eq!(fast.above.iter().collect::<Vec<_>>(), full.above.iter().collect::<Vec<_>>());
+                    } else {
+                        assert!(k > space.ranked.len());
+                    }
+                }
+                h.set_state(current, Fail, None);
+            }
+        }
     }
 }

@@ -1,0 +1,799 @@
+//! The "above" estimator `g` of TPE, evaluated without visiting every component.
+//!
+//! `g` has one component per above-group observation, so a long history makes it wide: at
+//! 10,000 trials, 24 candidates meet 10,000 components per suggestion. Most of them are many
+//! bandwidths away from a candidate and add nothing a double can hold. This module computes
+//! the same log density as `Parzen::log_pdf` (to rounding) while skipping such components with
+//! proofs, not guesses: a component is skipped only when an upper bound of its log term lies
+//! more than 40 nats (plus ln of the component count) below the largest term found, so all the
+//! skipped terms together change the sum by less than e^-40 relative.
+//!
+//! Components are laid out in the sorted order of a pivot dimension (the first continuous one
+//! if any), in blocks of [`BLOCK`]. A block's bound uses its pivot range, its widest bandwidth
+//! and its largest weight; inside a block, up to [`PREFILTER_DIMS`] continuous dimensions give
+//! each component a cheap bound before the remaining dimensions are evaluated, cheapest first,
+//! with an early exit.
+//!
+//! Independent sampling (one dimension) merges components with equal mean and bandwidth, which
+//! integer and stepped parameters produce by the thousand; a single categorical dimension
+//! reduces to one weight per choice.
+
+use super::columns::{tie_key, Bits, Column, Geometry, KernelConsts, NEG_LNZ_MAX};
+use super::parzen::{categorical_table, discrete_log_kernel, fast_exp, log_sum_exp, DistanceFn};
+use crate::history::TrialHistory;
+use crate::space::Distribution;
+
+/// Components per block of the pivot order.
+const BLOCK: usize = 32;
+/// Continuous dimensions whose distance terms every component of a visited block gets.
+const PREFILTER_DIMS: usize = 3;
+/// Terms this far (in nats) below the largest are skipped (after the ln-count margin).
+const SKIP_NATS: f64 = 40.0;
+/// ln √(2π).
+const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
+/// Slack added to bounds of stepped dimensions (their midpoint rule is approximate).
+const DISCRETE_SLACK: f64 = 0.01;
+
+/// Settings the estimator shares with `Parzen`.
+pub struct Settings<'a> {
+    pub prior_weight: f64,
+    pub consider_magic_clip: bool,
+    pub consider_endpoints: bool,
+    /// Distance functions of categorical dimensions, by dimension.
+    pub distances: Vec<Option<&'a DistanceFn>>,
+}
+
+/// Mixture weights of the above group, normalized with the prior's weight.
+pub struct Weights {
+    /// By rank of the observation among the group's rows (oldest first).
+    pub w: Vec<f64>,
+    pub lnw: Vec<f64>,
+    /// ln weight of the prior component; `None` when there is no prior component.
+    pub prior: Option<f64>,
+}
+
+impl Weights {
+    /// Normalizes raw weights; fails when they cannot form a mixture.
+    pub fn new(raw: &[f64], consider_prior: bool, prior_weight: f64) -> Result<Weights, String> {
+        if raw.is_empty() {
+            return Ok(Weights { w: Vec::new(), lnw: Vec::new(), prior: Some(0.0) });
+        }
+        let prior_w = if consider_prior { prior_weight } else { 0.0 };
+        let total: f64 = raw.iter().sum::<f64>() + prior_w;
+        if !(total > 0.0 && total.is_finite()) {
+            return Err("the mixture weights must be finite and not all zero".into());
+        }
+        let w: Vec<f64> = raw.iter().map(|x| x / total).collect();
+        let lnw = w.iter().map(|x| x.ln()).collect();
+        Ok(Weights { w, lnw, prior: consider_prior.then(|| (prior_w / total).ln()) })
+    }
+}
+
+/// Buffers the estimator reuses from one suggestion to the next (a long history makes them
+/// large, and fresh large allocations cost page faults).
+#[derive(Default)]
+pub struct Scratch {
+    table: Table,
+    terms: Vec<f64>,
+}
+
+/// How one dimension's kernel is evaluated at a candidate.
+enum DimKind {
+    Continuous,
+    Discrete,
+    Categorical { n_choices: usize, log_probs: Vec<f64> },
+}
+
+struct Dim {
+    kind: DimKind,
+    geom: Option<Geometry>,
+    /// The prior component's constants (numerical dimensions).
+    prior: Option<(f64, KernelConsts)>,
+    /// Upper bound of this dimension's log kernel over all components, any candidate
+    /// (numerical dimensions; categorical ones are bounded per candidate).
+    ub: f64,
+}
+
+/// A candidate's coordinate as each kernel needs it.
+#[derive(Clone, Copy)]
+enum Coord {
+    Point(f64),
+    Cell(f64, f64),
+    Choice(usize),
+}
+
+/// Log density of the above mixture at each candidate (`cands[d][j]`, internal values).
+///
+/// `members`: settled rows of the group with usable values in every dimension; `extras`:
+/// running rows of the group (constant liar), each with usable values. `weights` are indexed
+/// by the rank of a row among all of them.
+#[allow(clippy::too_many_arguments)]
+pub fn log_pdf(
+    h: &TrialHistory,
+    cols: &mut [&mut Column],
+    members: &Bits,
+    extras: &[usize],
+    weights: &Weights,
+    s: &Settings,
+    cands: &[Vec<f64>],
+    scratch: &mut Scratch,
+) -> Result<Vec<f64>, String> {
+    let m = cands.first().map_or(0, |c| c.len());
+    let mut all = members.clone();
+    for &r in extras {
+        all.insert(r);
+    }
+    all.index_ranks();
+    let n = weights.w.len();
+    debug_assert_eq!(n, all.len());
+    let with_prior = weights.prior.is_some();
+    let n_kernels = n + usize::from(with_prior);
+    let n_rows = h.n_trials();
+    for c in cols.iter_mut() {
+        if c.key.len() < n_rows {
+            c.key.resize(n_rows, f64::NAN);
+        }
+        for &r in extras {
+            c.key[r] = c.usable(h, r).ok_or("a running observation lost its value")?;
+        }
+    }
+
+    // Pivot: the first continuous dimension, else the first numerical one.
+    let numeric = |c: &Column| c.geom.is_some();
+    let continuous = |c: &Column| c.geom.is_some_and(|g| g.step == 0.0);
+    let pivot = cols.iter().position(|c| continuous(c)).or_else(|| cols.iter().position(|c| numeric(c)));
+    let pf: Vec<usize> = cols.iter().enumerate().filter(|(_, c)| continuous(c)).map(|(d, _)| d).take(PREFILTER_DIMS).collect();
+
+    let mut pivot_extras: Vec<(f64, u32)> = Vec::new();
+    // Bandwidths (through the sorted indexes), kernel constants and bounds of each dimension.
+    let mut dims = Vec::with_capacity(cols.len());
+    for (d, col) in cols.iter_mut().enumerate() {
+        let Some(g) = col.geom else {
+            let Distribution::Categorical { choices } = &col.dist else { unreachable!("non-numerical is categorical") };
+            let mut observed = vec![false; choices.len()];
+            if s.distances.get(d).copied().flatten().is_some() {
+                for r in all.iter() {
+                    observed[col.key[r] as usize] = true;
+                }
+            }
+            let log_probs =
+                categorical_table(&observed, choices, n_kernels, with_prior, s.prior_weight, s.distances.get(d).copied().flatten())?
+                    .into_iter()
+                    .map(|p| p.ln())
+                    .collect();
+            dims.push(Dim { kind: DimKind::Categorical { n_choices: choices.len(), log_probs }, geom: None, prior: None, ub: 0.0 });
+            continue;
+        };
+        let mut extra: Vec<(f64, u32)> = extras.iter().map(|&r| (col.key[r], r as u32)).collect();
+        extra.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(tie_key(a.1 as usize).cmp(&tie_key(b.1 as usize))));
+        let discrete = g.step > 0.0;
+        col.refresh(members, &extra, n_kernels, s.consider_magic_clip, s.consider_endpoints);
+        if Some(d) == pivot {
+            pivot_extras = extra;
+        }
+        // Bounds of the log kernel: the density at the mean of the narrowest possible kernel,
+        // or mass 1.
+        let smallest = g.min_sigma(n_kernels, s.consider_magic_clip);
+        let ub = if discrete { NEG_LNZ_MAX + DISCRETE_SLACK } else { -smallest.ln() - LN_SQRT_2PI + NEG_LNZ_MAX };
+        let prior = with_prior.then(|| {
+            let mu = 0.5 * (g.low + g.high);
+            (mu, KernelConsts::new(&g, mu, g.range()))
+        });
+        let kind = if discrete { DimKind::Discrete } else { DimKind::Continuous };
+        dims.push(Dim { kind, geom: Some(g), prior, ub });
+    }
+
+    if cols.len() == 1 && pivot.is_none() {
+        return Ok(one_categorical(cols[0], &dims[0], &all, weights, cands));
+    }
+    let Scratch { table, terms } = scratch;
+    table.build(cols, &dims, &all, members, &pivot_extras, weights, pivot, &pf, cols.len() == 1);
+    let table = &*table;
+
+    // Dimensions evaluated per component after the prefilter: a stepped pivot, other
+    // continuous ones, categorical ones, then stepped ones (the costliest).
+    let mut rest: Vec<usize> = Vec::new();
+    if let Some(p) = pivot.filter(|p| !pf.contains(p)) {
+        rest.push(p);
+    }
+    let order = |k: &DimKind| match k {
+        DimKind::Continuous => 0,
+        DimKind::Categorical { .. } => 1,
+        DimKind::Discrete => 2,
+    };
+    let mut others: Vec<usize> = (0..dims.len()).filter(|d| !pf.contains(d) && Some(*d) != pivot).collect();
+    others.sort_by_key(|&d| order(&dims[d].kind));
+    rest.extend(others);
+
+    let margin = SKIP_NATS + ((table.len() + 1) as f64).ln();
+    let mut out = Vec::with_capacity(m);
+    // One stepped dimension: candidates repeat, and so would their densities.
+    let mut memo: Vec<(f64, f64)> = Vec::new();
+    for j in 0..m {
+        if dims.len() == 1 {
+            if let Some(&(_, v)) = memo.iter().find(|(c, _)| *c == cands[0][j]) {
+                out.push(v);
+                continue;
+            }
+        }
+        let x: Vec<Coord> = dims
+            .iter()
+            .enumerate()
+            .map(|(d, dim)| match (&dim.kind, dim.geom) {
+                (DimKind::Continuous, Some(g)) => Coord::Point(g.to_kernel(cands[d][j])),
+                (DimKind::Discrete, Some(g)) => {
+                    let (l, r) = g.cell(cands[d][j]);
+                    Coord::Cell(l, r)
+                }
+                _ => Coord::Choice(cands[d][j] as usize),
+            })
+            .collect();
+        let ub_of = |d: usize| match (&dims[d].kind, x[d]) {
+            (DimKind::Categorical { n_choices, log_probs }, Coord::Choice(c)) => {
+                (0..=*n_choices).map(|row| log_probs[row * n_choices + c]).fold(f64::NEG_INFINITY, f64::max)
+            }
+            _ => dims[d].ub,
+        };
+        // rem[k]: bound of the rest dimensions from position k on.
+        let mut rem = vec![0.0; rest.len() + 1];
+        for k in (0..rest.len()).rev() {
+            rem[k] = rem[k + 1] + ub_of(rest[k]);
+        }
+        terms.clear();
+        let mut best = f64::NEG_INFINITY;
+        if let Some(lw) = weights.prior {
+            let t = lw + (0..dims.len()).map(|d| prior_kernel(&dims[d], x[d])).sum::<f64>();
+            terms.push(t);
+            best = t;
+        }
+        let (shift, acc) = scan(table, cols, &dims, &rest, &x, &rem, margin, best, terms);
+        if acc > 0.0 {
+            terms.push(shift + acc.ln());
+        }
+        out.push(log_sum_exp(terms));
+        if dims.len() == 1 {
+            memo.push((cands[0][j], out[j]));
+        }
+    }
+    Ok(out)
+}
+
+/// Visits the blocks for one candidate: pushes the exact terms of components that survive the
+/// bounds to `terms` and returns (shift, acc) with Σ e^(term - shift) = acc for the terms of
+/// blocks whose every dimension is in the prefilter (summed on the fly, never stored).
+#[allow(clippy::too_many_arguments)]
+fn scan(
+    table: &Table,
+    cols: &[&mut Column],
+    dims: &[Dim],
+    rest: &[usize],
+    x: &[Coord],
+    rem: &[f64],
+    margin: f64,
+    best: f64,
+    terms: &mut Vec<f64>,
+) -> (f64, f64) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has the features `scan_avx2` is compiled for.
+            return unsafe { scan_avx2(table, cols, dims, rest, x, rem, margin, best, terms) };
+        }
+    }
+    scan_body(table, cols, dims, rest, x, rem, margin, best, terms)
+}
+
+/// The same code compiled for 256-bit vectors (the prefilter and exponential loops).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn scan_avx2(
+    table: &Table,
+    cols: &[&mut Column],
+    dims: &[Dim],
+    rest: &[usize],
+    x: &[Coord],
+    rem: &[f64],
+    margin: f64,
+    best: f64,
+    terms: &mut Vec<f64>,
+) -> (f64, f64) {
+    scan_body(table, cols, dims, rest, x, rem, margin, best, terms)
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn scan_body(
+    table: &Table,
+    cols: &[&mut Column],
+    dims: &[Dim],
+    rest: &[usize],
+    x: &[Coord],
+    rem: &[f64],
+    margin: f64,
+    best: f64,
+    terms: &mut Vec<f64>,
+) -> (f64, f64) {
+    let mut st = ScanState { best, thr: best - margin, shift: f64::NEG_INFINITY, acc: 0.0 };
+    let nb = table.blocks.len();
+    if nb == 0 {
+        return (st.shift, st.acc);
+    }
+    let t = table.pivot_coord(x);
+    let first = t.map_or(0, |t| table.blocks.partition_point(|b| b.hi < t).min(nb - 1));
+    let ctx = BlockCtx { table, cols, dims, rest, x, rem, margin };
+    visit_block(&ctx, first, &mut st, terms);
+    // A continuous pivot bounds every block by the widest kernel anywhere: only blocks within
+    // that distance of the candidate can pass.
+    let (lo, hi) = match (t, table.continuous_pivot) {
+        (Some(t), Some(_)) => {
+            let slack = table.base_max + rem[0] - st.thr;
+            if slack <= 0.0 {
+                (0, 0)
+            } else {
+                let reach = (2.0 * slack).sqrt() / table.inv_min;
+                (table.blocks.partition_point(|b| b.hi < t - reach), table.blocks.partition_point(|b| b.lo <= t + reach))
+            }
+        }
+        _ => (0, nb),
+    };
+    for b in lo..hi {
+        if b != first {
+            visit_block(&ctx, b, &mut st, terms);
+        }
+    }
+    (st.shift, st.acc)
+}
+
+/// What `visit_block` reads.
+struct BlockCtx<'a, 'c> {
+    table: &'a Table,
+    cols: &'a [&'c mut Column],
+    dims: &'a [Dim],
+    rest: &'a [usize],
+    x: &'a [Coord],
+    rem: &'a [f64],
+    margin: f64,
+}
+
+/// Scores one block for one candidate (inlined into the vectorized scan).
+#[inline(always)]
+fn visit_block(ctx: &BlockCtx, b: usize, st: &mut ScanState, terms: &mut Vec<f64>) {
+    let BlockCtx { table, cols, dims, rest, x, rem, margin } = *ctx;
+    let blk = &table.blocks[b];
+    if table.block_bound(blk, x) + rem[0] < st.thr {
+        return;
+    }
+    let mut vals = [0.0f64; BLOCK];
+    table.prefilter(blk.start, x, &mut vals);
+    if rest.is_empty() {
+        // Every dimension is in the prefilter: these are the exact terms (padding adds
+        // e^-700 at most, nothing next to the largest term's 1).
+        let mx = vals.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        if mx > st.shift {
+            st.acc *= fast_exp((st.shift - mx).max(-700.0));
+            st.shift = mx;
+        }
+        let mut sums = [0.0; BLOCK];
+        for k in 0..BLOCK {
+            sums[k] = fast_exp((vals[k] - st.shift).max(-700.0));
+        }
+        st.acc += sums.iter().sum::<f64>();
+        if mx > st.best {
+            st.best = mx;
+            st.thr = st.best - margin;
+        }
+        return;
+    }
+    for (k, i) in (blk.start..blk.end).enumerate() {
+        let mut t = vals[k];
+        if t + rem[0] < st.thr {
+            continue;
+        }
+        let row = table.row[i] as usize;
+        let mut skipped = false;
+        for (q, &d) in rest.iter().enumerate() {
+            t += component_kernel(cols[d], &dims[d], row, x[d]);
+            if t + rem[q + 1] < st.thr {
+                skipped = true;
+                break;
+            }
+        }
+        if skipped {
+            continue;
+        }
+        terms.push(t);
+        if t > st.best {
+            st.best = t;
+            st.thr = st.best - margin;
+        }
+    }
+}
+
+/// Running state of one candidate's scan: the largest term, the skip threshold, and the
+/// on-the-fly sum Σ e^(term - shift) = acc.
+struct ScanState {
+    best: f64,
+    thr: f64,
+    shift: f64,
+    acc: f64,
+}
+
+/// One block of the pivot order.
+struct Block {
+    start: usize,
+    end: usize,
+    /// Pivot means span [lo, hi].
+    lo: f64,
+    hi: f64,
+    /// Smallest 1/σ of the pivot (its widest kernel).
+    inv_min: f64,
+    /// Largest `base` (log weight plus the prefilter dimensions' log densities at the mean).
+    base_max: f64,
+    /// Stepped pivot: largest ln w + lc (log weight plus log density at the mean), and the
+    /// largest ln w - ln Z.
+    lw_max: f64,
+    lwz_max: f64,
+}
+
+/// Components in pivot order with what the prefilter reads, structure of arrays.
+#[derive(Default)]
+struct Table {
+    row: Vec<u32>,
+    /// ln weight plus the prefilter dimensions' log densities at the mean.
+    base: Vec<f64>,
+    /// ln weight alone.
+    lw: Vec<f64>,
+    /// The pivot's means and kernel constants.
+    pmu: Vec<f64>,
+    pconsts: Vec<KernelConsts>,
+    /// Per prefilter dimension: means and 1/σ.
+    pf_mu: Vec<Vec<f64>>,
+    pf_inv: Vec<Vec<f64>>,
+    /// Which dimension each prefilter slot is.
+    pf_dim: Vec<usize>,
+    /// Over all blocks: the largest `base` and the smallest pivot 1/σ.
+    base_max: f64,
+    inv_min: f64,
+    /// Stepped pivot only: its dimension and geometry.
+    discrete_pivot: Option<usize>,
+    /// Continuous pivot: its dimension.
+    continuous_pivot: Option<usize>,
+    blocks: Vec<Block>,
+}
+
+impl Table {
+    /// Fills the table in place (its vectors are reused from one suggestion to the next).
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        &mut self,
+        cols: &[&mut Column],
+        dims: &[Dim],
+        all: &Bits,
+        members: &Bits,
+        pivot_extras: &[(f64, u32)],
+        weights: &Weights,
+        pivot: Option<usize>,
+        pf: &[usize],
+        merge_equal: bool,
+    ) {
+        self.row.clear();
+        self.base.clear();
+        self.pmu.clear();
+        self.pconsts.clear();
+        // Components in pivot order with their ln weights; in one dimension, equal (μ, σ)
+        // make equal kernels, merged with their weights summed.
+        match pivot {
+            None => {
+                for (rank, r) in all.iter().enumerate() {
+                    self.row.push(r as u32);
+                    self.base.push(weights.lnw[rank]);
+                }
+            }
+            Some(p) => {
+                let (mut run_w, mut run_n) = (0.0, 0usize);
+                let (mut last_mu, mut last_sigma) = (f64::NAN, f64::NAN);
+                let (row, base, pmu, pconsts) = (&mut self.row, &mut self.base, &mut self.pmu, &mut self.pconsts);
+                let close = |base: &mut Vec<f64>, w: f64, n: usize| {
+                    if n > 1 {
+                        *base.last_mut().expect("a run is open") = w.ln();
+                    }
+                };
+                cols[p].for_each_member(members, pivot_extras, |mu, r, c| {
+                    let rank = all.rank(r as usize);
+                    if merge_equal && mu == last_mu && c.sigma == last_sigma {
+                        run_w += weights.w[rank];
+                        run_n += 1;
+                        return;
+                    }
+                    close(base, run_w, run_n);
+                    run_w = weights.w[rank];
+                    run_n = 1;
+                    (last_mu, last_sigma) = (mu, c.sigma);
+                    row.push(r);
+                    base.push(weights.lnw[rank]);
+                    pmu.push(mu);
+                    pconsts.push(*c);
+                });
+                close(base, run_w, run_n);
+            }
+        }
+        let n = self.row.len();
+        self.lw.clear();
+        self.lw.extend_from_slice(&self.base);
+        self.pf_mu.resize_with(pf.len(), Vec::new);
+        self.pf_inv.resize_with(pf.len(), Vec::new);
+        for (p, &d) in pf.iter().enumerate() {
+            let (mus, invs) = (&mut self.pf_mu[p], &mut self.pf_inv[p]);
+            mus.clear();
+            invs.clear();
+            if Some(d) == pivot {
+                for (b, c) in self.base.iter_mut().zip(&self.pconsts) {
+                    *b += c.lc;
+                    invs.push(c.inv);
+                }
+                mus.extend_from_slice(&self.pmu);
+            } else {
+                let col = &cols[d];
+                for (b, &r) in self.base.iter_mut().zip(&self.row) {
+                    let c = &col.by_row[r as usize];
+                    mus.push(col.key[r as usize]);
+                    invs.push(c.inv);
+                    *b += c.lc;
+                }
+            }
+        }
+        self.pf_dim.clear();
+        self.pf_dim.extend_from_slice(pf);
+        self.discrete_pivot = pivot.filter(|p| matches!(dims[*p].kind, DimKind::Discrete));
+        self.continuous_pivot = pivot.filter(|p| matches!(dims[*p].kind, DimKind::Continuous));
+        self.blocks.clear();
+        // Pad to whole blocks (weight 0, far away) so every block runs the same fixed loops.
+        let padded = n.div_ceil(BLOCK) * BLOCK;
+        self.base.resize(padded, f64::NEG_INFINITY);
+        for p in 0..self.pf_mu.len() {
+            self.pf_mu[p].resize(padded, 0.0);
+            self.pf_inv[p].resize(padded, 0.0);
+        }
+        for start in (0..n).step_by(BLOCK) {
+            let end = (start + BLOCK).min(n);
+            let mut blk = Block {
+                start,
+                end,
+                lo: f64::NEG_INFINITY,
+                hi: f64::INFINITY,
+                inv_min: 0.0,
+                base_max: self.base[start..end].iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+                lw_max: f64::NEG_INFINITY,
+                lwz_max: f64::NEG_INFINITY,
+            };
+            if pivot.is_some() {
+                blk.lo = self.pmu[start];
+                blk.hi = self.pmu[end - 1];
+                blk.inv_min = self.pconsts[start..end].iter().map(|c| c.inv).fold(f64::INFINITY, f64::min);
+                if self.discrete_pivot.is_some() {
+                    for (c, lw) in self.pconsts[start..end].iter().zip(&self.lw[start..end]) {
+                        blk.lw_max = blk.lw_max.max(lw + c.lc);
+                        blk.lwz_max = blk.lwz_max.max(lw - c.lnz + DISCRETE_SLACK);
+                    }
+                }
+            }
+            self.blocks.push(blk);
+        }
+        self.base_max = self.blocks.iter().map(|b| b.base_max).fold(f64::NEG_INFINITY, f64::max);
+        self.inv_min = self.blocks.iter().map(|b| b.inv_min).fold(f64::INFINITY, f64::min);
+    }
+
+    fn len(&self) -> usize {
+        self.row.len()
+    }
+
+    /// The candidate's pivot coordinate (a cell's midpoint for a stepped pivot).
+    #[inline(always)]
+    fn pivot_coord(&self, x: &[Coord]) -> Option<f64> {
+        let p = self.continuous_pivot.or(self.discrete_pivot)?;
+        match x[p] {
+            Coord::Point(t) => Some(t),
+            Coord::Cell(l, r) => Some(0.5 * (l + r)),
+            Coord::Choice(_) => None,
+        }
+    }
+
+    /// Upper bound of `base - ½Σ z²` (continuous pivot) or of `ln w + k_pivot` (stepped pivot)
+    /// over the block's components.
+    #[inline(always)]
+    fn block_bound(&self, b: &Block, x: &[Coord]) -> f64 {
+        let gap = |l: f64, r: f64| (b.lo - r).max(l - b.hi).max(0.0);
+        match (self.continuous_pivot, self.discrete_pivot) {
+            (Some(p), _) => {
+                let Coord::Point(t) = x[p] else { unreachable!() };
+                let q = gap(t, t) * b.inv_min;
+                b.base_max - 0.5 * q * q
+            }
+            (None, Some(p)) => {
+                let Coord::Cell(l, r) = x[p] else { unreachable!() };
+                let q = gap(l, r) * b.inv_min;
+                // mass <= min(1, width · max density over the cell); the midpoint rule stays
+                // within (1 - w²/12) of the exponent, w <= 0.3
+                b.lwz_max.min(b.lw_max + (r - l).ln() + DISCRETE_SLACK - 0.49 * q * q)
+            }
+            _ => f64::INFINITY,
+        }
+    }
+
+    /// `out[k] = base - ½ Σ_pf z²` for the block starting at `start` (padded: always full).
+    #[inline(always)]
+    fn prefilter(&self, start: usize, x: &[Coord], out: &mut [f64; BLOCK]) {
+        out.copy_from_slice(&self.base[start..start + BLOCK]);
+        for (p, &d) in self.pf_dim.iter().enumerate() {
+            let Coord::Point(t) = x[d] else { unreachable!("prefilter dimensions are continuous") };
+            let mus: &[f64; BLOCK] = self.pf_mu[p][start..start + BLOCK].try_into().expect("padded");
+            let invs: &[f64; BLOCK] = self.pf_inv[p][start..start + BLOCK].try_into().expect("padded");
+            for k in 0..BLOCK {
+                let z = (t - mus[k]) * invs[k];
+                out[k] -= 0.5 * z * z;
+            }
+        }
+    }
+}
+
+/// Log kernel of the component observed at `row` in one dimension.
+#[inline]
+fn component_kernel(col: &Column, dim: &Dim, row: usize, x: Coord) -> f64 {
+    match (&dim.kind, x) {
+        (DimKind::Continuous, Coord::Point(t)) => {
+            let c = &col.by_row[row];
+            let z = (t - col.key[row]) * c.inv;
+            c.lc - 0.5 * z * z
+        }
+        (DimKind::Discrete, Coord::Cell(l, r)) => discrete_log_kernel(l, r, col.key[row], &col.by_row[row]),
+        (DimKind::Categorical { n_choices, log_probs }, Coord::Choice(c)) => log_probs[col.key[row] as usize * n_choices + c],
+        _ => unreachable!("coordinates follow the dimension kinds"),
+    }
+}
+
+fn prior_kernel(dim: &Dim, x: Coord) -> f64 {
+    match (&dim.kind, x, &dim.prior) {
+        (DimKind::Continuous, Coord::Point(t), Some((mu, c))) => {
+            let z = (t - mu) * c.inv;
+            c.lc - 0.5 * z * z
+        }
+        (DimKind::Discrete, Coord::Cell(l, r), Some((mu, c))) => discrete_log_kernel(l, r, *mu, c),
+        (DimKind::Categorical { n_choices, log_probs }, Coord::Choice(c), _) => log_probs[n_choices * n_choices + c],
+        _ => unreachable!("the prior has every numerical dimension"),
+    }
+}
+
+/// A single categorical dimension: components that observed the same choice are one kernel.
+fn one_categorical(col: &Column, dim: &Dim, all: &Bits, weights: &Weights, cands: &[Vec<f64>]) -> Vec<f64> {
+    let DimKind::Categorical { n_choices: k, log_probs } = &dim.kind else { unreachable!() };
+    let mut mass = vec![0.0; k + 1];
+    for (rank, r) in all.iter().enumerate() {
+        mass[col.key[r] as usize] += weights.w[rank];
+    }
+    if let Some(lw) = weights.prior {
+        mass[*k] = lw.exp();
+    }
+    cands[0]
+        .iter()
+        .map(|&x| {
+            let c = x as usize;
+            let terms: Vec<f64> = (0..=*k).filter(|&a| mass[a] > 0.0).map(|a| mass[a].ln() + log_probs[a * k + c]).collect();
+            log_sum_exp(&terms)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{StudyDirection, TrialMeta, TrialState};
+    use crate::rng::{stream, uniform01};
+    use crate::samplers::tpe::parzen::{Parzen, ParzenParams};
+    use crate::samplers::RandomSampler;
+    use crate::space::Choice;
+
+    fn space() -> Vec<(String, Distribution)> {
+        let f = |low: f64, high: f64, log: bool, step: Option<f64>| Distribution::Float { low, high, log, step };
+        vec![
+            ("a".into(), f(-5.0, 5.0, false, None)),
+            ("lr".into(), f(1e-5, 1e-1, true, None)),
+            ("drop".into(), f(0.0, 0.5, false, Some(0.05))),
+            ("layers".into(), Distribution::Int { low: 1, high: 8, log: false, step: 1 }),
+            ("units".into(), Distribution::Int { low: 16, high: 1024, log: true, step: 1 }),
+            ("act".into(), Distribution::Categorical { choices: vec![Choice::Int(0), Choice::Int(1), Choice::Int(2)] }),
+            ("b".into(), f(0.0, 1.0, false, None)),
+        ]
+    }
+
+    /// A history of `n` random trials over `space`; every 13th is left running.
+    fn history(n: usize, space: &[(String, Distribution)], seed: u64) -> TrialHistory {
+        let mut h = TrialHistory::new(vec![StudyDirection::Minimize]);
+        let rs = RandomSampler::new(Some(seed));
+        for i in 0..n {
+            let r = h.push_trial(TrialState::Running, TrialMeta::default());
+            for (name, d) in space {
+                // repeated values now and then, so that ties occur in continuous dimensions too
+                let v = if i % 17 == 3 && r > 0 { h.column(name).unwrap().values[r - 1] } else { rs.draw(r, name, d) };
+                h.set_param(r, name, v, d);
+            }
+            if i % 13 != 5 {
+                h.set_state(r, TrialState::Complete, Some(&[i as f64]));
+            }
+        }
+        h
+    }
+
+    /// `above::log_pdf` equals a brute-force `Parzen` over the same components.
+    fn check(n: usize, dims: &[usize], seed: u64, consider_prior: bool) {
+        let full = space();
+        let sp: Vec<(String, Distribution)> = dims.iter().map(|&d| full[d].clone()).collect();
+        let h = history(n, &full, seed);
+        let mut cols: Vec<Column> = sp.iter().map(|(nm, d)| Column::new(nm, d)).collect();
+        cols.iter_mut().for_each(|c| c.update(&h));
+        let mut members = Bits::with_rows(n);
+        let mut extras = Vec::new();
+        for r in 0..n {
+            match h.states[r] {
+                TrialState::Complete if r % 10 != 7 => members.insert(r), // some rows "below"
+                TrialState::Running => extras.push(r),
+                _ => {}
+            }
+        }
+        let mut rows: Vec<usize> = members.iter().chain(extras.iter().copied()).collect();
+        rows.sort_unstable();
+        let raw = crate::samplers::tpe::default_weights(rows.len());
+        let weights = Weights::new(&raw, consider_prior, 1.0).unwrap();
+        let settings =
+            Settings { prior_weight: 1.0, consider_magic_clip: true, consider_endpoints: false, distances: vec![None; sp.len()] };
+        let dists: Vec<&Distribution> = sp.iter().map(|(_, d)| d).collect();
+        let obs: Vec<Vec<f64>> = sp.iter().map(|(nm, _)| rows.iter().map(|&r| h.column(nm).unwrap().values[r]).collect()).collect();
+        let ties: Vec<u64> = rows.iter().map(|&r| tie_key(r)).collect();
+        let params = ParzenParams {
+            consider_prior,
+            prior_weight: 1.0,
+            consider_magic_clip: true,
+            consider_endpoints: false,
+            distances: vec![None; sp.len()],
+        };
+        let brute = Parzen::new(&obs, &ties, &dists, &raw, &params).unwrap();
+        // candidates: drawn near the observations (from a narrow mixture of a few) and uniformly
+        let few: Vec<Vec<f64>> = obs.iter().map(|c| c[..8.min(c.len())].to_vec()).collect();
+        let narrow = Parzen::new(&few, &ties, &dists, &vec![1.0; few[0].len()], &params).unwrap();
+        let mut rng = stream(seed, 1, "cands");
+        let mut cands = narrow.sample(&mut rng, 30);
+        let rs = RandomSampler::new(Some(seed + 1));
+        for (d, (nm, dist)) in sp.iter().enumerate() {
+            for j in 0..10 {
+                cands[d].push(rs.draw(100_000 + j, nm, dist));
+            }
+        }
+        let _ = uniform01(&mut rng);
+        let mut refs: Vec<&mut Column> = cols.iter_mut().collect();
+        let got = log_pdf(&h, &mut refs, &members, &extras, &weights, &settings, &cands, &mut Scratch::default()).unwrap();
+        let want = brute.log_pdf(&cands);
+        for (j, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert!((g - w).abs() <= 1e-9 * w.abs().max(1.0), "n={n} dims={dims:?} candidate {j}: {g} vs {w}");
+        }
+    }
+
+    #[test]
+    fn one_dimension_matches_brute_force() {
+        for d in 0..7 {
+            for (n, seed) in [(0, 1), (1, 2), (5, 3), (60, 4), (3000, 5)] {
+                check(n, &[d], seed, true);
+            }
+            check(500, &[d], 9, false);
+        }
+    }
+
+    #[test]
+    fn several_dimensions_match_brute_force() {
+        for (dims, seed) in [(vec![0, 1, 2, 3, 4, 5, 6], 1), (vec![2, 3, 5], 2), (vec![5, 1], 3), (vec![3, 4], 4), (vec![6, 0], 5)] {
+            for n in [0, 2, 40, 2500] {
+                check(n, &dims, seed, true);
+            }
+            check(700, &dims, seed, false);
+        }
+    }
+}
