@@ -38,7 +38,7 @@ impl Bits {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn contains(&self, row: usize) -> bool {
         self.words.get(row / 64).is_some_and(|w| w >> (row % 64) & 1 == 1)
     }
@@ -81,7 +81,7 @@ impl Bits {
     }
 
     /// Members before `row` (call `index_ranks` after the last change).
-    #[inline]
+    #[inline(always)]
     pub fn rank(&self, row: usize) -> usize {
         let w = row / 64;
         let mask = (1u64 << (row % 64)) - 1;
@@ -216,6 +216,8 @@ pub fn tie_key(row: usize) -> u64 {
 /// Bandwidth-dependent constants of one component.
 #[derive(Clone, Copy)]
 pub struct KernelConsts {
+    /// The kernel's mean (kernel space), kept here so one read brings everything.
+    pub mu: f64,
     pub sigma: f64,
     pub inv: f64,
     /// ln Z of the truncation.
@@ -227,10 +229,10 @@ pub struct KernelConsts {
 impl KernelConsts {
     pub fn new(g: &Geometry, mu: f64, sigma: f64) -> Self {
         let lnz = g.log_norm(mu, sigma);
-        KernelConsts { sigma, inv: 1.0 / sigma, lnz, lc: -sigma.ln() - lnz + norm_logpdf(0.0) }
+        KernelConsts { mu, sigma, inv: 1.0 / sigma, lnz, lc: -sigma.ln() - lnz + norm_logpdf(0.0) }
     }
 
-    const UNSET: KernelConsts = KernelConsts { sigma: f64::NAN, inv: 0.0, lnz: 0.0, lc: 0.0 };
+    const UNSET: KernelConsts = KernelConsts { mu: f64::NAN, sigma: f64::NAN, inv: 0.0, lnz: 0.0, lc: 0.0 };
 }
 
 /// The members of one dimension in sorted order, as the estimator reads them.
@@ -565,7 +567,7 @@ impl Column {
     }
 
     /// Visits the members in sorted order: (kernel value, row, current kernel constants).
-    #[inline]
+    #[inline(always)]
     pub fn for_each_member(&self, members: &Bits, extras: &[(f64, u32)], mut visit: impl FnMut(f64, u32, &KernelConsts)) {
         let mut ex = extras.iter().peekable();
         for c in &self.chunks {

@@ -198,7 +198,7 @@ impl Parzen {
                                     vals[i] = match last {
                                         Some((m, sg, v)) if m == mu[i] && sg == sigma[i] => v,
                                         _ => {
-                                            let k = KernelConsts { sigma: sigma[i], inv: inv[i], lnz: log_norm[i], lc: c0[i] };
+                                            let k = KernelConsts { mu: mu[i], sigma: sigma[i], inv: inv[i], lnz: log_norm[i], lc: c0[i] };
                                             let v = discrete_log_kernel(l, r, mu[i], &k);
                                             last = Some((mu[i], sigma[i], v));
                                             v
