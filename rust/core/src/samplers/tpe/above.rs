@@ -749,7 +749,22 @@ mod tests_support {
     use crate::samplers::tpe::parzen::{Parzen, ParzenParams};
 
     pub fn time_log_pdf(n: usize) {
-        let full = space();
+        // the overhead benchmark's space: four floats, a log float, a stepped float, an int, a
+        // log int, two categoricals
+        let f = |low: f64, high: f64, log: bool, step: Option<f64>| Distribution::Float { low, high, log, step };
+        let cat = |k: i64| Distribution::Categorical { choices: (0..k).map(crate::space::Choice::Int).collect() };
+        let full: Vec<(String, Distribution)> = vec![
+            ("x0".into(), f(-5.0, 5.0, false, None)),
+            ("x1".into(), f(-5.0, 5.0, false, None)),
+            ("x2".into(), f(-5.0, 5.0, false, None)),
+            ("x3".into(), f(-5.0, 5.0, false, None)),
+            ("lr".into(), f(1e-5, 1e-1, true, None)),
+            ("dropout".into(), f(0.0, 0.5, false, Some(0.05))),
+            ("layers".into(), Distribution::Int { low: 1, high: 8, log: false, step: 1 }),
+            ("units".into(), Distribution::Int { low: 16, high: 1024, log: true, step: 1 }),
+            ("act".into(), cat(4)),
+            ("opt".into(), cat(3)),
+        ];
         let h = history(n, &full, 1);
         let sp = full.clone();
         let mut cols: Vec<Column> = sp.iter().map(|(nm, d)| Column::new(nm, d)).collect();
@@ -772,7 +787,7 @@ mod tests_support {
         let mut scratch = Scratch::default();
         let mut rng = crate::rng::stream(1, 2, "t");
         let cand_sets: Vec<Vec<Vec<f64>>> = (0..40).map(|_| l.sample(&mut rng, 24)).collect();
-        // the minimum over batches: the machine's noise only ever adds
+        // The minimum over batches: the machine's noise only ever adds.
         let mut time = |dims_sel: &[usize], n_cand: usize| {
             let mut best = std::time::Duration::MAX;
             for _ in 0..8 {
@@ -787,9 +802,9 @@ mod tests_support {
             best
         };
         let all_dims: Vec<usize> = (0..sp.len()).collect();
-        eprintln!("mv {} dims: {:?} per call, {:?} without candidates", sp.len(), time(&all_dims, 24), time(&all_dims, 0));
+        eprintln!("{} dims: {:?} per call, {:?} of it without candidates", sp.len(), time(&all_dims, 24), time(&all_dims, 0));
         for d in 0..sp.len() {
-            eprintln!("1-D {}: {:?} per call, {:?} without candidates", sp[d].0, time(&[d], 24), time(&[d], 0));
+            eprintln!("{} alone: {:?} per call, {:?} without candidates", sp[d].0, time(&[d], 24), time(&[d], 0));
         }
     }
 }
@@ -912,6 +927,8 @@ mod tests {
 mod timing {
     use super::tests_support::*;
 
+    /// `cargo test --release -p ferrotune-core above_timing -- --ignored --nocapture`: the
+    /// estimator's cost at 10,000 observations, jointly and per parameter.
     #[test]
     #[ignore]
     fn above_timing() {
