@@ -25,6 +25,8 @@ use crate::space::Distribution;
 
 /// Components per block of the pivot order.
 const BLOCK: usize = 32;
+/// ln BLOCK.
+const LN_BLOCK: f64 = 3.465_735_902_799_726_5;
 /// Continuous dimensions whose distance terms every component of a visited block gets.
 const PREFILTER_DIMS: usize = 3;
 /// Terms this far (in nats) below the largest are skipped (after the ln-count margin).
@@ -45,30 +47,78 @@ pub struct Settings<'a> {
     pub distances: Vec<Option<&'a DistanceFn>>,
 }
 
-/// Mixture weights of the above group, normalized with the prior's weight.
+/// Mixture weights of the above group, normalized with the prior's weight. The default
+/// weights are computed from the rank when asked for (no table to read: the estimator asks in
+/// sorted-value order, where ranks jump around).
 pub struct Weights {
-    /// By rank of the observation among the group's rows (oldest first).
-    pub w: Vec<f64>,
-    pub lnw: Vec<f64>,
+    n: usize,
+    /// User weights, normalized; empty for the default ramp.
+    custom: Vec<f64>,
+    /// Default ramp: weight(i) = (ramp0 + ramp_step · i) · inv_total below `ramp_end`, else
+    /// inv_total (the same values as `default_weights` to rounding).
+    ramp0: f64,
+    ramp_step: f64,
+    ramp_end: usize,
+    inv_total: f64,
     /// ln weight of the prior component; `None` when there is no prior component.
     pub prior: Option<f64>,
 }
 
 impl Weights {
-    /// Normalizes raw weights; fails when they cannot form a mixture.
+    /// The default weights (`default_weights(n)`), normalized.
+    pub fn default_ramp(n: usize, consider_prior: bool, prior_weight: f64) -> Result<Weights, String> {
+        let raw_total: f64 = (0..n).map(|i| ramp(n, i)).sum();
+        Self::finish(n, Vec::new(), raw_total, consider_prior, prior_weight)
+    }
+
+    /// User weights, one per observation (oldest first), normalized; fails when they cannot
+    /// form a mixture.
     pub fn new(raw: &[f64], consider_prior: bool, prior_weight: f64) -> Result<Weights, String> {
-        if raw.is_empty() {
-            return Ok(Weights { w: Vec::new(), lnw: Vec::new(), prior: Some(0.0) });
+        let raw_total: f64 = raw.iter().sum();
+        Self::finish(raw.len(), raw.to_vec(), raw_total, consider_prior, prior_weight)
+    }
+
+    fn finish(n: usize, mut custom: Vec<f64>, raw_total: f64, consider_prior: bool, prior_weight: f64) -> Result<Weights, String> {
+        let ramp_end = if n < 25 { 0 } else { n - 25 };
+        let ramp0 = 1.0 / n.max(1) as f64;
+        let ramp_step = if ramp_end > 1 { (1.0 - ramp0) / (ramp_end - 1) as f64 } else { 0.0 };
+        if n == 0 {
+            return Ok(Weights { n, custom, ramp0, ramp_step, ramp_end, inv_total: 1.0, prior: Some(0.0) });
         }
         let prior_w = if consider_prior { prior_weight } else { 0.0 };
-        let total: f64 = raw.iter().sum::<f64>() + prior_w;
+        let total = raw_total + prior_w;
         if !(total > 0.0 && total.is_finite()) {
             return Err("the mixture weights must be finite and not all zero".into());
         }
-        let w: Vec<f64> = raw.iter().map(|x| x / total).collect();
-        let lnw = w.iter().map(|x| x.ln()).collect();
-        Ok(Weights { w, lnw, prior: consider_prior.then(|| (prior_w / total).ln()) })
+        custom.iter_mut().for_each(|x| *x /= total);
+        Ok(Weights { n, custom, ramp0, ramp_step, ramp_end, inv_total: 1.0 / total, prior: consider_prior.then(|| (prior_w / total).ln()) })
     }
+
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// The normalized weight of the observation of rank `rank`.
+    #[inline(always)]
+    pub fn w(&self, rank: usize) -> f64 {
+        if !self.custom.is_empty() {
+            self.custom[rank]
+        } else if rank < self.ramp_end {
+            (self.ramp0 + self.ramp_step * rank as f64) * self.inv_total
+        } else {
+            self.inv_total
+        }
+    }
+}
+
+/// `default_weights(n)[i]`, computed alone (the same operations, so the same value).
+#[inline(always)]
+fn ramp(n: usize, i: usize) -> f64 {
+    if n < 25 || i >= n - 25 {
+        return 1.0;
+    }
+    let ramp = n - 25;
+    if ramp == 1 { 1.0 / n as f64 } else { 1.0 / n as f64 + (1.0 - 1.0 / n as f64) * i as f64 / (ramp - 1) as f64 }
 }
 
 /// Buffers the estimator reuses from one suggestion to the next (a long history makes them
@@ -166,7 +216,7 @@ fn log_pdf_body(
         all.insert(r);
     }
     all.index_ranks();
-    let n = weights.w.len();
+    let n = weights.len();
     debug_assert_eq!(n, all.len());
     let with_prior = weights.prior.is_some();
     let n_kernels = n + usize::from(with_prior);
@@ -384,26 +434,43 @@ fn visit_block(ctx: &mut BlockCtx, b: usize, st: &mut ScanState, terms: &mut Vec
     let mut vals = [0.0f64; BLOCK];
     table.prefilter(blk.start, x, &mut vals);
     if rest.is_empty() {
-        // Every dimension is in the prefilter: these are the exact terms (padding adds
-        // e^-700 at most, nothing next to the largest term's 1).
+        // Every dimension is in the prefilter: these are the exact terms, weighted after the
+        // exponential (padding has weight 0).
         let mx = vals.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        if mx > st.shift {
-            st.acc *= fast_exp((st.shift - mx).max(-700.0));
-            st.shift = mx;
-        }
+        let wt: &[f64; BLOCK] = table.wt[blk.start..blk.start + BLOCK].try_into().expect("padded");
         let mut sums = [0.0; BLOCK];
         for k in 0..BLOCK {
-            sums[k] = fast_exp((vals[k] - st.shift).max(-700.0));
+            sums[k] = wt[k] * fast_exp((vals[k] - mx).max(-700.0));
         }
-        st.acc += sums.iter().sum::<f64>();
-        if mx > st.best {
-            st.best = mx;
-            st.thr = st.best - margin;
+        let sum = sums.iter().sum::<f64>();
+        if sum == 0.0 {
+            return;
+        }
+        if mx > st.shift {
+            st.acc = st.acc * fast_exp((st.shift - mx).max(-700.0)) + sum;
+            st.shift = mx;
+        } else {
+            st.acc += sum * fast_exp((mx - st.shift).max(-700.0));
+        }
+        // The block's log sum is at least each of its terms, and at most the whole sum: as
+        // the threshold's reference it still bounds everything skipped by e^-40 of the sum.
+        // (a logarithm per block only when the block could raise the reference: its sum is
+        // at most 32 times its largest weight times e^mx)
+        if mx + blk.lnw_max + LN_BLOCK > st.best {
+            let block_term = mx + sum.ln();
+            if block_term > st.best {
+                st.best = block_term;
+                st.thr = st.best - margin;
+            }
         }
         return;
     }
     for (k, i) in (blk.start..blk.end).enumerate() {
         let mut t = vals[k];
+        if t + blk.lnw_max + rem[0] < st.thr {
+            continue;
+        }
+        t += table.wt[i].ln();
         if t + rem[0] < st.thr {
             continue;
         }
@@ -445,9 +512,11 @@ struct Block {
     hi: f64,
     /// Smallest 1/σ of the pivot (its widest kernel).
     inv_min: f64,
-    /// Largest `base` (log weight plus the prefilter dimensions' log densities at the mean);
-    /// an upper bound until the block is gathered.
+    /// Largest `base` (the prefilter dimensions' log densities at the mean); an upper bound
+    /// until the block is gathered.
     base_max: f64,
+    /// ln of the largest weight.
+    lnw_max: f64,
     /// The lazy prefilter dimensions are gathered.
     ready: bool,
     /// Stepped pivot: largest ln w + lc (log weight plus log density at the mean), and the
@@ -460,9 +529,11 @@ struct Block {
 #[derive(Default)]
 struct Table {
     row: Vec<u32>,
-    /// ln weight plus the prefilter dimensions' log densities at the mean (the lazy ones once
-    /// their block is gathered).
+    /// The prefilter dimensions' log densities at the mean (the lazy ones once their block is
+    /// gathered); the weight is kept apart, linear, and applied after the exponential.
     base: Vec<f64>,
+    /// Normalized weights (0 for padding).
+    wt: Vec<f64>,
     /// Stepped pivot: ln w + lc and ln w - ln Z per component (for the block bounds).
     lw_lc: Vec<f64>,
     lw_z: Vec<f64>,
@@ -512,7 +583,7 @@ impl Table {
         for v in self.pf_mu.iter_mut().chain(self.pf_inv.iter_mut()) {
             v.clear();
         }
-        for v in [&mut self.base, &mut self.lw_lc, &mut self.lw_z, &mut self.pmu, &mut self.pinv] {
+        for v in [&mut self.base, &mut self.wt, &mut self.lw_lc, &mut self.lw_z, &mut self.pmu, &mut self.pinv] {
             v.clear();
         }
         self.row.clear();
@@ -524,7 +595,8 @@ impl Table {
             None => {
                 for (rank, r) in all.iter().enumerate() {
                     self.row.push(r as u32);
-                    self.base.push(weights.lnw[rank]);
+                    self.base.push(0.0);
+                    self.wt.push(weights.w(rank));
                 }
             }
             Some(p) => {
@@ -534,19 +606,18 @@ impl Table {
                 } else {
                     (&mut self.pmu, &mut self.pinv)
                 };
-                let (row, base, lw_lc, lw_z) = (&mut self.row, &mut self.base, &mut self.lw_lc, &mut self.lw_z);
+                let (row, base, wt, lw_lc, lw_z) = (&mut self.row, &mut self.base, &mut self.wt, &mut self.lw_lc, &mut self.lw_z);
                 // A run of equal kernels: its first rank, its kernel, and the weight sum.
                 let (mut run_rank, mut run_w, mut run_n) = (0usize, 0.0, 0usize);
                 let (mut last_mu, mut last_sigma) = (f64::NAN, f64::NAN);
                 let mut run_c: Option<KernelConsts> = None;
-                let close = |base: &mut Vec<f64>, lw_lc: &mut Vec<f64>, lw_z: &mut Vec<f64>, c: Option<KernelConsts>, w: f64, n: usize| {
+                let close = |wt: &mut Vec<f64>, lw_lc: &mut Vec<f64>, lw_z: &mut Vec<f64>, c: Option<KernelConsts>, w: f64, n: usize| {
                     if n > 1 {
-                        let lw = w.ln();
-                        let c = c.expect("a run is open");
-                        *base.last_mut().expect("a run is open") = lw + if continuous { c.lc } else { 0.0 };
+                        *wt.last_mut().expect("a run is open") = w;
                         if discrete {
-                            *lw_lc.last_mut().expect("a run is open") = lw + c.lc;
-                            *lw_z.last_mut().expect("a run is open") = lw - c.lnz;
+                            let c = c.expect("a run is open");
+                            *lw_lc.last_mut().expect("a run is open") = w.ln() + c.lc;
+                            *lw_z.last_mut().expect("a run is open") = w.ln() - c.lnz;
                         }
                     }
                 };
@@ -554,26 +625,28 @@ impl Table {
                     let rank = all.rank(r as usize);
                     if merge_equal && mu == last_mu && c.sigma == last_sigma {
                         if run_n == 1 {
-                            run_w = weights.w[run_rank];
+                            run_w = weights.w(run_rank);
                         }
-                        run_w += weights.w[rank];
+                        run_w += weights.w(rank);
                         run_n += 1;
                         return;
                     }
-                    close(base, lw_lc, lw_z, run_c, run_w, run_n);
+                    close(wt, lw_lc, lw_z, run_c, run_w, run_n);
                     (run_rank, run_n, run_c) = (rank, 1, Some(*c));
                     (last_mu, last_sigma) = (mu, c.sigma);
-                    let lw = weights.lnw[rank];
+                    let w = weights.w(rank);
                     row.push(r);
-                    base.push(if continuous { lw + c.lc } else { lw });
+                    base.push(if continuous { c.lc } else { 0.0 });
+                    wt.push(w);
                     mus.push(mu);
                     invs.push(c.inv);
                     if discrete {
+                        let lw = w.ln();
                         lw_lc.push(lw + c.lc);
                         lw_z.push(lw - c.lnz);
                     }
                 });
-                close(base, lw_lc, lw_z, run_c, run_w, run_n);
+                close(wt, lw_lc, lw_z, run_c, run_w, run_n);
             }
         }
         let n = self.row.len();
@@ -584,6 +657,7 @@ impl Table {
         // Pad to whole blocks (weight 0, far away) so every block runs the same fixed loops.
         let padded = n.div_ceil(BLOCK) * BLOCK;
         self.base.resize(padded, f64::NEG_INFINITY);
+        self.wt.resize(padded, 0.0);
         for p in 0..pf.len() {
             self.pf_mu[p].resize(padded, 0.0);
             self.pf_inv[p].resize(padded, 0.0);
@@ -599,6 +673,7 @@ impl Table {
                 hi: f64::INFINITY,
                 inv_min: 0.0,
                 base_max: self.base[start..end].iter().cloned().fold(f64::NEG_INFINITY, f64::max) + lazy_ub,
+                lnw_max: self.wt[start..end].iter().cloned().fold(0.0, f64::max).ln(),
                 ready: self.lazy.is_empty(),
                 lw_max: f64::NEG_INFINITY,
                 lwz_max: f64::NEG_INFINITY,
@@ -614,7 +689,7 @@ impl Table {
             }
             self.blocks.push(blk);
         }
-        self.base_max = self.blocks.iter().map(|b| b.base_max).fold(f64::NEG_INFINITY, f64::max);
+        self.base_max = self.blocks.iter().map(|b| b.base_max + b.lnw_max).fold(f64::NEG_INFINITY, f64::max);
         self.lwz_max = self.blocks.iter().map(|b| b.lwz_max).fold(f64::NEG_INFINITY, f64::max);
         self.inv_min = self.blocks.iter().map(|b| b.inv_min).fold(f64::INFINITY, f64::min);
     }
@@ -643,7 +718,7 @@ impl Table {
             (Some(p), _) => {
                 let Coord::Point(t) = x[p] else { unreachable!() };
                 let q = gap(t, t) * b.inv_min;
-                b.base_max - 0.5 * q * q
+                b.base_max + b.lnw_max - 0.5 * q * q
             }
             (None, Some(p)) => {
                 let Coord::Cell(l, r) = x[p] else { unreachable!() };
@@ -653,7 +728,7 @@ impl Table {
                 // and a few hundredths of a nat of the mass.
                 (b.lwz_max + MIDPOINT_SLACK).min(b.lw_max + (r - l).ln() + DISCRETE_SLACK) - 0.49 * q * q
             }
-            _ => f64::INFINITY,
+            _ => b.lnw_max + b.base_max,
         }
     }
 
@@ -726,7 +801,7 @@ fn one_categorical(col: &Column, dim: &Dim, all: &Bits, weights: &Weights, cands
     let DimKind::Categorical { n_choices: k, log_probs } = &dim.kind else { unreachable!() };
     let mut mass = vec![0.0; k + 1];
     for (rank, r) in all.iter().enumerate() {
-        mass[col.key[r] as usize] += weights.w[rank];
+        mass[col.key[r] as usize] += weights.w(rank);
     }
     if let Some(lw) = weights.prior {
         mass[*k] = lw.exp();
@@ -775,8 +850,7 @@ mod tests_support {
                 members.insert(r);
             }
         }
-        let raw = crate::samplers::tpe::default_weights(members.len());
-        let weights = Weights::new(&raw, true, 1.0).unwrap();
+        let weights = Weights::default_ramp(members.len(), true, 1.0).unwrap();
         let settings = Settings { prior_weight: 1.0, consider_magic_clip: true, consider_endpoints: false, distances: vec![None; sp.len()] };
         let dists: Vec<&Distribution> = sp.iter().map(|(_, d)| d).collect();
         let below: Vec<usize> = (0..n).filter(|r| r % 400 == 7).collect();
@@ -868,7 +942,8 @@ mod tests {
         let mut rows: Vec<usize> = members.iter().chain(extras.iter().copied()).collect();
         rows.sort_unstable();
         let raw = crate::samplers::tpe::default_weights(rows.len());
-        let weights = Weights::new(&raw, consider_prior, 1.0).unwrap();
+        // the default weights computed from the rank, or the same as user weights
+        let weights = if seed % 2 == 0 { Weights::default_ramp(rows.len(), consider_prior, 1.0) } else { Weights::new(&raw, consider_prior, 1.0) }.unwrap();
         let settings =
             Settings { prior_weight: 1.0, consider_magic_clip: true, consider_endpoints: false, distances: vec![None; sp.len()] };
         let dists: Vec<&Distribution> = sp.iter().map(|(_, d)| d).collect();

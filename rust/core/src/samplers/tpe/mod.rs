@@ -233,8 +233,12 @@ impl TpeSampler {
 
             let n_above = members.len() + extras.len();
             let weights = st.above_weights(n_above, || {
-                let raw = self.weights(n_above)?;
-                Weights::new(&raw, self.cfg.consider_prior, self.cfg.prior_weight).map_err(Error::InvalidValue)
+                let (consider, pw) = (self.cfg.consider_prior, self.cfg.prior_weight);
+                match self.cfg.weights {
+                    None => Weights::default_ramp(n_above, consider, pw),
+                    Some(_) => Weights::new(&self.weights(n_above)?, consider, pw),
+                }
+                .map_err(Error::InvalidValue)
             })?;
             let settings = Settings {
                 prior_weight: self.cfg.prior_weight,
