@@ -19,7 +19,7 @@
 //! reduces to one weight per choice.
 
 use super::columns::{tie_key, Bits, Column, Geometry, KernelConsts, NEG_LNZ_MAX};
-use super::parzen::{categorical_table, discrete_log_kernel, fast_exp, log_sum_exp, DistanceFn};
+use super::parzen::{categorical_table, discrete_log_kernel, fast_exp, fast_ln, log_sum_exp, DistanceFn};
 use crate::history::TrialHistory;
 use crate::space::Distribution;
 
@@ -79,7 +79,7 @@ impl Weights {
     }
 
     fn finish(n: usize, mut custom: Vec<f64>, raw_total: f64, consider_prior: bool, prior_weight: f64) -> Result<Weights, String> {
-        let ramp_end = if n < 25 { 0 } else { n - 25 };
+        let ramp_end = n.saturating_sub(25);
         let ramp0 = 1.0 / n.max(1) as f64;
         let ramp_step = if ramp_end > 1 { (1.0 - ramp0) / (ramp_end - 1) as f64 } else { 0.0 };
         if n == 0 {
@@ -118,7 +118,11 @@ fn ramp(n: usize, i: usize) -> f64 {
         return 1.0;
     }
     let ramp = n - 25;
-    if ramp == 1 { 1.0 / n as f64 } else { 1.0 / n as f64 + (1.0 - 1.0 / n as f64) * i as f64 / (ramp - 1) as f64 }
+    if ramp == 1 {
+        1.0 / n as f64
+    } else {
+        1.0 / n as f64 + (1.0 - 1.0 / n as f64) * i as f64 / (ramp - 1) as f64
+    }
 }
 
 /// Buffers the estimator reuses from one suggestion to the next (a long history makes them
@@ -172,7 +176,10 @@ pub fn log_pdf(
 ) -> Result<Vec<f64>, String> {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("popcnt") {
+        if std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
             // SAFETY: the CPU has the features `log_pdf_avx2` is compiled for.
             return unsafe { log_pdf_avx2(h, cols, members, extras, weights, s, cands, scratch) };
         }
@@ -279,7 +286,11 @@ fn log_pdf_body(
         return Ok(one_categorical(cols[0], &dims[0], &all, weights, cands));
     }
     let Scratch { table, terms } = scratch;
-    table.build(cols, &dims, &all, members, &pivot_extras, weights, pivot, &pf, cols.len() == 1);
+    if cols.len() == 1 && extras.is_empty() && matches!(dims[0].kind, DimKind::Continuous) {
+        table.build_flat(cols[0], &all, weights);
+    } else {
+        table.build(cols, &dims, &all, members, &pivot_extras, weights, pivot, &pf, cols.len() == 1);
+    }
 
     // Dimensions evaluated per component after the prefilter: a stepped pivot, other
     // continuous ones, categorical ones, then stepped ones (the costliest).
@@ -429,6 +440,9 @@ fn visit_block(ctx: &mut BlockCtx, b: usize, st: &mut ScanState, terms: &mut Vec
             return;
         }
     }
+    if !rest.is_empty() && !ctx.table.blocks[b].has_lnw {
+        ctx.table.block_lnw(b);
+    }
     let table = &*ctx.table;
     let blk = &table.blocks[b];
     let mut vals = [0.0f64; BLOCK];
@@ -470,7 +484,7 @@ fn visit_block(ctx: &mut BlockCtx, b: usize, st: &mut ScanState, terms: &mut Vec
         if t + blk.lnw_max + rem[0] < st.thr {
             continue;
         }
-        t += table.wt[i].ln();
+        t += table.lnw[i];
         if t + rem[0] < st.thr {
             continue;
         }
@@ -517,6 +531,8 @@ struct Block {
     base_max: f64,
     /// ln of the largest weight.
     lnw_max: f64,
+    /// `Table::lnw` holds this block's log weights.
+    has_lnw: bool,
     /// The lazy prefilter dimensions are gathered.
     ready: bool,
     /// Stepped pivot: largest ln w + lc (log weight plus log density at the mean), and the
@@ -534,6 +550,8 @@ struct Table {
     base: Vec<f64>,
     /// Normalized weights (0 for padding).
     wt: Vec<f64>,
+    /// Their logarithms, filled per block on the first visit that needs them.
+    lnw: Vec<f64>,
     /// Stepped pivot: ln w + lc and ln w - ln Z per component (for the block bounds).
     lw_lc: Vec<f64>,
     lw_z: Vec<f64>,
@@ -551,6 +569,8 @@ struct Table {
     base_max: f64,
     lwz_max: f64,
     inv_min: f64,
+    /// Components (the arrays may hold padding beyond).
+    n: usize,
     /// Stepped pivot only: its dimension and geometry.
     discrete_pivot: Option<usize>,
     /// Continuous pivot: its dimension.
@@ -650,6 +670,17 @@ impl Table {
             }
         }
         let n = self.row.len();
+        self.n = n;
+        // Several dimensions: fold ln w into `base` now (a vectorized logarithm), so the
+        // per-component tests need none; the weights left to apply after the exponential
+        // become 1 (0 for a zero weight).
+        for (b, w) in self.base.iter_mut().zip(self.wt.iter_mut()) {
+            let lw = if *w > 0.0 { fast_ln(*w) } else { f64::NEG_INFINITY };
+            *b += lw;
+            *w = if *w > 0.0 { 1.0 } else { 0.0 };
+        }
+        self.lnw.clear();
+        self.lnw.resize(n.div_ceil(BLOCK) * BLOCK, 0.0);
         // The other prefilter slots are gathered per block on first use (`gather`): most
         // blocks are never visited. Until then, a block's bound takes them at their largest.
         self.lazy = pf.iter().enumerate().filter(|&(_, &d)| Some(d) != pivot).map(|(p, &d)| (p, d)).collect();
@@ -675,6 +706,7 @@ impl Table {
                 base_max: self.base[start..end].iter().cloned().fold(f64::NEG_INFINITY, f64::max) + lazy_ub,
                 lnw_max: self.wt[start..end].iter().cloned().fold(0.0, f64::max).ln(),
                 ready: self.lazy.is_empty(),
+                has_lnw: true,
                 lw_max: f64::NEG_INFINITY,
                 lwz_max: f64::NEG_INFINITY,
             };
@@ -695,7 +727,64 @@ impl Table {
     }
 
     fn len(&self) -> usize {
-        self.row.len()
+        self.n
+    }
+
+    /// One continuous dimension without running observations: the column's entries, in their
+    /// order, are the components (no filtering or merging: entries outside the group get
+    /// weight 0 and a log density of -inf).
+    fn build_flat(&mut self, col: &Column, all: &Bits, weights: &Weights) {
+        self.discrete_pivot = None;
+        self.continuous_pivot = Some(0);
+        self.pf_dim.clear();
+        self.pf_dim.push(0);
+        self.pf_mu.resize_with(1, Vec::new);
+        self.pf_inv.resize_with(1, Vec::new);
+        self.lazy.clear();
+        for v in [&mut self.base, &mut self.wt, &mut self.pf_mu[0], &mut self.pf_inv[0]] {
+            v.clear();
+        }
+        self.row.clear();
+        for (keys, rows, consts) in col.chunks() {
+            self.pf_mu[0].extend_from_slice(keys);
+            self.row.extend_from_slice(rows);
+            for (&r, c) in rows.iter().zip(consts) {
+                let member = all.contains(r as usize);
+                self.base.push(if member { c.lc } else { f64::NEG_INFINITY });
+                self.pf_inv[0].push(if member { c.inv } else { 0.0 });
+                self.wt.push(if member { weights.w(all.rank(r as usize)) } else { 0.0 });
+            }
+        }
+        let n = self.row.len();
+        self.n = n;
+        let padded = n.div_ceil(BLOCK) * BLOCK;
+        self.base.resize(padded, f64::NEG_INFINITY);
+        self.wt.resize(padded, 0.0);
+        self.pf_mu[0].resize(padded, 0.0);
+        self.pf_inv[0].resize(padded, 0.0);
+        self.blocks.clear();
+        for start in (0..n).step_by(BLOCK) {
+            let end = (start + BLOCK).min(n);
+            // the widest kernel among the block's members (entries outside have 1/σ = 0)
+            let inv_min = self.pf_inv[0][start..end].iter().filter(|v| **v > 0.0).cloned().fold(f64::INFINITY, f64::min);
+            let inv_min = if inv_min.is_finite() { inv_min } else { 0.0 }; // no member: never visited
+            self.blocks.push(Block {
+                start,
+                end,
+                lo: self.pf_mu[0][start],
+                hi: self.pf_mu[0][end - 1],
+                inv_min,
+                base_max: self.base[start..end].iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+                lnw_max: self.wt[start..end].iter().cloned().fold(0.0, f64::max).ln(),
+                ready: true,
+                has_lnw: false,
+                lw_max: f64::NEG_INFINITY,
+                lwz_max: f64::NEG_INFINITY,
+            });
+        }
+        self.base_max = self.blocks.iter().map(|b| b.base_max + b.lnw_max).fold(f64::NEG_INFINITY, f64::max);
+        self.lwz_max = f64::NEG_INFINITY;
+        self.inv_min = self.blocks.iter().filter(|b| b.lnw_max > f64::NEG_INFINITY).map(|b| b.inv_min).fold(f64::INFINITY, f64::min);
     }
 
     /// The candidate's pivot coordinate (a cell's midpoint for a stepped pivot).
@@ -730,6 +819,18 @@ impl Table {
             }
             _ => b.lnw_max + b.base_max,
         }
+    }
+
+    /// Fills the log weights of block `b` (vectorized; weight 0 gives -inf).
+    #[inline(always)]
+    fn block_lnw(&mut self, b: usize) {
+        let start = self.blocks[b].start;
+        let wt: &[f64; BLOCK] = self.wt[start..start + BLOCK].try_into().expect("padded");
+        let out: &mut [f64; BLOCK] = (&mut self.lnw[start..start + BLOCK]).try_into().expect("padded");
+        for k in 0..BLOCK {
+            out[k] = if wt[k] > 0.0 { fast_ln(wt[k]) } else { f64::NEG_INFINITY };
+        }
+        self.blocks[b].has_lnw = true;
     }
 
     /// Reads the lazy prefilter dimensions of block `b`'s components from their columns.
@@ -851,12 +952,19 @@ mod tests_support {
             }
         }
         let weights = Weights::default_ramp(members.len(), true, 1.0).unwrap();
-        let settings = Settings { prior_weight: 1.0, consider_magic_clip: true, consider_endpoints: false, distances: vec![None; sp.len()] };
+        let settings =
+            Settings { prior_weight: 1.0, consider_magic_clip: true, consider_endpoints: false, distances: vec![None; sp.len()] };
         let dists: Vec<&Distribution> = sp.iter().map(|(_, d)| d).collect();
         let below: Vec<usize> = (0..n).filter(|r| r % 400 == 7).collect();
         let obs: Vec<Vec<f64>> = sp.iter().map(|(nm, _)| below.iter().map(|&r| h.column(nm).unwrap().values[r]).collect()).collect();
         let ties: Vec<u64> = below.iter().map(|&r| tie_key(r)).collect();
-        let params = ParzenParams { consider_prior: true, prior_weight: 1.0, consider_magic_clip: true, consider_endpoints: false, distances: vec![None; sp.len()] };
+        let params = ParzenParams {
+            consider_prior: true,
+            prior_weight: 1.0,
+            consider_magic_clip: true,
+            consider_endpoints: false,
+            distances: vec![None; sp.len()],
+        };
         let l = Parzen::new(&obs, &ties, &dists, &vec![1.0; below.len()], &params).unwrap();
         let mut scratch = Scratch::default();
         let mut rng = crate::rng::stream(1, 2, "t");
@@ -868,7 +976,8 @@ mod tests_support {
                 let t = std::time::Instant::now();
                 for cands in &cand_sets {
                     let c: Vec<Vec<f64>> = dims_sel.iter().map(|&d| cands[d][..n_cand].to_vec()).collect();
-                    let mut refs: Vec<&mut Column> = cols.iter_mut().enumerate().filter(|(d, _)| dims_sel.contains(d)).map(|(_, c)| c).collect();
+                    let mut refs: Vec<&mut Column> =
+                        cols.iter_mut().enumerate().filter(|(d, _)| dims_sel.contains(d)).map(|(_, c)| c).collect();
                     std::hint::black_box(log_pdf(&h, &mut refs, &members, &[], &weights, &settings, &c, &mut scratch).unwrap());
                 }
                 best = best.min(t.elapsed() / cand_sets.len() as u32);
@@ -877,8 +986,8 @@ mod tests_support {
         };
         let all_dims: Vec<usize> = (0..sp.len()).collect();
         eprintln!("{} dims: {:?} per call, {:?} of it without candidates", sp.len(), time(&all_dims, 24), time(&all_dims, 0));
-        for d in 0..sp.len() {
-            eprintln!("{} alone: {:?} per call, {:?} without candidates", sp[d].0, time(&[d], 24), time(&[d], 0));
+        for (d, (name, _)) in sp.iter().enumerate() {
+            eprintln!("{name} alone: {:?} per call, {:?} without candidates", time(&[d], 24), time(&[d], 0));
         }
     }
 }
@@ -925,6 +1034,11 @@ mod tests {
 
     /// `above::log_pdf` equals a brute-force `Parzen` over the same components.
     fn check(n: usize, dims: &[usize], seed: u64, consider_prior: bool) {
+        check_with(n, dims, seed, consider_prior, true);
+        check_with(n, dims, seed, consider_prior, false);
+    }
+
+    fn check_with(n: usize, dims: &[usize], seed: u64, consider_prior: bool, with_extras: bool) {
         let full = space();
         let sp: Vec<(String, Distribution)> = dims.iter().map(|&d| full[d].clone()).collect();
         let h = history(n, &full, seed);
@@ -935,7 +1049,7 @@ mod tests {
         for r in 0..n {
             match h.states[r] {
                 TrialState::Complete if r % 10 != 7 => members.insert(r), // some rows "below"
-                TrialState::Running => extras.push(r),
+                TrialState::Running if with_extras => extras.push(r),
                 _ => {}
             }
         }
@@ -943,7 +1057,12 @@ mod tests {
         rows.sort_unstable();
         let raw = crate::samplers::tpe::default_weights(rows.len());
         // the default weights computed from the rank, or the same as user weights
-        let weights = if seed % 2 == 0 { Weights::default_ramp(rows.len(), consider_prior, 1.0) } else { Weights::new(&raw, consider_prior, 1.0) }.unwrap();
+        let weights = if seed.is_multiple_of(2) {
+            Weights::default_ramp(rows.len(), consider_prior, 1.0)
+        } else {
+            Weights::new(&raw, consider_prior, 1.0)
+        }
+        .unwrap();
         let settings =
             Settings { prior_weight: 1.0, consider_magic_clip: true, consider_endpoints: false, distances: vec![None; sp.len()] };
         let dists: Vec<&Distribution> = sp.iter().map(|(_, d)| d).collect();

@@ -566,6 +566,12 @@ impl Column {
         }
     }
 
+    /// The settled entries in sorted order, chunk by chunk: (kernel values, rows, constants as
+    /// of the last pass that saw them; only members' constants are current).
+    pub fn chunks(&self) -> impl Iterator<Item = (&[f64], &[u32], &[KernelConsts])> {
+        self.chunks.iter().map(|c| (&c.keys[..], &c.rows[..], &c.consts[..]))
+    }
+
     /// Visits the members in sorted order: (kernel value, row, current kernel constants).
     #[inline(always)]
     pub fn for_each_member(&self, members: &Bits, extras: &[(f64, u32)], mut visit: impl FnMut(f64, u32, &KernelConsts)) {
