@@ -445,6 +445,33 @@ mod tests {
     }
 
     #[test]
+    fn the_split_counts_every_finished_trial_as_optuna_does() {
+        // "y" exists in every other trial only; gamma still sees all finished trials.
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let gamma: Arc<GammaFn> = Arc::new(move |n| {
+            log.lock().unwrap().push(n);
+            Ok(default_gamma(n))
+        });
+        let cfg = TpeConfig { seed: Some(3), multivariate: Some(false), gamma: Some(gamma), ..Default::default() };
+        let st = Arc::new(InMemoryStorage::new());
+        let id = st.create_study("s", &[StudyDirection::Minimize]).unwrap();
+        let e = StudyEngine::new(st, id, Some(Arc::new(TpeSampler::new(cfg).unwrap())));
+        let d = Distribution::Float { low: 0.0, high: 1.0, log: false, step: None };
+        for i in 0..30 {
+            let a = e.ask(false).unwrap().unwrap();
+            let x = e.suggest(a.trial_id, "x", &d).unwrap();
+            if i % 2 == 0 {
+                e.suggest(a.trial_id, "y", &d).unwrap();
+            }
+            e.tell(a.trial_id, TrialState::Complete, Some(&[x])).unwrap();
+        }
+        // after the 10 start-up trials, each trial splits once (both parameters share it), over
+        // every finished trial
+        assert_eq!(*seen.lock().unwrap(), (10..30).collect::<Vec<usize>>());
+    }
+
+    #[test]
     fn same_seed_same_suggestions() {
         let f = |x: &[f64]| (x[0] - 1.0).abs() + x[1].abs();
         let a = run(TpeConfig { seed: Some(7), multivariate: Some(false), ..Default::default() }, 30, f);
