@@ -5,8 +5,9 @@
 //! bandwidths away from a candidate and add nothing a double can hold. This module computes
 //! the same log density as `Parzen::log_pdf` (to rounding) while skipping such components with
 //! proofs, not guesses: a component is skipped only when an upper bound of its log term lies
-//! more than 40 nats (plus ln of the component count) below the largest term found, so all the
-//! skipped terms together change the sum by less than e^-40 relative.
+//! more than 36 nats (plus ln of the component count) below the largest term found, so all the
+//! skipped terms together change the sum by less than e^-36 = 2.3e-16 relative: about one unit
+//! in the last place of a double.
 //!
 //! Components are laid out in the sorted order of a pivot dimension (the first continuous one
 //! if any), in blocks of [`BLOCK`]. A block's bound uses its pivot range, its widest bandwidth
@@ -29,8 +30,9 @@ const BLOCK: usize = 32;
 const LN_BLOCK: f64 = 3.465_735_902_799_726_5;
 /// Continuous dimensions whose distance terms every component of a visited block gets.
 const PREFILTER_DIMS: usize = 3;
-/// Terms this far (in nats) below the largest are skipped (after the ln-count margin).
-const SKIP_NATS: f64 = 40.0;
+/// Terms this far (in nats) below the largest are skipped (after the ln-count margin):
+/// e^-36 = 2.3e-16, about the rounding of a double.
+const SKIP_NATS: f64 = 36.0;
 /// ln √(2π).
 const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
 /// Extra slack of the tail bound of a stepped pivot (the midpoint rule's error far out).
@@ -467,7 +469,7 @@ fn visit_block(ctx: &mut BlockCtx, b: usize, st: &mut ScanState, terms: &mut Vec
             st.acc += sum * fast_exp((mx - st.shift).max(-700.0));
         }
         // The block's log sum is at least each of its terms, and at most the whole sum: as
-        // the threshold's reference it still bounds everything skipped by e^-40 of the sum.
+        // the threshold's reference it still bounds everything skipped by e^-36 of the sum.
         // (a logarithm per block only when the block could raise the reference: its sum is
         // at most 32 times its largest weight times e^mx)
         if mx + blk.lnw_max + LN_BLOCK > st.best {
