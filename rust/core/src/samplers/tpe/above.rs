@@ -288,8 +288,8 @@ fn log_pdf_body(
         return Ok(one_categorical(cols[0], &dims[0], &all, weights, cands));
     }
     let Scratch { table, terms } = scratch;
-    if cols.len() == 1 && extras.is_empty() && matches!(dims[0].kind, DimKind::Continuous) {
-        table.build_flat(cols[0], &all, weights);
+    if let Some(p) = pivot.filter(|&p| extras.is_empty() && matches!(dims[p].kind, DimKind::Continuous)) {
+        table.build_flat(cols, &dims, &all, weights, p, &pf, dims.len() > pf.len());
     } else {
         table.build(cols, &dims, &all, members, &pivot_extras, weights, pivot, &pf, cols.len() == 1);
     }
@@ -442,9 +442,6 @@ fn visit_block(ctx: &mut BlockCtx, b: usize, st: &mut ScanState, terms: &mut Vec
             return;
         }
     }
-    if !rest.is_empty() && !ctx.table.blocks[b].has_lnw {
-        ctx.table.block_lnw(b);
-    }
     let table = &*ctx.table;
     let blk = &table.blocks[b];
     let mut vals = [0.0f64; BLOCK];
@@ -482,11 +479,8 @@ fn visit_block(ctx: &mut BlockCtx, b: usize, st: &mut ScanState, terms: &mut Vec
         return;
     }
     for (k, i) in (blk.start..blk.end).enumerate() {
+        // several dimensions: `base` holds ln w already (see `build`)
         let mut t = vals[k];
-        if t + blk.lnw_max + rem[0] < st.thr {
-            continue;
-        }
-        t += table.lnw[i];
         if t + rem[0] < st.thr {
             continue;
         }
@@ -533,8 +527,6 @@ struct Block {
     base_max: f64,
     /// ln of the largest weight.
     lnw_max: f64,
-    /// `Table::lnw` holds this block's log weights.
-    has_lnw: bool,
     /// The lazy prefilter dimensions are gathered.
     ready: bool,
     /// Stepped pivot: largest ln w + lc (log weight plus log density at the mean), and the
@@ -552,8 +544,6 @@ struct Table {
     base: Vec<f64>,
     /// Normalized weights (0 for padding).
     wt: Vec<f64>,
-    /// Their logarithms, filled per block on the first visit that needs them.
-    lnw: Vec<f64>,
     /// Stepped pivot: ln w + lc and ln w - ln Z per component (for the block bounds).
     lw_lc: Vec<f64>,
     lw_z: Vec<f64>,
@@ -681,8 +671,6 @@ impl Table {
             *b += lw;
             *w = if *w > 0.0 { 1.0 } else { 0.0 };
         }
-        self.lnw.clear();
-        self.lnw.resize(n.div_ceil(BLOCK) * BLOCK, 0.0);
         // The other prefilter slots are gathered per block on first use (`gather`): most
         // blocks are never visited. Until then, a block's bound takes them at their largest.
         self.lazy = pf.iter().enumerate().filter(|&(_, &d)| Some(d) != pivot).map(|(p, &d)| (p, d)).collect();
@@ -708,7 +696,6 @@ impl Table {
                 base_max: self.base[start..end].iter().cloned().fold(f64::NEG_INFINITY, f64::max) + lazy_ub,
                 lnw_max: self.wt[start..end].iter().cloned().fold(0.0, f64::max).ln(),
                 ready: self.lazy.is_empty(),
-                has_lnw: true,
                 lw_max: f64::NEG_INFINITY,
                 lwz_max: f64::NEG_INFINITY,
             };
@@ -732,22 +719,27 @@ impl Table {
         self.n
     }
 
-    /// One continuous dimension without running observations: the column's entries, in their
+    /// A continuous pivot without running observations: the pivot column's entries, in their
     /// order, are the components (no filtering or merging: entries outside the group get
-    /// weight 0 and a log density of -inf).
-    fn build_flat(&mut self, col: &Column, all: &Bits, weights: &Weights) {
+    /// weight 0 and a log density of -inf). With several dimensions (`fold`), ln w is folded
+    /// into `base` as in `build`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn build_flat(&mut self, cols: &[&mut Column], dims: &[Dim], all: &Bits, weights: &Weights, pivot: usize, pf: &[usize], fold: bool) {
         self.discrete_pivot = None;
-        self.continuous_pivot = Some(0);
+        self.continuous_pivot = Some(pivot);
         self.pf_dim.clear();
-        self.pf_dim.push(0);
-        self.pf_mu.resize_with(1, Vec::new);
-        self.pf_inv.resize_with(1, Vec::new);
-        self.lazy.clear();
-        for v in [&mut self.base, &mut self.wt, &mut self.pf_mu[0], &mut self.pf_inv[0]] {
+        self.pf_dim.extend_from_slice(pf);
+        self.pf_mu.resize_with(pf.len(), Vec::new);
+        self.pf_inv.resize_with(pf.len(), Vec::new);
+        for v in self.pf_mu.iter_mut().chain(self.pf_inv.iter_mut()) {
+            v.clear();
+        }
+        for v in [&mut self.base, &mut self.wt] {
             v.clear();
         }
         self.row.clear();
-        for (keys, rows, consts) in col.chunks() {
+        for (keys, rows, consts) in cols[pivot].chunks() {
             self.pf_mu[0].extend_from_slice(keys);
             self.row.extend_from_slice(rows);
             for (&r, c) in rows.iter().zip(consts) {
@@ -759,11 +751,25 @@ impl Table {
         }
         let n = self.row.len();
         self.n = n;
+        if fold {
+            for (b, w) in self.base.iter_mut().zip(self.wt.iter_mut()) {
+                if *w > 0.0 {
+                    *b += fast_ln(*w);
+                    *w = 1.0;
+                } else {
+                    *b = f64::NEG_INFINITY;
+                }
+            }
+        }
+        self.lazy = pf.iter().enumerate().skip(1).map(|(p, &d)| (p, d)).collect();
+        let lazy_ub: f64 = self.lazy.iter().map(|&(_, d)| dims[d].ub).sum();
         let padded = n.div_ceil(BLOCK) * BLOCK;
         self.base.resize(padded, f64::NEG_INFINITY);
         self.wt.resize(padded, 0.0);
-        self.pf_mu[0].resize(padded, 0.0);
-        self.pf_inv[0].resize(padded, 0.0);
+        for p in 0..pf.len() {
+            self.pf_mu[p].resize(padded, 0.0);
+            self.pf_inv[p].resize(padded, 0.0);
+        }
         self.blocks.clear();
         for start in (0..n).step_by(BLOCK) {
             let end = (start + BLOCK).min(n);
@@ -776,10 +782,9 @@ impl Table {
                 lo: self.pf_mu[0][start],
                 hi: self.pf_mu[0][end - 1],
                 inv_min,
-                base_max: self.base[start..end].iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+                base_max: self.base[start..end].iter().cloned().fold(f64::NEG_INFINITY, f64::max) + lazy_ub,
                 lnw_max: self.wt[start..end].iter().cloned().fold(0.0, f64::max).ln(),
-                ready: true,
-                has_lnw: false,
+                ready: self.lazy.is_empty(),
                 lw_max: f64::NEG_INFINITY,
                 lwz_max: f64::NEG_INFINITY,
             });
@@ -823,18 +828,6 @@ impl Table {
         }
     }
 
-    /// Fills the log weights of block `b` (vectorized; weight 0 gives -inf).
-    #[inline(always)]
-    fn block_lnw(&mut self, b: usize) {
-        let start = self.blocks[b].start;
-        let wt: &[f64; BLOCK] = self.wt[start..start + BLOCK].try_into().expect("padded");
-        let out: &mut [f64; BLOCK] = (&mut self.lnw[start..start + BLOCK]).try_into().expect("padded");
-        for k in 0..BLOCK {
-            out[k] = if wt[k] > 0.0 { fast_ln(wt[k]) } else { f64::NEG_INFINITY };
-        }
-        self.blocks[b].has_lnw = true;
-    }
-
     /// Reads the lazy prefilter dimensions of block `b`'s components from their columns.
     #[inline(always)]
     fn gather(&mut self, b: usize, cols: &[&mut Column]) {
@@ -842,6 +835,9 @@ impl Table {
         for &(p, d) in &self.lazy {
             let col = &cols[d];
             for k in start..end {
+                if self.wt[k] == 0.0 {
+                    continue; // outside the group (flat tables): base is -inf, mu and 1/σ stay 0
+                }
                 let c = &col.by_row[self.row[k] as usize];
                 self.pf_mu[p][k] = c.mu;
                 self.pf_inv[p][k] = c.inv;
