@@ -1088,6 +1088,9 @@ mod tests {
         let _ = uniform01(&mut rng);
         let mut refs: Vec<&mut Column> = cols.iter_mut().collect();
         let got = log_pdf(&h, &mut refs, &members, &extras, &weights, &settings, &cands, &mut Scratch::default()).unwrap();
+        // the portable build of the same code gives the same bits as the dispatched one
+        let portable = log_pdf_body(&h, &mut refs, &members, &extras, &weights, &settings, &cands, &mut Scratch::default()).unwrap();
+        assert_eq!(got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), portable.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
         let want = brute.log_pdf(&cands);
         for (j, (g, w)) in got.iter().zip(&want).enumerate() {
             assert!((g - w).abs() <= 1e-9 * w.abs().max(1.0), "n={n} dims={dims:?} candidate {j}: {g} vs {w}");
