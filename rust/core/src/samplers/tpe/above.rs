@@ -132,7 +132,56 @@ fn ramp(n: usize, i: usize) -> f64 {
 #[derive(Default)]
 pub struct Scratch {
     table: Table,
+    memo: Memo,
     terms: Vec<f64>,
+}
+
+/// Log kernels of stepped dimensions computed for the current candidate, by (dimension, μ, σ):
+/// in a concentrated history many kernels share a grid value and the clipped bandwidth, and
+/// each costs error functions. A generation number per candidate stands for clearing.
+#[derive(Default)]
+struct Memo {
+    /// (μ bits, σ bits, dimension, generation, value)
+    slots: Vec<(u64, u64, u32, u32, f64)>,
+    generation: u32,
+}
+
+/// Memo slots (a power of two); a full neighbourhood computes without storing.
+const MEMO_SLOTS: usize = 4096;
+
+impl Memo {
+    /// Starts a new candidate.
+    fn next_candidate(&mut self) {
+        if self.slots.is_empty() {
+            self.slots = vec![(0, 0, 0, 0, 0.0); MEMO_SLOTS];
+        }
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.slots.iter_mut().for_each(|s| s.3 = 0);
+            self.generation = 1;
+        }
+    }
+
+    #[inline(always)]
+    fn get_or(&mut self, dim: usize, mu: f64, sigma: f64, compute: impl FnOnce() -> f64) -> f64 {
+        let (a, b) = (mu.to_bits(), sigma.to_bits());
+        let h = (a.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ b.wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
+            ^ (dim as u64).wrapping_mul(0x1656_67B1_9E37_79F9))
+            >> 52;
+        for probe in 0..4 {
+            let s = &mut self.slots[(h as usize + probe) & (MEMO_SLOTS - 1)];
+            if s.3 != self.generation {
+                let v = compute();
+                *s = (a, b, dim as u32, self.generation, v);
+                return v;
+            }
+            if s.0 == a && s.1 == b && s.2 == dim as u32 {
+                return s.4;
+            }
+        }
+        compute()
+    }
 }
 
 /// How one dimension's kernel is evaluated at a candidate.
@@ -287,7 +336,7 @@ fn log_pdf_body(
     if cols.len() == 1 && pivot.is_none() {
         return Ok(one_categorical(cols[0], &dims[0], &all, weights, cands));
     }
-    let Scratch { table, terms } = scratch;
+    let Scratch { table, terms, memo: kernels } = scratch;
     if let Some(p) = pivot.filter(|&p| extras.is_empty() && matches!(dims[p].kind, DimKind::Continuous)) {
         table.build_flat(cols, &dims, &all, weights, p, &pf, dims.len() > pf.len());
     } else {
@@ -350,7 +399,8 @@ fn log_pdf_body(
             terms.push(t);
             best = t;
         }
-        let (shift, acc) = scan_body(table, cols, &dims, &rest, &x, &rem, margin, best, terms);
+        kernels.next_candidate();
+        let (shift, acc) = scan_body(table, kernels, cols, &dims, &rest, &x, &rem, margin, best, terms);
         if acc > 0.0 {
             terms.push(shift + acc.ln());
         }
@@ -369,6 +419,7 @@ fn log_pdf_body(
 #[allow(clippy::too_many_arguments)]
 fn scan_body(
     table: &mut Table,
+    memo: &mut Memo,
     cols: &[&mut Column],
     dims: &[Dim],
     rest: &[usize],
@@ -386,7 +437,7 @@ fn scan_body(
     let t = table.pivot_coord(x);
     let first = t.map_or(0, |t| table.blocks.partition_point(|b| b.hi < t).min(nb - 1));
     let (base_max, lwz_max, continuous) = (table.base_max, table.lwz_max, table.continuous_pivot.is_some());
-    let mut ctx = BlockCtx { table, cols, dims, rest, x, rem, margin };
+    let mut ctx = BlockCtx { table, memo, cols, dims, rest, x, rem, margin };
     visit_block(&mut ctx, first, &mut st, terms);
     // A continuous pivot bounds every block by the widest kernel anywhere: only blocks within
     // that distance of the candidate can pass.
@@ -421,6 +472,7 @@ fn scan_body(
 /// What `visit_block` reads.
 struct BlockCtx<'a, 'c> {
     table: &'a mut Table,
+    memo: &'a mut Memo,
     cols: &'a [&'c mut Column],
     dims: &'a [Dim],
     rest: &'a [usize],
@@ -487,7 +539,7 @@ fn visit_block(ctx: &mut BlockCtx, b: usize, st: &mut ScanState, terms: &mut Vec
         let row = table.row[i] as usize;
         let mut skipped = false;
         for (q, &d) in rest.iter().enumerate() {
-            t += component_kernel(cols[d], &dims[d], row, x[d]);
+            t += component_kernel(cols[d], &dims[d], d, row, x[d], ctx.memo);
             if t + rem[q + 1] < st.thr {
                 skipped = true;
                 break;
@@ -867,7 +919,7 @@ impl Table {
 
 /// Log kernel of the component observed at `row` in one dimension.
 #[inline(always)]
-fn component_kernel(col: &Column, dim: &Dim, row: usize, x: Coord) -> f64 {
+fn component_kernel(col: &Column, dim: &Dim, d: usize, row: usize, x: Coord, memo: &mut Memo) -> f64 {
     match (&dim.kind, x) {
         (DimKind::Continuous, Coord::Point(t)) => {
             let c = &col.by_row[row];
@@ -876,7 +928,7 @@ fn component_kernel(col: &Column, dim: &Dim, row: usize, x: Coord) -> f64 {
         }
         (DimKind::Discrete, Coord::Cell(l, r)) => {
             let c = &col.by_row[row];
-            discrete_log_kernel(l, r, c.mu, c)
+            memo.get_or(d, c.mu, c.sigma, || discrete_log_kernel(l, r, c.mu, c))
         }
         (DimKind::Categorical { n_choices, log_probs }, Coord::Choice(c)) => log_probs[col.key[row] as usize * n_choices + c],
         _ => unreachable!("coordinates follow the dimension kinds"),
