@@ -209,22 +209,22 @@ enum Coord {
     Choice(usize),
 }
 
-/// Log density of the above mixture at each candidate (`cands[d][j]`, internal values).
-///
-/// `members`: settled rows of the group with usable values in every dimension; `extras`:
-/// running rows of the group (constant liar), each with usable values. `weights` are indexed
-/// by the rank of a row among all of them.
-#[allow(clippy::too_many_arguments)]
-pub fn log_pdf(
-    h: &TrialHistory,
-    cols: &mut [&mut Column],
-    members: &Bits,
-    extras: &[usize],
-    weights: &Weights,
-    s: &Settings,
-    cands: &[Vec<f64>],
-    scratch: &mut Scratch,
-) -> Result<Vec<f64>, String> {
+/// What the above estimator is asked: the density of its group at some candidates.
+pub struct Query<'a> {
+    pub h: &'a TrialHistory,
+    /// Settled rows of the group with usable values in every dimension.
+    pub members: &'a Bits,
+    /// Running rows of the group (constant liar), each with usable values.
+    pub extras: &'a [usize],
+    /// Indexed by the rank of a row among members and extras.
+    pub weights: &'a Weights,
+    pub settings: &'a Settings<'a>,
+    /// `cands[d][j]`: internal values.
+    pub cands: &'a [Vec<f64>],
+}
+
+/// Log density of the above mixture at each candidate; `cols` are the dimensions' columns.
+pub fn log_pdf(q: &Query, cols: &mut [&mut Column], scratch: &mut Scratch) -> Result<Vec<f64>, String> {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2")
@@ -232,42 +232,23 @@ pub fn log_pdf(
             && std::arch::is_x86_feature_detected!("popcnt")
         {
             // SAFETY: the CPU has the features `log_pdf_avx2` is compiled for.
-            return unsafe { log_pdf_avx2(h, cols, members, extras, weights, s, cands, scratch) };
+            return unsafe { log_pdf_avx2(q, cols, scratch) };
         }
     }
-    log_pdf_body(h, cols, members, extras, weights, s, cands, scratch)
+    log_pdf_body(q, cols, scratch)
 }
 
 /// The same code compiled for 256-bit vectors and hardware popcount (the prefilter and
 /// exponential loops, rank queries). Results are identical: no operation is fused or reordered.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,popcnt")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn log_pdf_avx2(
-    h: &TrialHistory,
-    cols: &mut [&mut Column],
-    members: &Bits,
-    extras: &[usize],
-    weights: &Weights,
-    s: &Settings,
-    cands: &[Vec<f64>],
-    scratch: &mut Scratch,
-) -> Result<Vec<f64>, String> {
-    log_pdf_body(h, cols, members, extras, weights, s, cands, scratch)
+unsafe fn log_pdf_avx2(q: &Query, cols: &mut [&mut Column], scratch: &mut Scratch) -> Result<Vec<f64>, String> {
+    log_pdf_body(q, cols, scratch)
 }
 
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn log_pdf_body(
-    h: &TrialHistory,
-    cols: &mut [&mut Column],
-    members: &Bits,
-    extras: &[usize],
-    weights: &Weights,
-    s: &Settings,
-    cands: &[Vec<f64>],
-    scratch: &mut Scratch,
-) -> Result<Vec<f64>, String> {
+fn log_pdf_body(q: &Query, cols: &mut [&mut Column], scratch: &mut Scratch) -> Result<Vec<f64>, String> {
+    let Query { h, members, extras, weights, settings: s, cands } = *q;
     let m = cands.first().map_or(0, |c| c.len());
     let mut all = members.clone();
     for &r in extras {
@@ -1028,7 +1009,14 @@ mod tests_support {
                     let c: Vec<Vec<f64>> = dims_sel.iter().map(|&d| cands[d][..n_cand].to_vec()).collect();
                     let mut refs: Vec<&mut Column> =
                         cols.iter_mut().enumerate().filter(|(d, _)| dims_sel.contains(d)).map(|(_, c)| c).collect();
-                    std::hint::black_box(log_pdf(&h, &mut refs, &members, &[], &weights, &settings, &c, &mut scratch).unwrap());
+                    std::hint::black_box(
+                        log_pdf(
+                            &Query { h: &h, members: &members, extras: &[], weights: &weights, settings: &settings, cands: &c },
+                            &mut refs,
+                            &mut scratch,
+                        )
+                        .unwrap(),
+                    );
                 }
                 best = best.min(t.elapsed() / cand_sets.len() as u32);
             }
@@ -1139,9 +1127,19 @@ mod tests {
         }
         let _ = uniform01(&mut rng);
         let mut refs: Vec<&mut Column> = cols.iter_mut().collect();
-        let got = log_pdf(&h, &mut refs, &members, &extras, &weights, &settings, &cands, &mut Scratch::default()).unwrap();
+        let got = log_pdf(
+            &Query { h: &h, members: &members, extras: &extras, weights: &weights, settings: &settings, cands: &cands },
+            &mut refs,
+            &mut Scratch::default(),
+        )
+        .unwrap();
         // the portable build of the same code gives the same bits as the dispatched one
-        let portable = log_pdf_body(&h, &mut refs, &members, &extras, &weights, &settings, &cands, &mut Scratch::default()).unwrap();
+        let portable = log_pdf_body(
+            &Query { h: &h, members: &members, extras: &extras, weights: &weights, settings: &settings, cands: &cands },
+            &mut refs,
+            &mut Scratch::default(),
+        )
+        .unwrap();
         assert_eq!(got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), portable.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
         let want = brute.log_pdf(&cands);
         for (j, (g, w)) in got.iter().zip(&want).enumerate() {

@@ -187,20 +187,34 @@ impl Geometry {
 /// `[min_sigma, range]`. Calls `emit(k, σ)` for each position.
 pub fn neighbour_sigmas(sorted: &[f64], g: &Geometry, min_sigma: f64, consider_endpoints: bool, mut emit: impl FnMut(usize, f64)) {
     let n = sorted.len();
-    let max_sigma = g.range().max(min_sigma);
     for k in 0..n {
-        let prev = if k == 0 { g.low } else { sorted[k - 1] };
-        let next = if k + 1 == n { g.high } else { sorted[k + 1] };
-        let mut s = (sorted[k] - prev).max(next - sorted[k]);
-        if !consider_endpoints && n >= 2 {
-            if k == 0 {
-                s = sorted[1] - sorted[0];
-            } else if k + 1 == n {
-                s = sorted[k] - sorted[k - 1];
-            }
-        }
-        emit(k, s.clamp(min_sigma, max_sigma));
+        let prev = (k > 0).then(|| sorted[k - 1]);
+        let next = sorted.get(k + 1).copied();
+        emit(k, neighbour_sigma(sorted[k], prev, next, g, min_sigma, consider_endpoints, n));
     }
+}
+
+/// The bandwidth of the kernel at `mu` given its neighbours (`None` at an end) among `n`
+/// members: the rule of `neighbour_sigmas`, for one member.
+#[inline]
+pub fn neighbour_sigma(
+    mu: f64,
+    prev: Option<f64>,
+    next: Option<f64>,
+    g: &Geometry,
+    min_sigma: f64,
+    consider_endpoints: bool,
+    n: usize,
+) -> f64 {
+    let mut s = (mu - prev.unwrap_or(g.low)).max(next.unwrap_or(g.high) - mu);
+    if !consider_endpoints && n >= 2 {
+        match (prev, next) {
+            (None, Some(q)) => s = q - mu,
+            (Some(p), None) => s = mu - p,
+            _ => {}
+        }
+    }
+    s.clamp(min_sigma, g.range().max(min_sigma))
 }
 
 /// The deterministic tie order of equal values: a mix of the row number, so that which of
@@ -235,7 +249,8 @@ impl KernelConsts {
     const UNSET: KernelConsts = KernelConsts { mu: f64::NAN, sigma: f64::NAN, inv: 0.0, lnz: 0.0, lc: 0.0 };
 }
 
-/// The members of one dimension in sorted order, as the estimator reads them.
+/// The members of one dimension in sorted order (what the tests compare).
+#[cfg(test)]
 #[derive(Default)]
 pub struct SortedDim {
     pub mu: Vec<f64>,
@@ -279,12 +294,9 @@ pub struct Column {
     /// Rows added to the index since the last pass.
     fresh: Vec<u32>,
     mus: Vec<f64>,
-    /// Per merged member: (chunk, offset) of a settled entry, or `RUNNING`.
-    src: Vec<(u32, u32)>,
-    src_rows: Vec<u32>,
+    /// Per merged member of a full pass: its row and position in the index (`None`: running).
+    src: Vec<(u32, Option<(usize, usize)>)>,
 }
-
-const RUNNING: (u32, u32) = (u32::MAX, u32::MAX);
 
 /// The member set and settings of a bandwidth pass.
 struct LastPass {
@@ -321,7 +333,6 @@ impl Column {
             fresh: Vec::new(),
             mus: Vec::new(),
             src: Vec::new(),
-            src_rows: Vec::new(),
         }
     }
 
@@ -439,9 +450,7 @@ impl Column {
                     self.refresh_around(at, members, extras, min_sigma, consider_endpoints, n);
                 }
             }
-            _ => {
-                self.member_pass(members, extras, n_kernels, magic_clip, consider_endpoints, None);
-            }
+            _ => self.member_pass(members, extras, min_sigma, consider_endpoints),
         }
         self.fresh.clear();
         self.last = Some(LastPass { members: members.clone(), extras: extras.to_vec(), min_sigma, consider_endpoints });
@@ -541,18 +550,9 @@ impl Column {
     /// `neighbour_sigmas` over the `n` members) and stores its constants.
     fn refresh_entry(&mut self, at: (f64, u32), members: &Bits, extras: &[(f64, u32)], min_sigma: f64, endpoints: bool, n: usize) {
         let g = self.geom.expect("numerical column");
-        let prev = self.neighbour(at, members, extras, false);
-        let next = self.neighbour(at, members, extras, true);
-        let mu = at.0;
-        let mut s = (mu - prev.map_or(g.low, |p| p.0)).max(next.map_or(g.high, |q| q.0) - mu);
-        if !endpoints && n >= 2 {
-            match (prev, next) {
-                (None, Some(q)) => s = q.0 - mu,
-                (Some(p), None) => s = mu - p.0,
-                _ => {}
-            }
-        }
-        let sigma = s.clamp(min_sigma, g.range().max(min_sigma));
+        let prev = self.neighbour(at, members, extras, false).map(|p| p.0);
+        let next = self.neighbour(at, members, extras, true).map(|q| q.0);
+        let (mu, sigma) = (at.0, neighbour_sigma(at.0, prev, next, &g, min_sigma, endpoints, n));
         let row = at.1 as usize;
         if extras.iter().any(|e| e.1 == at.1) {
             self.by_row[row] = KernelConsts::new(&g, mu, sigma);
@@ -572,11 +572,13 @@ impl Column {
         self.chunks.iter().map(|c| (&c.keys[..], &c.rows[..], &c.consts[..]))
     }
 
-    /// Visits the members in sorted order: (kernel value, row, current kernel constants).
+    /// Visits the members (settled `members` merged with the running `extras`, kernel value
+    /// and row, sorted like the index) in sorted order: (kernel value, row, position in the
+    /// index, or `None` for a running row).
     #[inline(always)]
-    pub fn for_each_member(&self, members: &Bits, extras: &[(f64, u32)], mut visit: impl FnMut(f64, u32, &KernelConsts)) {
+    fn merge_members(&self, members: &Bits, extras: &[(f64, u32)], mut visit: impl FnMut(f64, u32, Option<(usize, usize)>)) {
         let mut ex = extras.iter().peekable();
-        for c in &self.chunks {
+        for (ci, c) in self.chunks.iter().enumerate() {
             for i in 0..c.keys.len() {
                 let r = c.rows[i];
                 if !members.contains(r as usize) {
@@ -584,15 +586,24 @@ impl Column {
                 }
                 if ex.peek().is_some() {
                     while let Some(x) = ex.next_if(|x| before(**x, (c.keys[i], r))) {
-                        visit(x.0, x.1, &self.by_row[x.1 as usize]);
+                        visit(x.0, x.1, None);
                     }
                 }
-                visit(c.keys[i], r, &c.consts[i]);
+                visit(c.keys[i], r, Some((ci, i)));
             }
         }
         for x in ex {
-            visit(x.0, x.1, &self.by_row[x.1 as usize]);
+            visit(x.0, x.1, None);
         }
+    }
+
+    /// Visits the members in sorted order: (kernel value, row, current kernel constants).
+    #[inline(always)]
+    pub fn for_each_member(&self, members: &Bits, extras: &[(f64, u32)], mut visit: impl FnMut(f64, u32, &KernelConsts)) {
+        self.merge_members(members, extras, |mu, r, at| match at {
+            Some((ci, i)) => visit(mu, r, &self.chunks[ci].consts[i]),
+            None => visit(mu, r, &self.by_row[r as usize]),
+        });
     }
 
     /// The members in sorted order with their (current) kernel constants.
@@ -608,79 +619,31 @@ impl Column {
         });
     }
 
-    /// Bandwidths of the members (`members`, and the running `extras` as (kernel value, row)
-    /// sorted like the index): refreshes the cached kernel constants, writes the members in
-    /// sorted order to `out` when given, and returns the smallest bandwidth.
-    pub fn member_pass(
-        &mut self,
-        members: &Bits,
-        extras: &[(f64, u32)],
-        n_kernels: usize,
-        magic_clip: bool,
-        consider_endpoints: bool,
-        mut out: Option<&mut SortedDim>,
-    ) -> f64 {
+    /// Recomputes the bandwidths and kernel constants of all members (`members`, and the
+    /// running `extras` sorted like the index), refreshing the caches where they changed.
+    fn member_pass(&mut self, members: &Bits, extras: &[(f64, u32)], min_sigma: f64, consider_endpoints: bool) {
         let g = self.geom.expect("numerical column");
-        let (mut mus, mut src, mut rows) =
-            (std::mem::take(&mut self.mus), std::mem::take(&mut self.src), std::mem::take(&mut self.src_rows));
+        let (mut mus, mut src) = (std::mem::take(&mut self.mus), std::mem::take(&mut self.src));
         mus.clear();
         src.clear();
-        rows.clear();
-        let mut ex = extras.iter().peekable();
-        for (ci, c) in self.chunks.iter().enumerate() {
-            for i in 0..c.keys.len() {
-                let r = c.rows[i];
-                if !members.contains(r as usize) {
-                    continue;
-                }
-                if ex.peek().is_some() {
-                    while let Some(x) = ex.next_if(|x| before(**x, (c.keys[i], r))) {
-                        mus.push(x.0);
-                        src.push(RUNNING);
-                        rows.push(x.1);
+        self.merge_members(members, extras, |mu, r, at| {
+            mus.push(mu);
+            src.push((r, at));
+        });
+        neighbour_sigmas(&mus, &g, min_sigma, consider_endpoints, |k, sigma| {
+            let (row, at) = src[k];
+            match at {
+                None => self.by_row[row as usize] = KernelConsts::new(&g, mus[k], sigma),
+                Some((ci, i)) => {
+                    let slot = &mut self.chunks[ci].consts[i];
+                    if slot.sigma != sigma {
+                        *slot = KernelConsts::new(&g, mus[k], sigma);
+                        self.by_row[row as usize] = *slot;
                     }
                 }
-                mus.push(c.keys[i]);
-                src.push((ci as u32, i as u32));
-                rows.push(r);
-            }
-        }
-        for x in ex {
-            mus.push(x.0);
-            src.push(RUNNING);
-            rows.push(x.1);
-        }
-        if let Some(o) = out.as_deref_mut() {
-            o.mu.clear();
-            o.row.clear();
-            o.consts.clear();
-        }
-        let min_sigma = g.min_sigma(n_kernels, magic_clip);
-        let mut smallest = f64::INFINITY;
-        neighbour_sigmas(&mus, &g, min_sigma, consider_endpoints, |k, sigma| {
-            smallest = smallest.min(sigma);
-            let row = rows[k] as usize;
-            let c = if src[k] == RUNNING {
-                let c = KernelConsts::new(&g, mus[k], sigma);
-                self.by_row[row] = c;
-                c
-            } else {
-                let (ci, i) = (src[k].0 as usize, src[k].1 as usize);
-                let slot = &mut self.chunks[ci].consts[i];
-                if slot.sigma != sigma {
-                    *slot = KernelConsts::new(&g, mus[k], sigma);
-                    self.by_row[row] = *slot;
-                }
-                *slot
-            };
-            if let Some(o) = out.as_deref_mut() {
-                o.mu.push(mus[k]);
-                o.row.push(row as u32);
-                o.consts.push(c);
             }
         });
-        (self.mus, self.src, self.src_rows) = (mus, src, rows);
-        smallest
+        (self.mus, self.src) = (mus, src);
     }
 }
 
@@ -735,7 +698,8 @@ mod tests {
         assert_eq!(c.present.iter().collect::<Vec<_>>(), expect);
         let all = c.present.clone();
         let mut out = SortedDim::default();
-        c.member_pass(&all, &[], expect.len() + 1, true, false, Some(&mut out));
+        c.refresh(&all, &[], expect.len() + 1, true, false);
+        c.sorted_members(&all, &[], &mut out);
         assert_eq!(out.mu.len(), expect.len());
         assert!(c.chunks.len() > 2, "the index is chunked");
         for w in out.mu.windows(2).zip(out.row.windows(2)) {
@@ -803,7 +767,9 @@ mod incremental_tests {
                 let mut fresh = Column::new("x", &dist);
                 fresh.update(&h);
                 let mut want = SortedDim::default();
-                fresh.member_pass(&members, &extras, n_kernels, true, seed == 3, Some(&mut want));
+                // a fresh column's first refresh is a full pass
+                fresh.refresh(&members, &extras, n_kernels, true, seed == 3);
+                fresh.sorted_members(&members, &extras, &mut want);
                 assert_eq!(got.row, want.row, "seed {seed} step {step}");
                 for k in 0..got.row.len() {
                     let (a, b) = (got.consts[k], want.consts[k]);

@@ -248,7 +248,11 @@ impl TpeSampler {
             };
             let mut scratch = std::mem::take(&mut st.scratch);
             let mut cols = st.columns_mut(&idx);
-            let lg = above::log_pdf(h, &mut cols, &members, &extras, &weights, &settings, &cand, &mut scratch);
+            let lg = above::log_pdf(
+                &above::Query { h, members: &members, extras: &extras, weights: &weights, settings: &settings, cands: &cand },
+                &mut cols,
+                &mut scratch,
+            );
             st.scratch = scratch;
             let lg = lg.map_err(Error::InvalidValue)?;
             let mut best = 0;
