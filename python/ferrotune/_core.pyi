@@ -36,6 +36,9 @@ def validate_distribution(name: str, spec: DistSpec) -> None:
 def dist_contains(spec: DistSpec, value: float) -> bool: ...
 def dist_to_internal(spec: DistSpec, value: Choice) -> float | None: ...
 def dist_repr(spec: DistSpec) -> str: ...
+def qmc_points(qmc_type: str, dim: int, n: int, scramble: bool = False, seed: int = 0, skip: int = 0) -> bytes:
+    """Points ``skip .. skip + n - 1`` of a Sobol' or Halton sequence as little-endian float64
+    bytes, row-major ``(n, dim)``."""
 
 class Storage:
     @staticmethod
@@ -72,6 +75,17 @@ class Sampler:
         warn_independent_sampling: bool,
         constraints: bool = False,
     ) -> Sampler: ...
+    @staticmethod
+    def qmc(
+        qmc_type: str,
+        scramble: bool,
+        seed: int | None,
+        independent: Sampler | None,
+        independent_name: str,
+        warn_independent_sampling: bool,
+    ) -> Sampler:
+        """Quasi-Monte Carlo search; ``independent`` (default: random with ``seed``) samples the
+        first trial and the parameters outside the QMC space."""
     def grid_point(self, grid_id: int) -> list[tuple[str, Choice]]: ...
     def grid_size(self) -> int | None: ...
     def random_draw(self, number: int, name: str, spec: DistSpec) -> float: ...

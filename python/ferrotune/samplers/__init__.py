@@ -2,7 +2,8 @@
 
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._grid import GridSampler
+from ferrotune.samplers._qmc import QMCSampler, qmc_points
 from ferrotune.samplers._random import RandomSampler
 from ferrotune.samplers._tpe import TPESampler
 
-__all__ = ["BaseSampler", "GridSampler", "RandomSampler", "TPESampler"]
+__all__ = ["BaseSampler", "GridSampler", "QMCSampler", "RandomSampler", "TPESampler", "qmc_points"]

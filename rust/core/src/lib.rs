@@ -5,12 +5,14 @@
 //! - [`history`]: the columnar trial history samplers and pruners read.
 //! - [`storage`]: the `Storage` trait and its backends (in-memory for now).
 //! - [`samplers`]: the `Sampler` trait and the built-in samplers.
+//! - [`qmc`]: quasi-Monte Carlo sequences (Sobol', Halton) for QMC search and initial designs.
 //! - [`engine`]: a study's ask / suggest / tell protocol on top of a storage and a sampler.
 
 pub mod engine;
 pub mod error;
 pub mod history;
 pub mod pareto;
+pub mod qmc;
 pub mod rng;
 pub mod samplers;
 pub mod space;

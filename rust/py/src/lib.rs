@@ -22,5 +22,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert::dist_contains, m)?)?;
     m.add_function(wrap_pyfunction!(convert::dist_to_internal, m)?)?;
     m.add_function(wrap_pyfunction!(convert::dist_repr, m)?)?;
+    m.add_function(wrap_pyfunction!(sampler::qmc_points, m)?)?;
     Ok(())
 }

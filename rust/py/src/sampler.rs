@@ -4,10 +4,13 @@ use std::sync::Arc;
 
 use std::collections::HashMap;
 
+use ferrotune_core::qmc::{Qmc, QmcType};
 use ferrotune_core::samplers::tpe::{DistanceFn, GammaFn, WeightsFn};
+use ferrotune_core::samplers::QmcSampler;
 use ferrotune_core::samplers::{GridSampler, RandomSampler, Sampler as CoreSampler, TpeConfig, TpeSampler};
 use ferrotune_core::space::Choice;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 use crate::convert::choices_from_py;
 use crate::errors::run_held;
@@ -117,6 +120,27 @@ impl Sampler {
         Ok(Sampler { inner: Arc::new(t), grid: None, seed })
     }
 
+    /// Quasi-Monte Carlo search with Optuna's `QMCSampler` semantics. `independent` is a
+    /// built-in sampler for the first trial and the parameters outside the QMC space (default:
+    /// random search seeded with `seed`); `independent_name` is its class name, for warnings.
+    #[staticmethod]
+    #[pyo3(signature = (qmc_type, scramble, seed, independent, independent_name, warn_independent_sampling))]
+    fn qmc(
+        py: Python<'_>,
+        qmc_type: &str,
+        scramble: bool,
+        seed: Option<u64>,
+        independent: Option<&Sampler>,
+        independent_name: String,
+        warn_independent_sampling: bool,
+    ) -> PyResult<Self> {
+        let kind = run_held(py, || QmcType::parse(qmc_type))?;
+        let independent = independent.map(|s| (s.inner.clone(), independent_name));
+        let q = QmcSampler::new(kind, scramble, seed, independent, warn_independent_sampling);
+        let seed = q.seed();
+        Ok(Sampler { inner: Arc::new(q), grid: None, seed })
+    }
+
     /// The (name, value) pairs of a grid point, in name order (grid samplers only).
     fn grid_point<'py>(&self, py: Python<'py>, grid_id: u64) -> PyResult<Vec<(String, Bound<'py, PyAny>)>> {
         let g = self.grid.as_ref().ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("not a grid sampler"))?;
@@ -142,4 +166,34 @@ impl Sampler {
         run_held(py, || d.validate(name))?;
         Ok(RandomSampler::new(Some(self.seed)).draw(number, name, &d))
     }
+}
+
+/// Most values `qmc_points` returns in one call (2 GiB of float64).
+const MAX_QMC_VALUES: usize = 1 << 28;
+
+/// `n` points of a QMC sequence after skipping `skip`, as little-endian float64 bytes
+/// (row-major, `n x dim`); `ferrotune.samplers.qmc_points` wraps them in a numpy array.
+#[pyfunction]
+#[pyo3(signature = (qmc_type, dim, n, scramble=false, seed=0, skip=0))]
+pub fn qmc_points<'py>(
+    py: Python<'py>,
+    qmc_type: &str,
+    dim: usize,
+    n: usize,
+    scramble: bool,
+    seed: u64,
+    skip: u64,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let bytes = crate::errors::run(py, move || {
+        let kind = QmcType::parse(qmc_type)?;
+        if n.checked_mul(dim).is_none_or(|total| total > MAX_QMC_VALUES) {
+            return Err(ferrotune_core::Error::InvalidValue(format!(
+                "n={n} points in dim={dim} dimensions is more than {MAX_QMC_VALUES} values; ask in chunks with skip="
+            )));
+        }
+        let mut q = Qmc::new(kind, dim, scramble, seed)?;
+        q.fast_forward(skip);
+        Ok(q.points(n).iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>())
+    })?;
+    Ok(PyBytes::new(py, &bytes))
 }

@@ -7,10 +7,12 @@
 //! parameter for the rest, and `after_trial` when the trial is told.
 
 mod grid;
+mod qmc;
 mod random;
 pub mod tpe;
 
 pub use grid::GridSampler;
+pub use qmc::{QmcSampler, QMC_ID_ATTR, QMC_KEY_ATTR};
 pub use random::RandomSampler;
 pub use tpe::{TpeConfig, TpeSampler};
 

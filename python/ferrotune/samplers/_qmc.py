@@ -1,0 +1,175 @@
+"""QMCSampler: quasi-Monte Carlo search (Sobol' or Halton sequences), in the Rust core."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ferrotune import _core
+from ferrotune.distributions import BaseDistribution, _from_spec
+from ferrotune.exceptions import FerrotuneValueError
+from ferrotune.logging import get_logger
+from ferrotune.samplers._base import BaseSampler
+from ferrotune.samplers._random import RandomSampler
+from ferrotune.samplers._seed import check_seed
+from ferrotune.trial import FrozenTrial
+
+if TYPE_CHECKING:
+    from ferrotune.study import Study
+
+_logger = get_logger(__name__)
+
+_QMC_TYPES = ("sobol", "halton")
+
+
+def _check_qmc_type(qmc_type: Any) -> str:
+    if not isinstance(qmc_type, str) or qmc_type not in _QMC_TYPES:
+        raise FerrotuneValueError(f"qmc_type={qmc_type!r} is invalid; choose 'sobol' or 'halton'")
+    return qmc_type
+
+
+def _check_count(name: str, v: Any, minimum: int) -> int:
+    item = getattr(v, "item", None)
+    if callable(item) and getattr(v, "shape", None) == ():
+        v = item()
+    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+        raise FerrotuneValueError(f"{name} must be an int >= {minimum}, got {v!r}")
+    return v
+
+
+class QMCSampler(BaseSampler):
+    """Quasi-Monte Carlo search: trials follow a low-discrepancy sequence, as Optuna's ``QMCSampler``.
+
+    The search space is that of the study's first finished trial (while none has finished, the
+    parameters running trials have suggested so far); the first trial is sampled by
+    ``independent_sampler``. Each later trial takes the next point of a Sobol' or Halton
+    sequence in ``[0, 1)^d``: the point number is claimed atomically when the trial starts and
+    stored as the trial's ``qmc_id`` system attribute, so ``n_jobs > 1`` workers never share a
+    point and a resumed study continues the sequence. Without scrambling the first point is all
+    lows, exactly as in Optuna and SciPy. A coordinate ``u`` becomes a value as in Optuna:
+    linearly (in log space for ``log=True``), rounded to the grid for steps and integers,
+    ``floor(u * n_choices)`` for categorical parameters.
+
+    Sobol' points are balanced for ``n = 2^m`` trials: when you can, run a power of two.
+
+    Args:
+        qmc_type: ``"sobol"`` (Joe & Kuo direction numbers, up to 1,024 parameters) or
+            ``"halton"`` (the first ``d`` primes, up to 1,024 parameters).
+        scramble: Randomize the sequence (linear matrix scrambling and a digital shift for
+            Sobol', random digit permutations for Halton), keeping its balance properties.
+        seed: Seed of the scrambling and of the default independent sampler; ``None`` draws one
+            from the operating system. Workers sharing a study with ``scramble=True`` must use
+            the same seed to follow one sequence.
+        independent_sampler: A built-in ferrotune sampler for the first trial and for
+            parameters outside the QMC space (default: ``RandomSampler(seed)``).
+        warn_asynchronous_seeding: Log a warning when ``scramble=True`` and no seed is given.
+        warn_independent_sampling: Warn when a parameter is sampled by the independent sampler
+            after the first trial finished (a conditional search space).
+    """
+
+    def __init__(
+        self,
+        *,
+        qmc_type: str = "sobol",
+        scramble: bool = False,
+        seed: int | None = None,
+        independent_sampler: BaseSampler | None = None,
+        warn_asynchronous_seeding: bool = True,
+        warn_independent_sampling: bool = True,
+    ) -> None:
+        self._qmc_type = _check_qmc_type(qmc_type)
+        seed = check_seed(seed)
+        if independent_sampler is not None:
+            if not isinstance(independent_sampler, BaseSampler):
+                raise FerrotuneValueError(
+                    f"independent_sampler must be a ferrotune sampler or None, got {independent_sampler!r}"
+                )
+            if getattr(independent_sampler, "_core_sampler", None) is None:
+                raise FerrotuneValueError(
+                    f"independent_sampler={type(independent_sampler).__name__}() is written in Python; QMCSampler "
+                    "takes a built-in ferrotune sampler (RandomSampler, TPESampler, ...) or None (random search)"
+                )
+        self._scramble = bool(scramble)
+        self._warn_independent_sampling = bool(warn_independent_sampling)
+        if seed is None and self._scramble and warn_asynchronous_seeding:
+            _logger.warning(
+                "No seed is provided for `QMCSampler` and the seed is set randomly. If you are running multiple "
+                "`QMCSampler`s in parallel and/or distributed  environment, the same seed must be used in all samplers "
+                "to ensure that resulting samples are taken from the same QMC sequence. "
+            )
+        self._build(seed, independent_sampler)
+
+    def _build(self, seed: int | None, independent_sampler: BaseSampler | None) -> None:
+        self._independent_sampler = independent_sampler
+        core_independent = getattr(independent_sampler, "_core_sampler", None)
+        name = "RandomSampler" if independent_sampler is None else type(independent_sampler).__name__
+        self._core_sampler = _core.Sampler.qmc(
+            self._qmc_type, self._scramble, seed, core_independent, name, self._warn_independent_sampling
+        )
+
+    @property
+    def seed(self) -> int:
+        """The seed in use (drawn from the OS when none was given)."""
+        return self._core_sampler.seed
+
+    @property
+    def qmc_type(self) -> str:
+        return self._qmc_type
+
+    @property
+    def scramble(self) -> bool:
+        return self._scramble
+
+    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        """The QMC search space: the first finished trial's distributions (empty before any trial)."""
+        return {name: _from_spec(spec) for name, spec in study._engine.relative_search_space_with(self._core_sampler)}
+
+    def sample_relative(self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
+        """The values of the trial's QMC point (empty when the trial claimed none)."""
+        rel = study._engine.sample_relative_with(self._core_sampler, trial.number)
+        return {name: _from_spec(spec).to_external_repr(v) for name, v, spec in rel if name in search_space}
+
+    def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution) -> Any:
+        v = study._engine.sample_independent_with(self._core_sampler, trial.number, param_name, param_distribution._spec())
+        return param_distribution.to_external_repr(v)
+
+    def reseed_rng(self) -> None:
+        """Reseeds the independent sampler only: the QMC seed must stay equal across workers."""
+        independent = self._independent_sampler
+        if independent is None:
+            independent = RandomSampler(None)
+        else:
+            independent.reseed_rng()
+        self._build(self.seed, independent)
+
+    def __repr__(self) -> str:
+        return f"QMCSampler(qmc_type={self._qmc_type!r}, scramble={self._scramble}, seed={self.seed})"
+
+
+def qmc_points(
+    qmc_type: str, dim: int, n: int, scramble: bool = False, seed: int = 0, skip: int = 0
+) -> np.ndarray:
+    """Points ``skip .. skip + n - 1`` of a Sobol' or Halton sequence, as an ``(n, dim)`` array.
+
+    Unscrambled, the points equal ``scipy.stats.qmc.Sobol(dim, scramble=False)`` (or
+    ``Halton``) after ``fast_forward(skip)``, to the bit. Scrambled, they depend on ``seed``
+    only (the same on every platform, though not SciPy's points for that seed).
+
+    Args:
+        qmc_type: ``"sobol"`` or ``"halton"``.
+        dim: Number of dimensions, 1 to 1,024.
+        n: Number of points.
+        scramble: Scramble the sequence (see :class:`QMCSampler`).
+        seed: Seed of the scrambling.
+        skip: Points to skip first.
+    """
+    qmc_type = _check_qmc_type(qmc_type)
+    dim = _check_count("dim", dim, 1)
+    n = _check_count("n", n, 0)
+    skip = _check_count("skip", skip, 0)
+    if skip >= 2**64:
+        raise FerrotuneValueError(f"skip must be below 2**64, got {skip}")
+    s = check_seed(seed)
+    raw = _core.qmc_points(qmc_type, dim, n, bool(scramble), 0 if s is None else s, skip)
+    return np.frombuffer(raw, dtype="<f8").reshape(n, dim).copy()
