@@ -86,6 +86,22 @@ class Sampler:
     ) -> Sampler:
         """Quasi-Monte Carlo search; ``independent`` (default: random with ``seed``) samples the
         first trial and the parameters outside the QMC space."""
+    @staticmethod
+    def gp(
+        seed: int | None,
+        n_startup_trials: int,
+        deterministic_objective: bool,
+        acquisition: str,
+        beta: float,
+        batch_mode: str,
+        n_preliminary_samples: int,
+        n_local_search: int,
+        warn_independent_sampling: bool,
+        independent: Sampler | None = None,
+    ) -> Sampler:
+        """Gaussian-process sampler; ``acquisition`` is ``"logei"``, ``"logpi"`` or ``"ucb"``,
+        ``batch_mode`` is ``"believer"``, ``"liar"`` or ``"none"``; ``independent`` (default:
+        random with ``seed``) samples start-up trials and parameters outside the joint space."""
     def grid_point(self, grid_id: int) -> list[tuple[str, Choice]]: ...
     def grid_size(self) -> int | None: ...
     def random_draw(self, number: int, name: str, spec: DistSpec) -> float: ...

@@ -10,6 +10,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod gp;
 pub mod history;
 pub mod pareto;
 pub mod qmc;

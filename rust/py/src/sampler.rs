@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use std::collections::HashMap;
 
+use ferrotune_core::gp::acquisition::Acquisition;
 use ferrotune_core::qmc::{Qmc, QmcType};
 use ferrotune_core::samplers::tpe::{DistanceFn, GammaFn, WeightsFn};
 use ferrotune_core::samplers::QmcSampler;
-use ferrotune_core::samplers::{GridSampler, RandomSampler, Sampler as CoreSampler, TpeConfig, TpeSampler};
+use ferrotune_core::samplers::{BatchMode, GpConfig, GpSampler, GridSampler, RandomSampler, Sampler as CoreSampler, TpeConfig, TpeSampler};
 use ferrotune_core::space::Choice;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -139,6 +140,52 @@ impl Sampler {
         let q = QmcSampler::new(kind, scramble, seed, independent, warn_independent_sampling);
         let seed = q.seed();
         Ok(Sampler { inner: Arc::new(q), grid: None, seed })
+    }
+
+    /// Gaussian-process sampler. `independent` is the core of the sampler used for start-up
+    /// trials and parameters outside the joint space (random with the same seed when `None`).
+    #[staticmethod]
+    #[pyo3(signature = (seed, n_startup_trials, deterministic_objective, acquisition, beta, batch_mode, n_preliminary_samples,
+        n_local_search, warn_independent_sampling, independent=None))]
+    fn gp(
+        py: Python<'_>,
+        seed: Option<u64>,
+        n_startup_trials: usize,
+        deterministic_objective: bool,
+        acquisition: &str,
+        beta: f64,
+        batch_mode: &str,
+        n_preliminary_samples: usize,
+        n_local_search: usize,
+        warn_independent_sampling: bool,
+        independent: Option<PyRef<'_, Sampler>>,
+    ) -> PyResult<Self> {
+        let acquisition = match acquisition {
+            "logei" => Acquisition::LogEi,
+            "logpi" => Acquisition::LogPi,
+            "ucb" => Acquisition::Ucb { beta },
+            other => {
+                return Err(crate::errors::raise(
+                    py,
+                    "FerrotuneValueError",
+                    format!("acquisition must be 'logei', 'logpi' or 'ucb', got '{other}'"),
+                ))
+            }
+        };
+        let cfg = GpConfig {
+            seed,
+            n_startup_trials,
+            deterministic_objective,
+            acquisition,
+            batch_mode: run_held(py, || BatchMode::parse(batch_mode))?,
+            n_candidates: n_preliminary_samples,
+            n_local_search,
+            warn_independent_sampling,
+            independent: independent.map(|s| s.inner.clone()),
+        };
+        let g = run_held(py, || GpSampler::new(cfg))?;
+        let seed = g.seed();
+        Ok(Sampler { inner: Arc::new(g), grid: None, seed })
     }
 
     /// The (name, value) pairs of a grid point, in name order (grid samplers only).

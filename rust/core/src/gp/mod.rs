@@ -1,0 +1,22 @@
+//! Gaussian-process Bayesian optimization: the surrogate model, its fitting, the acquisition
+//! functions and their optimizer. Used by [`crate::samplers::GpSampler`].
+//!
+//! - [`kernel`]: Matérn-5/2 with one lengthscale per dimension, Hamming for categoricals.
+//! - [`linalg`]: Cholesky with jitter, solves and inverse (faer).
+//! - [`regressor`]: the conditioned GP: posterior mean, variance and their gradients.
+//! - [`fit`]: maximum a posteriori hyperparameters by L-BFGS on the log marginal likelihood.
+//! - [`lbfgsb`]: box-constrained L-BFGS.
+//! - [`normal`]: tail-accurate `ln Phi` and `ln(phi + z Phi)`.
+//! - [`acquisition`]: log EI, log PI, UCB.
+//! - [`space`]: search space to unit cube and back.
+//! - [`optimize`]: Sobol sweep plus local search of the acquisition function.
+
+pub mod acquisition;
+pub mod fit;
+pub mod kernel;
+pub mod lbfgsb;
+pub mod linalg;
+pub mod normal;
+pub mod optimize;
+pub mod regressor;
+pub mod space;

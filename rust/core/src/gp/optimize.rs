@@ -1,0 +1,262 @@
+//! Maximizing the acquisition function over the encoded search space.
+//!
+//! 1. Sweep: a scrambled Sobol set of candidates (discrete coordinates snapped to their grids)
+//!    is scored in one batched posterior evaluation.
+//! 2. Starts: the best candidate, the warm starts given by the caller (the best trial so far)
+//!    and further candidates drawn with probability proportional to `exp(acq - max)`
+//!    (a roulette that favours good regions but keeps some diversity), `n_local` in all.
+//! 3. Local search from each start, alternating until nothing moves: box-constrained L-BFGS
+//!    over the continuous coordinates (scaled by the lengthscales, which equalizes the
+//!    curvature between dimensions), then each discrete coordinate on its own: every value
+//!    of small grids and categoricals, an expanding neighbour search on large grids.
+
+use rand::RngCore;
+
+use super::acquisition::AcqFn;
+use super::lbfgsb::{self, Options};
+use super::space::{Dim, EncodedSpace, EXHAUSTIVE_GRID};
+use crate::error::Result;
+use crate::qmc::Sobol;
+
+#[derive(Clone, Copy, Debug)]
+pub struct SearchOptions {
+    pub n_candidates: usize,
+    pub n_local: usize,
+    /// Tolerance of the local searches (the continuous one stops at `sqrt(tol)` gradient).
+    pub tol: f64,
+    pub max_rounds: usize,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions { n_candidates: 2048, n_local: 10, tol: 1e-4, max_rounds: 100 }
+    }
+}
+
+/// Returns the best point found (encoded coordinates) and its acquisition value.
+pub fn maximize<R: RngCore>(
+    f: &AcqFn,
+    space: &EncodedSpace,
+    warm: &[Vec<f64>],
+    opts: SearchOptions,
+    rng: &mut R,
+) -> Result<(Vec<f64>, f64)> {
+    let d = space.dim();
+    let mut sobol = Sobol::new(d, true, rng.next_u64())?;
+    let mut cands = sobol.points(opts.n_candidates.max(1));
+    for row in cands.chunks_mut(d) {
+        for (i, u) in row.iter_mut().enumerate() {
+            *u = space.coords[i].from_unit(*u);
+        }
+    }
+    let vals = f.eval_batch(&cands);
+    let n = vals.len();
+    let imax = (0..n).fold(0, |b, i| if vals[i] > vals[b] || (vals[b].is_nan() && !vals[i].is_nan()) { i } else { b });
+    let mut starts: Vec<Vec<f64>> = vec![cands[imax * d..(imax + 1) * d].to_vec()];
+    // Roulette over the remaining candidates, without replacement.
+    let n_extra = opts.n_local.saturating_sub(1 + warm.len());
+    if n_extra > 0 && vals[imax].is_finite() {
+        let mut w: Vec<f64> = vals.iter().map(|v| if v.is_finite() { (v - vals[imax]).exp() } else { 0.0 }).collect();
+        w[imax] = 0.0;
+        for _ in 0..n_extra {
+            let total: f64 = w.iter().sum();
+            if total.is_nan() || total <= 0.0 {
+                break;
+            }
+            let mut r = crate::rng::uniform01(rng) * total;
+            let mut pick = n - 1;
+            for (i, wi) in w.iter().enumerate() {
+                if r < *wi {
+                    pick = i;
+                    break;
+                }
+                r -= wi;
+            }
+            if w[pick] == 0.0 {
+                pick = match w.iter().rposition(|&x| x > 0.0) {
+                    Some(p) => p,
+                    None => break,
+                };
+            }
+            w[pick] = 0.0;
+            starts.push(cands[pick * d..(pick + 1) * d].to_vec());
+        }
+    }
+    starts.extend(warm.iter().cloned());
+    let mut best: (Vec<f64>, f64) = (starts[0].clone(), vals[imax]);
+    for s in starts {
+        let (x, v) = local_search(f, space, s, opts);
+        if v > best.1 || best.1.is_nan() {
+            best = (x, v);
+        }
+    }
+    Ok(best)
+}
+
+/// What changed last in the alternating local search.
+#[derive(Clone, Copy, PartialEq)]
+enum Last {
+    Continuous,
+    Discrete(usize),
+}
+
+fn local_search(f: &AcqFn, space: &EncodedSpace, x0: Vec<f64>, opts: SearchOptions) -> (Vec<f64>, f64) {
+    let cont = space.continuous();
+    let disc = space.discrete();
+    let mut x = x0;
+    let mut fx = f.eval(&x);
+    let mut last = Last::Continuous;
+    for _ in 0..opts.max_rounds {
+        if continuous_step(f, &cont, &mut x, &mut fx, opts.tol) {
+            last = Last::Continuous;
+        }
+        for &i in &disc {
+            if last == Last::Discrete(i) {
+                return (x, fx);
+            }
+            if discrete_step(f, space, i, &mut x, &mut fx) {
+                last = Last::Discrete(i);
+            }
+        }
+        if last == Last::Continuous {
+            return (x, fx);
+        }
+    }
+    (x, fx)
+}
+
+/// L-BFGS over the continuous coordinates in units of their lengthscales; true if it improved.
+fn continuous_step(f: &AcqFn, cont: &[usize], x: &mut [f64], fx: &mut f64, tol: f64) -> bool {
+    if cont.is_empty() {
+        return false;
+    }
+    let ls = f.gp.params.lengthscales();
+    let scale: Vec<f64> = cont.iter().map(|&i| ls[i].min(1e6)).collect();
+    let z0: Vec<f64> = cont.iter().zip(&scale).map(|(&i, s)| x[i] / s).collect();
+    let lo = vec![0.0; cont.len()];
+    let hi: Vec<f64> = scale.iter().map(|s| 1.0 / s).collect();
+    let mut full = x.to_vec();
+    let mut g = vec![0.0; x.len()];
+    let out = lbfgsb::minimize(
+        |z, gz| {
+            for (k, &i) in cont.iter().enumerate() {
+                full[i] = (z[k] * scale[k]).clamp(0.0, 1.0);
+            }
+            let v = f.eval_grad(&full, &mut g);
+            for (k, &i) in cont.iter().enumerate() {
+                gz[k] = -g[i] * scale[k];
+            }
+            -v
+        },
+        &z0,
+        &lo,
+        &hi,
+        Options { gtol: tol.sqrt(), max_iter: 200, ..Options::default() },
+    );
+    let v = -out.f;
+    if out.iterations > 0 && v > *fx {
+        for (k, &i) in cont.iter().enumerate() {
+            x[i] = (out.x[k] * scale[k]).clamp(0.0, 1.0);
+        }
+        *fx = v;
+        return true;
+    }
+    false
+}
+
+/// Improves coordinate `i` alone; true if it moved.
+fn discrete_step(f: &AcqFn, space: &EncodedSpace, i: usize, x: &mut [f64], fx: &mut f64) -> bool {
+    let c = &space.coords[i];
+    let count = c.count();
+    if count <= 1 {
+        return false;
+    }
+    let cur = c.grid_index(x[i]);
+    let mut y = x.to_vec();
+    let mut eval = |k: u64| {
+        y[i] = c.grid_point(k);
+        f.eval(&y)
+    };
+    let (mut best_k, mut best_v) = (cur, *fx);
+    if matches!(c.dim, Dim::Categorical { .. }) || count <= EXHAUSTIVE_GRID {
+        for k in 0..count {
+            if k != cur {
+                let v = eval(k);
+                if v > best_v {
+                    (best_k, best_v) = (k, v);
+                }
+            }
+        }
+    } else {
+        // Expanding steps in both directions from the current point, then again from the
+        // best one, until no neighbour improves.
+        loop {
+            let centre = best_k;
+            for dir in [-1i64, 1] {
+                let mut step = 1i64;
+                loop {
+                    let k = centre as i64 + dir * step;
+                    if k < 0 || k >= count as i64 {
+                        break;
+                    }
+                    let v = eval(k as u64);
+                    if v > best_v {
+                        (best_k, best_v) = (k as u64, v);
+                        step *= 2;
+                    } else {
+                        break;
+                    }
+                }
+            }
+            if best_k == centre {
+                break;
+            }
+        }
+    }
+    if best_k != cur && best_v > *fx {
+        x[i] = c.grid_point(best_k);
+        *fx = best_v;
+        return true;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gp::acquisition::Acquisition;
+    use crate::gp::kernel::KernelParams;
+    use crate::gp::regressor::Gp;
+    use crate::space::{Choice, Distribution};
+    use rand::SeedableRng;
+
+    #[test]
+    fn finds_the_maximum_of_the_posterior_mean_in_a_mixed_space() {
+        // Observations peaked at (0.7, grid value 6, choice 2): UCB with beta=0 is the mean.
+        let space = vec![
+            ("a".to_string(), Distribution::Float { low: 0.0, high: 1.0, log: false, step: None }),
+            ("b".to_string(), Distribution::Int { low: 0, high: 99, log: false, step: 1 }),
+            ("c".to_string(), Distribution::Categorical { choices: (0..4).map(Choice::Int).collect() }),
+        ];
+        let es = EncodedSpace::new(&space);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        for _ in 0..60 {
+            let a = crate::rng::uniform01(&mut rng);
+            let b = (crate::rng::uniform01(&mut rng) * 100.0).floor();
+            let c = (crate::rng::uniform01(&mut rng) * 4.0).floor();
+            let (ea, eb) = (es.coords[0].encode(a), es.coords[1].encode(b));
+            x.extend([ea, eb, c]);
+            y.push(-(a - 0.7).powi(2) * 10.0 - (b - 60.0).powi(2) / 500.0 - if c == 2.0 { 0.0 } else { 1.0 });
+        }
+        let gp = Gp::new(x, y, es.categorical(), KernelParams { theta: vec![4.0, 4.0, 1.0], scale: 2.0, noise: 1e-4 }).unwrap();
+        let f = AcqFn { gp: &gp, acq: Acquisition::Ucb { beta: 0.0 }, best: 0.0 };
+        let (xb, _) = maximize(&f, &es, &[], SearchOptions::default(), &mut rng).unwrap();
+        let (a, b, c) = (es.coords[0].decode(xb[0]), es.coords[1].decode(xb[1]), xb[2]);
+        assert!((a - 0.7).abs() < 0.08, "a = {a}");
+        assert!((b - 60.0).abs() <= 12.0, "b = {b}");
+        assert_eq!(c, 2.0);
+        // Grid coordinates are on the grid.
+        assert_eq!(es.coords[1].snap(xb[1]), xb[1]);
+    }
+}

@@ -1,0 +1,288 @@
+//! The fitted Gaussian process: training points, hyperparameters and the cached factorization
+//! from which posterior means, variances and their gradients are read.
+
+use faer::Mat;
+
+use super::kernel::{m52, m52_with_grad, r2, sq_diff, KernelParams};
+use super::linalg::Cholesky;
+
+/// Candidates per block in batched posterior evaluation (bounds the n x block buffer).
+const BLOCK: usize = 512;
+
+/// `K + noise I` over the rows of `x` (row-major, `n` x `dim`).
+pub fn gram(x: &[f64], dim: usize, categorical: &[bool], p: &KernelParams) -> Mat<f64> {
+    let n = x.len().checked_div(dim).unwrap_or(0);
+    let mut k = Mat::zeros(n, n);
+    for j in 0..n {
+        let xj = &x[j * dim..(j + 1) * dim];
+        k[(j, j)] = p.scale + p.noise;
+        for i in j + 1..n {
+            let v = p.scale * m52(r2(xj, &x[i * dim..(i + 1) * dim], &p.theta, categorical));
+            k[(i, j)] = v;
+            k[(j, i)] = v;
+        }
+    }
+    k
+}
+
+/// `K = L L'`, `K^-1 y` and `K^-1` for one set of data and hyperparameters.
+pub struct Factorization {
+    pub chol: Cholesky,
+    pub alpha: Vec<f64>,
+    pub kinv: Mat<f64>,
+}
+
+/// A GP conditioned on its training data. Outputs are assumed standardized (zero prior mean).
+pub struct Gp {
+    pub dim: usize,
+    /// Training inputs, row-major `n` x `dim`, in the unit cube (categoricals: choice index).
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    pub categorical: Vec<bool>,
+    pub params: KernelParams,
+    chol: Cholesky,
+    /// `K^-1 y`.
+    alpha: Vec<f64>,
+    /// `K^-1`, for the gradient of the variance of single points.
+    kinv: Mat<f64>,
+}
+
+impl Gp {
+    /// Conditions on `(x, y)`; `None` when the covariance cannot be factored even with jitter.
+    pub fn new(x: Vec<f64>, y: Vec<f64>, categorical: Vec<bool>, params: KernelParams) -> Option<Gp> {
+        let dim = categorical.len();
+        let k = gram(&x, dim, &categorical, &params);
+        let chol = Cholesky::new(&k)?;
+        let alpha = chol.solve_vec(&y);
+        if alpha.iter().any(|a| !a.is_finite()) {
+            return None;
+        }
+        let kinv = chol.inverse();
+        Some(Gp { dim, x, y, categorical, params, chol, alpha, kinv })
+    }
+
+    /// A GP from a factorization already computed for exactly these data and parameters
+    /// (the last step of a fit), saving the O(n^3) work of `new`.
+    pub fn from_parts(x: Vec<f64>, y: Vec<f64>, categorical: Vec<bool>, params: KernelParams, parts: Factorization) -> Gp {
+        let Factorization { chol, alpha, kinv } = parts;
+        Gp { dim: categorical.len(), x, y, categorical, params, chol, alpha, kinv }
+    }
+
+    pub fn n(&self) -> usize {
+        self.y.len()
+    }
+
+    /// The same hyperparameters conditioned on extra points (fantasies for running trials).
+    pub fn with_extra(&self, x_extra: &[f64], y_extra: &[f64]) -> Option<Gp> {
+        let mut x = self.x.clone();
+        x.extend_from_slice(x_extra);
+        let mut y = self.y.clone();
+        y.extend_from_slice(y_extra);
+        Gp::new(x, y, self.categorical.clone(), self.params.clone())
+    }
+
+    fn kvec(&self, x: &[f64], out: &mut [f64]) {
+        let d = self.dim;
+        for (j, o) in out.iter_mut().enumerate() {
+            *o = self.params.scale * m52(r2(x, &self.x[j * d..(j + 1) * d], &self.params.theta, &self.categorical));
+        }
+    }
+
+    /// Posterior mean and variance (of the latent function, without noise) at one point.
+    pub fn posterior(&self, x: &[f64]) -> (f64, f64) {
+        let mut k = vec![0.0; self.n()];
+        self.kvec(x, &mut k);
+        let mean = dot(&k, &self.alpha);
+        let mut kk = Mat::from_fn(k.len(), 1, |i, _| k[i]);
+        self.chol.solve_lower_in_place(kk.as_mut());
+        let v = kk.col_as_slice(0);
+        (mean, (self.params.scale - dot(v, v)).max(0.0))
+    }
+
+    /// Posterior means and variances at the rows of `xs` (row-major, m x dim).
+    pub fn posterior_batch(&self, xs: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let d = self.dim.max(1);
+        let m = xs.len() / d;
+        let n = self.n();
+        let (mut means, mut vars) = (Vec::with_capacity(m), Vec::with_capacity(m));
+        let mut start = 0;
+        while start < m {
+            let b = BLOCK.min(m - start);
+            let mut kx = Mat::<f64>::zeros(n, b);
+            for c in 0..b {
+                let x = &xs[(start + c) * self.dim..(start + c + 1) * self.dim];
+                self.kvec(x, kx.col_as_slice_mut(c));
+                means.push(dot(kx.col_as_slice(c), &self.alpha));
+            }
+            self.chol.solve_lower_in_place(kx.as_mut());
+            for c in 0..b {
+                let v = kx.col_as_slice(c);
+                vars.push((self.params.scale - dot(v, v)).max(0.0));
+            }
+            start += b;
+        }
+        (means, vars)
+    }
+
+    /// Posterior mean and variance at `x` with their gradients with respect to `x` (zero along
+    /// categorical dimensions, where the kernel is not differentiable).
+    pub fn posterior_with_grad(&self, x: &[f64], grad_mean: &mut [f64], grad_var: &mut [f64]) -> (f64, f64) {
+        let (n, d) = (self.n(), self.dim);
+        let p = &self.params;
+        let mut k = vec![0.0; n];
+        let mut dk = vec![0.0; n];
+        for j in 0..n {
+            let (v, g) = m52_with_grad(r2(x, &self.x[j * d..(j + 1) * d], &p.theta, &self.categorical));
+            k[j] = p.scale * v;
+            dk[j] = p.scale * g;
+        }
+        // u = K^-1 k, column by column of the symmetric inverse.
+        let mut u = vec![0.0; n];
+        for (j, &kj) in k.iter().enumerate() {
+            if kj != 0.0 {
+                axpy(kj, self.kinv.col_as_slice(j), &mut u);
+            }
+        }
+        let mean = dot(&k, &self.alpha);
+        let var = p.scale - dot(&k, &u);
+        grad_mean.fill(0.0);
+        grad_var.fill(0.0);
+        for j in 0..n {
+            let (wa, wu) = (self.alpha[j] * dk[j], u[j] * dk[j]);
+            let xj = &self.x[j * d..(j + 1) * d];
+            for i in 0..d {
+                if !self.categorical[i] {
+                    // d r2 / d x_i = 2 theta_i (x_i - X_ji)
+                    let dr = 2.0 * p.theta[i] * (x[i] - xj[i]);
+                    grad_mean[i] += wa * dr;
+                    grad_var[i] -= 2.0 * wu * dr;
+                }
+            }
+        }
+        if var <= 0.0 {
+            grad_var.fill(0.0);
+        }
+        (mean, var.max(0.0))
+    }
+
+    /// Posterior covariance matrix of the latent function at the rows of `xs`.
+    pub fn posterior_cov(&self, xs: &[f64]) -> Mat<f64> {
+        let d = self.dim;
+        let m = xs.len() / d.max(1);
+        let n = self.n();
+        let mut kx = Mat::<f64>::zeros(n, m);
+        for c in 0..m {
+            self.kvec(&xs[c * d..(c + 1) * d], kx.col_as_slice_mut(c));
+        }
+        self.chol.solve_lower_in_place(kx.as_mut());
+        Mat::from_fn(m, m, |a, b| {
+            let prior =
+                self.params.scale * m52(r2(&xs[a * d..(a + 1) * d], &xs[b * d..(b + 1) * d], &self.params.theta, &self.categorical));
+            prior - dot(kx.col_as_slice(a), kx.col_as_slice(b))
+        })
+    }
+}
+
+/// Squared differences per dimension, for tests and the marginal-likelihood gradient.
+pub fn sq_diffs(a: &[f64], b: &[f64], categorical: &[bool], out: &mut [f64]) {
+    for i in 0..a.len() {
+        out[i] = sq_diff(a[i], b[i], categorical[i]);
+    }
+}
+
+#[inline]
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    // Four accumulators: lets the compiler vectorize without reassociating one chain.
+    let mut s = [0.0; 4];
+    let chunks = a.len() / 4;
+    for c in 0..chunks {
+        for l in 0..4 {
+            s[l] += a[4 * c + l] * b[4 * c + l];
+        }
+    }
+    let mut t = (s[0] + s[1]) + (s[2] + s[3]);
+    for i in 4 * chunks..a.len() {
+        t += a[i] * b[i];
+    }
+    t
+}
+
+#[inline]
+fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += a * xi;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> Gp {
+        let x = vec![0.1, 0.2, 0.5, 0.9, 0.8, 0.4, 0.3, 0.7];
+        let y = vec![0.3, -1.0, 0.8, 0.1];
+        let p = KernelParams { theta: vec![4.0, 9.0], scale: 1.3, noise: 1e-3 };
+        Gp::new(x, y, vec![false, false], p).unwrap()
+    }
+
+    #[test]
+    fn one_point_posterior_in_closed_form() {
+        // One observation y at x0: mean = k(x, x0) / (s + noise) * y, var = s - k^2 / (s + noise).
+        let p = KernelParams { theta: vec![2.0], scale: 1.5, noise: 0.1 };
+        let gp = Gp::new(vec![0.3], vec![2.0], vec![false], p).unwrap();
+        let kx = 1.5 * m52(2.0 * 0.2 * 0.2);
+        let (m, v) = gp.posterior(&[0.5]);
+        assert!((m - kx / 1.6 * 2.0).abs() < 1e-14);
+        assert!((v - (1.5 - kx * kx / 1.6)).abs() < 1e-14);
+        // Far away the prior comes back.
+        let (m, v) = gp.posterior(&[1e3]);
+        assert!(m.abs() < 1e-12 && (v - 1.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn noiseless_posterior_interpolates() {
+        let p = KernelParams { theta: vec![3.0], scale: 1.0, noise: 1e-10 };
+        let gp = Gp::new(vec![0.1, 0.5, 0.9], vec![1.0, -2.0, 0.5], vec![false], p).unwrap();
+        for (x, y) in [(0.1, 1.0), (0.5, -2.0), (0.9, 0.5)] {
+            let (m, v) = gp.posterior(&[x]);
+            assert!((m - y).abs() < 1e-6, "{m} vs {y}");
+            assert!(v < 1e-6);
+        }
+    }
+
+    #[test]
+    fn batch_equals_single_and_gradients_match_finite_differences() {
+        let gp = toy();
+        let xs = vec![0.0, 0.0, 0.33, 0.61, 1.0, 0.05, 0.5, 0.5];
+        let (mb, vb) = gp.posterior_batch(&xs);
+        for c in 0..4 {
+            let (m, v) = gp.posterior(&xs[2 * c..2 * c + 2]);
+            assert!((m - mb[c]).abs() < 1e-13 && (v - vb[c]).abs() < 1e-13);
+            let (mut gm, mut gv) = ([0.0; 2], [0.0; 2]);
+            let (m2, v2) = gp.posterior_with_grad(&xs[2 * c..2 * c + 2], &mut gm, &mut gv);
+            assert!((m - m2).abs() < 1e-12 && (v - v2).abs() < 1e-10);
+            for i in 0..2 {
+                let h = 1e-6;
+                let mut a = xs[2 * c..2 * c + 2].to_vec();
+                let mut b = a.clone();
+                a[i] += h;
+                b[i] -= h;
+                let ((ma, va), (mbb, vbb)) = (gp.posterior(&a), gp.posterior(&b));
+                assert!(((ma - mbb) / (2.0 * h) - gm[i]).abs() < 1e-6, "mean grad");
+                assert!(((va - vbb) / (2.0 * h) - gv[i]).abs() < 1e-6, "var grad");
+            }
+        }
+        let cov = gp.posterior_cov(&xs);
+        for c in 0..4 {
+            assert!((cov[(c, c)] - vb[c]).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn duplicate_points_and_constant_outputs_stay_finite() {
+        let p = KernelParams { theta: vec![1.0], scale: 1.0, noise: 0.0 };
+        let gp = Gp::new(vec![0.5, 0.5, 0.5], vec![0.0, 0.0, 0.0], vec![false], p).unwrap();
+        let (m, v) = gp.posterior(&[0.2]);
+        assert!(m.is_finite() && v.is_finite() && v >= 0.0);
+    }
+}
