@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod gp;
 pub mod history;
+pub mod math;
 pub mod pareto;
 pub mod qmc;
 pub mod rng;

@@ -11,7 +11,7 @@
 
 use faer::Mat;
 
-use super::kernel::{m52_with_grad, r2, sq_diff, KernelParams};
+use super::kernel::{m52_fast, m52_with_grad_fast, KernelParams};
 use super::lbfgsb::{self, Options};
 use super::linalg::Cholesky;
 use super::regressor::{Factorization, Gp};
@@ -48,9 +48,40 @@ pub struct Problem<'a> {
     pub y: &'a [f64],
     pub categorical: &'a [bool],
     pub opts: FitOptions,
+    /// The inputs by dimension (`cols[c][j]` = coordinate `c` of point `j`).
+    cols: Vec<Vec<f64>>,
+    /// Buffers reused across evaluations (fresh n x n matrices cost page faults).
+    work: std::cell::Cell<Option<Work>>,
 }
 
-impl Problem<'_> {
+/// Per-evaluation matrices of a fit. The factor and the inverse leave with each evaluation's
+/// factorization; those of superseded evaluations come back through [`Problem::recycle`].
+struct Work {
+    k: Mat<f64>,
+    k_copy: Mat<f64>,
+    kd: Mat<f64>,
+    r2: Vec<f64>,
+    spare: Vec<Mat<f64>>,
+}
+
+impl Work {
+    fn new(n: usize) -> Self {
+        Work { k: Mat::zeros(n, n), k_copy: Mat::zeros(n, n), kd: Mat::zeros(n, n), r2: vec![0.0; n], spare: Vec::new() }
+    }
+
+    /// An n x n buffer (contents unspecified).
+    fn take(&mut self, n: usize) -> Mat<f64> {
+        self.spare.pop().filter(|m| m.nrows() == n).unwrap_or_else(|| Mat::zeros(n, n))
+    }
+}
+
+impl<'a> Problem<'a> {
+    pub fn new(x: &'a [f64], y: &'a [f64], categorical: &'a [bool], opts: FitOptions) -> Self {
+        let d = categorical.len();
+        let cols = (0..d).map(|c| (0..y.len()).map(|j| x[j * d + c]).collect()).collect();
+        Problem { x, y, categorical, opts, cols, work: std::cell::Cell::new(None) }
+    }
+
     fn dim(&self) -> usize {
         self.categorical.len()
     }
@@ -71,6 +102,14 @@ impl Problem<'_> {
         // Start slightly above the floor (as Optuna does), where the log is defined.
         raw.push((p.noise - 0.99 * self.opts.min_noise).max(1e-300).ln().clamp(LN_NOISE.0, LN_NOISE.1));
         raw
+    }
+
+    /// Gives the buffers of a factorization no longer needed back to the next evaluations.
+    fn recycle(&self, parts: Factorization) {
+        let mut work = self.work.take().unwrap_or_else(|| Work::new(self.n()));
+        let (l, kinv) = parts.into_buffers();
+        work.spare.extend([l, kinv]);
+        self.work.set(Some(work));
     }
 
     /// The log prior and its gradient with respect to `raw`.
@@ -98,52 +137,34 @@ impl Problem<'_> {
 
     /// `loss`, also returning the factorization it computed (for the GP built after the fit).
     fn loss_keeping(&self, raw: &[f64], grad: &mut [f64]) -> (f64, Option<Factorization>) {
-        let (n, d) = (self.n(), self.dim());
         let p = self.to_params(raw);
-        // Gram matrix and the kernel derivative factor `scale * m52'(r2)` per pair.
-        let mut k = Mat::<f64>::zeros(n, n);
-        let mut kd = Mat::<f64>::zeros(n, n);
-        for j in 0..n {
-            let xj = &self.x[j * d..(j + 1) * d];
-            k[(j, j)] = p.scale + p.noise;
-            kd[(j, j)] = p.scale * (-5.0 / 6.0);
-            for i in j + 1..n {
-                let (v, g) = m52_with_grad(r2(xj, &self.x[i * d..(i + 1) * d], &p.theta, self.categorical));
-                k[(i, j)] = p.scale * v;
-                kd[(i, j)] = p.scale * g;
-            }
-        }
-        let Some(chol) = Cholesky::new(&k) else {
+        // Gram matrix (lower triangle) and the kernel derivative factor `scale * m52'(r2)`.
+        let mut work = self.work.take().unwrap_or_else(|| Work::new(self.n()));
+        self.gram_lower(&p, &mut work);
+        // The factorization consumes the Gram matrix; the kernel terms the gradient needs are
+        // read from `kd` and `k_copy` (the lower triangles are kept there).
+        let spare = work.take(self.n());
+        let k_lower = std::mem::replace(&mut work.k, spare);
+        work.k_copy.copy_from_triangular_lower(k_lower.as_ref());
+        // The MAP must not sit where the matrix needs help (jitter): treat that as outside the
+        // domain rather than factor with jitter.
+        let Some(chol) = Cholesky::in_place(k_lower) else {
+            self.work.set(Some(work));
             return (f64::INFINITY, None);
         };
-        if chol.jitter > 0.0 {
-            // The MAP must not sit where the matrix needs help: treat it as outside the domain.
-            return (f64::INFINITY, None);
-        }
         let alpha = chol.solve_vec(self.y);
         let quad: f64 = alpha.iter().zip(self.y).map(|(a, y)| a * y).sum();
         let mll = -chol.half_log_det() - 0.5 * quad;
-        let kinv = chol.inverse();
-        // W = a a' - K^-1; gradient terms are 0.5 sum_jk W_jk dK_jk.
-        let mut g_theta = vec![0.0; d];
-        let (mut g_scale, mut g_noise) = (0.0, 0.0);
-        for j in 0..n {
-            let xj = &self.x[j * d..(j + 1) * d];
-            let wjj = alpha[j] * alpha[j] - kinv[(j, j)];
-            g_scale += 0.5 * wjj * p.scale;
-            g_noise += 0.5 * wjj;
-            let kinv_col = kinv.col_as_slice(j);
-            for i in j + 1..n {
-                // Both triangles: factor 2 folded into the 0.5.
-                let w = alpha[i] * alpha[j] - kinv_col[i];
-                g_scale += w * (k[(i, j)]);
-                let wd = w * kd[(i, j)];
-                let xi = &self.x[i * d..(i + 1) * d];
-                for c in 0..d {
-                    g_theta[c] += wd * sq_diff(xj[c], xi[c], self.categorical[c]);
-                }
+        let mut kinv = work.take(self.n());
+        chol.inverse_lower_into(&mut kinv);
+        let (g_theta, g_scale, g_noise) = self.trace_terms(&p, &work.k_copy, &work.kd, &kinv, &alpha);
+        for j in 1..kinv.nrows() {
+            for i in 0..j {
+                kinv[(i, j)] = kinv[(j, i)];
             }
         }
+        self.work.set(Some(work));
+        let d = self.dim();
         let lp = self.log_prior(&p, grad);
         for c in 0..d {
             // d K / d ln theta_c = kd * sqd_c * theta_c
@@ -152,6 +173,137 @@ impl Problem<'_> {
         grad[d] = -(g_scale + grad[d]);
         grad[d + 1] = if self.opts.deterministic { 0.0 } else { -(g_noise * (p.noise - self.opts.min_noise) + grad[d + 1]) };
         (-(mll + lp), Some(Factorization { chol, alpha, kinv }))
+    }
+
+    /// Squared differences of dimension `c` between point `j` and points `j+1..n`, weighted by
+    /// `w`, added to `out` (contiguous loops over the dimension-major inputs: they vectorize).
+    #[inline(always)]
+    fn add_sq_diffs(&self, c: usize, j: usize, w: f64, out: &mut [f64]) {
+        let col = &self.cols[c][j + 1..];
+        let xj = self.cols[c][j];
+        if self.categorical[c] {
+            for (o, &v) in out.iter_mut().zip(col) {
+                *o += if v == xj { 0.0 } else { w };
+            }
+        } else {
+            for (o, &v) in out.iter_mut().zip(col) {
+                let t = v - xj;
+                *o += w * (t * t);
+            }
+        }
+    }
+
+    fn gram_lower(&self, p: &KernelParams, work: &mut Work) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU has the features `gram_lower_avx2` is compiled for.
+                return unsafe { self.gram_lower_avx2(p, work) };
+            }
+        }
+        self.gram_lower_body(p, work)
+    }
+
+    /// The same loops for 256-bit vectors (nothing fused or reordered: identical results).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn gram_lower_avx2(&self, p: &KernelParams, work: &mut Work) {
+        self.gram_lower_body(p, work)
+    }
+
+    /// Lower triangles of the Gram matrix `K` (in `work.k`) and of `scale * m52'(r2)` (in
+    /// `work.kd`).
+    #[inline(always)]
+    fn gram_lower_body(&self, p: &KernelParams, work: &mut Work) {
+        let (n, d) = (self.n(), self.dim());
+        if work.k.nrows() != n {
+            work.k = Mat::zeros(n, n);
+        }
+        let Work { k, kd, r2, .. } = work;
+        for j in 0..n {
+            let r = &mut r2[j + 1..];
+            r.fill(0.0);
+            for c in 0..d {
+                self.add_sq_diffs(c, j, p.theta[c], r);
+            }
+            let kc = &mut k.col_as_slice_mut(j)[j..];
+            kc[0] = p.scale + p.noise;
+            for (o, &rr) in kc[1..].iter_mut().zip(r.iter()) {
+                *o = p.scale * m52_fast(rr);
+            }
+            let kdc = &mut kd.col_as_slice_mut(j)[j..];
+            kdc[0] = p.scale * (-5.0 / 6.0);
+            for (o, &rr) in kdc[1..].iter_mut().zip(r.iter()) {
+                *o = p.scale * m52_with_grad_fast(rr).1;
+            }
+        }
+    }
+
+    /// `0.5 sum_jk W_jk dK_jk` with `W = a a' - K^-1`, for every hyperparameter: the
+    /// (unscaled) gradients with respect to each `theta_c`, `ln scale` and the noise variance.
+    fn trace_terms(&self, p: &KernelParams, k: &Mat<f64>, kd: &Mat<f64>, kinv: &Mat<f64>, alpha: &[f64]) -> (Vec<f64>, f64, f64) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU has the features `trace_terms_avx2` is compiled for.
+                return unsafe { self.trace_terms_avx2(p, k, kd, kinv, alpha) };
+            }
+        }
+        self.trace_terms_body(p, k, kd, kinv, alpha)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn trace_terms_avx2(
+        &self,
+        p: &KernelParams,
+        k: &Mat<f64>,
+        kd: &Mat<f64>,
+        kinv: &Mat<f64>,
+        alpha: &[f64],
+    ) -> (Vec<f64>, f64, f64) {
+        self.trace_terms_body(p, k, kd, kinv, alpha)
+    }
+
+    #[inline(always)]
+    fn trace_terms_body(&self, p: &KernelParams, k: &Mat<f64>, kd: &Mat<f64>, kinv: &Mat<f64>, alpha: &[f64]) -> (Vec<f64>, f64, f64) {
+        let (n, d) = (self.n(), self.dim());
+        let mut g_theta = vec![0.0; d];
+        let (mut g_scale, mut g_noise) = (0.0, 0.0);
+        let mut wd = vec![0.0; n];
+        for j in 0..n {
+            let wjj = alpha[j] * alpha[j] - kinv[(j, j)];
+            g_scale += 0.5 * wjj * p.scale;
+            g_noise += 0.5 * wjj;
+            // Off-diagonal pairs (i > j) count for both triangles: the factor 2 cancels the 0.5.
+            let (kinv_col, k_col, kd_col) = (&kinv.col_as_slice(j)[j + 1..], &k.col_as_slice(j)[j + 1..], &kd.col_as_slice(j)[j + 1..]);
+            let aj = alpha[j];
+            let w_d = &mut wd[j + 1..];
+            let mut s = 0.0;
+            for (((o, &ki), &kk), (&kdd, &ai)) in w_d.iter_mut().zip(kinv_col).zip(k_col).zip(kd_col.iter().zip(&alpha[j + 1..])) {
+                let w = ai * aj - ki;
+                s += w * kk;
+                *o = w * kdd;
+            }
+            g_scale += s;
+            for (c, g) in g_theta.iter_mut().enumerate() {
+                let col = &self.cols[c][j + 1..];
+                let xj = self.cols[c][j];
+                let mut s = 0.0;
+                if self.categorical[c] {
+                    for (&v, &w) in col.iter().zip(w_d.iter()) {
+                        s += if v == xj { 0.0 } else { w };
+                    }
+                } else {
+                    for (&v, &w) in col.iter().zip(w_d.iter()) {
+                        let t = v - xj;
+                        s += w * (t * t);
+                    }
+                }
+                *g += s;
+            }
+        }
+        (g_theta, g_scale, g_noise)
     }
 
     fn bounds(&self) -> (Vec<f64>, Vec<f64>) {
@@ -180,7 +332,7 @@ pub fn fit(x: &[f64], y: &[f64], categorical: &[bool], warm: Option<&KernelParam
 
 /// [`fit`], also returning the conditioned GP when it comes for free.
 pub fn fit_gp(x: &[f64], y: &[f64], categorical: &[bool], warm: Option<&KernelParams>, opts: FitOptions) -> Fitted {
-    let prob = Problem { x, y, categorical, opts };
+    let prob = Problem::new(x, y, categorical, opts);
     let default = KernelParams::default_for(categorical.len());
     let mut starts = Vec::new();
     if let Some(w) = warm.filter(|w| w.theta.len() == categorical.len()) {
@@ -206,6 +358,9 @@ pub fn fit_gp(x: &[f64], y: &[f64], categorical: &[bool], warm: Option<&KernelPa
             |r, g| {
                 let (f, parts) = prob.loss_keeping(r, g);
                 g.iter_mut().for_each(|v| *v *= inv_n);
+                if let Some((_, old)) = last.take() {
+                    prob.recycle(old);
+                }
                 last = parts.map(|p| (r.to_vec(), p));
                 f * inv_n
             },
@@ -255,7 +410,7 @@ mod tests {
         let y: Vec<f64> = (0..n).map(|_| normal(&mut rng)).collect();
         let cat = [false, false, true];
         for deterministic in [false, true] {
-            let prob = Problem { x: &x, y: &y, categorical: &cat, opts: FitOptions { deterministic, ..FitOptions::default() } };
+            let prob = Problem::new(&x, &y, &cat, FitOptions { deterministic, ..FitOptions::default() });
             let raw = vec![0.3, -0.5, 1.1, 0.2, -2.0];
             let mut g = vec![0.0; 5];
             let f = prob.loss(&raw, &mut g);

@@ -7,6 +7,10 @@
 //! the Rust optimization crates offer L-BFGS without bounds, and the reference L-BFGS-B is
 //! Fortran.
 
+/// Step reductions tried before the line search gives up (the point is then optimal to
+/// rounding along the search direction).
+const MAX_BACKTRACKS: usize = 20;
+
 /// Stopping rules (scipy's L-BFGS-B defaults where they apply).
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
@@ -75,9 +79,15 @@ pub fn minimize(mut f: impl FnMut(&[f64], &mut [f64]) -> f64, x0: &[f64], lower:
         let mut t = if s_hist.is_empty() { 1.0 / d.iter().map(|v| v * v).sum::<f64>().sqrt().max(1e-300) } else { 1.0 };
         t = t.min(1.0 / d.iter().map(|v| v.abs()).fold(0.0, f64::max).max(1e-300) * 1e6);
         let mut accepted = None;
-        for _ in 0..40 {
+        for _ in 0..MAX_BACKTRACKS {
+            let mut moved = 0.0f64;
             for i in 0..n {
                 xn[i] = (x[i] + t * d[i]).clamp(lower[i], upper[i]);
+                moved = moved.max((xn[i] - x[i]).abs() / (1.0 + x[i].abs()));
+            }
+            if moved < 1e-15 {
+                // The step no longer changes x: nothing left to gain along d.
+                break;
             }
             let decrease: f64 = (0..n).map(|i| g[i] * (xn[i] - x[i])).sum();
             let fnew = f(&xn, &mut gn);
@@ -85,7 +95,19 @@ pub fn minimize(mut f: impl FnMut(&[f64], &mut [f64]) -> f64, x0: &[f64], lower:
                 accepted = Some(fnew);
                 break;
             }
-            t *= 0.5;
+            // Minimizer of the quadratic through f(x), the slope and f(x + t d), kept within
+            // [0.1 t, 0.5 t] (plain halving when f was not finite).
+            let q = if fnew.is_finite() && decrease < 0.0 {
+                let curv = fnew - fx - decrease;
+                if curv > 0.0 {
+                    (-decrease / (2.0 * curv)).clamp(0.1, 0.5)
+                } else {
+                    0.5
+                }
+            } else {
+                0.5
+            };
+            t *= q;
         }
         let Some(fnew) = accepted else {
             return Outcome { x, f: fx, iterations: it, converged: false };

@@ -1,15 +1,17 @@
-//! The dense linear algebra the GP needs, on top of faer: a Cholesky factorization that adds
-//! jitter when the matrix is numerically singular (duplicate points, tiny noise), triangular
-//! solves and the inverse from the factor. Everything runs sequentially: the sampler already
-//! runs one suggestion per worker thread, and determinism must not depend on thread counts.
+//! The dense linear algebra the GP needs, on top of faer: a Cholesky factorization (in place, or
+//! with jitter added when the matrix is numerically singular: duplicate points, tiny noise),
+//! triangular solves and the inverse from the factor. Everything runs sequentially: the sampler
+//! already spreads the independent parts of a suggestion over the cores, and determinism must
+//! not depend on thread counts.
 
-use faer::linalg::solvers::{DenseSolveCore, Llt};
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::cholesky::llt;
 use faer::linalg::triangular_solve;
-use faer::{Mat, MatMut, Par, Side};
+use faer::{Mat, MatMut, Par};
 
-/// The lower Cholesky factor of `K + jitter I`.
+/// The lower Cholesky factor `L` of `K + jitter I` (strict upper triangle zero).
 pub struct Cholesky {
-    llt: Llt<f64>,
+    l: Mat<f64>,
     /// Diagonal jitter that had to be added to make the factorization succeed (0 when none).
     pub jitter: f64,
 }
@@ -22,12 +24,10 @@ impl Cholesky {
     /// (1e-10 .. 1e-2 of the mean diagonal) when needed; `None` if even that fails or `k` holds
     /// a non-finite entry.
     pub fn new(k: &Mat<f64>) -> Option<Cholesky> {
-        let n = k.nrows();
-        if let Ok(llt) = Llt::new(k.as_ref(), Side::Lower) {
-            if finite_diag(&llt) {
-                return Some(Cholesky { llt, jitter: 0.0 });
-            }
+        if let Some(c) = Cholesky::in_place(k.clone()) {
+            return Some(c);
         }
+        let n = k.nrows();
         let mean_diag = (0..n).map(|i| k[(i, i)]).sum::<f64>() / n.max(1) as f64;
         if !mean_diag.is_finite() || mean_diag <= 0.0 {
             return None;
@@ -39,34 +39,53 @@ impl Cholesky {
             for i in 0..n {
                 kj[(i, i)] += jitter;
             }
-            if let Ok(llt) = Llt::new(kj.as_ref(), Side::Lower) {
-                if finite_diag(&llt) {
-                    return Some(Cholesky { llt, jitter });
-                }
+            if let Some(mut c) = Cholesky::in_place(kj) {
+                c.jitter = jitter;
+                return Some(c);
             }
             rel *= 10.0;
         }
         None
     }
 
+    /// Factors `k` in its own storage, without jitter (its lower triangle is read; the strict
+    /// upper one may hold anything). `None` when `k` is not numerically positive definite.
+    pub fn in_place(mut k: Mat<f64>) -> Option<Cholesky> {
+        let n = k.nrows();
+        let mut mem = MemBuffer::new(llt::factor::cholesky_in_place_scratch::<f64>(n, Par::Seq, Default::default()));
+        let ok =
+            llt::factor::cholesky_in_place(k.as_mut(), Default::default(), Par::Seq, MemStack::new(&mut mem), Default::default()).is_ok();
+        if !ok || !(0..n).all(|i| k[(i, i)].is_finite() && k[(i, i)] > 0.0) {
+            return None;
+        }
+        for j in 1..n {
+            k.col_as_slice_mut(j)[..j].fill(0.0);
+        }
+        Some(Cholesky { l: k, jitter: 0.0 })
+    }
+
     pub fn n(&self) -> usize {
-        self.llt.L().nrows()
+        self.l.nrows()
+    }
+
+    /// The factor's storage.
+    pub fn into_matrix(self) -> Mat<f64> {
+        self.l
     }
 
     /// `sum_i log L_ii = 0.5 log det(K)`.
     pub fn half_log_det(&self) -> f64 {
-        let l = self.llt.L();
-        (0..l.nrows()).map(|i| l[(i, i)].ln()).sum()
+        (0..self.n()).map(|i| self.l[(i, i)].ln()).sum()
     }
 
     /// Overwrites `b` (n x m) with `L^-1 b`.
     pub fn solve_lower_in_place(&self, b: MatMut<'_, f64>) {
-        triangular_solve::solve_lower_triangular_in_place(self.llt.L(), b, Par::Seq);
+        triangular_solve::solve_lower_triangular_in_place(self.l.as_ref(), b, Par::Seq);
     }
 
     /// Overwrites `b` (n x m) with `L^-T b`.
     pub fn solve_upper_in_place(&self, b: MatMut<'_, f64>) {
-        triangular_solve::solve_upper_triangular_in_place(self.llt.L().transpose(), b, Par::Seq);
+        triangular_solve::solve_upper_triangular_in_place(self.l.transpose(), b, Par::Seq);
     }
 
     /// `K^-1 b` for one vector.
@@ -77,18 +96,25 @@ impl Cholesky {
         m.col_as_slice(0).to_vec()
     }
 
+    /// `K^-1`, lower triangle only (the strict upper triangle of `out` is left as it was).
+    pub fn inverse_lower_into(&self, out: &mut Mat<f64>) {
+        let n = self.n();
+        let mut mem = MemBuffer::new(llt::inverse::inverse_scratch::<f64>(n, Par::Seq));
+        llt::inverse::inverse(out.as_mut(), self.l.as_ref(), Par::Seq, MemStack::new(&mut mem));
+    }
+
     /// `K^-1` (symmetric, full).
     pub fn inverse(&self) -> Mat<f64> {
-        self.llt.inverse()
+        let n = self.n();
+        let mut out = Mat::zeros(n, n);
+        self.inverse_lower_into(&mut out);
+        for j in 1..n {
+            for i in 0..j {
+                out[(i, j)] = out[(j, i)];
+            }
+        }
+        out
     }
-}
-
-fn finite_diag(llt: &Llt<f64>) -> bool {
-    let l = llt.L();
-    (0..l.nrows()).all(|i| {
-        let v = l[(i, i)];
-        v.is_finite() && v > 0.0
-    })
 }
 
 #[cfg(test)]
@@ -118,7 +144,12 @@ mod tests {
                 assert!((v - if i == j { 1.0 } else { 0.0 }).abs() < 1e-12);
             }
         }
-        // log det against the product of the factor's diagonal squared, via a 2x2 case.
+        // In place, with garbage in the strict upper triangle: same factor.
+        let mut g = k.clone();
+        g[(0, 5)] = f64::NAN;
+        let c2 = Cholesky::in_place(g).unwrap();
+        assert_eq!(c2.half_log_det(), c.half_log_det());
+        // log det of [[2, 1], [1, 2]] is ln 3.
         let k2 = Mat::from_fn(2, 2, |i, j| if i == j { 2.0 } else { 1.0 });
         assert!((Cholesky::new(&k2).unwrap().half_log_det() - 0.5 * 3f64.ln()).abs() < 1e-14);
     }
@@ -127,6 +158,7 @@ mod tests {
     fn singular_matrix_gets_jitter_and_nan_is_refused() {
         // Two identical points without noise: rank one.
         let k = Mat::from_fn(2, 2, |_, _| 1.0);
+        assert!(Cholesky::in_place(k.clone()).is_none());
         let c = Cholesky::new(&k).unwrap();
         assert!(c.jitter > 0.0 && c.jitter <= 1e-2);
         assert!(c.half_log_det().is_finite());

@@ -10,6 +10,7 @@
 //! - [`acquisition`]: log EI, log PI, UCB.
 //! - [`space`]: search space to unit cube and back.
 //! - [`optimize`]: Sobol sweep plus local search of the acquisition function.
+//! - [`parallel`]: independent pieces of a suggestion over the cores, in a fixed order.
 
 pub mod acquisition;
 pub mod fit;
@@ -18,5 +19,6 @@ pub mod lbfgsb;
 pub mod linalg;
 pub mod normal;
 pub mod optimize;
+pub mod parallel;
 pub mod regressor;
 pub mod space;

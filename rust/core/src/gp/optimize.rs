@@ -84,8 +84,8 @@ pub fn maximize<R: RngCore>(
     }
     starts.extend(warm.iter().cloned());
     let mut best: (Vec<f64>, f64) = (starts[0].clone(), vals[imax]);
-    for s in starts {
-        let (x, v) = local_search(f, space, s, opts);
+    let found = super::parallel::map(starts.len(), |k| local_search(f, space, starts[k].clone(), opts));
+    for (x, v) in found {
         if v > best.1 || best.1.is_nan() {
             best = (x, v);
         }
@@ -258,5 +258,58 @@ mod tests {
         assert_eq!(c, 2.0);
         // Grid coordinates are on the grid.
         assert_eq!(es.coords[1].snap(xb[1]), xb[1]);
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::gp::acquisition::Acquisition;
+    use crate::gp::fit::{fit_gp, FitOptions};
+    use crate::space::Distribution;
+    use rand::SeedableRng;
+    use std::time::Instant;
+
+    /// Where a suggestion's time goes at n = 300 (run with --ignored --nocapture, release).
+    #[test]
+    #[ignore]
+    fn suggestion_timing() {
+        for &(n, d) in &[(300usize, 5usize), (300, 20), (1000, 5)] {
+            let space: Vec<(String, Distribution)> =
+                (0..d).map(|i| (format!("x{i}"), Distribution::Float { low: -5.0, high: 5.0, log: false, step: None })).collect();
+            let es = EncodedSpace::new(&space);
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+            let x: Vec<f64> = (0..n * d).map(|_| crate::rng::uniform01(&mut rng)).collect();
+            let raw: Vec<f64> =
+                (0..n).map(|r| -(0..d).map(|i| (x[r * d + i] - 0.3).powi(2) + (3.0 * x[r * d + i]).sin() * 0.1).sum::<f64>()).collect();
+            let y = crate::samplers::gp::standardize(&raw);
+            let cat = vec![false; d];
+            let t = Instant::now();
+            let cold = fit_gp(&x, &y, &cat, None, FitOptions::default());
+            let t_cold = t.elapsed();
+            let t = Instant::now();
+            let warm = fit_gp(&x, &y, &cat, Some(&cold.params), FitOptions { restart: false, ..FitOptions::default() });
+            let t_warm = t.elapsed();
+            let gp = warm.gp.unwrap();
+            let best = y.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let f = AcqFn { gp: &gp, acq: Acquisition::LogEi, best };
+            let t = Instant::now();
+            let (_, v) = maximize(&f, &es, &[], SearchOptions::default(), &mut rng).unwrap();
+            let t_acq = t.elapsed();
+            let t = Instant::now();
+            let mut s = Sobol::new(d, true, 3).unwrap();
+            let c = s.points(2048);
+            let _ = f.eval_batch(&c);
+            let t_sweep = t.elapsed();
+            let t = Instant::now();
+            let mut g = vec![0.0; d];
+            for i in 0..1000 {
+                f.eval_grad(&c[(i % 2048) * d..(i % 2048 + 1) * d], &mut g);
+            }
+            let t_grad = t.elapsed() / 1000;
+            eprintln!(
+                "n={n} d={d}: fit cold {t_cold:?} warm {t_warm:?}; acq {t_acq:?} (sweep {t_sweep:?}, one grad eval {t_grad:?}) v={v:.3}"
+            );
+        }
     }
 }

@@ -3,11 +3,11 @@
 
 use faer::Mat;
 
-use super::kernel::{m52, m52_with_grad, r2, sq_diff, KernelParams};
+use super::kernel::{m52, m52_fast, m52_with_grad_fast, r2, sq_diff, KernelParams};
 use super::linalg::Cholesky;
 
 /// Candidates per block in batched posterior evaluation (bounds the n x block buffer).
-const BLOCK: usize = 512;
+const BLOCK: usize = 256;
 
 /// `K + noise I` over the rows of `x` (row-major, `n` x `dim`).
 pub fn gram(x: &[f64], dim: usize, categorical: &[bool], p: &KernelParams) -> Mat<f64> {
@@ -32,6 +32,13 @@ pub struct Factorization {
     pub kinv: Mat<f64>,
 }
 
+impl Factorization {
+    /// The factor's and the inverse's storage, for reuse.
+    pub fn into_buffers(self) -> (Mat<f64>, Mat<f64>) {
+        (self.chol.into_matrix(), self.kinv)
+    }
+}
+
 /// A GP conditioned on its training data. Outputs are assumed standardized (zero prior mean).
 pub struct Gp {
     pub dim: usize,
@@ -45,6 +52,10 @@ pub struct Gp {
     alpha: Vec<f64>,
     /// `K^-1`, for the gradient of the variance of single points.
     kinv: Mat<f64>,
+    /// The training inputs by dimension, numeric ones multiplied by `sqrt(theta)`: distances to
+    /// all training points are then a few loops over contiguous arrays, which vectorize.
+    cols: Vec<Vec<f64>>,
+    sqrt_theta: Vec<f64>,
 }
 
 impl Gp {
@@ -58,14 +69,45 @@ impl Gp {
             return None;
         }
         let kinv = chol.inverse();
-        Some(Gp { dim, x, y, categorical, params, chol, alpha, kinv })
+        Some(Gp::assemble(x, y, categorical, params, Factorization { chol, alpha, kinv }))
+    }
+
+    fn assemble(x: Vec<f64>, y: Vec<f64>, categorical: Vec<bool>, params: KernelParams, parts: Factorization) -> Gp {
+        let Factorization { chol, alpha, kinv } = parts;
+        let dim = categorical.len();
+        let n = y.len();
+        let sqrt_theta: Vec<f64> = params.theta.iter().map(|t| t.sqrt()).collect();
+        let cols = (0..dim)
+            .map(|i| (0..n).map(|j| if categorical[i] { x[j * dim + i] } else { x[j * dim + i] * sqrt_theta[i] }).collect())
+            .collect();
+        Gp { dim, x, y, categorical, params, chol, alpha, kinv, cols, sqrt_theta }
+    }
+
+    /// Weighted squared distances from `x` to every training point.
+    #[inline(always)]
+    fn r2_all(&self, x: &[f64], out: &mut [f64]) {
+        out.fill(0.0);
+        for (i, &xv) in x.iter().enumerate().take(self.dim) {
+            let col = &self.cols[i];
+            if self.categorical[i] {
+                let (xi, th) = (xv, self.params.theta[i]);
+                for (o, &c) in out.iter_mut().zip(col) {
+                    *o += if c == xi { 0.0 } else { th };
+                }
+            } else {
+                let xi = xv * self.sqrt_theta[i];
+                for (o, &c) in out.iter_mut().zip(col) {
+                    let t = xi - c;
+                    *o += t * t;
+                }
+            }
+        }
     }
 
     /// A GP from a factorization already computed for exactly these data and parameters
     /// (the last step of a fit), saving the O(n^3) work of `new`.
     pub fn from_parts(x: Vec<f64>, y: Vec<f64>, categorical: Vec<bool>, params: KernelParams, parts: Factorization) -> Gp {
-        let Factorization { chol, alpha, kinv } = parts;
-        Gp { dim: categorical.len(), x, y, categorical, params, chol, alpha, kinv }
+        Gp::assemble(x, y, categorical, params, parts)
     }
 
     pub fn n(&self) -> usize {
@@ -81,10 +123,32 @@ impl Gp {
         Gp::new(x, y, self.categorical.clone(), self.params.clone())
     }
 
+    /// `k(x, X)` for every training point, in `out`.
     fn kvec(&self, x: &[f64], out: &mut [f64]) {
-        let d = self.dim;
-        for (j, o) in out.iter_mut().enumerate() {
-            *o = self.params.scale * m52(r2(x, &self.x[j * d..(j + 1) * d], &self.params.theta, &self.categorical));
+        #[cfg(target_arch = "x86_64")]
+        {
+            if simd::avx2() {
+                // SAFETY: the CPU has the features `kvec_avx2` is compiled for.
+                return unsafe { self.kvec_avx2(x, out) };
+            }
+        }
+        self.kvec_body(x, out)
+    }
+
+    /// The same loops compiled for 256-bit vectors (no operation fused or reordered: identical
+    /// results).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn kvec_avx2(&self, x: &[f64], out: &mut [f64]) {
+        self.kvec_body(x, out)
+    }
+
+    #[inline(always)]
+    fn kvec_body(&self, x: &[f64], out: &mut [f64]) {
+        self.r2_all(x, out);
+        let s = self.params.scale;
+        for o in out.iter_mut() {
+            *o = s * m52_fast(*o);
         }
     }
 
@@ -99,27 +163,35 @@ impl Gp {
         (mean, (self.params.scale - dot(v, v)).max(0.0))
     }
 
-    /// Posterior means and variances at the rows of `xs` (row-major, m x dim).
+    /// Posterior means and variances at the rows of `xs` (row-major, m x dim), in blocks
+    /// spread over the cores.
     pub fn posterior_batch(&self, xs: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let d = self.dim.max(1);
         let m = xs.len() / d;
         let n = self.n();
-        let (mut means, mut vars) = (Vec::with_capacity(m), Vec::with_capacity(m));
-        let mut start = 0;
-        while start < m {
+        let blocks = super::parallel::map(m.div_ceil(BLOCK), |bi| {
+            let start = bi * BLOCK;
             let b = BLOCK.min(m - start);
             let mut kx = Mat::<f64>::zeros(n, b);
+            let mut means = Vec::with_capacity(b);
             for c in 0..b {
                 let x = &xs[(start + c) * self.dim..(start + c + 1) * self.dim];
                 self.kvec(x, kx.col_as_slice_mut(c));
                 means.push(dot(kx.col_as_slice(c), &self.alpha));
             }
             self.chol.solve_lower_in_place(kx.as_mut());
-            for c in 0..b {
-                let v = kx.col_as_slice(c);
-                vars.push((self.params.scale - dot(v, v)).max(0.0));
-            }
-            start += b;
+            let vars: Vec<f64> = (0..b)
+                .map(|c| {
+                    let v = kx.col_as_slice(c);
+                    (self.params.scale - dot(v, v)).max(0.0)
+                })
+                .collect();
+            (means, vars)
+        });
+        let (mut means, mut vars) = (Vec::with_capacity(m), Vec::with_capacity(m));
+        for (a, b) in blocks {
+            means.extend(a);
+            vars.extend(b);
         }
         (means, vars)
     }
@@ -127,14 +199,33 @@ impl Gp {
     /// Posterior mean and variance at `x` with their gradients with respect to `x` (zero along
     /// categorical dimensions, where the kernel is not differentiable).
     pub fn posterior_with_grad(&self, x: &[f64], grad_mean: &mut [f64], grad_var: &mut [f64]) -> (f64, f64) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if simd::avx2() {
+                // SAFETY: the CPU has the features `posterior_with_grad_avx2` is compiled for.
+                return unsafe { self.posterior_with_grad_avx2(x, grad_mean, grad_var) };
+            }
+        }
+        self.posterior_with_grad_body(x, grad_mean, grad_var)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn posterior_with_grad_avx2(&self, x: &[f64], grad_mean: &mut [f64], grad_var: &mut [f64]) -> (f64, f64) {
+        self.posterior_with_grad_body(x, grad_mean, grad_var)
+    }
+
+    #[inline(always)]
+    fn posterior_with_grad_body(&self, x: &[f64], grad_mean: &mut [f64], grad_var: &mut [f64]) -> (f64, f64) {
         let (n, d) = (self.n(), self.dim);
         let p = &self.params;
         let mut k = vec![0.0; n];
         let mut dk = vec![0.0; n];
-        for j in 0..n {
-            let (v, g) = m52_with_grad(r2(x, &self.x[j * d..(j + 1) * d], &p.theta, &self.categorical));
-            k[j] = p.scale * v;
-            dk[j] = p.scale * g;
+        self.r2_all(x, &mut k);
+        for (kj, dkj) in k.iter_mut().zip(dk.iter_mut()) {
+            let (v, g) = m52_with_grad_fast(*kj);
+            *kj = p.scale * v;
+            *dkj = p.scale * g;
         }
         // u = K^-1 k, column by column of the symmetric inverse.
         let mut u = vec![0.0; n];
@@ -183,6 +274,17 @@ impl Gp {
     }
 }
 
+/// Run-time CPU feature checks, made once.
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use std::sync::OnceLock;
+
+    pub fn avx2() -> bool {
+        static HAS: OnceLock<bool> = OnceLock::new();
+        *HAS.get_or_init(|| std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"))
+    }
+}
+
 /// Squared differences per dimension, for tests and the marginal-likelihood gradient.
 pub fn sq_diffs(a: &[f64], b: &[f64], categorical: &[bool], out: &mut [f64]) {
     for i in 0..a.len() {
@@ -190,7 +292,7 @@ pub fn sq_diffs(a: &[f64], b: &[f64], categorical: &[bool], out: &mut [f64]) {
     }
 }
 
-#[inline]
+#[inline(always)]
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     // Four accumulators: lets the compiler vectorize without reassociating one chain.
     let mut s = [0.0; 4];
@@ -207,7 +309,7 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     t
 }
 
-#[inline]
+#[inline(always)]
 fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
     for (yi, xi) in y.iter_mut().zip(x) {
         *yi += a * xi;
