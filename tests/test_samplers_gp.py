@@ -104,6 +104,18 @@ def test_every_acquisition_function_optimizes(acquisition):
     assert statistics.median(vals) < statistics.median(rnd) / 4, (vals, rnd)
 
 
+def test_heavy_tailed_objective_with_and_without_output_warping():
+    def rosenbrock3(trial):
+        x = [trial.suggest_float(f"x{i}", -5, 10) for i in range(3)]
+        return sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(2))
+
+    warped = [best(GPSampler(seed=s), rosenbrock3, 60).best_value for s in range(4)]
+    plain = [best(GPSampler(seed=s, warp_outputs=False), rosenbrock3, 60).best_value for s in range(4)]
+    rnd = [best(RandomSampler(seed=s), rosenbrock3, 60).best_value for s in range(4)]
+    assert statistics.median(warped) < statistics.median(rnd) / 10, (warped, rnd)
+    assert statistics.median(plain) < statistics.median(rnd), (plain, rnd)
+
+
 def test_deterministic_objective_option():
     s = best(GPSampler(seed=0, deterministic_objective=True), branin, 30)
     assert s.best_value < 0.6

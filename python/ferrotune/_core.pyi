@@ -97,6 +97,7 @@ class Sampler:
         n_preliminary_samples: int,
         n_local_search: int,
         warn_independent_sampling: bool,
+        warp_outputs: bool = True,
         independent: Sampler | None = None,
     ) -> Sampler:
         """Gaussian-process sampler; ``acquisition`` is ``"logei"``, ``"logpi"`` or ``"ucb"``,

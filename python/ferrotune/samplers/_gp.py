@@ -61,6 +61,10 @@ class GPSampler(BaseSampler):
             further apart) or ``"none"``.
         n_preliminary_samples: Candidates of the Sobol sweep of the acquisition function.
         n_local_search: Local searches started from the best candidates.
+        warp_outputs: Model the objective values through a Yeo-Johnson power transform whose
+            exponent is fitted by maximum likelihood (the identity unless it is clearly more
+            likely): objectives whose values spread over orders of magnitude then look Gaussian
+            to the model. The transform is monotone, so the best trial stays the best.
 
     Single-objective studies only: multi-objective studies are sampled by the independent
     sampler, with a warning.
@@ -80,6 +84,7 @@ class GPSampler(BaseSampler):
         batch_mode: str = "believer",
         n_preliminary_samples: int = 2048,
         n_local_search: int = 10,
+        warp_outputs: bool = True,
     ) -> None:
         _check_int("n_startup_trials", n_startup_trials, 0)
         _check_int("n_preliminary_samples", n_preliminary_samples, 1)
@@ -118,6 +123,7 @@ class GPSampler(BaseSampler):
             n_preliminary_samples=n_preliminary_samples,
             n_local_search=n_local_search,
             warn_independent_sampling=bool(warn_independent_sampling),
+            warp_outputs=bool(warp_outputs),
         )
         self._core_sampler = _core.Sampler.gp(seed=check_seed(seed), independent=independent_core, **self._args)
 

@@ -146,7 +146,7 @@ impl Sampler {
     /// trials and parameters outside the joint space (random with the same seed when `None`).
     #[staticmethod]
     #[pyo3(signature = (seed, n_startup_trials, deterministic_objective, acquisition, beta, batch_mode, n_preliminary_samples,
-        n_local_search, warn_independent_sampling, independent=None))]
+        n_local_search, warn_independent_sampling, warp_outputs=true, independent=None))]
     fn gp(
         py: Python<'_>,
         seed: Option<u64>,
@@ -158,6 +158,7 @@ impl Sampler {
         n_preliminary_samples: usize,
         n_local_search: usize,
         warn_independent_sampling: bool,
+        warp_outputs: bool,
         independent: Option<PyRef<'_, Sampler>>,
     ) -> PyResult<Self> {
         let acquisition = match acquisition {
@@ -181,6 +182,7 @@ impl Sampler {
             n_candidates: n_preliminary_samples,
             n_local_search,
             warn_independent_sampling,
+            warp_outputs,
             independent: independent.map(|s| s.inner.clone()),
         };
         let g = run_held(py, || GpSampler::new(cfg))?;

@@ -9,6 +9,7 @@
 //! - [`normal`]: tail-accurate `ln Phi` and `ln(phi + z Phi)`.
 //! - [`acquisition`]: log EI, log PI, UCB.
 //! - [`space`]: search space to unit cube and back.
+//! - [`warp`]: Yeo-Johnson warping of the objective values.
 //! - [`optimize`]: Sobol sweep plus local search of the acquisition function.
 //! - [`parallel`]: independent pieces of a suggestion over the cores, in a fixed order.
 
@@ -22,3 +23,4 @@ pub mod optimize;
 pub mod parallel;
 pub mod regressor;
 pub mod space;
+pub mod warp;

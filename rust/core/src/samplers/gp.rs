@@ -60,6 +60,8 @@ pub struct GpConfig {
     pub n_candidates: usize,
     pub n_local_search: usize,
     pub warn_independent_sampling: bool,
+    /// Yeo-Johnson warping of the standardized objective values (see [`crate::gp::warp`]).
+    pub warp_outputs: bool,
     /// Sampler for start-up trials and parameters outside the joint space (random when `None`).
     pub independent: Option<Arc<dyn Sampler>>,
 }
@@ -75,6 +77,7 @@ impl Default for GpConfig {
             n_candidates: 2048,
             n_local_search: 10,
             warn_independent_sampling: true,
+            warp_outputs: true,
             independent: None,
         }
     }
@@ -173,7 +176,7 @@ impl GpSampler {
             }
             raw.push(sign * h.values[0][r]);
         }
-        let y = standardize(&raw);
+        let y = if self.cfg.warp_outputs { crate::gp::warp::warp(&clip_non_finite(&raw)) } else { standardize(&raw) };
         // Running trials: their stored parameters, else this sampler's proposal for them.
         let mut x_running = Vec::new();
         let proposals = {
@@ -266,16 +269,17 @@ impl GpSampler {
 /// Sign-adjusted objective values to zero mean and unit variance; non-finite values are clipped
 /// to the finite range (all zero when none is finite).
 pub fn standardize(v: &[f64]) -> Vec<f64> {
+    crate::gp::warp::standardize(&clip_non_finite(v))
+}
+
+/// Non-finite values clipped to the finite range (NaN to its low end); zeros when none is finite.
+pub fn clip_non_finite(v: &[f64]) -> Vec<f64> {
     let finite: Vec<f64> = v.iter().cloned().filter(|x| x.is_finite()).collect();
     if finite.is_empty() {
         return vec![0.0; v.len()];
     }
     let (lo, hi) = finite.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
-    let c: Vec<f64> = v.iter().map(|&x| if x.is_nan() { lo } else { x.clamp(lo, hi) }).collect();
-    let n = c.len() as f64;
-    let mean = c.iter().sum::<f64>() / n;
-    let sd = (c.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt();
-    c.iter().map(|x| (x - mean) / sd.max(1e-10)).collect()
+    v.iter().map(|&x| if x.is_nan() { lo } else { x.clamp(lo, hi) }).collect()
 }
 
 impl Sampler for GpSampler {
