@@ -6,7 +6,14 @@
 //! - `Ucb`: `mean + sqrt(beta) * sd`.
 
 use super::normal::{log_cdf, log_h};
+use faer::Mat;
+
 use super::regressor::Gp;
+
+/// Candidates per block when screening.
+const SCREEN_BLOCK: usize = 256;
+/// Rows with the highest bounds evaluated first, to set the screening threshold.
+const SCREEN_TOP: usize = 32;
 
 /// Added to the posterior variance so that `sd > 0` at observed points.
 const STABILIZING_NOISE: f64 = 1e-12;
@@ -66,6 +73,67 @@ impl AcqFn<'_> {
         m.iter().zip(&v).map(|(&m, &v)| self.acq.value(m, v, self.best).0).collect()
     }
 
+    /// Values at the rows of `xs` for screening candidates: exact for every row whose value can
+    /// be within `margin` of the best one, and an upper bound (from a variance bound, see
+    /// [`Gp::mean_and_variance_bound`]) for the rows that cannot, where the exact O(n^2)
+    /// variance cannot matter.
+    pub fn eval_batch_screened(&self, xs: &[f64], margin: f64) -> Vec<f64> {
+        let d = self.gp.dim.max(1);
+        let m = xs.len() / d;
+        let nb = m.div_ceil(SCREEN_BLOCK);
+        // Pass 1 (per block, in parallel): kernel columns, means, bounds.
+        let parts = super::parallel::map(nb, |b| {
+            let rows = &xs[b * SCREEN_BLOCK * d..((b + 1) * SCREEN_BLOCK).min(m) * d];
+            let (kx, mu, vb) = self.gp.mean_and_variance_bound(rows);
+            let ub: Vec<f64> = mu.iter().zip(&vb).map(|(&mu, &vb)| self.upper_bound(mu, vb)).collect();
+            (kx, mu, ub)
+        });
+        // The best exact value among the rows with the highest bounds is a lower bound of the
+        // best value: rows bounded below it minus `margin` cannot come within `margin`.
+        let mut order: Vec<usize> = (0..m).collect();
+        let ub = |r: usize| parts[r / SCREEN_BLOCK].2[r % SCREEN_BLOCK];
+        let top = SCREEN_TOP.min(m);
+        if top > 0 && top < m {
+            order.select_nth_unstable_by(top - 1, |&a, &b| ub(b).total_cmp(&ub(a)));
+        }
+        let first = self.exact(&parts, &order[..top]);
+        let floor = first.iter().fold(f64::NEG_INFINITY, |a, &(_, v)| a.max(v)) - margin;
+        // Pass 2 (per block, in parallel): exact values of the rows that may come within `margin`.
+        let rest = super::parallel::map(nb, |b| {
+            let rows: Vec<usize> =
+                (0..parts[b].1.len()).map(|c| b * SCREEN_BLOCK + c).filter(|&r| ub(r) >= floor || ub(r).is_nan()).collect();
+            self.exact(&parts, &rows)
+        });
+        let mut vals: Vec<f64> = (0..m).map(ub).collect();
+        for (r, v) in first.into_iter().chain(rest.into_iter().flatten()) {
+            vals[r] = v;
+        }
+        vals
+    }
+
+    /// Exact values of `rows`, from their kernel columns kept by the first screening pass.
+    fn exact(&self, parts: &[(Mat<f64>, Vec<f64>, Vec<f64>)], rows: &[usize]) -> Vec<(usize, f64)> {
+        if rows.is_empty() {
+            return Vec::new();
+        }
+        let mut kx = Mat::<f64>::zeros(self.gp.n(), rows.len());
+        for (j, &r) in rows.iter().enumerate() {
+            kx.col_as_slice_mut(j).copy_from_slice(parts[r / SCREEN_BLOCK].0.col_as_slice(r % SCREEN_BLOCK));
+        }
+        let vars = self.gp.variances_from_columns(kx);
+        rows.iter().zip(vars).map(|(&r, v)| (r, self.acq.value(parts[r / SCREEN_BLOCK].1[r % SCREEN_BLOCK], v, self.best).0)).collect()
+    }
+
+    /// An upper bound of the value at posterior mean `mean` when the variance is at most `var`.
+    fn upper_bound(&self, mean: f64, var: f64) -> f64 {
+        match self.acq {
+            // Probability of improvement falls with the variance above the incumbent.
+            Acquisition::LogPi if mean >= self.best => 0.0,
+            // The others rise with the variance.
+            _ => self.acq.value(mean, var, self.best).0,
+        }
+    }
+
     /// Value and gradient with respect to `x`.
     pub fn eval_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
         let d = self.gp.dim;
@@ -112,6 +180,35 @@ mod tests {
                 let fdv = (acq.value(m, v + h, 0.4).0 - acq.value(m, v - h, 0.4).0) / (2.0 * h);
                 assert!((fdm - dm).abs() < 1e-5 * (1.0 + dm.abs()), "{acq:?} dm at ({m},{v}): {fdm} vs {dm}");
                 assert!((fdv - dv).abs() < 1e-5 * (1.0 + dv.abs()), "{acq:?} dv at ({m},{v}): {fdv} vs {dv}");
+            }
+        }
+    }
+
+    #[test]
+    fn screening_is_exact_near_the_top_and_an_upper_bound_elsewhere() {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let (n, d) = (200, 3);
+        let x: Vec<f64> = (0..n * d).map(|_| crate::rng::uniform01(&mut rng)).collect();
+        let y: Vec<f64> = (0..n).map(|r| -((x[r * d] - 0.3).powi(2) + (x[r * d + 1] - 0.6).powi(2)) * 5.0 + x[r * d + 2]).collect();
+        let gp = Gp::new(x, y.clone(), vec![false; d], KernelParams { theta: vec![20.0, 20.0, 5.0], scale: 1.0, noise: 1e-4 }).unwrap();
+        let cands: Vec<f64> = (0..3000 * d).map(|_| crate::rng::uniform01(&mut rng)).collect();
+        let best = y.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        for acq in [Acquisition::LogEi, Acquisition::LogPi, Acquisition::Ucb { beta: 2.0 }] {
+            let f = AcqFn { gp: &gp, acq, best };
+            let exact = f.eval_batch(&cands);
+            let screened = f.eval_batch_screened(&cands, 10.0);
+            let top = exact.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let mut skipped = 0;
+            for (e, s) in exact.iter().zip(&screened) {
+                if (e - s).abs() > 1e-9 * e.abs().max(1.0) {
+                    skipped += 1;
+                    assert!(*s >= *e - 1e-9, "{acq:?}: the bound {s} is below the value {e}");
+                    assert!(*s < top - 10.0 + 1e-9, "{acq:?}: a row within the margin was not computed");
+                }
+            }
+            if acq == Acquisition::LogEi {
+                assert!(skipped > 0, "nothing was skipped: the test does not exercise the bound");
             }
         }
     }
