@@ -319,7 +319,13 @@ impl Sampler for GpSampler {
     }
 
     fn sample_independent(&self, study: StudyId, h: &TrialHistory, row: usize, name: &str, dist: &Distribution) -> Result<f64> {
-        if self.cfg.warn_independent_sampling && h.directions.len() == 1 && h.n_complete() >= self.cfg.n_startup_trials.max(1) {
+        // A trial asked before start-up ended (another worker's) samples independently without
+        // a warning; only a parameter outside the joint space is a dynamic search space.
+        if self.cfg.warn_independent_sampling
+            && h.directions.len() == 1
+            && h.n_complete() >= self.cfg.n_startup_trials.max(1)
+            && !Self::intersection(h).0.iter().any(|(n, _)| n == name)
+        {
             self.warn(format!(
                 "trial {row}: parameter '{name}' is sampled by the independent sampler because it is not in every complete \
                  trial (GPSampler models a fixed search space)"
