@@ -40,7 +40,29 @@ pub struct Outcome {
 
 /// Minimizes `f` over `lower <= x <= upper`. `f(x, grad)` returns the value and writes the
 /// gradient; a non-finite value is treated as "outside the domain" by the line search.
-pub fn minimize(mut f: impl FnMut(&[f64], &mut [f64]) -> f64, x0: &[f64], lower: &[f64], upper: &[f64], opts: Options) -> Outcome {
+pub fn minimize(f: impl FnMut(&[f64], &mut [f64]) -> f64, x0: &[f64], lower: &[f64], upper: &[f64], opts: Options) -> Outcome {
+    minimize_with_memory(f, x0, lower, upper, opts, &mut Memory::default())
+}
+
+/// The curvature pairs `(s, y)` L-BFGS keeps. Passing the memory of a previous run on a nearby
+/// problem (the same hyperparameter fit with one more observation) lets the first step be a
+/// quasi-Newton step instead of a steepest-descent guess.
+#[derive(Clone, Debug, Default)]
+pub struct Memory {
+    s: Vec<Vec<f64>>,
+    y: Vec<Vec<f64>>,
+    rho: Vec<f64>,
+}
+
+/// [`minimize`], starting from (and leaving in) `memory`. Pairs of another dimension are dropped.
+pub fn minimize_with_memory(
+    mut f: impl FnMut(&[f64], &mut [f64]) -> f64,
+    x0: &[f64],
+    lower: &[f64],
+    upper: &[f64],
+    opts: Options,
+    memory: &mut Memory,
+) -> Outcome {
     let n = x0.len();
     let mut x: Vec<f64> = (0..n).map(|i| x0[i].clamp(lower[i], upper[i])).collect();
     let mut g = vec![0.0; n];
@@ -48,9 +70,10 @@ pub fn minimize(mut f: impl FnMut(&[f64], &mut [f64]) -> f64, x0: &[f64], lower:
     if !fx.is_finite() || g.iter().any(|v| !v.is_finite()) {
         return Outcome { x, f: fx, iterations: 0, converged: false };
     }
-    let mut s_hist: Vec<Vec<f64>> = Vec::new();
-    let mut y_hist: Vec<Vec<f64>> = Vec::new();
-    let mut rho: Vec<f64> = Vec::new();
+    if memory.s.first().is_some_and(|v| v.len() != n) {
+        *memory = Memory::default();
+    }
+    let Memory { s: s_hist, y: y_hist, rho } = memory;
     let (mut xn, mut gn, mut d) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
     let mut free = vec![true; n];
     for it in 0..opts.max_iter {
@@ -60,7 +83,7 @@ pub fn minimize(mut f: impl FnMut(&[f64], &mut [f64]) -> f64, x0: &[f64], lower:
         for i in 0..n {
             free[i] = !((x[i] <= lower[i] && g[i] > 0.0) || (x[i] >= upper[i] && g[i] < 0.0));
         }
-        two_loop(&g, &free, &s_hist, &y_hist, &rho, &mut d);
+        two_loop(&g, &free, s_hist, y_hist, rho, &mut d);
         let mut slope: f64 = (0..n).map(|i| d[i] * g[i]).sum();
         if slope >= 0.0 || !slope.is_finite() {
             // Not a descent direction: drop the curvature memory and use steepest descent.
@@ -210,6 +233,50 @@ mod tests {
         // A bound on one variable only: (x0 in [0,1], x1 free in [-10, 10]).
         let o = minimize(f, &[0.5, 0.5], &[0.0, -10.0], &[1.0, 10.0], Options::default());
         assert!((o.x[0] - 1.0).abs() < 1e-12 && (o.x[1] + 3.0).abs() < 1e-6, "{:?}", o.x);
+    }
+
+    #[test]
+    fn memory_of_a_nearby_problem_saves_iterations() {
+        // An ill-conditioned quadratic, then the same with its minimum moved a little: the
+        // curvature pairs of the first run make the second converge in fewer iterations.
+        let quad = |c: f64| {
+            move |x: &[f64], g: &mut [f64]| {
+                let h = [1.0, 30.0, 300.0];
+                let mut f = 0.0;
+                for i in 0..3 {
+                    let t = x[i] - c * (i as f64 + 1.0);
+                    f += 0.5 * h[i] * t * t;
+                    g[i] = h[i] * t;
+                }
+                f
+            }
+        };
+        let (lo, hi) = (vec![-10.0; 3], vec![10.0; 3]);
+        let opts = Options { gtol: 1e-8, ..Options::default() };
+        let mut mem = Memory::default();
+        let first = minimize_with_memory(quad(1.0), &[0.0; 3], &lo, &hi, opts, &mut mem);
+        assert!(first.converged);
+        let cold = minimize(quad(1.05), &first.x, &lo, &hi, opts);
+        let warm = minimize_with_memory(quad(1.05), &first.x, &lo, &hi, opts, &mut mem);
+        assert!(warm.converged && cold.converged);
+        assert!(warm.iterations < cold.iterations, "warm {} vs cold {}", warm.iterations, cold.iterations);
+        for i in 0..3 {
+            assert!((warm.x[i] - 1.05 * (i as f64 + 1.0)).abs() < 1e-6);
+        }
+        // A memory of another dimension is ignored.
+        let mut other = mem.clone();
+        let o = minimize_with_memory(
+            |x: &[f64], g: &mut [f64]| {
+                g[0] = 2.0 * (x[0] - 0.5);
+                (x[0] - 0.5).powi(2)
+            },
+            &[0.0],
+            &[-1.0],
+            &[1.0],
+            opts,
+            &mut other,
+        );
+        assert!((o.x[0] - 0.5).abs() < 1e-8);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! - [`space`]: search space to unit cube and back.
 //! - [`warp`]: Yeo-Johnson warping of the objective values.
 //! - [`optimize`]: Sobol sweep plus local search of the acquisition function.
+//! - [`scratch`]: a pool of reusable buffers for per-block matrices.
 //! - [`parallel`]: independent pieces of a suggestion over the cores, in a fixed order.
 
 pub mod acquisition;
@@ -22,5 +23,6 @@ pub mod normal;
 pub mod optimize;
 pub mod parallel;
 pub mod regressor;
+pub mod scratch;
 pub mod space;
 pub mod warp;

@@ -296,10 +296,26 @@ mod timing {
             let y = crate::samplers::gp::standardize(&raw);
             let cat = vec![false; d];
             let t = Instant::now();
-            let cold = fit_gp(&x, &y, &cat, None, FitOptions::default());
+            let cold = fit_gp(
+                &x,
+                &y,
+                &cat,
+                None,
+                &mut crate::gp::lbfgsb::Memory::default(),
+                &mut crate::gp::fit::Work::default(),
+                FitOptions::default(),
+            );
             let t_cold = t.elapsed();
+            // Warm start as in a study: the previous fit had one trial fewer.
+            let mut mem = crate::gp::lbfgsb::Memory::default();
+            let prev =
+                fit_gp(&x[..(n - 1) * d], &y[..n - 1], &cat, None, &mut mem, &mut crate::gp::fit::Work::default(), FitOptions::default());
             let t = Instant::now();
-            let warm = fit_gp(&x, &y, &cat, Some(&cold.params), FitOptions { restart: false, ..FitOptions::default() });
+            let mut work = crate::gp::fit::Work::default();
+            let _ = fit_gp(&x[..(n - 1) * d], &y[..n - 1], &cat, Some(&prev.params), &mut mem.clone(), &mut work, FitOptions::default());
+            let t = Instant::now();
+            let warm =
+                fit_gp(&x, &y, &cat, Some(&prev.params), &mut mem, &mut work, FitOptions { restart: false, ..FitOptions::default() });
             let t_warm = t.elapsed();
             let gp = warm.gp.unwrap();
             let best = y.iter().cloned().fold(f64::NEG_INFINITY, f64::max);

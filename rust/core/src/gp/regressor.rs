@@ -1,7 +1,7 @@
 //! The fitted Gaussian process: training points, hyperparameters and the cached factorization
 //! from which posterior means, variances and their gradients are read.
 
-use faer::Mat;
+use faer::{Mat, MatMut};
 
 use super::kernel::{m52, m52_fast, m52_with_grad_fast, r2, sq_diff, KernelParams};
 use super::linalg::Cholesky;
@@ -114,6 +114,11 @@ impl Gp {
         self.y.len()
     }
 
+    /// The factor's and the inverse's storage, for reuse.
+    pub fn into_buffers(self) -> (Mat<f64>, Mat<f64>) {
+        (self.chol.into_matrix(), self.kinv)
+    }
+
     /// The same hyperparameters conditioned on extra points (fantasies for running trials).
     pub fn with_extra(&self, x_extra: &[f64], y_extra: &[f64]) -> Option<Gp> {
         let mut x = self.x.clone();
@@ -172,20 +177,16 @@ impl Gp {
         let blocks = super::parallel::map(m.div_ceil(BLOCK), |bi| {
             let start = bi * BLOCK;
             let b = BLOCK.min(m - start);
-            let mut kx = Mat::<f64>::zeros(n, b);
+            let mut buf = super::scratch::take(n * b);
             let mut means = Vec::with_capacity(b);
-            for c in 0..b {
+            for (c, col) in buf.chunks_exact_mut(n.max(1)).take(b).enumerate() {
                 let x = &xs[(start + c) * self.dim..(start + c + 1) * self.dim];
-                self.kvec(x, kx.col_as_slice_mut(c));
-                means.push(dot(kx.col_as_slice(c), &self.alpha));
+                self.kvec(x, col);
+                means.push(dot(col, &self.alpha));
             }
-            self.chol.solve_lower_in_place(kx.as_mut());
-            let vars: Vec<f64> = (0..b)
-                .map(|c| {
-                    let v = kx.col_as_slice(c);
-                    (self.params.scale - dot(v, v)).max(0.0)
-                })
-                .collect();
+            self.chol.solve_lower_in_place(MatMut::from_column_major_slice_mut(&mut buf, n, b));
+            let vars: Vec<f64> = buf.chunks_exact(n.max(1)).take(b).map(|v| (self.params.scale - dot(v, v)).max(0.0)).collect();
+            super::scratch::put(buf);
             (means, vars)
         });
         let (mut means, mut vars) = (Vec::with_capacity(m), Vec::with_capacity(m));

@@ -18,8 +18,9 @@ use std::sync::{Arc, Mutex};
 use super::{NewTrial, RandomSampler, Sampler};
 use crate::error::{Error, Result};
 use crate::gp::acquisition::{AcqFn, Acquisition};
-use crate::gp::fit::{self, FitOptions, DEFAULT_MIN_NOISE};
+use crate::gp::fit::{self, FitOptions, Work, DEFAULT_MIN_NOISE};
 use crate::gp::kernel::KernelParams;
+use crate::gp::lbfgsb::Memory;
 use crate::gp::optimize::{self, SearchOptions};
 use crate::gp::regressor::Gp;
 use crate::gp::space::EncodedSpace;
@@ -83,14 +84,19 @@ impl Default for GpConfig {
     }
 }
 
+/// The space of a fit, its hyperparameters and the optimizer's curvature pairs.
+type LastFit = (Vec<(String, Distribution)>, KernelParams, Memory);
+
 #[derive(Default)]
 struct StudyState {
-    /// The space of the last fit and its hyperparameters (the next fit's warm start).
-    fitted: Option<(Vec<(String, Distribution)>, KernelParams)>,
+    /// The last fit (the next fit's warm start).
+    fitted: Option<LastFit>,
     /// This sampler's proposals for trials still running: their parameters may not be in the
     /// history yet, but they are where other workers should not look.
     proposals: HashMap<usize, Vec<(String, f64)>>,
     warned_multi: bool,
+    /// The fit's buffers, lent to each suggestion (taken while a suggestion runs).
+    work: Option<Work>,
 }
 
 pub struct GpSampler {
@@ -213,8 +219,9 @@ impl GpSampler {
         let cat = data.enc.categorical();
         let warm = {
             let st = self.lock();
-            st.get(&study).and_then(|s| s.fitted.as_ref()).filter(|(sp, _)| *sp == data.space).map(|(_, p)| p.clone())
+            st.get(&study).and_then(|s| s.fitted.as_ref()).filter(|(sp, _, _)| *sp == data.space).map(|(_, p, m)| (p.clone(), m.clone()))
         };
+        let mut work = self.lock().get_mut(&study).and_then(|s| s.work.take()).unwrap_or_default();
         let n = data.y.len();
         let fit_opts = FitOptions {
             deterministic: self.cfg.deterministic_objective,
@@ -224,7 +231,11 @@ impl GpSampler {
             restart: warm.is_none() || n <= 200,
             ..FitOptions::default()
         };
-        let fitted = fit::fit_gp(&data.x, &data.y, &cat, warm.as_ref(), fit_opts);
+        let (warm, mut memory) = match warm {
+            Some((p, m)) => (Some(p), m),
+            None => (None, Memory::default()),
+        };
+        let fitted = fit::fit_gp(&data.x, &data.y, &cat, warm.as_ref(), &mut memory, &mut work, fit_opts);
         let params = fitted.params;
         let gp = fitted
             .gp
@@ -256,9 +267,11 @@ impl GpSampler {
             .enumerate()
             .map(|(i, (name, dist))| (name.clone(), data.enc.coords[i].decode(xbest[i]), dist.clone()))
             .collect();
+        work.recycle(gp);
         let mut st = self.lock();
         let s = st.entry(study).or_default();
-        s.fitted = Some((data.space, params));
+        s.fitted = Some((data.space, params, memory));
+        s.work = Some(work);
         if h.states.get(row).is_some_and(|s| !s.is_finished()) {
             s.proposals.insert(row, out.iter().map(|(n, v, _)| (n.clone(), *v)).collect());
         }
