@@ -5,10 +5,18 @@
 //! - `LogPi`: `ln P(f(x) > best)`.
 //! - `Ucb`: `mean + sqrt(beta) * sd`.
 
-use super::normal::{log_cdf, log_h};
-use faer::Mat;
+use std::sync::Mutex;
 
+use super::normal::{log_cdf, log_h};
 use super::regressor::Gp;
+
+/// One block of screened candidates: kernel columns (column-major, n rows), means, bounds.
+struct Block {
+    /// Locked only by the one task that solves the block (a mutex lets it solve in place).
+    kx: Mutex<Vec<f64>>,
+    mu: Vec<f64>,
+    ub: Vec<f64>,
+}
 
 /// Candidates per block when screening.
 const SCREEN_BLOCK: usize = 256;
@@ -79,49 +87,71 @@ impl AcqFn<'_> {
     /// variance cannot matter.
     pub fn eval_batch_screened(&self, xs: &[f64], margin: f64) -> Vec<f64> {
         let d = self.gp.dim.max(1);
+        let n = self.gp.n();
         let m = xs.len() / d;
         let nb = m.div_ceil(SCREEN_BLOCK);
         // Pass 1 (per block, in parallel): kernel columns, means, bounds.
-        let parts = super::parallel::map(nb, |b| {
+        let mut parts = super::parallel::map(nb, |b| {
             let rows = &xs[b * SCREEN_BLOCK * d..((b + 1) * SCREEN_BLOCK).min(m) * d];
-            let (kx, mu, vb) = self.gp.mean_and_variance_bound(rows);
+            let mut kx = super::scratch::take(n * (rows.len() / d));
+            let (mu, vb) = self.gp.mean_and_variance_bound(rows, &mut kx);
             let ub: Vec<f64> = mu.iter().zip(&vb).map(|(&mu, &vb)| self.upper_bound(mu, vb)).collect();
-            (kx, mu, ub)
+            Block { kx: Mutex::new(kx), mu, ub }
         });
         // The best exact value among the rows with the highest bounds is a lower bound of the
         // best value: rows bounded below it minus `margin` cannot come within `margin`.
+        let ub = |parts: &[Block], r: usize| parts[r / SCREEN_BLOCK].ub[r % SCREEN_BLOCK];
         let mut order: Vec<usize> = (0..m).collect();
-        let ub = |r: usize| parts[r / SCREEN_BLOCK].2[r % SCREEN_BLOCK];
         let top = SCREEN_TOP.min(m);
         if top > 0 && top < m {
-            order.select_nth_unstable_by(top - 1, |&a, &b| ub(b).total_cmp(&ub(a)));
+            order.select_nth_unstable_by(top - 1, |&a, &b| ub(&parts, b).total_cmp(&ub(&parts, a)));
         }
-        let first = self.exact(&parts, &order[..top]);
-        let floor = first.iter().fold(f64::NEG_INFINITY, |a, &(_, v)| a.max(v)) - margin;
-        // Pass 2 (per block, in parallel): exact values of the rows that may come within `margin`.
-        let rest = super::parallel::map(nb, |b| {
-            let rows: Vec<usize> =
-                (0..parts[b].1.len()).map(|c| b * SCREEN_BLOCK + c).filter(|&r| ub(r) >= floor || ub(r).is_nan()).collect();
-            self.exact(&parts, &rows)
+        let mut first = super::scratch::take(n * top);
+        for (j, &r) in order[..top].iter().enumerate() {
+            let kx = parts[r / SCREEN_BLOCK].kx.lock().unwrap_or_else(|e| e.into_inner());
+            first[j * n..(j + 1) * n].copy_from_slice(&kx[(r % SCREEN_BLOCK) * n..(r % SCREEN_BLOCK + 1) * n]);
+        }
+        let first_vars = self.gp.variances_from_columns(&mut first, top);
+        super::scratch::put(first);
+        let mut vals: Vec<f64> = (0..m).map(|r| ub(&parts, r)).collect();
+        let mut floor = f64::NEG_INFINITY;
+        for (&r, v) in order[..top].iter().zip(first_vars) {
+            let value = self.acq.value(parts[r / SCREEN_BLOCK].mu[r % SCREEN_BLOCK], v, self.best).0;
+            vals[r] = value;
+            floor = floor.max(value);
+        }
+        let floor = floor - margin;
+        // Pass 2 (per block, in parallel): the rows that may come within `margin`, moved to the
+        // front of their block's buffer and solved there.
+        let exact = super::parallel::map(nb, |b| {
+            let blk = &parts[b];
+            let keep: Vec<usize> = (0..blk.mu.len()).filter(|&c| blk.ub[c] >= floor || blk.ub[c].is_nan()).collect();
+            let mut kx = blk.kx.lock().unwrap_or_else(|e| e.into_inner());
+            let vars = if 4 * keep.len() > 3 * blk.mu.len() {
+                // Most of the block is needed: solve it whole, in place, rather than gather.
+                self.gp.variances_from_columns(&mut kx, blk.mu.len())
+            } else {
+                let mut sub = super::scratch::take(n * keep.len());
+                for (j, &c) in keep.iter().enumerate() {
+                    sub[j * n..(j + 1) * n].copy_from_slice(&kx[c * n..(c + 1) * n]);
+                }
+                let v = self.gp.variances_from_columns(&mut sub, keep.len());
+                super::scratch::put(sub);
+                let mut all = vec![f64::NAN; blk.mu.len()];
+                for (&c, vi) in keep.iter().zip(v) {
+                    all[c] = vi;
+                }
+                all
+            };
+            keep.iter().map(|&c| (b * SCREEN_BLOCK + c, self.acq.value(blk.mu[c], vars[c], self.best).0)).collect::<Vec<_>>()
         });
-        let mut vals: Vec<f64> = (0..m).map(ub).collect();
-        for (r, v) in first.into_iter().chain(rest.into_iter().flatten()) {
+        for (r, v) in exact.into_iter().flatten() {
             vals[r] = v;
         }
+        for blk in parts.drain(..) {
+            super::scratch::put(blk.kx.into_inner().unwrap_or_else(|e| e.into_inner()));
+        }
         vals
-    }
-
-    /// Exact values of `rows`, from their kernel columns kept by the first screening pass.
-    fn exact(&self, parts: &[(Mat<f64>, Vec<f64>, Vec<f64>)], rows: &[usize]) -> Vec<(usize, f64)> {
-        if rows.is_empty() {
-            return Vec::new();
-        }
-        let mut kx = Mat::<f64>::zeros(self.gp.n(), rows.len());
-        for (j, &r) in rows.iter().enumerate() {
-            kx.col_as_slice_mut(j).copy_from_slice(parts[r / SCREEN_BLOCK].0.col_as_slice(r % SCREEN_BLOCK));
-        }
-        let vars = self.gp.variances_from_columns(kx);
-        rows.iter().zip(vars).map(|(&r, v)| (r, self.acq.value(parts[r / SCREEN_BLOCK].1[r % SCREEN_BLOCK], v, self.best).0)).collect()
     }
 
     /// An upper bound of the value at posterior mean `mean` when the variance is at most `var`.

@@ -21,11 +21,14 @@ pub struct Options {
     pub max_iter: usize,
     /// Number of correction pairs kept.
     pub memory: usize,
+    /// Stop when the quasi-Newton model (once it has curvature pairs) predicts a decrease
+    /// `-0.5 d'g` of at most this along the full step: the rest is not worth an evaluation.
+    pub min_predicted_decrease: f64,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { gtol: 1e-5, ftol: 2.220446049250313e-9, max_iter: 200, memory: 10 }
+        Options { gtol: 1e-5, ftol: 2.220446049250313e-9, max_iter: 200, memory: 10, min_predicted_decrease: 0.0 }
     }
 }
 
@@ -85,6 +88,9 @@ pub fn minimize_with_memory(
         }
         two_loop(&g, &free, s_hist, y_hist, rho, &mut d);
         let mut slope: f64 = (0..n).map(|i| d[i] * g[i]).sum();
+        if !s_hist.is_empty() && slope < 0.0 && -0.5 * slope <= opts.min_predicted_decrease {
+            return Outcome { x, f: fx, iterations: it, converged: true };
+        }
         if slope >= 0.0 || !slope.is_finite() {
             // Not a descent direction: drop the curvature memory and use steepest descent.
             s_hist.clear();

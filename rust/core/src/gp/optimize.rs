@@ -21,7 +21,7 @@ use crate::qmc::Sobol;
 /// Candidates of the sweep whose acquisition value is provably this far below the best one are
 /// not evaluated exactly.
 const SCREEN_MARGIN: f64 = 20.0;
-const SCREEN_MIN_TRIALS: usize = 500;
+const SCREEN_MIN_TRIALS: usize = 200;
 
 #[derive(Clone, Copy, Debug)]
 pub struct SearchOptions {
@@ -58,8 +58,8 @@ pub fn maximize<R: RngCore>(
     // roulette weight is below e^-20 of the best one's either way.
     // With many trials, rows more than 20 nats below the best get an upper bound instead of
     // their value (their roulette weight is below e^-20 of the best one's either way): the
-    // exact variance costs O(n^2) per row. Below a few hundred trials the kernel rows cost as
-    // much as the variances, and the screening does not pay.
+    // exact variance costs O(n^2) per row. Below 200 trials the kernel rows cost as much as
+    // the variances, and the screening does not pay.
     let vals = if f.gp.n() >= SCREEN_MIN_TRIALS { f.eval_batch_screened(&cands, SCREEN_MARGIN) } else { f.eval_batch(&cands) };
     let n = vals.len();
     let imax = (0..n).fold(0, |b, i| if vals[i] > vals[b] || (vals[b].is_nan() && !vals[i].is_nan()) { i } else { b });
@@ -281,7 +281,8 @@ mod timing {
     use rand::SeedableRng;
     use std::time::Instant;
 
-    /// Where a suggestion's time goes at n = 300 (run with --ignored --nocapture, release).
+    /// Where a suggestion's time goes (run with `--ignored --nocapture`, release build):
+    /// `cargo test --release -p ferrotune-core suggestion_timing -- --ignored --nocapture`.
     #[test]
     #[ignore]
     fn suggestion_timing() {
@@ -310,7 +311,7 @@ mod timing {
             let mut mem = crate::gp::lbfgsb::Memory::default();
             let prev =
                 fit_gp(&x[..(n - 1) * d], &y[..n - 1], &cat, None, &mut mem, &mut crate::gp::fit::Work::default(), FitOptions::default());
-            let t = Instant::now();
+            // The buffers as the previous suggestion leaves them.
             let mut work = crate::gp::fit::Work::default();
             let _ = fit_gp(&x[..(n - 1) * d], &y[..n - 1], &cat, Some(&prev.params), &mut mem.clone(), &mut work, FitOptions::default());
             let t = Instant::now();

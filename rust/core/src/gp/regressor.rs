@@ -197,37 +197,31 @@ impl Gp {
         (means, vars)
     }
 
-    /// For each row of `xs`: the kernel column `k(x, X)` (as column `c` of the returned matrix),
-    /// the posterior mean, and an upper bound of the posterior variance from the single nearest
-    /// training point (conditioning on fewer observations never lowers the variance). Costs
-    /// O(n d) per row, against O(n^2) for the exact variance.
-    pub fn mean_and_variance_bound(&self, xs: &[f64]) -> (Mat<f64>, Vec<f64>, Vec<f64>) {
+    /// For each row of `xs`: the kernel column `k(x, X)` (column `c` of `kx`, column-major with
+    /// `n` rows), the posterior mean, and an upper bound of the posterior variance from the
+    /// single nearest training point (conditioning on fewer observations never lowers the
+    /// variance). Costs O(n d) per row, against O(n^2) for the exact variance.
+    pub fn mean_and_variance_bound(&self, xs: &[f64], kx: &mut [f64]) -> (Vec<f64>, Vec<f64>) {
         let d = self.dim.max(1);
         let m = xs.len() / d;
         let n = self.n();
-        let mut kx = Mat::<f64>::zeros(n, m);
         let (mut means, mut bounds) = (Vec::with_capacity(m), Vec::with_capacity(m));
         let denom = self.params.scale + self.params.noise + self.chol.jitter;
-        for c in 0..m {
-            let col = kx.col_as_slice_mut(c);
+        for (c, col) in kx.chunks_exact_mut(n.max(1)).take(m).enumerate() {
             self.kvec(&xs[c * self.dim..(c + 1) * self.dim], col);
             means.push(dot(col, &self.alpha));
             let kmax = col.iter().fold(0.0f64, |a, &v| a.max(v));
             bounds.push((self.params.scale - kmax * kmax / denom).max(0.0));
         }
-        (kx, means, bounds)
+        (means, bounds)
     }
 
-    /// Exact posterior variances for kernel columns as returned by
-    /// [`Gp::mean_and_variance_bound`] (overwritten).
-    pub fn variances_from_columns(&self, mut kx: Mat<f64>) -> Vec<f64> {
-        self.chol.solve_lower_in_place(kx.as_mut());
-        (0..kx.ncols())
-            .map(|c| {
-                let v = kx.col_as_slice(c);
-                (self.params.scale - dot(v, v)).max(0.0)
-            })
-            .collect()
+    /// Exact posterior variances for the first `m` kernel columns of `kx` (as filled by
+    /// [`Gp::mean_and_variance_bound`]; overwritten).
+    pub fn variances_from_columns(&self, kx: &mut [f64], m: usize) -> Vec<f64> {
+        let n = self.n();
+        self.chol.solve_lower_in_place(MatMut::from_column_major_slice_mut(&mut kx[..n * m], n, m));
+        kx.chunks_exact(n.max(1)).take(m).map(|v| (self.params.scale - dot(v, v)).max(0.0)).collect()
     }
 
     /// Posterior mean and variance at `x` with their gradients with respect to `x` (zero along
