@@ -65,8 +65,8 @@ import os
 
 # Optuna's GPSampler docs: set OMP_NUM_THREADS=1 before torch (and numpy) are imported.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-# ferrotune's GP spreads candidate blocks and local searches over threads unless told otherwise;
-# one thread, like Optuna's, unless the caller sets another count (read once, on first use).
+# ferrotune's GP spreads candidate blocks and local searches over all cores unless
+# FERROTUNE_GP_THREADS says otherwise (read once, on first use): left as the caller set it.
 
 import argparse
 import gc

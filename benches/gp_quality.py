@@ -63,8 +63,8 @@ import os
 
 # Optuna's GPSampler docs: set OMP_NUM_THREADS=1 before torch (and numpy) are imported.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-# ferrotune's GP spreads candidate blocks and local searches over threads unless told otherwise;
-# one thread, like Optuna's, unless the caller sets another count (read once, on first use).
+# ferrotune's GP spreads candidate blocks and local searches over all cores unless
+# FERROTUNE_GP_THREADS says otherwise; its proposals do not depend on the number of threads.
 
 import argparse
 import math

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ferrotune import _core
-from ferrotune.distributions import BaseDistribution, _from_spec
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.samplers._base import BaseSampler
+from ferrotune.samplers._core_backed import CoreBackedSampler
 from ferrotune.samplers._seed import check_seed
 from ferrotune.trial import FrozenTrial
-
-if TYPE_CHECKING:
-    from ferrotune.study import Study
 
 _ACQUISITIONS = ("logei", "logpi", "ucb")
 _BATCH_MODES = ("believer", "liar", "none")
@@ -26,7 +23,7 @@ def _check_int(name: str, v: Any, minimum: int) -> int:
     return v
 
 
-class GPSampler(BaseSampler):
+class GPSampler(CoreBackedSampler):
     """Bayesian optimization with a Gaussian-process surrogate, with Optuna's arguments.
 
     After ``n_startup_trials`` complete trials (sampled by ``independent_sampler``), each trial
@@ -126,24 +123,6 @@ class GPSampler(BaseSampler):
             warp_outputs=bool(warp_outputs),
         )
         self._core_sampler = _core.Sampler.gp(seed=check_seed(seed), independent=independent_core, **self._args)
-
-    @property
-    def seed(self) -> int:
-        """The seed in use (drawn from the OS when none was given)."""
-        return self._core_sampler.seed
-
-    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
-        """The parameters every complete trial has: the ones the GP models jointly."""
-        return {name: _from_spec(spec) for name, spec in study._engine.relative_search_space_with(self._core_sampler)}
-
-    def sample_relative(self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
-        """A joint proposal for ``search_space`` (empty during start-up)."""
-        rel = study._engine.sample_relative_with(self._core_sampler, trial.number)
-        return {name: _from_spec(spec).to_external_repr(v) for name, v, spec in rel if name in search_space}
-
-    def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution) -> Any:
-        v = study._engine.sample_independent_with(self._core_sampler, trial.number, param_name, param_distribution._spec())
-        return param_distribution.to_external_repr(v)
 
     def reseed_rng(self) -> None:
         if self._independent_sampler is not None:

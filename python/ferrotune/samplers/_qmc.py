@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ferrotune import _core
-from ferrotune.distributions import BaseDistribution, _from_spec
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.logging import get_logger
 from ferrotune.samplers._base import BaseSampler
+from ferrotune.samplers._core_backed import CoreBackedSampler
 from ferrotune.samplers._random import RandomSampler
 from ferrotune.samplers._seed import check_seed
-from ferrotune.trial import FrozenTrial
-
-if TYPE_CHECKING:
-    from ferrotune.study import Study
 
 _logger = get_logger(__name__)
 
@@ -38,7 +34,7 @@ def _check_count(name: str, v: Any, minimum: int) -> int:
     return v
 
 
-class QMCSampler(BaseSampler):
+class QMCSampler(CoreBackedSampler):
     """Quasi-Monte Carlo search: trials follow a low-discrepancy sequence, as Optuna's ``QMCSampler``.
 
     The search space is that of the study's first finished trial (while none has finished, the
@@ -109,30 +105,12 @@ class QMCSampler(BaseSampler):
         )
 
     @property
-    def seed(self) -> int:
-        """The seed in use (drawn from the OS when none was given)."""
-        return self._core_sampler.seed
-
-    @property
     def qmc_type(self) -> str:
         return self._qmc_type
 
     @property
     def scramble(self) -> bool:
         return self._scramble
-
-    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
-        """The QMC search space: the first finished trial's distributions (empty before any trial)."""
-        return {name: _from_spec(spec) for name, spec in study._engine.relative_search_space_with(self._core_sampler)}
-
-    def sample_relative(self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
-        """The values of the trial's QMC point (empty when the trial claimed none)."""
-        rel = study._engine.sample_relative_with(self._core_sampler, trial.number)
-        return {name: _from_spec(spec).to_external_repr(v) for name, v, spec in rel if name in search_space}
-
-    def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution) -> Any:
-        v = study._engine.sample_independent_with(self._core_sampler, trial.number, param_name, param_distribution._spec())
-        return param_distribution.to_external_repr(v)
 
     def reseed_rng(self) -> None:
         """Reseeds the independent sampler only: the QMC seed must stay equal across workers."""

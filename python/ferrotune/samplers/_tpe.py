@@ -7,16 +7,13 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ferrotune import _core
-from ferrotune.distributions import BaseDistribution, _from_spec
 from ferrotune.exceptions import FerrotuneValueError
-from ferrotune.samplers._base import BaseSampler
+from ferrotune.samplers._core_backed import CoreBackedSampler
 from ferrotune.samplers._seed import check_seed
 from ferrotune.trial import FrozenTrial
 
 if TYPE_CHECKING:
     import numpy as np
-
-    from ferrotune.study import Study
 
 
 def default_gamma(x: int) -> int:
@@ -51,7 +48,7 @@ def _check_nonneg_int(name: str, v: Any, minimum: int = 0) -> int:
     return v
 
 
-class TPESampler(BaseSampler):
+class TPESampler(CoreBackedSampler):
     """Tree-structured Parzen Estimator, with Optuna's arguments and defaults.
 
     After ``n_startup_trials`` random trials, each suggestion splits the finished trials into
@@ -138,27 +135,6 @@ class TPESampler(BaseSampler):
             constraints=constraints_func is not None,
         )
         self._core_sampler = _core.Sampler.tpe(seed=check_seed(seed), **self._args)
-
-    @property
-    def seed(self) -> int:
-        return self._core_sampler.seed
-
-    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
-        """The parameters multivariate TPE models jointly (empty for independent TPE)."""
-        return {name: _from_spec(spec) for name, spec in study._engine.relative_search_space_with(self._core_sampler)}
-
-    def sample_relative(self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
-        """A joint proposal for the parameters of ``search_space`` (empty during start-up)."""
-        rel = study._engine.sample_relative_with(self._core_sampler, trial.number)
-        out = {}
-        for name, v, spec in rel:
-            if name in search_space:
-                out[name] = _from_spec(spec).to_external_repr(v)
-        return out
-
-    def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution) -> Any:
-        v = study._engine.sample_independent_with(self._core_sampler, trial.number, param_name, param_distribution._spec())
-        return param_distribution.to_external_repr(v)
 
     def reseed_rng(self) -> None:
         self._core_sampler = _core.Sampler.tpe(seed=None, **self._args)

@@ -297,7 +297,7 @@ mod timing {
             let y = crate::samplers::gp::standardize(&raw);
             let cat = vec![false; d];
             let t = Instant::now();
-            let cold = fit_gp(
+            let _cold = fit_gp(
                 &x,
                 &y,
                 &cat,
