@@ -67,7 +67,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 # FERROTUNE_GP_THREADS says otherwise; its proposals do not depend on the number of threads.
 
 import argparse
-import math
 import statistics
 import sys
 import time
@@ -77,10 +76,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # finds _common.py under runpy.run_path too
 import _common as common
+import _quality
 import _functions
 from _functions import FUNCTIONS
 
-ALPHA = 0.05
+ALPHA = _quality.ALPHA
 SAMPLERS = ("ferrotune GP", "optuna GP", "ferrotune TPE", "random")
 SMOOTH = ("branin", "rosenbrock4")  # where ferrotune GP should clearly beat TPE
 
@@ -117,37 +117,14 @@ def _make_study(name: str, ft: Any, optuna: Any, seed: int) -> Any:
 
 def _run(name: str, fn: dict[str, Any], ft: Any, optuna: Any, seed: int, n: int) -> tuple[list[float], float]:
     """The objective values of n trials, in order, and the seconds study.optimize took."""
-    study = _make_study(name, ft, optuna, seed)
-    t0 = time.perf_counter()
-    study.optimize(fn["objective"], n_trials=n)
-    dt = time.perf_counter() - t0
-    values = [t.value for t in study.get_trials(deepcopy=False)]
-    if len(values) != n or any(v is None or not math.isfinite(v) for v in values):
-        sys.exit(f"error: {name} on {fn['name']} (seed {seed}) did not finish {n} trials with finite values")
-    return values, dt
+    return _quality.run(_make_study(name, ft, optuna, seed), name, fn, seed, n)
 
 
 # ------------------------------------------------------------------------------------------------
 # Statistics and verdicts
 
 
-def _verdict(ours: list[float], theirs: list[float], stats: Any) -> dict[str, Any]:
-    """ferrotune GP's best values (ours) against another sampler's, seed by seed and as samples."""
-    wins = sum(a < b for a, b in zip(ours, theirs))
-    losses = sum(a > b for a, b in zip(ours, theirs))
-    ties = len(ours) - wins - losses
-    if ours == theirs or len(set(ours) | set(theirs)) == 1:
-        p = 1.0
-    else:
-        p = float(stats.mannwhitneyu(ours, theirs, alternative="two-sided").pvalue)
-    m_ours, m_theirs = statistics.median(ours), statistics.median(theirs)
-    if p < ALPHA:
-        word = "better" if m_ours < m_theirs else "worse"
-    elif m_ours <= m_theirs:
-        word = "no worse within noise"
-    else:
-        word = "worse, not significant"
-    return {"p": p, "wins": wins, "ties": ties, "losses": losses, "verdict": word}
+_verdict = _quality.verdict
 
 
 def _fmt(v: float) -> str:

@@ -47,7 +47,6 @@ Needs Optuna and SciPy: pip install -e '.[bench]' scipy
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import sys
@@ -58,10 +57,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # finds _common.py under runpy.run_path too
 import _common as common
+import _quality
 import _functions
 from _functions import FUNCTIONS
 
-ALPHA = 0.05
+ALPHA = _quality.ALPHA
 
 
 # ------------------------------------------------------------------------------------------------
@@ -91,36 +91,14 @@ def _make_study(name: str, ft: Any, optuna: Any, seed: int) -> Any:
 
 def _run(name: str, fn: dict[str, Any], ft: Any, optuna: Any, seed: int, n: int) -> tuple[list[float], float]:
     """The objective values of n trials, in order, and the seconds study.optimize took."""
-    study = _make_study(name, ft, optuna, seed)
-    t0 = time.perf_counter()
-    study.optimize(fn["objective"], n_trials=n)
-    dt = time.perf_counter() - t0
-    values = [t.value for t in study.get_trials(deepcopy=False)]
-    if len(values) != n or any(v is None or not math.isfinite(v) for v in values):
-        sys.exit(f"error: {name} on {fn['name']} (seed {seed}) did not finish {n} trials with finite values")
-    return values, dt
+    return _quality.run(_make_study(name, ft, optuna, seed), name, fn, seed, n)
 
 
 # ------------------------------------------------------------------------------------------------
 # Statistics and verdicts
 
 
-def _verdict(ft_best: list[float], op_best: list[float], stats: Any) -> dict[str, Any]:
-    wins = sum(a < b for a, b in zip(ft_best, op_best))
-    losses = sum(a > b for a, b in zip(ft_best, op_best))
-    ties = len(ft_best) - wins - losses
-    if ft_best == op_best or len(set(ft_best) | set(op_best)) == 1:
-        p = 1.0
-    else:
-        p = float(stats.mannwhitneyu(ft_best, op_best, alternative="two-sided").pvalue)
-    m_ft, m_op = statistics.median(ft_best), statistics.median(op_best)
-    if p < ALPHA:
-        word = "better" if m_ft < m_op else "worse"
-    elif m_ft <= m_op:
-        word = "no worse within noise"
-    else:
-        word = "worse, not significant"
-    return {"p": p, "wins": wins, "ties": ties, "losses": losses, "median_ft": m_ft, "median_op": m_op, "verdict": word}
+_verdict = _quality.verdict
 
 
 def _fmt(v: float) -> str:
