@@ -326,3 +326,47 @@ def test_categorical_only_space():
     s = best(GPSampler(seed=0, n_startup_trials=4), objective, 16)
     assert s.best_value == 0
     _ = CategoricalDistribution(["p"])  # the distribution type the space is made of
+
+
+def test_the_gil_is_released_while_a_suggestion_is_computed():
+    """Another Python thread keeps running while the GP fits and searches (600 trials, d=6).
+
+    With a long switch interval, a thread holding the GIL is not preempted: the main loop below
+    (which yields the GIL at every turn) can only run during the suggestion if the core releases
+    the GIL while it computes.
+    """
+    import random
+    import sys
+    import threading
+    import time
+
+    rng = random.Random(0)
+    dists = {f"x{i}": FloatDistribution(-5, 5) for i in range(6)}
+    trials = []
+    for _ in range(600):
+        p = {k: rng.uniform(-5, 5) for k in dists}
+        trials.append(ferrotune.create_trial(params=p, distributions=dists, value=sum(v * v for v in p.values())))
+    study = ferrotune.create_study(sampler=GPSampler(seed=0))
+    study.add_trials(trials)
+    done = threading.Event()
+    counter: list[None] = []
+    during: list[int] = []
+
+    def ask():
+        before = len(counter)
+        study.ask()  # the joint proposal (fit + acquisition search) is computed here
+        during.append(len(counter) - before)
+        done.set()
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(5.0)
+    try:
+        worker = threading.Thread(target=ask)
+        worker.start()
+        while not done.is_set():
+            counter.append(None)
+            time.sleep(0)
+        worker.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert during and during[0] > 20, during
