@@ -218,7 +218,7 @@ def test_failed_infinite_and_constant_values():
     calls = iter(range(100))
 
     def objective(trial):
-        x = trial.suggest_float("x", 0, 1)
+        trial.suggest_float("x", 0, 1)
         k = next(calls)
         if k == 3:
             raise ValueError("boom")
