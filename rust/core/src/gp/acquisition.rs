@@ -121,29 +121,24 @@ impl AcqFn<'_> {
             floor = floor.max(value);
         }
         let floor = floor - margin;
-        // Pass 2 (per block, in parallel): the rows that may come within `margin`, moved to the
-        // front of their block's buffer and solved there.
-        let exact = super::parallel::map(nb, |b| {
-            let blk = &parts[b];
-            let keep: Vec<usize> = (0..blk.mu.len()).filter(|&c| blk.ub[c] >= floor || blk.ub[c].is_nan()).collect();
-            let mut kx = blk.kx.lock().unwrap_or_else(|e| e.into_inner());
-            let vars = if 4 * keep.len() > 3 * blk.mu.len() {
-                // Most of the block is needed: solve it whole, in place, rather than gather.
-                self.gp.variances_from_columns(&mut kx, blk.mu.len())
-            } else {
-                let mut sub = super::scratch::take(n * keep.len());
-                for (j, &c) in keep.iter().enumerate() {
-                    sub[j * n..(j + 1) * n].copy_from_slice(&kx[c * n..(c + 1) * n]);
-                }
-                let v = self.gp.variances_from_columns(&mut sub, keep.len());
-                super::scratch::put(sub);
-                let mut all = vec![f64::NAN; blk.mu.len()];
-                for (&c, vi) in keep.iter().zip(v) {
-                    all[c] = vi;
-                }
-                all
-            };
-            keep.iter().map(|&c| (b * SCREEN_BLOCK + c, self.acq.value(blk.mu[c], vars[c], self.best).0)).collect::<Vec<_>>()
+        // Pass 2 (in parallel): the rows that may come within `margin`, gathered in row order
+        // into chunks of SCREEN_BLOCK columns (a fixed grouping, whatever the thread count) and
+        // solved there: equal chunks balance the threads and keep the solves wide.
+        let kept: Vec<usize> = (0..m).filter(|&r| ub(&parts, r) >= floor || ub(&parts, r).is_nan()).collect();
+        let chunks: Vec<&[usize]> = kept.chunks(SCREEN_BLOCK).collect();
+        let exact = super::parallel::map(chunks.len(), |ci| {
+            let rows = chunks[ci];
+            let mut sub = super::scratch::take(n * rows.len());
+            for (j, &r) in rows.iter().enumerate() {
+                let kx = parts[r / SCREEN_BLOCK].kx.lock().unwrap_or_else(|e| e.into_inner());
+                sub[j * n..(j + 1) * n].copy_from_slice(&kx[(r % SCREEN_BLOCK) * n..(r % SCREEN_BLOCK + 1) * n]);
+            }
+            let vars = self.gp.variances_from_columns(&mut sub, rows.len());
+            super::scratch::put(sub);
+            rows.iter()
+                .zip(vars)
+                .map(|(&r, v)| (r, self.acq.value(parts[r / SCREEN_BLOCK].mu[r % SCREEN_BLOCK], v, self.best).0))
+                .collect::<Vec<_>>()
         });
         for (r, v) in exact.into_iter().flatten() {
             vals[r] = v;
