@@ -146,3 +146,12 @@ def import_optuna(quiet_experimental: bool = False) -> Any:
     if quiet_experimental:
         warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     return optuna
+
+
+def greenlet_note() -> str:
+    """Whether Optuna's GPSampler can batch its L-BFGS-B runs with greenlet (its fast path)."""
+    try:
+        import greenlet
+    except ImportError:
+        return "no greenlet: sequential L-BFGS-B"
+    return f"greenlet {greenlet.__version__}"

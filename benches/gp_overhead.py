@@ -165,15 +165,6 @@ def _check(lib: Any, study: Any, n: int, d: int) -> None:
 # Header
 
 
-def greenlet_note() -> str:
-    """Whether Optuna's GPSampler can batch its L-BFGS-B runs with greenlet (its fast path)."""
-    try:
-        import greenlet
-    except ImportError:
-        return "no greenlet: sequential L-BFGS-B"
-    return f"greenlet {greenlet.__version__}"
-
-
 def _header(ft: Any, optuna: Any, args: argparse.Namespace) -> list[str]:
     import numpy
     import scipy
@@ -182,7 +173,7 @@ def _header(ft: Any, optuna: Any, args: argparse.Namespace) -> list[str]:
     return common.header_lines(
         common.ferrotune_source(ft),
         f"{optuna.__version__} (torch {torch.__version__}, {torch.get_num_threads()} intra-op thread(s) at start, "
-        f"GPSampler sets 1 while it runs; {greenlet_note()})",
+        f"GPSampler sets 1 while it runs; {common.greenlet_note()})",
         (
             f"GPSampler(seed={args.seed}) else defaults, in-memory, d floats in [{LOW:g}, {HIGH:g}], objective "
             "sum (x_i - s_i)^2 + sum sin(3 x_i) + 0.5 x0 x1; N random trials added with add_trials (same draws), "

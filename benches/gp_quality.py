@@ -149,21 +149,13 @@ def _regret_cell(regret: list[float]) -> str:
 # Header
 
 
-def _greenlet_note() -> str:
-    try:
-        import greenlet
-    except ImportError:
-        return "no greenlet: sequential L-BFGS-B"
-    return f"greenlet {greenlet.__version__}"
-
-
 def _header(ft: Any, optuna: Any, args: argparse.Namespace) -> list[str]:
     import scipy
     import torch
 
     return common.header_lines(
         common.ferrotune_source(ft),
-        f"{optuna.__version__} (torch {torch.__version__}; {_greenlet_note()})",
+        f"{optuna.__version__} (torch {torch.__version__}; {common.greenlet_note()})",
         (
             f"seeds 0..{args.seeds - 1}; one {max(args.budgets)}-trial run per sampler, function and seed, "
             f"best-so-far read at {'/'.join(str(b) for b in args.budgets)}; GP and TPE samplers at their defaults "

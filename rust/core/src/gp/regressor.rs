@@ -3,7 +3,7 @@
 
 use faer::{Mat, MatMut};
 
-use super::kernel::{m52, m52_fast, m52_with_grad_fast, r2, sq_diff, KernelParams};
+use super::kernel::{m52, m52_fast, m52_with_grad_fast, r2, KernelParams};
 use super::linalg::Cholesky;
 
 /// Candidates per block in batched posterior evaluation (bounds the n x block buffer).
@@ -284,7 +284,9 @@ impl Gp {
         (mean, var.max(0.0))
     }
 
-    /// Posterior covariance matrix of the latent function at the rows of `xs`.
+    /// Posterior covariance matrix of the latent function at the rows of `xs` (a reference for
+    /// the tests of the batched variances).
+    #[cfg(test)]
     pub fn posterior_cov(&self, xs: &[f64]) -> Mat<f64> {
         let d = self.dim;
         let m = xs.len() / d.max(1);
@@ -310,13 +312,6 @@ mod simd {
     pub fn avx2() -> bool {
         static HAS: OnceLock<bool> = OnceLock::new();
         *HAS.get_or_init(|| std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"))
-    }
-}
-
-/// Squared differences per dimension, for tests and the marginal-likelihood gradient.
-pub fn sq_diffs(a: &[f64], b: &[f64], categorical: &[bool], out: &mut [f64]) {
-    for i in 0..a.len() {
-        out[i] = sq_diff(a[i], b[i], categorical[i]);
     }
 }
 

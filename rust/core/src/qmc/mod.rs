@@ -88,10 +88,7 @@ impl Qmc {
 
     /// The next `n` points, row-major (`n x dim`).
     pub fn points(&mut self, n: usize) -> Vec<f64> {
-        match self {
-            Qmc::Sobol(s) => s.points(n),
-            Qmc::Halton(h) => h.points(n),
-        }
+        next_points(self.dim(), n, |row| self.next_point(row))
     }
 
     /// Point number `index` of the sequence (0 is the first), without moving the position.
@@ -101,6 +98,16 @@ impl Qmc {
             Qmc::Halton(h) => h.point_at(index, out),
         }
     }
+}
+
+/// `n` rows of `dim` values, each filled by `next` in turn (row-major): the `points` of every
+/// sequence.
+fn next_points(dim: usize, n: usize, mut next: impl FnMut(&mut [f64])) -> Vec<f64> {
+    let mut out = vec![0.0; n * dim];
+    for row in out.chunks_exact_mut(dim) {
+        next(row);
+    }
+    out
 }
 
 /// Rejects a dimension outside `1..=max` with a message naming the sequence and the fix.

@@ -124,11 +124,7 @@ impl Sobol {
 
     /// The next `n` points, row-major (`n x dim`).
     pub fn points(&mut self, n: usize) -> Vec<f64> {
-        let mut out = vec![0.0; n * self.dim];
-        for row in out.chunks_exact_mut(self.dim) {
-            self.next_point(row);
-        }
-        out
+        super::next_points(self.dim, n, |row| self.next_point(row))
     }
 
     /// Point number `index` (modulo `2^52`), computed directly; the position does not move.
