@@ -4,11 +4,14 @@ Standard library only; SciPy's statistics module is passed in by the caller."""
 
 from __future__ import annotations
 
+import argparse
 import math
 import statistics
 import sys
 import time
 from typing import Any
+
+import _common as common
 
 ALPHA = 0.05
 
@@ -42,3 +45,46 @@ def verdict(ours: list[float], theirs: list[float], stats: Any) -> dict[str, Any
     else:
         word = "worse, not significant"
     return {"p": p, "wins": wins, "ties": ties, "losses": losses, "median_ft": m_ours, "median_op": m_theirs, "verdict": word}
+
+
+def fmt(v: float) -> str:
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a >= 1000 or a < 1e-3:
+        return f"{v:.3e}"
+    return f"{v:#.4g}" if a < 1 else f"{v:.4f}"
+
+
+def fmt_regret(v: float) -> str:
+    return f"{v:.4f}" if v == 0 or abs(v) >= 1e-3 else f"{v:.2e}"
+
+
+def parse_args(argv: list[str] | None, description: str, functions: list[str], budgets: list[int], quick_budgets: list[int]) -> argparse.Namespace:
+    """The common command line of the quality scripts: --seeds, --budgets, --functions, --quick,
+    --markdown, --verbose."""
+
+    def int_list(text: str) -> list[int]:
+        return sorted(set(common.int_list(text, 1, "expected integers separated by commas", "expected positive integers")))
+
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--seeds", type=int, default=None, help="runs per sampler and function, seeds 0..n-1 (default 10; --quick: 3)")
+    b, qb = ",".join(map(str, budgets)), "/".join(map(str, quick_budgets))
+    p.add_argument("--budgets", type=int_list, default=None, help=f"comma-separated trial budgets (default {b}; --quick: {qb.replace('/', ',')})")
+    p.add_argument("--functions", default=None, help=f"comma-separated subset of {','.join(functions)} (default all)")
+    p.add_argument("--quick", action="store_true", help=f"3 seeds, budgets {qb}: a smoke test")
+    p.add_argument("--markdown", action="store_true", help="also print the tables as markdown")
+    p.add_argument("--verbose", action="store_true", help="print every run's final best values")
+    a = p.parse_args(argv)
+    if a.seeds is None:
+        a.seeds = 3 if a.quick else 10
+    if a.budgets is None:
+        a.budgets = list(quick_budgets) if a.quick else list(budgets)
+    if a.seeds < 1:
+        p.error("--seeds must be at least 1")
+    names = list(functions) if a.functions is None else [s.strip() for s in a.functions.split(",") if s.strip()]
+    unknown = [s for s in names if s not in functions]
+    if not names or unknown:
+        p.error(f"unknown function(s) {unknown}; choose from {', '.join(functions)}")
+    a.functions = names
+    return a

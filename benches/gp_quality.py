@@ -127,17 +127,8 @@ def _run(name: str, fn: dict[str, Any], ft: Any, optuna: Any, seed: int, n: int)
 _verdict = _quality.verdict
 
 
-def _fmt(v: float) -> str:
-    if v == 0:
-        return "0"
-    a = abs(v)
-    if a >= 1000 or a < 1e-3:
-        return f"{v:.3e}"
-    return f"{v:#.4g}" if a < 1 else f"{v:.4f}"
-
-
-def _fmt_regret(v: float) -> str:
-    return f"{v:.4f}" if v == 0 or abs(v) >= 1e-3 else f"{v:.2e}"
+_fmt = _quality.fmt
+_fmt_regret = _quality.fmt_regret
 
 
 def _regret_cell(regret: list[float]) -> str:
@@ -170,31 +161,9 @@ def _header(ft: Any, optuna: Any, args: argparse.Namespace) -> list[str]:
 # Main
 
 
-def _int_list(text: str) -> list[int]:
-    return sorted(set(common.int_list(text, 1, "expected integers separated by commas", "expected positive integers")))
-
-
 def _args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description="GP optimization quality on test functions: ferrotune GP vs Optuna GP vs ferrotune TPE vs random.")
-    p.add_argument("--seeds", type=int, default=None, help="runs per sampler and function, seeds 0..n-1 (default 10; --quick: 3)")
-    p.add_argument("--budgets", type=_int_list, default=None, help="comma-separated trial budgets (default 30,50,100; --quick: 15,30)")
-    p.add_argument("--functions", default=None, help=f"comma-separated subset of {','.join(FUNCTIONS)} (default all)")
-    p.add_argument("--quick", action="store_true", help="3 seeds, budgets 15/30: a smoke test")
-    p.add_argument("--markdown", action="store_true", help="also print the tables as markdown")
-    p.add_argument("--verbose", action="store_true", help="print every seed's final best values and times")
-    a = p.parse_args(argv)
-    if a.seeds is None:
-        a.seeds = 3 if a.quick else 10
-    if a.budgets is None:
-        a.budgets = [15, 30] if a.quick else [30, 50, 100]
-    if a.seeds < 1:
-        p.error("--seeds must be at least 1")
-    names = list(FUNCTIONS) if a.functions is None else [s.strip() for s in a.functions.split(",") if s.strip()]
-    unknown = [s for s in names if s not in FUNCTIONS]
-    if not names or unknown:
-        p.error(f"unknown function(s) {unknown}; choose from {', '.join(FUNCTIONS)}")
-    a.functions = names
-    return a
+    description = "GP optimization quality on test functions: ferrotune GP vs Optuna GP vs ferrotune TPE vs random."
+    return _quality.parse_args(argv, description, list(FUNCTIONS), [30, 50, 100], [15, 30])
 
 
 def _target_rows(verdicts: dict[tuple[str, int], dict[str, dict[str, Any]]], args: argparse.Namespace) -> list[list[str]]:

@@ -101,17 +101,8 @@ def _run(name: str, fn: dict[str, Any], ft: Any, optuna: Any, seed: int, n: int)
 _verdict = _quality.verdict
 
 
-def _fmt(v: float) -> str:
-    if v == 0:
-        return "0"
-    a = abs(v)
-    if a >= 1000 or a < 1e-3:
-        return f"{v:.3e}"
-    return f"{v:#.4g}" if a < 1 else f"{v:.4f}"
-
-
-def _fmt_regret(v: float) -> str:
-    return f"{v:.4f}" if v == 0 or abs(v) >= 1e-3 else f"{v:.2e}"
+_fmt = _quality.fmt
+_fmt_regret = _quality.fmt_regret
 
 
 # ------------------------------------------------------------------------------------------------
@@ -137,31 +128,9 @@ def _header(ft: Any, optuna: Any, args: argparse.Namespace) -> list[str]:
 # Main
 
 
-def _int_list(text: str) -> list[int]:
-    return sorted(set(common.int_list(text, 1, "expected integers separated by commas", "expected positive integers")))
-
-
 def _args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description="TPE optimization quality on test functions: ferrotune vs Optuna vs random.")
-    p.add_argument("--seeds", type=int, default=None, help="runs per sampler and function, seeds 0..n-1 (default 10; --quick: 3)")
-    p.add_argument("--budgets", type=_int_list, default=None, help="comma-separated trial budgets (default 50,100,200; --quick: 20,40)")
-    p.add_argument("--functions", default=None, help=f"comma-separated subset of {','.join(FUNCTIONS)} (default all)")
-    p.add_argument("--quick", action="store_true", help="3 seeds, budgets 20/40: a smoke test")
-    p.add_argument("--markdown", action="store_true", help="also print the tables as markdown")
-    p.add_argument("--verbose", action="store_true", help="print every run's final best value")
-    a = p.parse_args(argv)
-    if a.seeds is None:
-        a.seeds = 3 if a.quick else 10
-    if a.budgets is None:
-        a.budgets = [20, 40] if a.quick else [50, 100, 200]
-    if a.seeds < 1:
-        p.error("--seeds must be at least 1")
-    names = list(FUNCTIONS) if a.functions is None else [s.strip() for s in a.functions.split(",") if s.strip()]
-    unknown = [s for s in names if s not in FUNCTIONS]
-    if not names or unknown:
-        p.error(f"unknown function(s) {unknown}; choose from {', '.join(FUNCTIONS)}")
-    a.functions = names
-    return a
+    description = "TPE optimization quality on test functions: ferrotune vs Optuna vs random."
+    return _quality.parse_args(argv, description, list(FUNCTIONS), [50, 100, 200], [20, 40])
 
 
 def main(argv: list[str] | None = None) -> int:
