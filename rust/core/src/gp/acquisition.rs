@@ -18,6 +18,16 @@ struct Block {
     ub: Vec<f64>,
 }
 
+/// The outcome of a screened sweep.
+pub struct Screened {
+    /// Exact values, or upper bounds for rows far below the best.
+    pub vals: Vec<f64>,
+    /// The rows evaluated exactly (ascending).
+    pub kept: Vec<usize>,
+    /// Their whitened kernel columns `L^-1 k(X, x)`, column-major with `n` rows.
+    pub cols: Vec<f64>,
+}
+
 /// Candidates per block when screening.
 const SCREEN_BLOCK: usize = 256;
 /// Rows with the highest bounds evaluated first, to set the screening threshold.
@@ -86,6 +96,16 @@ impl AcqFn<'_> {
     /// [`Gp::mean_and_variance_bound`]) for the rows that cannot, where the exact O(n^2)
     /// variance cannot matter.
     pub fn eval_batch_screened(&self, xs: &[f64], margin: f64) -> Vec<f64> {
+        self.screened(xs, margin, false).vals
+    }
+
+    /// [`AcqFn::eval_batch_screened`], also returning the rows it evaluated exactly and their
+    /// whitened kernel columns `L^-1 k(X, x)` (for [`super::candidates::CandidateCache`]).
+    pub fn screened_with_columns(&self, xs: &[f64], margin: f64) -> Screened {
+        self.screened(xs, margin, true)
+    }
+
+    fn screened(&self, xs: &[f64], margin: f64, keep_cols: bool) -> Screened {
         let d = self.gp.dim.max(1);
         let n = self.gp.n();
         let m = xs.len() / d;
@@ -134,19 +154,27 @@ impl AcqFn<'_> {
                 sub[j * n..(j + 1) * n].copy_from_slice(&kx[(r % SCREEN_BLOCK) * n..(r % SCREEN_BLOCK + 1) * n]);
             }
             let vars = self.gp.variances_from_columns(&mut sub, rows.len());
-            super::scratch::put(sub);
-            rows.iter()
+            let values: Vec<(usize, f64)> = rows
+                .iter()
                 .zip(vars)
                 .map(|(&r, v)| (r, self.acq.value(parts[r / SCREEN_BLOCK].mu[r % SCREEN_BLOCK], v, self.best).0))
-                .collect::<Vec<_>>()
+                .collect();
+            (values, sub)
         });
-        for (r, v) in exact.into_iter().flatten() {
-            vals[r] = v;
+        let mut cols = Vec::with_capacity(if keep_cols { n * kept.len() } else { 0 });
+        for (values, sub) in exact {
+            for (r, v) in values {
+                vals[r] = v;
+            }
+            if keep_cols {
+                cols.extend_from_slice(&sub);
+            }
+            super::scratch::put(sub);
         }
         for blk in parts.drain(..) {
             super::scratch::put(blk.kx.into_inner().unwrap_or_else(|e| e.into_inner()));
         }
-        vals
+        Screened { vals, kept, cols }
     }
 
     /// An upper bound of the value at posterior mean `mean` when the variance is at most `var`.

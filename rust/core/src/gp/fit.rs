@@ -34,11 +34,14 @@ pub struct FitOptions {
     pub gtol: f64,
     /// Also start from the default parameters, not only from the warm start, and keep the best.
     pub restart: bool,
+    /// The fit stops once its model of the curvature predicts less than this many nats of log
+    /// posterior to gain.
+    pub min_gain: f64,
 }
 
 impl Default for FitOptions {
     fn default() -> Self {
-        FitOptions { min_noise: DEFAULT_MIN_NOISE, deterministic: false, gtol: 1e-2, restart: true }
+        FitOptions { min_noise: DEFAULT_MIN_NOISE, deterministic: false, gtol: 1e-2, restart: true, min_gain: 0.05 }
     }
 }
 
@@ -179,20 +182,48 @@ impl<'a> Problem<'a> {
             self.work.set(Some(work));
             return (f64::INFINITY, None);
         };
-        let alpha = chol.solve_vec(self.y);
-        let quad: f64 = alpha.iter().zip(self.y).map(|(a, y)| a * y).sum();
-        let mll = -chol.half_log_det() - 0.5 * quad;
         let mut kinv = work.take(self.n());
         chol.inverse_lower_into(&mut kinv);
-        let (g_theta, g_scale, g_noise) = self.trace_terms(&p, &work.k_copy, &work.kd, &kinv, &alpha);
         for j in 1..kinv.nrows() {
             for i in 0..j {
                 kinv[(i, j)] = kinv[(j, i)];
             }
         }
+        let out = self.loss_at(&p, chol, kinv, &work.k_copy, &work.kd, grad);
         self.work.set(Some(work));
+        out
+    }
+
+    /// `loss` from a factorization already made for these parameters and inputs (an earlier
+    /// one extended by the new points): the O(n^3) factorization and inverse are skipped.
+    fn loss_from_parts(&self, raw: &[f64], grad: &mut [f64], parts: Factorization) -> (f64, Option<Factorization>) {
+        let p = self.to_params(raw);
+        let mut work = self.work.take().unwrap_or_default();
+        fit_size(&mut work.kd, self.n());
+        work.r2.resize(self.n(), 0.0);
+        self.gram_lower(&p, &mut work);
+        let out = self.loss_at(&p, parts.chol, parts.kinv, &work.k, &work.kd, grad);
+        self.work.set(Some(work));
+        out
+    }
+
+    /// The loss and its gradient from the factor, the full symmetric inverse and the lower
+    /// triangles of the Gram matrix and of the kernel derivative factor.
+    fn loss_at(
+        &self,
+        p: &KernelParams,
+        chol: Cholesky,
+        kinv: Mat<f64>,
+        k_lower: &Mat<f64>,
+        kd: &Mat<f64>,
+        grad: &mut [f64],
+    ) -> (f64, Option<Factorization>) {
+        let alpha = chol.solve_vec(self.y);
+        let quad: f64 = alpha.iter().zip(self.y).map(|(a, y)| a * y).sum();
+        let mll = -chol.half_log_det() - 0.5 * quad;
+        let (g_theta, g_scale, g_noise) = self.trace_terms(p, k_lower, kd, &kinv, &alpha);
         let d = self.dim();
-        let lp = self.log_prior(&p, grad);
+        let lp = self.log_prior(p, grad);
         for c in 0..d {
             // d K / d ln theta_c = kd * sqd_c * theta_c
             grad[c] = -(g_theta[c] * p.theta[c] + grad[c]);
@@ -346,35 +377,42 @@ impl<'a> Problem<'a> {
 pub struct Fitted {
     pub params: KernelParams,
     pub gp: Option<Gp>,
+    /// The optimizer stopped at the warm start, and `gp` holds the factorization given to
+    /// [`fit_gp`] as `pre`.
+    pub reused: bool,
 }
 
 /// Fits the hyperparameters, starting from `warm` (the previous fit) when given, and from the
 /// default parameters too when `opts.restart` (or when the warm start fails). Returns the best
 /// parameters found; the defaults when nothing could be optimized.
 pub fn fit(x: &[f64], y: &[f64], categorical: &[bool], warm: Option<&KernelParams>, opts: FitOptions) -> KernelParams {
-    fit_gp(x, y, categorical, warm, &mut Memory::default(), &mut Work::default(), opts).params
+    fit_gp(x, y, categorical, warm, None, &mut Memory::default(), &mut Work::default(), opts).params
 }
 
 /// [`fit`], also returning the conditioned GP when it comes for free. `memory` holds the
 /// optimizer's curvature pairs of the previous fit (used with the warm start) and receives
-/// those of this one; `work` lends the fit its buffers.
+/// those of this one; `work` lends the fit its buffers. `pre`, when given, is the
+/// factorization of these inputs with the `warm` parameters (an earlier one, extended): the
+/// first evaluation reads it instead of factoring.
+#[allow(clippy::too_many_arguments)]
 pub fn fit_gp(
     x: &[f64],
     y: &[f64],
     categorical: &[bool],
     warm: Option<&KernelParams>,
+    pre: Option<Factorization>,
     memory: &mut Memory,
     work: &mut Work,
     opts: FitOptions,
 ) -> Fitted {
     let prob = Problem::new(x, y, categorical, opts);
     prob.work.set(Some(std::mem::take(work)));
-    let fitted = fit_with(&prob, warm, memory);
+    let fitted = fit_with(&prob, warm, pre, memory);
     *work = prob.work.take().unwrap_or_default();
     fitted
 }
 
-fn fit_with(prob: &Problem, warm: Option<&KernelParams>, memory: &mut Memory) -> Fitted {
+fn fit_with(prob: &Problem, warm: Option<&KernelParams>, mut pre: Option<Factorization>, memory: &mut Memory) -> Fitted {
     let (x, y, categorical, opts) = (prob.x, prob.y, prob.categorical, prob.opts);
     let default = KernelParams::default_for(categorical.len());
     let mut starts = Vec::new();
@@ -392,12 +430,12 @@ fn fit_with(prob: &Problem, warm: Option<&KernelParams>, memory: &mut Memory) ->
     // trials is 1e-3 per observation).
     let n_obs = y.len().max(1) as f64;
     let gtol = opts.gtol * (n_obs / 100.0).min(1.0);
-    // Once the warm-started model of the curvature predicts less than 0.05 nat of log posterior
-    // to gain (statistically nothing: the posterior of the hyperparameters is nats wide), the
-    // fit stops there.
-    let lb_opts = Options { gtol, min_predicted_decrease: 0.05 / n_obs, ..Options::default() };
-    // (loss, raw, factorization at raw if it was the last evaluation)
-    let mut best: Option<(f64, Vec<f64>, Option<Factorization>)> = None;
+    // Once the warm-started model of the curvature predicts less than `min_gain` (0.05 nat by
+    // default) of log posterior to gain (statistically nothing: the posterior of the
+    // hyperparameters is nats wide), the fit stops there.
+    let lb_opts = Options { gtol, min_predicted_decrease: opts.min_gain / n_obs, ..Options::default() };
+    // (loss, raw, factorization at raw if it was the last evaluation, whether that is `pre`)
+    let mut best: Option<(f64, Vec<f64>, Option<Factorization>, bool)> = None;
     let mut tried_default = false;
     let mut i = 0;
     while i < starts.len() {
@@ -408,9 +446,17 @@ fn fit_with(prob: &Problem, warm: Option<&KernelParams>, memory: &mut Memory) ->
         let inv_n = 1.0 / y.len().max(1) as f64;
         let mut last: Option<(Vec<f64>, Factorization)> = None;
         let mut mem = if i == 0 && warm.is_some() { memory.clone() } else { Memory::default() };
+        // The given factorization serves the warm start's first evaluation only.
+        let mut first = if i == 0 && warm.is_some() { pre.take() } else { None };
+        let had_pre = first.is_some();
+        let mut n_evals = 0;
         let out = lbfgsb::minimize_with_memory(
             |r, g| {
-                let (f, parts) = prob.loss_keeping(r, g);
+                n_evals += 1;
+                let (f, parts) = match first.take() {
+                    Some(p) => prob.loss_from_parts(r, g, p),
+                    None => prob.loss_keeping(r, g),
+                };
                 g.iter_mut().for_each(|v| *v *= inv_n);
                 if let Some((_, old)) = last.take() {
                     prob.recycle(old);
@@ -424,9 +470,10 @@ fn fit_with(prob: &Problem, warm: Option<&KernelParams>, memory: &mut Memory) ->
             lb_opts,
             &mut mem,
         );
-        if out.f.is_finite() && best.as_ref().is_none_or(|(f, _, _)| out.f < *f) {
+        let reused = had_pre && n_evals == 1;
+        if out.f.is_finite() && best.as_ref().is_none_or(|(f, _, _, _)| out.f < *f) {
             let parts = last.filter(|(r, _)| *r == out.x).map(|(_, p)| p);
-            best = Some((out.f, out.x, parts));
+            best = Some((out.f, out.x, parts, reused));
             best_memory = mem;
         }
         if best.is_none() && !tried_default && i + 1 == starts.len() {
@@ -436,14 +483,17 @@ fn fit_with(prob: &Problem, warm: Option<&KernelParams>, memory: &mut Memory) ->
     }
     *memory = best_memory;
     match best {
-        Some((_, raw, parts)) => {
+        Some((_, raw, parts, reused)) => {
             let params = prob.to_params(&raw);
+            let reused = reused && parts.is_some();
             let gp = parts.map(|p| Gp::from_parts(x.to_vec(), y.to_vec(), categorical.to_vec(), params.clone(), p));
-            Fitted { params, gp }
+            Fitted { params, gp, reused }
         }
-        None => {
-            Fitted { params: KernelParams { noise: if opts.deterministic { opts.min_noise } else { default.noise }, ..default }, gp: None }
-        }
+        None => Fitted {
+            params: KernelParams { noise: if opts.deterministic { opts.min_noise } else { default.noise }, ..default },
+            gp: None,
+            reused: false,
+        },
     }
 }
 
@@ -482,6 +532,45 @@ mod tests {
                 assert!((fd - g[c]).abs() < 1e-5 * (1.0 + fd.abs()), "param {c} det={deterministic}: fd {fd} vs {}", g[c]);
             }
         }
+    }
+
+    /// The loss read from an extended factorization equals the loss from a fresh one, and a fit
+    /// whose warm start is already optimal keeps the given factorization.
+    #[test]
+    fn a_given_factorization_serves_the_first_evaluation() {
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let (n, d) = (60, 2);
+        let x: Vec<f64> = (0..n * d).map(|_| crate::rng::uniform01(&mut rng)).collect();
+        let y: Vec<f64> = (0..n).map(|r| (5.0 * x[r * d]).sin() + x[r * d + 1] + 0.05 * normal(&mut rng)).collect();
+        let cat = [false, false];
+        let prob = Problem::new(&x, &y, &cat, FitOptions::default());
+        let raw = vec![1.2, 0.4, -0.3, -5.0];
+        let (mut g1, mut g2) = (vec![0.0; 4], vec![0.0; 4]);
+        let (f1, parts) = prob.loss_keeping(&raw, &mut g1);
+        // The same matrices, reached by extending a GP on the first 40 points.
+        let p = prob.to_params(&raw);
+        let head = Gp::new(x[..40 * d].to_vec(), y[..40].to_vec(), cat.to_vec(), p.clone()).unwrap();
+        let ext = head.extend(&x[40 * d..]).unwrap().into_factorization();
+        let (f2, _) = prob.loss_from_parts(&raw, &mut g2, ext);
+        assert!((f1 - f2).abs() < 1e-9 * f1.abs().max(1.0), "{f1} vs {f2}");
+        for c in 0..4 {
+            assert!((g1[c] - g2[c]).abs() < 1e-7 * (1.0 + g1[c].abs()), "gradient {c}: {} vs {}", g1[c], g2[c]);
+        }
+        drop(parts);
+        // At the optimum, the fit stops at once and hands the given factorization back.
+        let opts = FitOptions { restart: false, ..FitOptions::default() };
+        let mut mem = Memory::default();
+        let first = fit_gp(&x, &y, &cat, None, None, &mut mem, &mut Work::default(), opts);
+        let pre = first.gp.unwrap().into_factorization();
+        let again = fit_gp(&x, &y, &cat, Some(&first.params), Some(pre), &mut mem, &mut Work::default(), opts);
+        assert!(again.reused && again.gp.is_some());
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs();
+        assert!(close(again.params.scale, first.params.scale) && close(again.params.noise, first.params.noise));
+        // Far from the optimum it moves, and says the factorization is not the given one.
+        let off = KernelParams { theta: vec![0.1, 300.0], scale: 5.0, noise: 0.3 };
+        let pre = Gp::new(x.clone(), y.clone(), cat.to_vec(), off.clone()).unwrap().into_factorization();
+        let moved = fit_gp(&x, &y, &cat, Some(&off), Some(pre), &mut Memory::default(), &mut Work::default(), opts);
+        assert!(!moved.reused && moved.params != off);
     }
 
     /// A draw from a GP prior with known lengthscales; the fit must recover which dimension is

@@ -10,6 +10,7 @@ use faer::linalg::triangular_solve;
 use faer::{Mat, MatMut, Par};
 
 /// The lower Cholesky factor `L` of `K + jitter I` (strict upper triangle zero).
+#[derive(Clone)]
 pub struct Cholesky {
     l: Mat<f64>,
     /// Diagonal jitter that had to be added to make the factorization succeed (0 when none).
@@ -88,6 +89,42 @@ impl Cholesky {
         triangular_solve::solve_upper_triangular_in_place(self.l.transpose(), b, Par::Seq);
     }
 
+    /// `L[r, ..=r]`: row `r` of the factor up to its diagonal.
+    pub fn row(&self, r: usize, out: &mut Vec<f64>) {
+        out.clear();
+        out.extend((0..=r).map(|i| self.l[(r, i)]));
+    }
+
+    /// Appends one observation: `K` gains the column `k` (its covariances with the current
+    /// points) and the diagonal entry `diag`. The factor grows by a row, `[l', delta]` with
+    /// `l = L^-1 k` and `delta^2 = diag - l'l`: O(n^2), against O(n^3) to factor again.
+    /// Returns `w = K^-1 k` (for the old `K`) and the Schur complement `delta^2`, or `None`
+    /// (the factor unchanged) when the extended matrix is not numerically positive definite,
+    /// or the factor carries jitter (the extension would have to carry it too).
+    pub fn extend(&mut self, k: &[f64], diag: f64) -> Option<(Vec<f64>, f64)> {
+        let n = self.n();
+        if self.jitter != 0.0 || k.len() != n {
+            return None;
+        }
+        let mut b = Mat::from_fn(n, 1, |i, _| k[i]);
+        self.solve_lower_in_place(b.as_mut());
+        let l = b.col_as_slice(0).to_vec();
+        let d2 = diag - l.iter().map(|v| v * v).sum::<f64>();
+        // Below this the new point is (numerically) in the span of the others.
+        if !d2.is_finite() || d2 <= 1e-10 * diag.abs() || l.iter().any(|v| !v.is_finite()) {
+            return None;
+        }
+        self.solve_upper_in_place(b.as_mut());
+        let cap = (n + 1).next_multiple_of(64);
+        self.l.reserve(cap, cap);
+        self.l.resize_with(n + 1, n + 1, |_, _| 0.0);
+        for (i, &v) in l.iter().enumerate() {
+            self.l[(n, i)] = v;
+        }
+        self.l[(n, n)] = d2.sqrt();
+        Some((b.col_as_slice(0).to_vec(), d2))
+    }
+
     /// `K^-1 b` for one vector.
     pub fn solve_vec(&self, b: &[f64]) -> Vec<f64> {
         let mut m = Mat::from_fn(b.len(), 1, |i, _| b[i]);
@@ -152,6 +189,31 @@ mod tests {
         // log det of [[2, 1], [1, 2]] is ln 3.
         let k2 = Mat::from_fn(2, 2, |i, j| if i == j { 2.0 } else { 1.0 });
         assert!((Cholesky::new(&k2).unwrap().half_log_det() - 0.5 * 3f64.ln()).abs() < 1e-14);
+    }
+
+    #[test]
+    fn extending_equals_factoring_afresh() {
+        let k = spd(9);
+        let full = Cholesky::new(&k).unwrap();
+        let head = Mat::from_fn(6, 6, |i, j| k[(i, j)]);
+        let mut c = Cholesky::new(&head).unwrap();
+        for n in 6..9 {
+            let col: Vec<f64> = (0..n).map(|i| k[(i, n)]).collect();
+            let kinv_k = c.solve_vec(&col);
+            let (w, s) = c.extend(&col, k[(n, n)]).unwrap();
+            assert!(w.iter().zip(&kinv_k).all(|(a, b)| (a - b).abs() < 1e-13), "w = K^-1 k");
+            assert!((s - c.l[(n, n)].powi(2)).abs() < 1e-12);
+        }
+        for i in 0..9 {
+            for j in 0..9 {
+                assert!((c.l[(i, j)] - full.l[(i, j)]).abs() < 1e-12, "L[{i},{j}]");
+            }
+        }
+        assert!((c.half_log_det() - full.half_log_det()).abs() < 1e-12);
+        // A copy of an existing point (no noise) cannot be added; the factor stays as it was.
+        let mut c = Cholesky::new(&Mat::from_fn(2, 2, |i, j| if i == j { 1.0 } else { 0.5 })).unwrap();
+        assert!(c.extend(&[1.0, 0.5], 1.0).is_none());
+        assert_eq!(c.n(), 2);
     }
 
     #[test]

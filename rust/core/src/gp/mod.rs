@@ -11,10 +11,12 @@
 //! - [`space`]: search space to unit cube and back.
 //! - [`warp`]: Yeo-Johnson warping of the objective values.
 //! - [`optimize`]: Sobol sweep plus local search of the acquisition function.
+//! - [`candidates`]: the sweep's candidates kept across suggestions with fixed hyperparameters.
 //! - [`scratch`]: a pool of reusable buffers for per-block matrices.
 //! - [`parallel`]: independent pieces of a suggestion over the cores, in a fixed order.
 
 pub mod acquisition;
+pub mod candidates;
 pub mod fit;
 pub mod kernel;
 pub mod lbfgsb;

@@ -20,7 +20,7 @@ use crate::qmc::Sobol;
 
 /// Candidates of the sweep whose acquisition value is provably this far below the best one are
 /// not evaluated exactly.
-const SCREEN_MARGIN: f64 = 20.0;
+pub const SCREEN_MARGIN: f64 = 20.0;
 const SCREEN_MIN_TRIALS: usize = 200;
 
 #[derive(Clone, Copy, Debug)]
@@ -46,21 +46,44 @@ pub fn maximize<R: RngCore>(
     opts: SearchOptions,
     rng: &mut R,
 ) -> Result<(Vec<f64>, f64)> {
+    let cands = candidates(space, opts.n_candidates, rng)?;
+    let vals = if screens(f) { f.eval_batch_screened(&cands, SCREEN_MARGIN) } else { f.eval_batch(&cands) };
+    maximize_from(f, space, warm, &cands, &vals, opts, rng)
+}
+
+/// With many trials, rows more than `SCREEN_MARGIN` nats below the best get an upper bound
+/// instead of their value (their roulette weight is below e^-20 of the best one's either way):
+/// the exact variance costs O(n^2) per row. Below 200 trials the kernel rows cost as much as
+/// the variances, and the screening does not pay.
+pub fn screens(f: &AcqFn) -> bool {
+    f.gp.n() >= SCREEN_MIN_TRIALS
+}
+
+/// The sweep's candidates: a scrambled Sobol set, discrete coordinates on their grids.
+pub fn candidates<R: RngCore>(space: &EncodedSpace, n: usize, rng: &mut R) -> Result<Vec<f64>> {
     let d = space.dim();
     let mut sobol = Sobol::new(d, true, rng.next_u64())?;
-    let mut cands = sobol.points(opts.n_candidates.max(1));
+    let mut cands = sobol.points(n.max(1));
     for row in cands.chunks_mut(d) {
         for (i, u) in row.iter_mut().enumerate() {
             *u = space.coords[i].from_unit(*u);
         }
     }
-    // Rows more than 20 nats below the best get an upper bound instead of their value: their
-    // roulette weight is below e^-20 of the best one's either way.
-    // With many trials, rows more than 20 nats below the best get an upper bound instead of
-    // their value (their roulette weight is below e^-20 of the best one's either way): the
-    // exact variance costs O(n^2) per row. Below 200 trials the kernel rows cost as much as
-    // the variances, and the screening does not pay.
-    let vals = if f.gp.n() >= SCREEN_MIN_TRIALS { f.eval_batch_screened(&cands, SCREEN_MARGIN) } else { f.eval_batch(&cands) };
+    Ok(cands)
+}
+
+/// Local searches from the best of the scored candidates `cands` (values `vals`), from `warm`
+/// and from candidates drawn by a roulette on the values.
+pub fn maximize_from<R: RngCore>(
+    f: &AcqFn,
+    space: &EncodedSpace,
+    warm: &[Vec<f64>],
+    cands: &[f64],
+    vals: &[f64],
+    opts: SearchOptions,
+    rng: &mut R,
+) -> Result<(Vec<f64>, f64)> {
+    let d = space.dim();
     let n = vals.len();
     let imax = (0..n).fold(0, |b, i| if vals[i] > vals[b] || (vals[b].is_nan() && !vals[i].is_nan()) { i } else { b });
     let mut starts: Vec<Vec<f64>> = vec![cands[imax * d..(imax + 1) * d].to_vec()];
@@ -302,6 +325,7 @@ mod timing {
                 &y,
                 &cat,
                 None,
+                None,
                 &mut crate::gp::lbfgsb::Memory::default(),
                 &mut crate::gp::fit::Work::default(),
                 FitOptions::default(),
@@ -309,14 +333,23 @@ mod timing {
             let t_cold = t.elapsed();
             // Warm start as in a study: the previous fit had one trial fewer.
             let mut mem = crate::gp::lbfgsb::Memory::default();
-            let prev =
-                fit_gp(&x[..(n - 1) * d], &y[..n - 1], &cat, None, &mut mem, &mut crate::gp::fit::Work::default(), FitOptions::default());
+            let prev = fit_gp(
+                &x[..(n - 1) * d],
+                &y[..n - 1],
+                &cat,
+                None,
+                None,
+                &mut mem,
+                &mut crate::gp::fit::Work::default(),
+                FitOptions::default(),
+            );
             // The buffers as the previous suggestion leaves them.
             let mut work = crate::gp::fit::Work::default();
-            let _ = fit_gp(&x[..(n - 1) * d], &y[..n - 1], &cat, Some(&prev.params), &mut mem.clone(), &mut work, FitOptions::default());
+            let _ =
+                fit_gp(&x[..(n - 1) * d], &y[..n - 1], &cat, Some(&prev.params), None, &mut mem.clone(), &mut work, FitOptions::default());
             let t = Instant::now();
             let warm =
-                fit_gp(&x, &y, &cat, Some(&prev.params), &mut mem, &mut work, FitOptions { restart: false, ..FitOptions::default() });
+                fit_gp(&x, &y, &cat, Some(&prev.params), None, &mut mem, &mut work, FitOptions { restart: false, ..FitOptions::default() });
             let t_warm = t.elapsed();
             let gp = warm.gp.unwrap();
             let best = y.iter().cloned().fold(f64::NEG_INFINITY, f64::max);

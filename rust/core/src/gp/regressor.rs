@@ -40,6 +40,7 @@ impl Factorization {
 }
 
 /// A GP conditioned on its training data. Outputs are assumed standardized (zero prior mean).
+#[derive(Clone)]
 pub struct Gp {
     pub dim: usize,
     /// Training inputs, row-major `n` x `dim`, in the unit cube (categoricals: choice index).
@@ -119,13 +120,79 @@ impl Gp {
         (self.chol.into_matrix(), self.kinv)
     }
 
+    /// The factorization (the outputs' `alpha` included), to be extended or reused.
+    pub fn into_factorization(self) -> Factorization {
+        Factorization { chol: self.chol, alpha: self.alpha, kinv: self.kinv }
+    }
+
+    /// The factor's diagonal jitter (0 when none was needed).
+    pub fn jitter(&self) -> f64 {
+        self.chol.jitter
+    }
+
     /// The same hyperparameters conditioned on extra points (fantasies for running trials).
     pub fn with_extra(&self, x_extra: &[f64], y_extra: &[f64]) -> Option<Gp> {
-        let mut x = self.x.clone();
-        x.extend_from_slice(x_extra);
         let mut y = self.y.clone();
         y.extend_from_slice(y_extra);
+        if let Some(mut gp) = self.clone().extend(x_extra) {
+            gp.set_outputs(y);
+            return Some(gp);
+        }
+        let mut x = self.x.clone();
+        x.extend_from_slice(x_extra);
         Gp::new(x, y, self.categorical.clone(), self.params.clone())
+    }
+
+    /// Appends the rows of `x_new` as training points with the same hyperparameters, extending
+    /// the factor and `K^-1` in O(n^2) per point; the outputs are left for
+    /// [`Gp::set_outputs`]. `None` when a point cannot be added (numerically a duplicate, or
+    /// the factor carries jitter): the caller conditions a new GP instead.
+    pub fn extend(mut self, x_new: &[f64]) -> Option<Gp> {
+        for x in x_new.chunks_exact(self.dim.max(1)) {
+            self.push_point(x)?;
+        }
+        Some(self)
+    }
+
+    fn push_point(&mut self, x: &[f64]) -> Option<()> {
+        let n = self.cols.first().map_or(self.y.len(), |c| c.len());
+        let mut k = vec![0.0; n];
+        self.kvec(x, &mut k);
+        let (w, s) = self.chol.extend(&k, self.params.scale + self.params.noise)?;
+        // K^-1 of the bordered matrix, with w = K^-1 k and s the Schur complement:
+        // [[K^-1 + w w'/s, -w/s], [-w'/s, 1/s]].
+        let cap = (n + 1).next_multiple_of(64);
+        self.kinv.reserve(cap, cap);
+        self.kinv.resize_with(n + 1, n + 1, |_, _| 0.0);
+        for j in 0..n {
+            axpy(w[j] / s, &w, &mut self.kinv.col_as_slice_mut(j)[..n]);
+            self.kinv[(n, j)] = -w[j] / s;
+            self.kinv[(j, n)] = -w[j] / s;
+        }
+        self.kinv[(n, n)] = 1.0 / s;
+        self.x.extend_from_slice(x);
+        for (i, col) in self.cols.iter_mut().enumerate() {
+            col.push(if self.categorical[i] { x[i] } else { x[i] * self.sqrt_theta[i] });
+        }
+        Some(())
+    }
+
+    /// Replaces the outputs (same inputs and hyperparameters): `alpha` is solved again, O(n^2).
+    pub fn set_outputs(&mut self, y: Vec<f64>) {
+        self.alpha = self.chol.solve_vec(&y);
+        self.y = y;
+    }
+
+    /// `L^-1 y`: posterior means are `v' L^-1 y` for the whitened kernel columns `v = L^-1 k`.
+    pub fn whitened_outputs(&self) -> Vec<f64> {
+        let mut b = Mat::from_fn(self.y.len(), 1, |i, _| self.y[i]);
+        self.chol.solve_lower_in_place(b.as_mut());
+        b.col_as_slice(0).to_vec()
+    }
+
+    /// Row `r` of the factor `L` up to its diagonal.
+    pub fn factor_row(&self, r: usize, out: &mut Vec<f64>) {
+        self.chol.row(r, out)
     }
 
     /// `k(x, X)` for every training point, in `out`.
@@ -401,6 +468,52 @@ mod tests {
         for c in 0..4 {
             assert!((cov[(c, c)] - vb[c]).abs() < 1e-12);
         }
+    }
+
+    /// A GP extended point by point predicts what a GP conditioned on all points at once does,
+    /// gradients and `K^-1` included, after as many extensions as a kept GP may take.
+    #[test]
+    fn extended_gp_equals_a_fresh_one() {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
+        let (d, n0, n) = (3, 20, 20 + 256);
+        let cat = vec![false, false, true];
+        let x: Vec<f64> = (0..n * d).map(|i| if i % d == 2 { (i % 4) as f64 } else { crate::rng::uniform01(&mut rng) }).collect();
+        let y: Vec<f64> = (0..n).map(|r| (4.0 * x[r * d]).sin() * x[r * d + 1] + 0.1 * x[r * d + 2]).collect();
+        let params = KernelParams { theta: vec![8.0, 3.0, 0.5], scale: 0.9, noise: 1e-4 };
+        let mut gp = Gp::new(x[..n0 * d].to_vec(), y[..n0].to_vec(), cat.clone(), params.clone()).unwrap();
+        let mut at = n0;
+        for step in [1usize, 7, 1, 40, 207] {
+            gp = gp.extend(&x[at * d..(at + step) * d]).unwrap();
+            at += step;
+        }
+        assert_eq!(at, n);
+        gp.set_outputs(y.clone());
+        let fresh = Gp::new(x.clone(), y, cat, params).unwrap();
+        assert_eq!(gp.x, fresh.x);
+        let mut worst: f64 = 0.0;
+        for j in 0..n {
+            for i in 0..n {
+                worst = worst.max((gp.kinv[(i, j)] - fresh.kinv[(i, j)]).abs() / (1.0 + fresh.kinv[(i, j)].abs()));
+            }
+        }
+        assert!(worst < 1e-6, "K^-1 drifted by {worst:e}");
+        for p in [[0.3, 0.7, 1.0], [0.91, 0.05, 3.0], [0.5, 0.5, 0.0]] {
+            let (m1, v1) = gp.posterior(&p);
+            let (m2, v2) = fresh.posterior(&p);
+            assert!((m1 - m2).abs() < 1e-8 && (v1 - v2).abs() < 1e-8, "posterior {m1} {v1} vs {m2} {v2}");
+            let (mut ga, mut gb, mut gc, mut gd) = ([0.0; 3], [0.0; 3], [0.0; 3], [0.0; 3]);
+            gp.posterior_with_grad(&p, &mut ga, &mut gb);
+            fresh.posterior_with_grad(&p, &mut gc, &mut gd);
+            for i in 0..3 {
+                assert!((ga[i] - gc[i]).abs() < 1e-6 * (1.0 + gc[i].abs()), "mean gradient");
+                assert!((gb[i] - gd[i]).abs() < 1e-6 * (1.0 + gd[i].abs()), "variance gradient");
+            }
+        }
+        // A repeated point without noise cannot be added.
+        let exact =
+            Gp::new(vec![0.2, 0.6], vec![1.0, 0.0], vec![false], KernelParams { theta: vec![2.0], scale: 1.0, noise: 0.0 }).unwrap();
+        assert!(exact.extend(&[0.6]).is_none());
     }
 
     #[test]
