@@ -184,6 +184,7 @@ impl Sampler {
             warn_independent_sampling,
             warp_outputs,
             independent: independent.map(|s| s.inner.clone()),
+            ..GpConfig::default()
         };
         let g = run_held(py, || GpSampler::new(cfg))?;
         let seed = g.seed();

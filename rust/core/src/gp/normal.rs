@@ -72,6 +72,8 @@ pub fn log_h(z: f64) -> (f64, f64) {
 }
 
 #[cfg(test)]
+// The reference values are 50-digit mpmath results, kept as printed.
+#[allow(clippy::excessive_precision)]
 mod tests {
     use super::*;
 

@@ -64,6 +64,10 @@ pub struct GpConfig {
     pub warn_independent_sampling: bool,
     /// Yeo-Johnson warping of the standardized objective values (see [`crate::gp::warp`]).
     pub warp_outputs: bool,
+    /// From 200 trials on, extend the last suggestion's GP and sweep when the hyperparameters
+    /// stay (and let them stay unless k/8 nats are to be gained); off, every suggestion fits with
+    /// the small-study rules and sweeps afresh (for comparisons).
+    pub extend_large_studies: bool,
     /// Sampler for start-up trials and parameters outside the joint space (random when `None`).
     pub independent: Option<Arc<dyn Sampler>>,
 }
@@ -80,6 +84,7 @@ impl Default for GpConfig {
             n_local_search: 10,
             warn_independent_sampling: true,
             warp_outputs: true,
+            extend_large_studies: true,
             independent: None,
         }
     }
@@ -93,10 +98,12 @@ type LastFit = (Vec<(String, Distribution)>, KernelParams, Memory);
 /// are kept to be extended by the next trials.
 const LARGE_STUDY: usize = 200;
 
-/// Log posterior (nats) the fit must expect to gain to move the hyperparameters of a large
-/// study: their posterior is several nats wide, so smaller moves change nothing that matters,
-/// while keeping the parameters lets the next suggestion extend this one's factorization.
-const LARGE_STUDY_MIN_GAIN: f64 = 1.0;
+/// Log posterior (nats) per hyperparameter the fit must expect to gain to move the
+/// hyperparameters of a large study. With k hyperparameters (d lengthscales, signal, noise)
+/// a draw from their posterior lies about k/2 nats below its maximum, so a move worth less
+/// than an eighth of that changes nothing that matters, while keeping the parameters lets the
+/// next suggestion extend this one's factorization.
+const LARGE_STUDY_MIN_GAIN_PER_PARAM: f64 = 0.125;
 
 /// Points a kept GP may gain by extension before it is factored afresh (bounds the rounding
 /// that the updates of `K^-1` accumulate).
@@ -254,6 +261,7 @@ impl GpSampler {
         let d = cat.len();
         let n = data.y.len();
         let large = n >= LARGE_STUDY;
+        let extend = large && self.cfg.extend_large_studies;
         let (warm, kept, mut work) = {
             let mut st = self.lock();
             let s = st.entry(study).or_default();
@@ -266,7 +274,7 @@ impl GpSampler {
             // A second start from the defaults guards against a warm start stuck in a poor
             // optimum; it costs one more fit, so large studies rely on the warm start alone.
             restart: warm.is_none() || !large,
-            min_gain: if large { LARGE_STUDY_MIN_GAIN } else { FitOptions::default().min_gain },
+            min_gain: if extend { LARGE_STUDY_MIN_GAIN_PER_PARAM * (d + 2) as f64 } else { FitOptions::default().min_gain },
             ..FitOptions::default()
         };
         let (warm, mut memory) = match warm {
@@ -278,12 +286,12 @@ impl GpSampler {
         let (mut pre, mut cache, mut extended) = (None, None, 0);
         if let Some(k) = kept {
             // The kept points first, in their order (trials may complete out of order).
-            if large && k.space == data.space {
+            if extend && k.space == data.space {
                 data.put_first(&k.rows);
             }
             let m = k.gp.x.len();
             let added = (data.x.len().saturating_sub(m)) / d.max(1);
-            let fits = large
+            let fits = extend
                 && k.space == data.space
                 && warm.as_ref() == Some(&k.gp.params)
                 && data.x.len() >= m
@@ -336,7 +344,7 @@ impl GpSampler {
             Some(c) => (c.cands.clone(), c.values(&f)),
             None => {
                 let cands = optimize::candidates(&data.enc, opts.n_candidates, &mut rng)?;
-                let vals = if large && optimize::screens(&f) {
+                let vals = if extend && optimize::screens(&f) {
                     let s = f.screened_with_columns(&cands, optimize::SCREEN_MARGIN);
                     let rows: Vec<f64> = s.kept.iter().flat_map(|&r| cands[r * d..(r + 1) * d].iter().cloned()).collect();
                     cache = CandidateCache::new(d, rows, s.cols, acq_gp.n(), gp.n(), gp.params.scale);
@@ -359,7 +367,7 @@ impl GpSampler {
         if let Some(ext) = with_fantasies {
             work.recycle(ext);
         }
-        let kept = if large && gp.jitter() == 0.0 {
+        let kept = if extend && gp.jitter() == 0.0 {
             Some(Kept { space: data.space.clone(), rows: data.rows.clone(), gp, cache, extended })
         } else {
             work.recycle(gp);
@@ -570,5 +578,59 @@ mod tests {
         // A kept row that is not among the complete trials: nothing to align with.
         data.put_first(&[4, 0]);
         assert_eq!(data.rows, vec![3, 0, 1, 2, 5]);
+    }
+
+    /// Best values after 300 trials with and without the large-study path, on two of the
+    /// benchmark functions (run with `--ignored --nocapture`, release build):
+    /// `cargo test --release -p ferrotune-core large_study_quality -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn large_study_quality() {
+        let ackley = |x: &[f64]| {
+            let n = x.len() as f64;
+            let s1 = x.iter().map(|v| v * v).sum::<f64>() / n;
+            let s2 = x.iter().map(|v| (2.0 * std::f64::consts::PI * v).cos()).sum::<f64>() / n;
+            -20.0 * (-0.2 * s1.sqrt()).exp() - s2.exp() + 20.0 + std::f64::consts::E
+        };
+        let rosenbrock = |x: &[f64]| x.windows(2).map(|w| 100.0 * (w[1] - w[0] * w[0]).powi(2) + (1.0 - w[0]).powi(2)).sum::<f64>();
+        // The objective of benches/gp_overhead.py with 20 parameters.
+        let bowl = |x: &[f64]| {
+            let shift = |i: usize| -2.0 + (i % 5) as f64;
+            x.iter().enumerate().map(|(i, v)| (v - shift(i)).powi(2) + (3.0 * v).sin()).sum::<f64>() + 0.5 * x[0] * x[1]
+        };
+        type Problem<'a> = (&'a str, usize, f64, &'a dyn Fn(&[f64]) -> f64);
+        let problems: [Problem; 3] = [("ackley5", 5, 32.768, &ackley), ("rosenbrock4", 4, 5.0, &rosenbrock), ("bowl20", 20, 5.0, &bowl)];
+        for (name, d, r, f) in problems {
+            for extend in [true, false] {
+                let t = std::time::Instant::now();
+                let (mut bests, mut extended) = (Vec::new(), 0);
+                for seed in 0..5 {
+                    let dist = Distribution::Float { low: -r, high: r, log: false, step: None };
+                    let names: Vec<String> = (0..d).map(|i| format!("x{i}")).collect();
+                    let cfg = GpConfig { seed: Some(seed), extend_large_studies: extend, ..GpConfig::default() };
+                    let sampler = GpSampler::new(cfg).unwrap();
+                    let mut h = TrialHistory::new(vec![StudyDirection::Minimize]);
+                    let mut best = f64::INFINITY;
+                    for _ in 0..300 {
+                        let row = h.push_trial(TrialState::Running, TrialMeta::default());
+                        let rel = sampler.sample_relative(0, &h, row).unwrap();
+                        let x: Vec<f64> = if rel.is_empty() {
+                            names.iter().map(|n| sampler.sample_independent(0, &h, row, n, &dist).unwrap()).collect()
+                        } else {
+                            rel.iter().map(|(_, v, _)| *v).collect()
+                        };
+                        for (n, &v) in names.iter().zip(&x) {
+                            h.set_param(row, n, v, &dist);
+                        }
+                        let y = f(&x);
+                        best = best.min(y);
+                        h.set_state(row, TrialState::Complete, Some(&[y]));
+                    }
+                    bests.push(best);
+                    extended += sampler.lock().get(&0).map_or(0, |s| s.extended_suggestions);
+                }
+                eprintln!("{name} extend={extend}: best after 300 trials {bests:.4?} ({:.1?}, {extended} extended)", t.elapsed());
+            }
+        }
     }
 }
