@@ -73,7 +73,8 @@ pub fn candidates<R: RngCore>(space: &EncodedSpace, n: usize, rng: &mut R) -> Re
 }
 
 /// Local searches from the best of the scored candidates `cands` (values `vals`), from `warm`
-/// and from candidates drawn by a roulette on the values.
+/// (observed points: a search that stays at one does not count) and from candidates drawn by a
+/// roulette on the values.
 pub fn maximize_from<R: RngCore>(
     f: &AcqFn,
     space: &EncodedSpace,
@@ -116,10 +117,17 @@ pub fn maximize_from<R: RngCore>(
             starts.push(cands[pick * d..(pick + 1) * d].to_vec());
         }
     }
+    let first_warm = starts.len();
     starts.extend(warm.iter().cloned());
     let mut best: (Vec<f64>, f64) = (starts[0].clone(), vals[imax]);
     let found = super::parallel::map(starts.len(), |k| local_search(f, space, starts[k].clone(), opts));
-    for (x, v) in found {
+    for (k, (x, v)) in found.into_iter().enumerate() {
+        // A warm start is an observed point (the best trial): a search that never left it would
+        // propose that trial again, where the acquisition function is merely stationary (the
+        // variance has its minimum there).
+        if k >= first_warm && x == starts[k] {
+            continue;
+        }
         if v > best.1 || best.1.is_nan() {
             best = (x, v);
         }
@@ -292,6 +300,38 @@ mod tests {
         assert_eq!(c, 2.0);
         // Grid coordinates are on the grid.
         assert_eq!(es.coords[1].snap(xb[1]), xb[1]);
+    }
+}
+
+#[cfg(test)]
+mod warm_starts {
+    use super::*;
+    use crate::gp::acquisition::Acquisition;
+    use crate::gp::kernel::KernelParams;
+    use crate::gp::regressor::Gp;
+    use crate::space::Distribution;
+    use rand::SeedableRng;
+
+    /// The posterior mean of symmetric data peaks at the middle observation, where its gradient
+    /// vanishes (to rounding): a search started there does not move, and must not propose the
+    /// observed point again; the other searches end next to it.
+    #[test]
+    fn an_unmoved_warm_start_is_not_proposed() {
+        let es = EncodedSpace::new(&[("a".to_string(), Distribution::Float { low: 0.0, high: 1.0, log: false, step: None })]);
+        let gp =
+            Gp::new(vec![0.25, 0.5, 0.75], vec![0.0, 1.0, 0.0], vec![false], KernelParams { theta: vec![4.0], scale: 1.0, noise: 1e-6 })
+                .unwrap();
+        let f = AcqFn { gp: &gp, acq: Acquisition::Ucb { beta: 0.0 }, best: 1.0 };
+        let mut g = [0.0];
+        f.eval_grad(&[0.5], &mut g);
+        assert!(g[0].abs() < 1e-12, "the test needs a stationary warm start, gradient {}", g[0]);
+        let cands = vec![0.1, 0.9];
+        let vals = f.eval_batch(&cands);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let opts = SearchOptions { n_local: 3, ..SearchOptions::default() };
+        let (x, _) = maximize_from(&f, &es, &[vec![0.5]], &cands, &vals, opts, &mut rng).unwrap();
+        assert_ne!(x, vec![0.5]);
+        assert!((x[0] - 0.5).abs() < 0.02, "x = {x:?}");
     }
 }
 
