@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from ferrotune.pruners._base import BasePruner
-from ferrotune.trial import FrozenTrial
-
-if TYPE_CHECKING:
-    from ferrotune.study import Study
+from ferrotune import _core
+from ferrotune.pruners._core_backed import CoreBackedPruner
 
 
-class NopPruner(BasePruner):
+class NopPruner(CoreBackedPruner):
     """A pruner that never stops a trial (the default)."""
 
-    def prune(self, study: Study, trial: FrozenTrial) -> bool:
-        return False
+    def __init__(self) -> None:
+        self._core_pruner = _core.Pruner.nop()

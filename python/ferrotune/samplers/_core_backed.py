@@ -29,7 +29,8 @@ class CoreBackedSampler(BaseSampler):
 
     def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
         """The parameters the sampler proposes jointly for the study as it is now."""
-        return {name: _from_spec(spec) for name, spec in study._engine.relative_search_space_with(self._core_sampler)}
+        space = study._engine.relative_search_space_with(self._core_sampler, trial.number)
+        return {name: _from_spec(spec) for name, spec in space}
 
     def sample_relative(self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
         """The joint proposal for the parameters of ``search_space`` (empty when there is none)."""

@@ -19,7 +19,8 @@ from ferrotune.exceptions import (
     TrialNotFoundError,
     UpdateFinishedTrialError,
 )
-from ferrotune.pruners import BasePruner, NopPruner
+from ferrotune.pruners import BasePruner, HyperbandPruner, NopPruner
+from ferrotune.pruners._core_backed import CoreBackedPruner
 from ferrotune.samplers import BaseSampler, TPESampler
 from ferrotune.storages import BaseStorage, get_storage
 from ferrotune.study import _optimize
@@ -69,7 +70,7 @@ class Study:
         info = storage._core.study_info(study_id)
         self.study_name: str = info[1]
         self._directions = [StudyDirection(d) for d in info[2]]
-        self.pruner = _check_pruner(pruner)
+        self.pruner = pruner
         self._stop_flag = False
         self._optimizing = False
         self._cache: list[FrozenTrial] = []
@@ -89,6 +90,42 @@ class Study:
         self._sampler = sampler
         self._py_sampler: BaseSampler | None = None if core is not None else sampler
         self._engine = _core.Engine(self._storage._core, self._study_id, core)
+        self._apply_pruner()
+
+    # -- pruner ---------------------------------------------------------------------------------
+    @property
+    def pruner(self) -> BasePruner:
+        """The pruner; assigning a new one takes effect for the next decision."""
+        return self._pruner
+
+    @pruner.setter
+    def pruner(self, pruner: BasePruner | None) -> None:
+        self._pruner = _check_pruner(pruner)
+        self._apply_pruner()
+
+    def _apply_pruner(self) -> None:
+        """Hands a built-in pruner to the engine: "should_prune" then costs one call into the
+        core, and under Hyperband the sampler sees only the trials of each trial's bracket."""
+        p = self._pruner
+        core = p._core_pruner if isinstance(p, CoreBackedPruner) and not isinstance(p, NopPruner) else None
+        self._fast_prune = core is not None and p._fast()
+        self._hyperband = isinstance(p, HyperbandPruner)
+        engine = self.__dict__.get("_engine")
+        if engine is not None:
+            engine.set_pruner(core)
+
+    def _sampler_study(self, number: int) -> Study:
+        """The study as the sampler sees it when working for trial ``number``: under
+        Hyperband, once its brackets are known, a view whose ``get_trials`` holds only the
+        trials of that trial's bracket (as in Optuna); otherwise the study itself."""
+        if not self._hyperband:
+            return self
+        bracket = self._engine.bracket_of(number)
+        if bracket is None:
+            return self
+        from ferrotune.study._bracket import _BracketStudy
+
+        return _BracketStudy(self, bracket)
 
     # -- directions -----------------------------------------------------------------------------
     @property
@@ -246,10 +283,11 @@ class Study:
         if sampler is not None:
             try:
                 frozen = trial._frozen()
-                sampler.before_trial(self, frozen)
-                space = sampler.infer_relative_search_space(self, frozen)
+                view = self._sampler_study(number)
+                sampler.before_trial(view, frozen)
+                space = sampler.infer_relative_search_space(view, frozen)
                 if space:
-                    rel = sampler.sample_relative(self, frozen, space)
+                    rel = sampler.sample_relative(view, frozen, space)
                     trial._relative = {n: (space[n], v) for n, v in rel.items() if n in space}
             except BaseException:
                 # The trial exists already: a failing sampler hook must not leave it RUNNING forever.
@@ -371,7 +409,7 @@ class Study:
                 raise
         try:
             if self._py_sampler is not None:
-                self._py_sampler.after_trial(self, trial._frozen(), state, values)
+                self._py_sampler.after_trial(self._sampler_study(trial.number), trial._frozen(), state, values)
         finally:
             self._engine.tell(trial._trial_id, int(state), values)
         log = _logger.isEnabledFor(ft_logging.INFO)
@@ -416,9 +454,13 @@ class Study:
                 )
 
     def _should_prune(self, trial: Trial) -> bool:
-        if type(self.pruner) is NopPruner:
+        if self._fast_prune:
+            # a built-in pruner: one call into the core, no FrozenTrial built
+            return self._engine.should_prune(trial._trial_id)
+        pruner = self._pruner
+        if type(pruner) is NopPruner:
             return False
-        return bool(self.pruner.prune(self, trial._frozen()))
+        return bool(pruner.prune(self, trial._frozen()))
 
     def stop(self) -> None:
         """Asks :meth:`optimize` to start no new trial (call it from the objective or a callback)."""

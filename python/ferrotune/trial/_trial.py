@@ -111,7 +111,7 @@ class Trial(BaseTrial):
         if self._relative is not None and name in self._relative and self._relative[name][0] == dist:
             external = self._relative[name][1]
         else:
-            external = sampler.sample_independent(self.study, self._frozen(), name, dist)
+            external = sampler.sample_independent(self.study._sampler_study(self._number), self._frozen(), name, dist)
         try:
             internal = dist.to_internal_repr(external)
         except InvalidDistributionError:
@@ -148,7 +148,7 @@ class Trial(BaseTrial):
 
     def should_prune(self) -> bool:
         """True when the study's pruner says this trial should stop now."""
-        if len(self.study.directions) > 1:
+        if self.study._is_multi():
             raise MultiObjectiveError(
                 "Trial.should_prune is not supported in multi-objective studies; pruning needs a single objective"
             )

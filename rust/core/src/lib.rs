@@ -5,6 +5,7 @@
 //! - [`history`]: the columnar trial history samplers and pruners read.
 //! - [`storage`]: the `Storage` trait and its backends (in-memory for now).
 //! - [`samplers`]: the `Sampler` trait and the built-in samplers.
+//! - [`pruners`]: the `Pruner` trait and the built-in pruners (median to Hyperband).
 //! - [`qmc`]: quasi-Monte Carlo sequences (Sobol', Halton) for QMC search and initial designs.
 //! - [`engine`]: a study's ask / suggest / tell protocol on top of a storage and a sampler.
 
@@ -14,6 +15,7 @@ pub mod gp;
 pub mod history;
 pub mod math;
 pub mod pareto;
+pub mod pruners;
 pub mod qmc;
 pub mod rng;
 pub mod samplers;

@@ -15,6 +15,7 @@ use pyo3::types::{PyList, PyTuple};
 
 use crate::convert::{choice_from_py, choice_to_py, dist_from_spec, dist_to_spec};
 use crate::errors::{run, run_held};
+use crate::pruner::Pruner;
 use crate::sampler::Sampler;
 use crate::storage::Storage;
 
@@ -122,12 +123,17 @@ impl Export {
 impl Engine {
     /// Emits the sampler's pending messages as Python `UserWarning`s.
     fn warn(&self, py: Python<'_>) -> PyResult<()> {
-        for w in self.inner.take_warnings() {
-            let msg = std::ffi::CString::new(w).unwrap_or_default();
-            PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyUserWarning>(), &msg, 1)?;
-        }
-        Ok(())
+        emit(py, self.inner.take_warnings(), 1)
     }
+}
+
+/// Raises each message as a `UserWarning` attributed `stacklevel` frames up.
+fn emit(py: Python<'_>, warnings: Vec<String>, stacklevel: i32) -> PyResult<()> {
+    for w in warnings {
+        let msg = std::ffi::CString::new(w).unwrap_or_default();
+        PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyUserWarning>(), &msg, stacklevel)?;
+    }
+    Ok(())
 }
 
 #[pymethods]
@@ -201,10 +207,17 @@ impl Engine {
         run(py, move || e.sample_independent_with(s.as_ref(), number, name, &d))
     }
 
-    /// `sampler`'s current joint search space: [(name, spec)].
-    fn relative_search_space_with<'py>(&self, py: Python<'py>, sampler: &Sampler) -> PyResult<Vec<(String, Bound<'py, PyTuple>)>> {
+    /// `sampler`'s current joint search space: [(name, spec)] (for trial `number`: as seen from
+    /// its Hyperband bracket).
+    #[pyo3(signature = (sampler, number=None))]
+    fn relative_search_space_with<'py>(
+        &self,
+        py: Python<'py>,
+        sampler: &Sampler,
+        number: Option<usize>,
+    ) -> PyResult<Vec<(String, Bound<'py, PyTuple>)>> {
         let (e, s) = (self.inner.clone(), sampler.inner.clone());
-        let space = run(py, move || e.relative_search_space_with(s.as_ref()))?;
+        let space = run(py, move || e.relative_search_space_with(s.as_ref(), number))?;
         space.into_iter().map(|(n, d)| Ok((n, dist_to_spec(py, &d)?))).collect()
     }
 
@@ -239,6 +252,47 @@ impl Engine {
 
     fn report(&self, py: Python<'_>, trial_id: u64, step: i64, value: f64) -> PyResult<bool> {
         run_held(py, || self.inner.report(trial_id, step, value))
+    }
+
+    /// Sets (or clears) the built-in pruner `should_prune` asks and Hyperband's bracket routing.
+    #[pyo3(signature = (pruner=None))]
+    fn set_pruner(&self, pruner: Option<&Pruner>) {
+        self.inner.set_pruner(pruner.map(|p| p.inner.clone()));
+    }
+
+    /// The study pruner's decision for a live trial; its messages become `UserWarning`s.
+    fn should_prune(&self, py: Python<'_>, trial_id: u64) -> PyResult<bool> {
+        let e = self.inner.clone();
+        let v = run(py, move || e.should_prune(trial_id))?;
+        // attributed to the objective: Study._should_prune <- Trial.should_prune <- objective
+        emit(py, v.warnings, 3)?;
+        Ok(v.prune)
+    }
+
+    /// `pruner`'s decision for trial `number` of this study (a built-in pruner's `prune`).
+    fn prune_with(&self, py: Python<'_>, pruner: &Pruner, number: usize) -> PyResult<bool> {
+        let (e, p) = (self.inner.clone(), pruner.inner.clone());
+        let v = run(py, move || {
+            let id = e.read(|h| h.meta.get(number).map(|m| m.trial_id))?.ok_or_else(|| {
+                Error::TrialNotFound(format!("no trial number {number} in this study; pass a trial of the study being pruned"))
+            })?;
+            e.prune_with(p.as_ref(), id)
+        })?;
+        // attributed to the caller of the pruner's prune()
+        emit(py, v.warnings, 2)?;
+        Ok(v.prune)
+    }
+
+    /// The Hyperband bracket of trial `number`, or None (no Hyperband pruner, or its brackets
+    /// are not known yet).
+    fn bracket_of(&self, py: Python<'_>, number: usize) -> PyResult<Option<usize>> {
+        run_held(py, || self.inner.bracket_of(number))
+    }
+
+    /// The Hyperband bracket of every trial by number, or None as for `bracket_of`.
+    fn trial_brackets(&self, py: Python<'_>) -> PyResult<Option<Vec<usize>>> {
+        let e = self.inner.clone();
+        run(py, move || e.trial_brackets())
     }
 
     #[pyo3(signature = (trial_id, state, values=None))]

@@ -7,6 +7,7 @@
 mod convert;
 mod engine;
 mod errors;
+mod pruner;
 mod sampler;
 mod storage;
 
@@ -18,6 +19,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<storage::Storage>()?;
     m.add_class::<sampler::Sampler>()?;
     m.add_class::<engine::Engine>()?;
+    m.add_class::<pruner::Pruner>()?;
     m.add_function(wrap_pyfunction!(convert::validate_distribution, m)?)?;
     m.add_function(wrap_pyfunction!(convert::dist_contains, m)?)?;
     m.add_function(wrap_pyfunction!(convert::dist_to_internal, m)?)?;

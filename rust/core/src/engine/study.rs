@@ -1,10 +1,11 @@
 //! `StudyEngine`: one study's protocol.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use crate::error::{Error, Result};
 use crate::history::{StudyDirection, TrialHistory, TrialState};
+use crate::pruners::{PruneCx, Pruner, Verdict};
 use crate::samplers::{NewTrial, Sampler};
 use crate::space::{Choice, Distribution};
 use crate::storage::{read_with, AttrKind, Claim, Storage, StudyId, TrialId, TrialRef, TrialTemplate};
@@ -26,11 +27,70 @@ pub struct StudyEngine {
     sampler: Option<Arc<dyn Sampler>>,
     /// Joint proposals from `sample_relative`, consumed by `suggest`, per live trial.
     relative: Mutex<HashMap<TrialId, Relative>>,
+    /// The study's pruner when it runs in the core (`None`: no pruner, or one written in Python).
+    pruner: RwLock<Option<Arc<dyn Pruner>>>,
+    /// The study's name, read once (Hyperband hashes it to assign brackets).
+    name: OnceLock<String>,
 }
+
+/// The pruner that may split the history the sampler sees, with the study's name.
+type Routing<'a> = Option<(Arc<dyn Pruner>, &'a str)>;
 
 impl StudyEngine {
     pub fn new(storage: Arc<dyn Storage>, study: StudyId, sampler: Option<Arc<dyn Sampler>>) -> Self {
-        StudyEngine { storage, study, sampler, relative: Mutex::new(HashMap::new()) }
+        StudyEngine { storage, study, sampler, relative: Mutex::new(HashMap::new()), pruner: RwLock::new(None), name: OnceLock::new() }
+    }
+
+    /// Sets the pruner `should_prune` asks and that decides which trials the sampler sees.
+    pub fn set_pruner(&self, pruner: Option<Arc<dyn Pruner>>) {
+        *self.pruner.write().unwrap_or_else(|e| e.into_inner()) = pruner;
+    }
+
+    pub fn pruner(&self) -> Option<Arc<dyn Pruner>> {
+        self.pruner.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn study_name(&self) -> Result<&str> {
+        if let Some(n) = self.name.get() {
+            return Ok(n);
+        }
+        let n = self.storage.study_info(self.study)?.name;
+        Ok(self.name.get_or_init(|| n))
+    }
+
+    fn routing(&self) -> Result<Routing<'_>> {
+        match self.pruner() {
+            Some(p) => Ok(Some((p, self.study_name()?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Runs `f` with the study id and history sampler `s` may see when working for trial
+    /// `number`: under Hyperband, the trials of its bracket (a view with its own id); else the
+    /// whole history.
+    fn on_view<R>(
+        &self,
+        s: &dyn Sampler,
+        routing: &Routing,
+        h: &TrialHistory,
+        number: usize,
+        f: impl FnOnce(StudyId, &TrialHistory) -> R,
+    ) -> R {
+        let mut f = Some(f);
+        if let Some((p, name)) = routing.as_ref().filter(|_| s.per_bracket()) {
+            let mut out = None;
+            let cx = PruneCx { study: self.study, study_name: name, history: h, row: number };
+            p.with_bracket_history(&cx, &mut |id, view| {
+                if let Some(g) = f.take() {
+                    out = Some(g(id, view));
+                }
+            });
+            if let Some(o) = out {
+                return o;
+            }
+        }
+        let f = f.take().expect("f runs once: on the bracket's view or here");
+        f(self.study, h)
     }
 
     pub fn storage(&self) -> &Arc<dyn Storage> {
@@ -64,6 +124,7 @@ impl StudyEngine {
         let mut warnings = Vec::new();
         let sampler = self.sampler.clone();
         let study = self.study;
+        let routing = self.routing()?;
         let r = self.storage.create_trial(study, &mut |h| {
             let waiting = h.first_waiting();
             let mut attrs = BTreeMap::new();
@@ -76,7 +137,9 @@ impl StudyEngine {
                     None => &[],
                 };
                 let number = waiting.unwrap_or(h.n_trials());
-                s.before_trial(study, h, &mut NewTrial { number, fixed_params: fixed, system_attrs: &mut attrs, warnings: &mut warnings })?;
+                self.on_view(s.as_ref(), &routing, h, number, |id, v| {
+                    s.before_trial(id, v, &mut NewTrial { number, fixed_params: fixed, system_attrs: &mut attrs, warnings: &mut warnings })
+                })?;
             }
             Ok(match waiting {
                 Some(row) => Claim::Waiting { row, system_attrs: attrs },
@@ -85,7 +148,7 @@ impl StudyEngine {
         });
         let Some(t) = r? else { return Ok(None) };
         if let Some(s) = &self.sampler {
-            let rel = match self.read(|h| s.sample_relative(study, h, t.number))? {
+            let rel = match self.read(|h| self.on_view(s.as_ref(), &routing, h, t.number, |id, v| s.sample_relative(id, v, t.number)))? {
                 Ok(rel) => rel,
                 Err(e) => {
                     // The trial exists already; a failed proposal must not leave it running.
@@ -176,7 +239,7 @@ impl StudyEngine {
     pub fn suggest(&self, trial_id: TrialId, name: &str, dist: &Distribution) -> Result<f64> {
         dist.validate(name)?;
         let t = self.trial(trial_id)?;
-        let study = self.study;
+        let routing = self.routing()?;
         let decided = self.read(|h| -> Result<(f64, bool)> {
             let row = t.number;
             if let Some(p) = self.preset_locked(h, trial_id, row, name, dist)? {
@@ -184,7 +247,7 @@ impl StudyEngine {
             }
             match &self.sampler {
                 Some(s) => {
-                    let v = s.sample_independent(study, h, row, name, dist)?;
+                    let v = self.on_view(s.as_ref(), &routing, h, row, |id, v| s.sample_independent(id, v, row, name, dist))?;
                     if !dist.contains(v) {
                         return Err(Error::InvalidValue(format!(
                             "the sampler proposed {v} for parameter '{name}', outside {}",
@@ -211,17 +274,23 @@ impl StudyEngine {
     /// (for Python code that calls a built-in sampler's `sample_independent` directly).
     pub fn sample_independent_with(&self, sampler: &dyn Sampler, number: usize, name: &str, dist: &Distribution) -> Result<f64> {
         dist.validate(name)?;
+        let routing = self.routing()?;
         self.read(|h| {
             if number >= h.n_trials() {
                 return Err(Error::TrialNotFound(format!("no trial number {number} in this study")));
             }
-            sampler.sample_independent(self.study, h, number, name, dist)
+            self.on_view(sampler, &routing, h, number, |id, v| sampler.sample_independent(id, v, number, name, dist))
         })?
     }
 
-    /// The sampler's current joint search space.
-    pub fn relative_search_space_with(&self, sampler: &dyn Sampler) -> Result<Vec<(String, Distribution)>> {
-        self.read(|h| sampler.relative_search_space(self.study, h))
+    /// The sampler's current joint search space (for trial `number`: as seen from its bracket
+    /// under Hyperband).
+    pub fn relative_search_space_with(&self, sampler: &dyn Sampler, number: Option<usize>) -> Result<Vec<(String, Distribution)>> {
+        let routing = if number.is_some() { self.routing()? } else { None };
+        self.read(|h| match number {
+            Some(n) => self.on_view(sampler, &routing, h, n, |id, v| sampler.relative_search_space(id, v)),
+            None => sampler.relative_search_space(self.study, h),
+        })
     }
 
     /// The joint proposal made for a live trial when it was asked (empty when none).
@@ -231,11 +300,12 @@ impl StudyEngine {
 
     /// Runs the sampler's joint sampling for trial `number` without storing anything.
     pub fn sample_relative_with(&self, sampler: &dyn Sampler, number: usize) -> Result<Vec<(String, f64, Distribution)>> {
+        let routing = self.routing()?;
         self.read(|h| {
             if number >= h.n_trials() {
                 return Err(Error::TrialNotFound(format!("no trial number {number} in this study")));
             }
-            sampler.sample_relative(self.study, h, number)
+            self.on_view(sampler, &routing, h, number, |id, v| sampler.sample_relative(id, v, number))
         })?
     }
 
@@ -317,9 +387,45 @@ impl StudyEngine {
         self.storage.set_trial_state_values(trial_id, state, values)?;
         self.relative.lock().unwrap_or_else(|e| e.into_inner()).remove(&trial_id);
         if let Some(s) = &self.sampler {
-            self.read(|h| s.after_trial(self.study, h, t.number))?;
+            let routing = self.routing()?;
+            self.read(|h| self.on_view(s.as_ref(), &routing, h, t.number, |id, v| s.after_trial(id, v, t.number)))?;
         }
         Ok(())
+    }
+
+    /// Asks the study's pruner whether a live trial should stop now (keep when there is none),
+    /// and stores the system attributes it records (successive halving's rungs).
+    pub fn should_prune(&self, trial_id: TrialId) -> Result<Verdict> {
+        match self.pruner() {
+            Some(p) => self.prune_with(p.as_ref(), trial_id),
+            None => Ok(Verdict::keep()),
+        }
+    }
+
+    /// Like `should_prune` with a given pruner (a pruner's `prune` called from Python).
+    pub fn prune_with(&self, pruner: &dyn Pruner, trial_id: TrialId) -> Result<Verdict> {
+        let t = self.trial(trial_id)?;
+        let name = self.study_name()?;
+        let v = self.read(|h| pruner.prune(&PruneCx { study: self.study, study_name: name, history: h, row: t.number }))??;
+        for (key, json) in &v.system_attrs {
+            self.storage.set_trial_attr(trial_id, AttrKind::System, key, json)?;
+        }
+        Ok(v)
+    }
+
+    /// The Hyperband bracket of trial `number` (`None` without Hyperband or before its brackets
+    /// are known).
+    pub fn bracket_of(&self, number: usize) -> Result<Option<usize>> {
+        let Some((p, name)) = self.routing()? else { return Ok(None) };
+        self.read(|h| p.bracket_of(&PruneCx { study: self.study, study_name: name, history: h, row: number }))
+    }
+
+    /// The Hyperband bracket of every trial, by number (`None` as for `bracket_of`).
+    pub fn trial_brackets(&self) -> Result<Option<Vec<usize>>> {
+        let Some((p, name)) = self.routing()? else { return Ok(None) };
+        self.read(|h| {
+            (0..h.n_trials()).map(|row| p.bracket_of(&PruneCx { study: self.study, study_name: name, history: h, row })).collect()
+        })
     }
 
     pub fn set_trial_attr(&self, trial_id: TrialId, kind: AttrKind, key: &str, json: &str) -> Result<()> {

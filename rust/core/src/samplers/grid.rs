@@ -174,6 +174,11 @@ impl Sampler for GridSampler {
         c.n_taken >= self.n_points
     }
 
+    /// Each grid point goes to one trial of the study, whatever its Hyperband bracket.
+    fn per_bracket(&self) -> bool {
+        false
+    }
+
     fn sample_independent(&self, _study: StudyId, h: &TrialHistory, row: usize, name: &str, dist: &Distribution) -> Result<f64> {
         let v = self.value_for(h, row, name)?;
         dist.to_internal(v).ok_or_else(|| {

@@ -70,4 +70,11 @@ pub trait Sampler: Send + Sync {
 
     /// Called after the trial at `row` was told.
     fn after_trial(&self, _study: StudyId, _history: &TrialHistory, _row: usize) {}
+
+    /// Under a pruner that splits trials into brackets (Hyperband): true when the sampler
+    /// should see only the trials of the new trial's bracket (model-based samplers, as in
+    /// Optuna), false when it must see every trial (samplers that hand out each point once).
+    fn per_bracket(&self) -> bool {
+        true
+    }
 }

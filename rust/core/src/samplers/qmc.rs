@@ -342,6 +342,11 @@ impl Sampler for QmcSampler {
     fn after_trial(&self, study: StudyId, h: &TrialHistory, row: usize) {
         self.independent.after_trial(study, h, row);
     }
+
+    /// Each point of the sequence goes to one trial of the study, whatever its Hyperband bracket.
+    fn per_bracket(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

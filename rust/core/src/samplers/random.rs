@@ -31,6 +31,11 @@ impl Sampler for RandomSampler {
     fn sample_independent(&self, _study: StudyId, _h: &TrialHistory, row: usize, name: &str, dist: &Distribution) -> Result<f64> {
         Ok(self.draw(row, name, dist))
     }
+
+    /// Random draws do not read the history.
+    fn per_bracket(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

@@ -2,14 +2,9 @@
 //! samplers read under the read lock, so concurrent suggestions do not serialize.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::RwLock;
 
-/// Study ids are unique across every in-memory storage of the process, so a sampler shared by
-/// studies of different storages never confuses their bookkeeping.
-static NEXT_STUDY_ID: AtomicU32 = AtomicU32::new(0);
-
-use super::{now, AttrKind, Claim, Storage, StudyId, StudyInfo, TrialId, TrialRef};
+use super::{new_study_id, now, AttrKind, Claim, Storage, StudyId, StudyInfo, TrialId, TrialRef};
 use crate::error::{Error, Result};
 use crate::history::{StudyDirection, TrialHistory, TrialMeta, TrialState};
 use crate::space::Distribution;
@@ -114,7 +109,7 @@ impl Storage for InMemoryStorage {
                 "a study named '{name}' already exists; pick another study_name or pass load_if_exists=True"
             )));
         }
-        let id = NEXT_STUDY_ID.fetch_add(1, Ordering::Relaxed);
+        let id = new_study_id();
         g.names.insert(name.to_string(), id);
         g.studies.insert(
             id,

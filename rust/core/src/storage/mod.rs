@@ -11,6 +11,7 @@ pub use memory::InMemoryStorage;
 pub use template::{Claim, TrialTemplate};
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::error::Result;
 use crate::history::{StudyDirection, TrialHistory, TrialState};
@@ -78,6 +79,16 @@ pub fn read_with<R>(storage: &dyn Storage, study: StudyId, f: impl FnOnce(&Trial
         }
     })?;
     Ok(out.expect("storage read callback was not called"))
+}
+
+/// Study ids are unique across every storage of the process, so a sampler shared by studies of
+/// different storages never confuses their bookkeeping.
+static NEXT_STUDY_ID: AtomicU32 = AtomicU32::new(0);
+
+/// A study id no other study of this process has (also used for the per-bracket histories
+/// samplers see under Hyperband, which need their own sampler state).
+pub fn new_study_id() -> StudyId {
+    NEXT_STUDY_ID.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Seconds since the Unix epoch, the timestamp format of every backend.

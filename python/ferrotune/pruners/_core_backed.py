@@ -1,0 +1,58 @@
+"""The built-in pruners: their decisions are made in the Rust core, one call per decision."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from ferrotune.distributions import _plain
+from ferrotune.exceptions import FerrotuneValueError
+from ferrotune.pruners._base import BasePruner
+from ferrotune.trial import FrozenTrial
+
+if TYPE_CHECKING:
+    from ferrotune import _core
+    from ferrotune.study import Study
+
+
+class CoreBackedPruner(BasePruner):
+    """A pruner whose work is done by ``self._core_pruner`` (a ``ferrotune._core.Pruner``).
+
+    A study asks the core directly from :meth:`Trial.should_prune`, one call per decision, as
+    long as :meth:`prune` is not overridden. :meth:`prune` serves code that calls a pruner
+    itself (a wrapper pruner written in Python): it judges the stored trial numbered
+    ``trial.number`` in ``study``.
+    """
+
+    _core_pruner: _core.Pruner
+
+    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+        """True when the trial numbered ``trial.number`` in ``study`` should stop now."""
+        return study._engine.prune_with(self._core_pruner, trial.number)
+
+    def _fast(self) -> bool:
+        """True when a study may ask the core without calling :meth:`prune`."""
+        return type(self).prune is CoreBackedPruner.prune
+
+
+def check_int(name: str, value: Any, minimum: int | None = None) -> int:
+    """``value`` as a Python int (numpy integers accepted), within the core's 64-bit range."""
+    v = _plain(value)
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise FerrotuneValueError(f"{name} must be an int, got {value!r}")
+    if minimum is not None and v < minimum:
+        raise FerrotuneValueError(f"{name} must be >= {minimum}, got {v}")
+    if not -(2**63) <= v < 2**63:
+        raise FerrotuneValueError(f"{name}={v} is out of range; use a value below 2**63")
+    return v
+
+
+def check_float(name: str, value: Any) -> float:
+    """``value`` as a float; NaN is refused."""
+    v = _plain(value)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise FerrotuneValueError(f"{name} must be a number, got {value!r}")
+    f = float(v)
+    if math.isnan(f):
+        raise FerrotuneValueError(f"{name} must be a number, got nan")
+    return f
