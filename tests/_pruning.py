@@ -43,10 +43,14 @@ def run(
     seed: int = 0,
     steps: list[list[int]] | None = None,
     final: str = "last",
+    ask_every: int = 1,
 ) -> list[tuple[int, int | None]]:
     """Runs each curve as a trial (``trials[i][k]`` reported at ``steps[i][k]``, default ``k``),
     asking ``should_prune`` after each report; a pruned trial is told PRUNED, a finished one
     COMPLETE with its last value (``final="mean"``: the mean of its values).
+
+    With ``ask_every=k``, ``should_prune`` is asked only after every k-th report of a trial
+    (a training loop that checks now and then).
 
     With ``workers > 1``, that many trials are open at once and a seeded random schedule picks
     which one reports next, as parallel workers on one storage would. Returns, per trial in
@@ -75,7 +79,7 @@ def run(
         trial, k = open_[i]
         step = steps[i][k] if steps is not None else k
         trial.report(trials[i][k], step)
-        if trial.should_prune():
+        if (k + 1) % ask_every == 0 and trial.should_prune():
             del open_[i]
             finish(i, trial, k)
         elif k + 1 == len(trials[i]):

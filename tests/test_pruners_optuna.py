@@ -65,6 +65,17 @@ def test_same_decisions_as_optuna(name, args, kwargs, direction, workers, nan_ra
     assert 0 < n_pruned
 
 
+@pytest.mark.parametrize(("name", "args", "kwargs"), [c for c in CONFIGS if c[0] in ("SuccessiveHalvingPruner", "HyperbandPruner")])
+@pytest.mark.parametrize(("ask_every", "workers"), [(1, 3), (2, 1), (3, 3)])
+def test_rung_pruners_asked_now_and_then_decide_as_optuna(name, args, kwargs, ask_every, workers):
+    # Between the ends of rungs a trial's answer is known without asking the core: asking at
+    # every report, every second or every third must give Optuna's decisions all the same.
+    seed = 100 + 7 * ask_every + workers
+    cs = curves(seed, 30, 40)
+    log = _compare(name, args, kwargs, cs, workers=workers, seed=seed, study_name=f"every-{seed}", ask_every=ask_every)
+    assert sum(p is not None for _, p in log) > 0
+
+
 @pytest.mark.parametrize("wrapped", [None, "median"])
 @pytest.mark.parametrize(("patience", "min_delta", "direction"), [(0, 0.0, "minimize"), (2, 0.0, "maximize"), (3, 0.05, "minimize")])
 def test_patient_pruner_same_decisions_as_optuna(wrapped, patience, min_delta, direction):

@@ -143,8 +143,9 @@ class Engine:
     def set_pruner(self, pruner: Pruner | None = None) -> None:
         """The built-in pruner ``should_prune`` asks; a Hyperband pruner also splits the history
         model-based samplers see by bracket."""
-    def should_prune(self, trial_id: int) -> bool:
-        """The study pruner's decision for a live trial (False without a pruner); stores the rungs
+    def should_prune(self, trial_id: int) -> tuple[bool, int | None]:
+        """The study pruner's decision for a live trial (False without a pruner), and the step
+        before which no decision can stop the trial (None: ask every time); stores the rungs
         successive halving records and raises the pruner's messages as UserWarnings."""
     def prune_with(self, pruner: Pruner, number: int) -> bool: ...
     def bracket_of(self, number: int) -> int | None:

@@ -455,8 +455,15 @@ class Study:
 
     def _should_prune(self, trial: Trial) -> bool:
         if self._fast_prune:
+            # Successive halving and Hyperband decide only at the end of a rung: until the
+            # trial reports that step, the answer is known without asking the core.
+            quiet = trial._quiet
+            if quiet is not None and quiet[0] is self._pruner and trial._max_step is not None and trial._max_step < quiet[1]:
+                return False
             # a built-in pruner: one call into the core, no FrozenTrial built
-            return self._engine.should_prune(trial._trial_id)
+            prune, until = self._engine.should_prune(trial._trial_id)
+            trial._quiet = None if until is None else (self._pruner, until)
+            return prune
         pruner = self._pruner
         if type(pruner) is NopPruner:
             return False

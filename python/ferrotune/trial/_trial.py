@@ -48,6 +48,10 @@ class Trial(BaseTrial):
         self._number = number
         # Joint proposals of a Python sampler for this trial: name -> (distribution, value).
         self._relative: dict[str, tuple[BaseDistribution, Any]] | None = None
+        # The largest step reported through this object, and (pruner, step) from the last
+        # decision: that pruner cannot stop the trial before it reports that step.
+        self._max_step: int | None = None
+        self._quiet: tuple[Any, int] | None = None
 
     # -- suggestions --------------------------------------------------------------------------
     def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
@@ -138,7 +142,10 @@ class Trial(BaseTrial):
             ) from None
         if isinstance(step, bool) or not isinstance(_plain(step), int):
             raise FerrotuneValueError(f"report() step must be an int, got {step!r}; use 0, 1, 2, ...")
-        if not self._engine.report(self._trial_id, int(_plain(step)), fvalue):
+        istep = int(_plain(step))
+        if self._engine.report(self._trial_id, istep, fvalue):
+            self._max_step = istep if self._max_step is None else max(self._max_step, istep)
+        else:
             warnings.warn(
                 f"trial {self._number}: a value was already reported for step {step}; the new value "
                 f"{fvalue} is ignored (the first report wins)",

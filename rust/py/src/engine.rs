@@ -260,13 +260,14 @@ impl Engine {
         self.inner.set_pruner(pruner.map(|p| p.inner.clone()));
     }
 
-    /// The study pruner's decision for a live trial; its messages become `UserWarning`s.
-    fn should_prune(&self, py: Python<'_>, trial_id: u64) -> PyResult<bool> {
+    /// The study pruner's decision for a live trial, and the step before which no decision can
+    /// stop it (None: ask every time); its messages become `UserWarning`s.
+    fn should_prune(&self, py: Python<'_>, trial_id: u64) -> PyResult<(bool, Option<i64>)> {
         let e = self.inner.clone();
         let v = run(py, move || e.should_prune(trial_id))?;
         // attributed to the objective: Study._should_prune <- Trial.should_prune <- objective
         emit(py, v.warnings, 3)?;
-        Ok(v.prune)
+        Ok((v.prune, v.quiet_until))
     }
 
     /// `pruner`'s decision for trial `number` of this study (a built-in pruner's `prune`).

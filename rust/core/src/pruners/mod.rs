@@ -50,6 +50,10 @@ pub struct Verdict {
     pub system_attrs: Vec<(String, String)>,
     /// Messages for the user (raised as warnings by the Python layer).
     pub warnings: Vec<String>,
+    /// Kept, and no decision can stop the trial before it reports this step: only its own
+    /// reports move it towards the end of its rung (successive halving, Hyperband). Lets the
+    /// caller answer the steps in between without asking (`None`: ask every time).
+    pub quiet_until: Option<i64>,
 }
 
 impl Verdict {

@@ -152,7 +152,11 @@ impl AshaParams {
         loop {
             match self.rung_step(rung) {
                 Some(end) if step >= end => {}
-                _ => return verdict,
+                end => {
+                    // the next decision is at the end of this rung (never, past the last one)
+                    verdict.quiet_until = Some(end.unwrap_or(i64::MAX));
+                    return verdict;
+                }
             }
             if value.is_nan() {
                 verdict.prune = true;
