@@ -155,3 +155,16 @@ def greenlet_note() -> str:
     except ImportError:
         return "no greenlet: sequential L-BFGS-B"
     return f"greenlet {greenlet.__version__}"
+
+
+def both_libraries() -> dict[str, Any]:
+    """{"ferrotune": ..., "optuna": ...}, both logging at WARNING only (Optuna's experimental
+    warnings silenced), for the scripts that run the same study in each."""
+    import logging
+
+    ft = import_ferrotune()
+    optuna = import_optuna(quiet_experimental=True)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    logging.getLogger("ferrotune").setLevel(logging.WARNING)
+    return {"ferrotune": ft, "optuna": optuna}
+
