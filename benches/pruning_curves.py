@@ -13,10 +13,12 @@ best value minus the best one without a pruner), and how many trials both librar
 the same step (or both ran to the end).
 
 Part 2, bookkeeping cost. A study holds 1,000 complete trials with 100 intermediate values each
-(added with ``add_trials``); a new trial then reports steps 0-99 and asks ``should_prune()`` after
-each report. The figures are the time of one should_prune call and of one report + should_prune
-pair (the mean over the 100 steps of a trial, then the median over ``--repeats`` trials; rung
-steps cost more than the others), with MedianPruner, SuccessiveHalvingPruner and
+(added with ``add_trials``); then ``--probes`` new trials (50) each report steps 0-99 and ask
+``should_prune()`` after each report, until they are pruned or reach step 99 (and are told
+PRUNED or COMPLETE). The figures are the mean time of one should_prune call and of one
+report + should_prune pair over all those calls, after one untimed trial whose first call is
+shown apart ("first call": ferrotune's pruners take in the loaded history there, once), with
+MedianPruner, SuccessiveHalvingPruner and
 HyperbandPruner (explicit ``max_resource``), in-memory storage in both libraries.
 
 Run from the repository root (after ``pip install -e '.[bench]'``):
@@ -29,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import statistics
 import sys
 import time
 from typing import Any, Callable
@@ -138,27 +139,45 @@ def loaded_study(lib: Any, pruner: Any, curves: np.ndarray) -> Any:
     return study
 
 
-def time_calls(lib: Any, pruner: Any, history: np.ndarray, probe: np.ndarray, repeats: int) -> tuple[float, float]:
-    """Seconds per should_prune call, and per report + should_prune pair, on a study holding
-    `history`: the mean over the steps of one trial (rung steps cost more than the others), the
-    median over `repeats` trials."""
-    study = loaded_study(lib, pruner, history)
-    asks, pairs = [], []
-    for r in range(repeats):
-        trial = study.ask()
-        trial.suggest_float("x", 0.0, 1.0)
-        curve = probe[r % len(probe)]
-        t_ask = 0.0
+def probe_trial(lib: Any, study: Any, curve: np.ndarray) -> tuple[float, float, int]:
+    """One new trial reporting step after step and asking after each report until it is pruned
+    or reaches its last step, as a training loop would; returns the time spent in should_prune,
+    in report + should_prune, and the number of calls."""
+    trial = study.ask()
+    trial.suggest_float("x", 0.0, 1.0)
+    t_ask = t_pair = 0.0
+    pruned = False
+    calls = 0
+    for step in range(len(curve)):
         t0 = time.perf_counter()
-        for step in range(len(curve)):
-            trial.report(float(curve[step]), step)
-            t1 = time.perf_counter()
-            trial.should_prune()
-            t_ask += time.perf_counter() - t1
-        pairs.append((time.perf_counter() - t0) / len(curve))
-        asks.append(t_ask / len(curve))
+        trial.report(float(curve[step]), step)
+        t1 = time.perf_counter()
+        pruned = trial.should_prune()
+        t2 = time.perf_counter()
+        t_ask += t2 - t1
+        t_pair += t2 - t0
+        calls += 1
+        if pruned:
+            break
+    if pruned:
+        study.tell(trial, state=lib.trial.TrialState.PRUNED)
+    else:
         study.tell(trial, float(curve[-1]))
-    return statistics.median(asks), statistics.median(pairs)
+    return t_ask, t_pair, calls
+
+
+def time_calls(lib: Any, pruner: Any, history: np.ndarray, probe: np.ndarray) -> tuple[float, float, float]:
+    """On a study holding `history`: the first trial's first should_prune call (it takes in the
+    loaded history), then the mean seconds per should_prune call and per report + should_prune
+    pair over the calls of the `probe` trials."""
+    study = loaded_study(lib, pruner, history)
+    first, _, _ = probe_trial(lib, study, probe[0][:1])
+    t_ask = t_pair = 0.0
+    calls = 0
+    for curve in probe:
+        a, p, c = probe_trial(lib, study, curve)
+        t_ask, t_pair, calls = t_ask + a, t_pair + p, calls + c
+    return t_ask / calls, t_pair / calls, first
 
 
 # ------------------------------------------------------------------------------------------------
@@ -168,13 +187,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=0, help="seed of the curves (default 0)")
     ap.add_argument("--timing-trials", type=int, default=1000, help="complete trials in the timed study (default 1000)")
-    ap.add_argument("--repeats", type=int, default=5, help="timed trials per pruner and library (default 5)")
-    ap.add_argument("--quick", action="store_true", help="60 configurations, a 200-trial timed study, 2 repeats")
+    ap.add_argument("--probes", type=int, default=50, help="timed trials per pruner and library (default 50)")
+    ap.add_argument("--quick", action="store_true", help="60 configurations, a 200-trial timed study, 5 timed trials")
     ap.add_argument("--markdown", action="store_true", help="also print the tables as markdown")
     args = ap.parse_args(argv)
     args.n_configs = 60 if args.quick else N_CONFIGS
     if args.quick:
-        args.timing_trials, args.repeats = 200, 2
+        args.timing_trials, args.probes = 200, 5
     return args
 
 
@@ -187,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         optuna.__version__,
         f"{args.n_configs} synthetic learning curves x {N_STEPS} steps (15% late bloomers, seed {args.seed}), "
         f"one sequential study per pruner and library, RandomSampler(seed=0), study_name={STUDY_NAME!r}; "
-        f"timing: {args.timing_trials} complete trials x {N_STEPS} steps, median of {args.repeats} trials",
+        f"timing: {args.timing_trials} complete trials x {N_STEPS} steps, mean over the calls of {args.probes} new trials",
     )
     print("\n".join(header), flush=True)
     curves = make_curves(args.n_configs, N_STEPS, args.seed)
@@ -234,10 +253,10 @@ def main(argv: list[str] | None = None) -> int:
 
     # Part 2
     history = make_curves(args.timing_trials, N_STEPS, args.seed + 1)
-    probe = make_curves(max(args.repeats, 1), N_STEPS, args.seed + 2)
+    probe = make_curves(max(args.probes, 1), N_STEPS, args.seed + 2)
     rows2 = []
     for name in timing_pruners(ft):
-        t = {lib_name: time_calls(lib, timing_pruners(lib)[name](), history, probe, args.repeats) for lib_name, lib in libs.items()}
+        t = {lib_name: time_calls(lib, timing_pruners(lib)[name](), history, probe) for lib_name, lib in libs.items()}
         ratio = t["optuna"][0] / t["ferrotune"][0]
         rows2.append(
             [
@@ -246,12 +265,21 @@ def main(argv: list[str] | None = None) -> int:
                 f"{t['optuna'][0] * 1e6:,.1f}",
                 f"{ratio:,.1f}x",
                 f"{t['ferrotune'][1] * 1e6:,.2f} / {t['optuna'][1] * 1e6:,.1f}",
+                f"{t['ferrotune'][2] * 1e3:,.2f} / {t['optuna'][2] * 1e3:,.2f}",
                 "met" if ratio >= 50 else "not met",
             ]
         )
         print(f"  timing {name}: done", file=sys.stderr, flush=True)
-    head2 = ["pruner", "ft us/should_prune", "optuna us/should_prune", "optuna/ferrotune", "us/(report + should_prune) ft / optuna", ">= 50x"]
-    right2 = [False, True, True, True, True, False]
+    head2 = [
+        "pruner",
+        "ft us/should_prune",
+        "optuna us/should_prune",
+        "optuna/ferrotune",
+        "us/(report + should_prune) ft / optuna",
+        "first call ms ft / optuna",
+        ">= 50x",
+    ]
+    right2 = [False, True, True, True, True, True, False]
     print()
     print(f"should_prune at {args.timing_trials:,} complete trials x {N_STEPS} steps:")
     print(common.table(head2, rows2, right2))

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import ferrotune
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
@@ -36,6 +38,20 @@ def test_quickstart_runs_as_a_script() -> None:
     assert out.stderr.count("finished with value") == 3
 
 
+def test_pruning_example_stops_trials_early() -> None:
+    pytest.importorskip("sklearn")
+    mod = runpy.run_path(str(EXAMPLES / "pruning.py"))
+    study = mod["main"](["--n-trials", "12", "--epochs", "9", "--seed", "1"])
+    states = [t.state for t in study.trials]
+    assert len(states) == 12
+    # Hyperband stopped some trials and let at least one run all nine epochs
+    assert states.count(ferrotune.trial.TrialState.PRUNED) >= 3
+    best = study.best_trial
+    assert best.last_step == 8 and 0.5 < best.value <= 1.0
+    pruned = [t for t in study.trials if t.state == ferrotune.trial.TrialState.PRUNED]
+    assert all(t.last_step < 8 and t.value == t.intermediate_values[t.last_step] for t in pruned)
+
+
 def test_every_example_has_a_test() -> None:
-    tested = {"quickstart.py"}
+    tested = {"quickstart.py", "pruning.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} <= tested, "add a test for each new example"
