@@ -1,5 +1,23 @@
 """Storages: where studies and trials live."""
 
-from ferrotune.storages._in_memory import BaseStorage, InMemoryStorage, get_storage
+from ferrotune.storages._in_memory import BaseStorage, InMemoryStorage
+from ferrotune.storages._journal import JournalStorage, get_storage
+from ferrotune.storages.journal import (
+    JournalFileBackend,
+    JournalFileOpenLock,
+    JournalFileSymlinkLock,
+)
 
-__all__ = ["BaseStorage", "InMemoryStorage", "get_storage"]
+#: Optuna's older name of ``JournalFileBackend``.
+JournalFileStorage = JournalFileBackend
+
+__all__ = [
+    "BaseStorage",
+    "InMemoryStorage",
+    "JournalFileBackend",
+    "JournalFileOpenLock",
+    "JournalFileStorage",
+    "JournalFileSymlinkLock",
+    "JournalStorage",
+    "get_storage",
+]

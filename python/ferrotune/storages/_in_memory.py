@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
 
 from ferrotune import _core
-from ferrotune.exceptions import FerrotuneValueError
+from ferrotune.logging import get_logger
+
+_logger = get_logger(__name__)
 
 
 class BaseStorage:
     """A storage backend: a handle on a core storage shared by every study opened on it."""
 
     _core: _core.Storage
+    #: How log lines name where a study was created ("A new study created in memory ...").
+    _where: str = "memory"
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+    def _emit_warnings(self, stacklevel: int = 3) -> None:
+        # Storage problems found while reading (a damaged journal tail) reach the user both as a
+        # UserWarning and on the ferrotune logger.
+        for w in self._core.take_warnings():
+            _logger.warning(w)
+            warnings.warn(w, UserWarning, stacklevel=stacklevel)
 
 
 class InMemoryStorage(BaseStorage):
@@ -23,19 +34,3 @@ class InMemoryStorage(BaseStorage):
 
     def __init__(self) -> None:
         self._core = _core.Storage.in_memory()
-
-
-def get_storage(storage: Any) -> BaseStorage:
-    """Resolves the ``storage`` argument of ``create_study`` and friends."""
-    if storage is None:
-        return InMemoryStorage()
-    if isinstance(storage, BaseStorage):
-        return storage
-    if isinstance(storage, str):
-        raise FerrotuneValueError(
-            f"storage {storage!r} is not supported: this version of ferrotune stores studies in memory; "
-            "pass storage=None or a ferrotune.storages.InMemoryStorage() to share studies between calls"
-        )
-    raise FerrotuneValueError(
-        f"storage must be None, a storage URL or a ferrotune storage object, got {type(storage).__name__}"
-    )

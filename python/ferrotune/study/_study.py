@@ -594,7 +594,8 @@ def create_study(
     """Creates a study (Optuna's ``create_study``).
 
     Args:
-        storage: ``None`` for a new in-memory storage, or a storage object to share.
+        storage: ``None`` for a new in-memory storage, a storage object to share, or a journal
+            file path / ``journal:///path`` URL (see ``ferrotune.storages.get_storage``).
         sampler: The sampler; :class:`~ferrotune.samplers.TPESampler` by default.
         pruner: The pruner; :class:`~ferrotune.pruners.NopPruner` by default.
         study_name: A name; a unique one is generated when omitted.
@@ -621,7 +622,7 @@ def create_study(
     study = Study.__new__(Study)
     study._init(st, sid, sampler, pruner)
     if created:
-        _logger.info(f"A new study created in memory with name: {name}")
+        _logger.info(f"A new study created in {st._where} with name: {name}")
     return study
 
 

@@ -3,7 +3,7 @@
 //! Layers, bottom up:
 //! - [`space`]: distributions, their validation and the internal `f64` encoding.
 //! - [`history`]: the columnar trial history samplers and pruners read.
-//! - [`storage`]: the `Storage` trait and its backends (in-memory for now).
+//! - [`storage`]: the `Storage` trait and its backends (in-memory, journal file).
 //! - [`samplers`]: the `Sampler` trait and the built-in samplers.
 //! - [`pruners`]: the `Pruner` trait and the built-in pruners (median to Hyperband).
 //! - [`qmc`]: quasi-Monte Carlo sequences (Sobol', Halton) for QMC search and initial designs.

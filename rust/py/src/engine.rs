@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
 use crate::convert::{choice_from_py, choice_to_py, dist_from_spec, dist_to_spec};
-use crate::errors::{run, run_held};
+use crate::errors::run;
 use crate::pruner::Pruner;
 use crate::sampler::Sampler;
 use crate::storage::Storage;
@@ -123,7 +123,8 @@ impl Export {
 impl Engine {
     /// Emits the sampler's pending messages as Python `UserWarning`s.
     fn warn(&self, py: Python<'_>) -> PyResult<()> {
-        emit(py, self.inner.take_warnings(), 1)
+        emit(py, self.inner.take_warnings(), 1)?;
+        emit(py, self.inner.storage().take_warnings(), 1)
     }
 }
 
@@ -149,7 +150,13 @@ impl Engine {
     #[pyo3(signature = (stop_if_exhausted=false))]
     fn ask(&self, py: Python<'_>, stop_if_exhausted: bool) -> PyResult<Option<(u64, usize, Vec<String>)>> {
         let e = self.inner.clone();
-        run(py, move || e.ask(stop_if_exhausted)).map(|o| o.map(|a| (a.trial_id, a.number, a.warnings)))
+        let st = self.inner.storage().clone();
+        run(py, move || e.ask(stop_if_exhausted)).map(|o| {
+            o.map(|mut a| {
+                a.warnings.extend(st.take_warnings());
+                (a.trial_id, a.number, a.warnings)
+            })
+        })
     }
 
     fn is_exhausted(&self, py: Python<'_>) -> PyResult<bool> {
@@ -242,16 +249,16 @@ impl Engine {
     /// Python sampler has to choose.
     fn preset(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
         let d = dist_from_spec(spec, name)?;
-        run_held(py, || self.inner.preset(trial_id, name, &d))
+        run(py, || self.inner.preset(trial_id, name, &d))
     }
 
     fn set_param(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>, value: f64) -> PyResult<()> {
         let d = dist_from_spec(spec, name)?;
-        run_held(py, || self.inner.set_param(trial_id, name, &d, value))
+        run(py, || self.inner.set_param(trial_id, name, &d, value))
     }
 
     fn report(&self, py: Python<'_>, trial_id: u64, step: i64, value: f64) -> PyResult<bool> {
-        run_held(py, || self.inner.report(trial_id, step, value))
+        run(py, || self.inner.report(trial_id, step, value))
     }
 
     /// Sets (or clears) the built-in pruner `should_prune` asks and Hyperband's bracket routing.
@@ -287,7 +294,7 @@ impl Engine {
     /// The Hyperband bracket of trial `number`, or None (no Hyperband pruner, or its brackets
     /// are not known yet).
     fn bracket_of(&self, py: Python<'_>, number: usize) -> PyResult<Option<usize>> {
-        run_held(py, || self.inner.bracket_of(number))
+        run(py, || self.inner.bracket_of(number))
     }
 
     /// The Hyperband bracket of every trial by number, or None as for `bracket_of`.
@@ -304,7 +311,7 @@ impl Engine {
 
     fn set_trial_attr(&self, py: Python<'_>, trial_id: u64, user: bool, key: &str, json: &str) -> PyResult<()> {
         let kind = if user { AttrKind::User } else { AttrKind::System };
-        run_held(py, || self.inner.set_trial_attr(trial_id, kind, key, json))
+        run(py, || self.inner.set_trial_attr(trial_id, kind, key, json))
     }
 
     /// Queues a trial with fixed user values; returns its number, or None when skipped.
@@ -319,7 +326,7 @@ impl Engine {
         for (n, v) in &params {
             fixed.push((n.clone(), choice_from_py(v, &format!("enqueued parameter '{n}'"))?));
         }
-        run_held(py, || self.inner.enqueue(fixed, user_attrs, skip_if_exists))
+        run(py, || self.inner.enqueue(fixed, user_attrs, skip_if_exists))
     }
 
     /// Adds a trial built in Python; returns its number.
@@ -341,7 +348,7 @@ impl Engine {
         for (n, v, spec) in &params {
             ps.push((n.clone(), *v, dist_from_spec(spec, n)?));
         }
-        run_held(py, || {
+        run(py, || {
             let t = TrialTemplate {
                 state: state_of(state)?,
                 values,
@@ -358,12 +365,12 @@ impl Engine {
     }
 
     fn n_trials(&self, py: Python<'_>) -> PyResult<usize> {
-        run_held(py, || self.inner.read(|h| h.n_trials()))
+        run(py, || self.inner.read(|h| h.n_trials()))
     }
 
     /// Number of trials per state code, indexed by code.
     fn state_counts(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
-        run_held(py, || {
+        run(py, || {
             self.inner.read(|h| {
                 let mut c = vec![0usize; 5];
                 for s in &h.states {
@@ -395,7 +402,7 @@ impl Engine {
 
     /// One trial, in the format of `export_trials`.
     fn export_trial<'py>(&self, py: Python<'py>, number: usize) -> PyResult<Bound<'py, PyTuple>> {
-        let export = run_held(py, || {
+        let export = run(py, || {
             self.inner.read(|h| {
                 if number < h.n_trials() {
                     let mut x = Export::default();
@@ -411,12 +418,12 @@ impl Engine {
 
     /// The intermediate value of the largest step a trial reported, if any.
     fn last_intermediate(&self, py: Python<'_>, number: usize) -> PyResult<Option<f64>> {
-        run_held(py, || self.inner.read(|h| h.meta.get(number).and_then(|m| m.intermediate.last().map(|e| e.1))))
+        run(py, || self.inner.read(|h| h.meta.get(number).and_then(|m| m.intermediate.last().map(|e| e.1))))
     }
 
     /// trial id -> (number, state code)
     fn locate(&self, py: Python<'_>, trial_id: u64) -> PyResult<(usize, u8)> {
-        run_held(py, || {
+        run(py, || {
             let t = self.inner.storage().trial_ref(trial_id)?;
             if t.study != self.inner.study_id() {
                 return Err(Error::TrialNotFound(format!("trial id {trial_id} belongs to another study")));
@@ -427,7 +434,7 @@ impl Engine {
 
     /// number -> trial id
     fn trial_id_of(&self, py: Python<'_>, number: usize) -> PyResult<u64> {
-        run_held(py, || {
+        run(py, || {
             self.inner.read(|h| {
                 h.meta
                     .get(number)
@@ -439,12 +446,12 @@ impl Engine {
 
     /// Number of the best complete trial of a single-objective study.
     fn best_number(&self, py: Python<'_>) -> PyResult<Option<usize>> {
-        run_held(py, || self.inner.read(|h| h.best_row()))
+        run(py, || self.inner.read(|h| h.best_row()))
     }
 
     /// Best value of a single-objective study (None without complete trials).
     fn best_value(&self, py: Python<'_>) -> PyResult<Option<f64>> {
-        run_held(py, || self.inner.read(|h| h.best_row().map(|r| h.values[0][r])))
+        run(py, || self.inner.read(|h| h.best_row().map(|r| h.values[0][r])))
     }
 
     /// Numbers of the Pareto-optimal complete trials.
@@ -455,7 +462,7 @@ impl Engine {
 
     /// Internal values of every trial for one parameter (NaN where absent), as a list.
     fn param_column(&self, py: Python<'_>, name: &str) -> PyResult<Vec<f64>> {
-        run_held(py, || {
+        run(py, || {
             self.inner.read(|h| {
                 let n = h.n_trials();
                 match h.column(name) {

@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrotune_core::history::StudyDirection;
-use ferrotune_core::storage::{AttrKind, InMemoryStorage, Storage as CoreStorage, StudyInfo};
+use ferrotune_core::storage::{AttrKind, InMemoryStorage, JournalStorage, Storage as CoreStorage, StudyInfo};
 use ferrotune_core::Error;
 use pyo3::prelude::*;
 
-use crate::errors::run_held;
+use crate::errors::run;
 
 #[pyclass(frozen, module = "ferrotune._core")]
 pub struct Storage {
@@ -36,8 +36,21 @@ impl Storage {
         Storage { inner: Arc::new(InMemoryStorage::new()) }
     }
 
+    /// Opens (or creates) a journal file and replays it, with the GIL released.
+    #[staticmethod]
+    #[pyo3(signature = (path, fsync=false))]
+    fn journal(py: Python<'_>, path: std::path::PathBuf, fsync: bool) -> PyResult<Self> {
+        let j = run(py, move || JournalStorage::open(&path, fsync))?;
+        Ok(Storage { inner: Arc::new(j) })
+    }
+
+    /// Messages about the storage (a damaged journal tail, ...) not yet shown, drained.
+    fn take_warnings(&self) -> Vec<String> {
+        self.inner.take_warnings()
+    }
+
     fn create_study(&self, py: Python<'_>, name: &str, directions: Vec<u8>) -> PyResult<u32> {
-        run_held(py, || {
+        run(py, || {
             let dirs = directions
                 .iter()
                 .map(|c| StudyDirection::from_code(*c).ok_or_else(|| Error::InvalidValue(format!("bad direction code {c}"))))
@@ -47,27 +60,27 @@ impl Storage {
     }
 
     fn delete_study(&self, py: Python<'_>, study: u32) -> PyResult<()> {
-        run_held(py, || self.inner.delete_study(study))
+        run(py, || self.inner.delete_study(study))
     }
 
     fn study_id(&self, py: Python<'_>, name: &str) -> PyResult<u32> {
-        run_held(py, || self.inner.study_id(name))
+        run(py, || self.inner.study_id(name))
     }
 
     /// (id, name, direction codes, n_trials)
     fn study_info(&self, py: Python<'_>, study: u32) -> PyResult<InfoTuple> {
-        run_held(py, || self.inner.study_info(study).map(info))
+        run(py, || self.inner.study_info(study).map(info))
     }
 
-    fn studies(&self) -> Vec<InfoTuple> {
-        self.inner.studies().into_iter().map(info).collect()
+    fn studies(&self, py: Python<'_>) -> PyResult<Vec<InfoTuple>> {
+        run(py, || Ok(self.inner.studies().into_iter().map(info).collect()))
     }
 
     fn set_study_attr(&self, py: Python<'_>, study: u32, user: bool, key: &str, json: &str) -> PyResult<()> {
-        run_held(py, || self.inner.set_study_attr(study, kind(user), key, json))
+        run(py, || self.inner.set_study_attr(study, kind(user), key, json))
     }
 
     fn study_attrs(&self, py: Python<'_>, study: u32, user: bool) -> PyResult<BTreeMap<String, String>> {
-        run_held(py, || self.inner.study_attrs(study, kind(user)))
+        run(py, || self.inner.study_attrs(study, kind(user)))
     }
 }

@@ -1,12 +1,15 @@
 //! Storage: where studies and trials live.
 //!
-//! `Storage` is the trait every backend implements (in-memory now; journal file and
-//! PostgreSQL plug in behind the same calls). Each backend keeps a `TrialHistory` per study,
-//! so samplers read the same columns whatever the backend.
+//! `Storage` is the trait every backend implements: `InMemoryStorage` and the journal file
+//! (`JournalStorage`); both keep their studies in the same `MemState` (state.rs). Each backend
+//! keeps a `TrialHistory` per study, so samplers read the same columns whatever the backend.
 
+pub mod journal;
 mod memory;
+mod state;
 mod template;
 
+pub use journal::JournalStorage;
 pub use memory::InMemoryStorage;
 pub use template::{Claim, TrialTemplate};
 
@@ -67,6 +70,11 @@ pub trait Storage: Send + Sync {
 
     /// Runs `f` on the study's history under a read lock.
     fn read(&self, study: StudyId, f: &mut dyn FnMut(&TrialHistory)) -> Result<()>;
+
+    /// Messages the storage wants shown to the user (a damaged journal tail, ...), drained.
+    fn take_warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Reads a value out of a study's history.

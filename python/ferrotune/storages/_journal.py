@@ -1,0 +1,101 @@
+"""``JournalStorage``: studies in an append-only journal file written by the Rust core."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ferrotune import _core
+from ferrotune.exceptions import FerrotuneValueError
+from ferrotune.storages._in_memory import BaseStorage
+
+
+class JournalStorage(BaseStorage):
+    """Optuna's ``JournalStorage``: ``JournalStorage(JournalFileBackend("study.log"))``.
+
+    The journal survives the process and can be shared by many processes. Opening it replays
+    the file; a damaged tail (a writer killed mid-write) is reported as a warning and ignored.
+    See docs/storage.md for the format, locking and durability rules.
+    """
+
+    _where = "Journal"
+
+    def __init__(self, log_storage: Any) -> None:
+        from ferrotune.storages.journal._file import JournalFileBackend
+
+        if not isinstance(log_storage, JournalFileBackend):
+            raise FerrotuneValueError(
+                "JournalStorage needs a ferrotune.storages.journal.JournalFileBackend(file_path), "
+                f"got {type(log_storage).__name__}; other journal backends are not supported"
+            )
+        self._backend = log_storage
+        self._core = _core.Storage.journal(log_storage.file_path, log_storage._fsync)
+        self._emit_warnings()
+
+    @property
+    def file_path(self) -> str:
+        return self._backend.file_path
+
+    def __repr__(self) -> str:
+        return f"JournalStorage({self._backend!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A pickled journal storage (e.g. sent to a multiprocessing worker) reopens the file.
+        return (JournalStorage, (self._backend,))
+
+
+_UNSUPPORTED = {
+    "sqlite": "SQLite",
+    "postgresql": "PostgreSQL",
+    "postgres": "PostgreSQL",
+    "mysql": "MySQL",
+    "redis": "Redis",
+    "grpc": "gRPC",
+}
+
+
+def _journal_path(url: str) -> str | None:
+    """The journal file a storage string names, or None when it is a URL of another kind."""
+    if "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    scheme = scheme.lower()
+    if scheme in ("journal", "file"):
+        return rest
+    return None
+
+
+def get_storage(storage: Any) -> BaseStorage:
+    """Resolves the ``storage`` argument of ``create_study`` and friends.
+
+    Accepted: ``None`` (a new in-memory storage), a storage object, a journal file path
+    (``"study.log"``, a ``pathlib.Path``) or a ``journal:///abs/path.log`` /
+    ``file:///abs/path.log`` URL (``journal://relative.log`` is relative to the working
+    directory).
+    """
+    from ferrotune.storages._in_memory import InMemoryStorage
+    from ferrotune.storages.journal._file import JournalFileBackend
+
+    if storage is None:
+        return InMemoryStorage()
+    if isinstance(storage, BaseStorage):
+        return storage
+    if isinstance(storage, os.PathLike):
+        storage = os.fspath(storage)
+    if isinstance(storage, str):
+        path = _journal_path(storage)
+        if path is None:
+            scheme = storage.split("://", 1)[0].split("+", 1)[0].lower()
+            what = _UNSUPPORTED.get(scheme)
+            kind = f"{what} storages are" if what else f"storage URLs with scheme {scheme!r} are"
+            raise FerrotuneValueError(
+                f"storage {storage!r}: {kind} not supported yet; use a journal file, e.g. "
+                "storage='study.log', storage='journal:///path/to/study.log' or "
+                "JournalStorage(JournalFileBackend('study.log')) from ferrotune.storages"
+            )
+        if not path:
+            raise FerrotuneValueError(f"storage {storage!r} names no file; give a path such as 'journal:///tmp/study.log'")
+        return JournalStorage(JournalFileBackend(path))
+    raise FerrotuneValueError(
+        f"storage must be None, a journal file path or URL, or a ferrotune storage object, got {type(storage).__name__}"
+    )

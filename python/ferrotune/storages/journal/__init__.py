@@ -1,0 +1,17 @@
+"""Journal storage backends (Optuna's ``optuna.storages.journal``)."""
+
+from ferrotune.storages._journal import JournalStorage
+from ferrotune.storages.journal._file import (
+    BaseJournalFileLock,
+    JournalFileBackend,
+    JournalFileOpenLock,
+    JournalFileSymlinkLock,
+)
+
+__all__ = [
+    "BaseJournalFileLock",
+    "JournalFileBackend",
+    "JournalFileOpenLock",
+    "JournalFileSymlinkLock",
+    "JournalStorage",
+]

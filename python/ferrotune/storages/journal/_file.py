@@ -1,0 +1,69 @@
+"""The journal file backend and Optuna's lock classes."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ferrotune.exceptions import FerrotuneValueError
+
+
+class BaseJournalFileLock:
+    """Optuna's lock interface. ferrotune always locks the journal with an advisory file lock
+    (``flock`` on Unix, ``LockFileEx`` on Windows) taken by the Rust core, so lock objects are
+    accepted for compatibility and do not change how the file is locked."""
+
+    def __init__(self, filepath: str, grace_period: int | None = 30) -> None:
+        if not isinstance(filepath, (str, os.PathLike)):
+            raise FerrotuneValueError(f"filepath must be a str or path, got {type(filepath).__name__}")
+        if grace_period is not None and (not isinstance(grace_period, int) or grace_period <= 0):
+            raise FerrotuneValueError(f"grace_period must be a positive int or None, got {grace_period!r}")
+        self._lock_file = os.fspath(filepath)
+        self.grace_period = grace_period
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._lock_file!r})"
+
+
+class JournalFileSymlinkLock(BaseJournalFileLock):
+    """Accepted for Optuna compatibility; the journal is locked with a file lock instead."""
+
+
+class JournalFileOpenLock(BaseJournalFileLock):
+    """Accepted for Optuna compatibility; the journal is locked with a file lock instead."""
+
+
+class JournalFileBackend:
+    """An append-only journal file (Optuna's ``JournalFileBackend``).
+
+    Args:
+        file_path: The journal file; created when missing. Any number of processes, on this
+            machine or on others sharing the file system, may use it at once.
+        lock_obj: An Optuna lock object, accepted and not needed (see ``BaseJournalFileLock``).
+        fsync: Also ``fsync`` each record before the call returns. Without it a killed process
+            loses nothing it wrote; with it an OS crash or power loss does not either, at the
+            cost of one disk flush per operation.
+    """
+
+    def __init__(self, file_path: str | os.PathLike[str], lock_obj: Any = None, *, fsync: bool = False) -> None:
+        if not isinstance(file_path, (str, os.PathLike)):
+            raise FerrotuneValueError(f"file_path must be a str or os.PathLike, got {type(file_path).__name__}")
+        path = os.fspath(file_path)
+        if not isinstance(path, str) or not path:
+            raise FerrotuneValueError("file_path must be a non-empty path such as 'study.log'")
+        if lock_obj is not None and not isinstance(lock_obj, BaseJournalFileLock):
+            raise FerrotuneValueError(
+                f"lock_obj must be None or a JournalFileOpenLock/JournalFileSymlinkLock, got {type(lock_obj).__name__}"
+            )
+        if not isinstance(fsync, bool):
+            raise FerrotuneValueError(f"fsync must be True or False, got {fsync!r}")
+        self._file_path = path
+        self._lock_obj = lock_obj
+        self._fsync = fsync
+
+    @property
+    def file_path(self) -> str:
+        return self._file_path
+
+    def __repr__(self) -> str:
+        return f"JournalFileBackend({self._file_path!r})"

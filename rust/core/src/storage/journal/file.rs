@@ -1,0 +1,138 @@
+//! The journal file: header check, advisory locks, positional reads and locked appends.
+//!
+//! Locks are `std::fs::File::lock` / `lock_shared` (`flock(2)` on Unix, `LockFileEx` on
+//! Windows). They are advisory: every ferrotune process honours them, other programs need not.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::frame::{HEADER_LEN, MAGIC};
+use crate::error::{Error, Result};
+
+pub struct JournalFile {
+    file: File,
+    pub path: PathBuf,
+}
+
+fn io(path: &Path, what: &str, e: std::io::Error) -> Error {
+    Error::Storage(format!("journal {}: {what} failed: {e}", path.display()))
+}
+
+/// Holds the file lock until dropped.
+pub struct LockGuard<'a>(&'a File);
+
+impl Drop for LockGuard<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
+impl JournalFile {
+    /// Opens (creating it if needed) a journal and checks or writes its header.
+    pub fn open(path: &Path) -> Result<Self> {
+        let file = OpenOptions::new().read(true).append(true).create(true).open(path).map_err(|e| {
+            Error::InvalidValue(format!(
+                "cannot open the journal file_path '{}': {e}; give a path in an existing, writable directory",
+                path.display()
+            ))
+        })?;
+        if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+            return Err(Error::InvalidValue(format!("journal file_path '{}' is a directory; give a file path", path.display())));
+        }
+        let j = JournalFile { file, path: path.to_path_buf() };
+        j.check_header()?;
+        Ok(j)
+    }
+
+    fn check_header(&self) -> Result<()> {
+        let (j, path) = (self, self.path.as_path());
+        let _g = j.lock_exclusive()?;
+        let mut head = vec![0u8; HEADER_LEN];
+        let n = j.read_at(0, &mut head)?;
+        if n == 0 {
+            j.append(MAGIC, true)?;
+        } else if head[..n] != MAGIC[..n] {
+            let hint = if head[0] == b'{' { " (it looks like an Optuna journal, whose format ferrotune does not read)" } else { "" };
+            return Err(Error::InvalidValue(format!(
+                "file_path '{}' is not a ferrotune journal{hint}; give a new file name or an existing ferrotune journal",
+                path.display()
+            )));
+        } else if n < HEADER_LEN {
+            // A header cut short by a crash while creating the file: nothing else can follow it.
+            j.file.set_len(0).map_err(|e| io(path, "truncate", e))?;
+            j.append(MAGIC, true)?;
+        }
+        Ok(())
+    }
+
+    pub fn lock_exclusive(&self) -> Result<LockGuard<'_>> {
+        self.file.lock().map_err(|e| io(&self.path, "locking (the file system may not support file locks)", e))?;
+        Ok(LockGuard(&self.file))
+    }
+
+    pub fn lock_shared(&self) -> Result<LockGuard<'_>> {
+        self.file.lock_shared().map_err(|e| io(&self.path, "locking (the file system may not support file locks)", e))?;
+        Ok(LockGuard(&self.file))
+    }
+
+    pub fn len(&self) -> Result<u64> {
+        self.file.metadata().map(|m| m.len()).map_err(|e| io(&self.path, "stat", e))
+    }
+
+    /// Reads up to `buf.len()` bytes at `offset`; returns how many were read.
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        let mut done = 0;
+        while done < buf.len() {
+            let n = pread(&self.file, &mut buf[done..], offset + done as u64).map_err(|e| io(&self.path, "read", e))?;
+            if n == 0 {
+                break;
+            }
+            done += n;
+        }
+        Ok(done)
+    }
+
+    /// The bytes from `offset` to the end of the file as it is now.
+    pub fn read_from(&self, offset: u64) -> Result<Vec<u8>> {
+        let len = self.len()?;
+        let mut buf = vec![0u8; len.saturating_sub(offset) as usize];
+        let n = self.read_at(offset, &mut buf)?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    /// Appends `bytes` with one write (the file is in append mode); `sync` also fsyncs.
+    pub fn append(&self, bytes: &[u8], sync: bool) -> Result<()> {
+        (&self.file).write_all(bytes).map_err(|e| io(&self.path, "write", e))?;
+        if sync {
+            self.file.sync_data().map_err(|e| io(&self.path, "fsync", e))?;
+        }
+        Ok(())
+    }
+
+    /// Copies the bytes from `at` on into a side file and cuts the journal there. Call with the
+    /// exclusive lock held. Returns the side file's path.
+    pub fn move_tail_aside(&self, at: u64) -> Result<PathBuf> {
+        let tail = self.read_from(at)?;
+        let mut side = self.path.clone().into_os_string();
+        side.push(format!(".corrupt-{at}"));
+        let side = PathBuf::from(side);
+        let mut f = OpenOptions::new().create(true).append(true).open(&side).map_err(|e| io(&side, "open", e))?;
+        f.write_all(&tail).map_err(|e| io(&side, "write", e))?;
+        f.sync_data().map_err(|e| io(&side, "fsync", e))?;
+        self.file.set_len(at).map_err(|e| io(&self.path, "truncate", e))?;
+        self.file.sync_data().map_err(|e| io(&self.path, "fsync", e))?;
+        Ok(side)
+    }
+}
+
+#[cfg(unix)]
+fn pread(f: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(f, buf, offset)
+}
+
+#[cfg(windows)]
+fn pread(f: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(f, buf, offset)
+}

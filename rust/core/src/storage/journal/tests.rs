@@ -1,0 +1,273 @@
+use std::fs::OpenOptions;
+use std::io::Write;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::space::Choice;
+use crate::storage::{read_with, TrialTemplate};
+
+fn dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// Everything a study holds, in a form that compares exactly (NaN-safe via Debug).
+fn dump(s: &dyn Storage) -> Vec<String> {
+    let mut out = Vec::new();
+    for info in s.studies() {
+        out.push(format!("{} {:?} {}", info.name, info.directions, info.n_trials));
+        out.push(format!("{:?}", s.study_attrs(info.id, AttrKind::User).unwrap()));
+        out.push(format!("{:?}", s.study_attrs(info.id, AttrKind::System).unwrap()));
+        read_with(s, info.id, |h| {
+            for r in 0..h.n_trials() {
+                out.push(format!("{r} {:?} {:?} {:?} {:?}", h.states[r], h.values_of(r), h.params_of(r), h.meta[r]));
+            }
+        })
+        .unwrap();
+    }
+    out
+}
+
+fn float() -> Distribution {
+    Distribution::Float { low: 0.0, high: 1.0, log: false, step: None }
+}
+
+fn study(s: &dyn Storage, name: &str) -> StudyId {
+    s.create_study(name, &[StudyDirection::Minimize]).unwrap()
+}
+
+fn new_trial(s: &dyn Storage, id: StudyId) -> TrialRef {
+    s.create_trial(id, &mut |_| Ok(Claim::New(TrialTemplate::default()))).unwrap().unwrap()
+}
+
+#[test]
+fn records_round_trip() {
+    let t = TrialTemplate {
+        state: TrialState::Complete,
+        values: Some(vec![1.5, f64::NAN]),
+        params: vec![
+            ("x".into(), 0.25, float()),
+            ("c".into(), 1.0, Distribution::Categorical { choices: vec![Choice::Str("a".into()), Choice::None, Choice::Int(-3)] }),
+        ],
+        intermediate: vec![(-2, 0.5), (7, 1.0)],
+        user_attrs: [("k".to_string(), "\"v\"".to_string())].into(),
+        system_attrs: BTreeMap::new(),
+        fixed_params: vec![("x".into(), Choice::Float(0.25)), ("b".into(), Choice::Bool(true))],
+        datetime_start: Some(1.0),
+        datetime_complete: None,
+    };
+    let ops = vec![
+        Op::CreateStudy { name: "é".into(), directions: vec![StudyDirection::Minimize, StudyDirection::Maximize] },
+        Op::DeleteStudy { study: 3 },
+        Op::SetStudyAttr { study: 0, user: true, key: "a".into(), json: "[1]".into() },
+        Op::NewTrial { study: 1, time: 2.5, template: Template(t) },
+        Op::ClaimWaiting { study: 0, row: 9, system_attrs: [("s".to_string(), "1".to_string())].into(), time: 3.0 },
+        Op::SetParam {
+            trial: u64::MAX,
+            name: "p".into(),
+            value: -0.0,
+            dist: Distribution::Int { low: -5, high: i64::MAX >> 11, log: false, step: 1 },
+        },
+        Op::SetState { trial: 4, state: TrialState::Pruned, values: None, time: 1e9 },
+        Op::SetIntermediate { trial: 0, step: i64::MIN, value: f64::INFINITY },
+        Op::SetTrialAttr { trial: 1, user: false, key: String::new(), json: "null".into() },
+    ];
+    for op in ops {
+        let mut b = Vec::new();
+        op.encode(&mut b);
+        assert_eq!(Op::decode(&b).unwrap(), op);
+        for cut in 0..b.len() {
+            assert!(Op::decode(&b[..cut]).is_err());
+        }
+    }
+}
+
+#[test]
+fn persists_and_replays_across_handles() {
+    let d = dir();
+    let p = d.path().join("j.log");
+    let a = JournalStorage::open(&p, false).unwrap();
+    let id = study(&a, "s");
+    a.set_study_attr(id, AttrKind::User, "u", "1").unwrap();
+    let t = new_trial(&a, id);
+    a.set_trial_param(t.trial_id, "x", 0.5, &float()).unwrap();
+    assert!(a.set_trial_intermediate_value(t.trial_id, 1, 2.0).unwrap());
+    assert!(!a.set_trial_intermediate_value(t.trial_id, 1, 3.0).unwrap());
+    a.set_trial_attr(t.trial_id, AttrKind::System, "k", "\"v\"").unwrap();
+    a.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[0.5])).unwrap();
+    assert!(matches!(a.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[0.5])), Err(Error::UpdateFinishedTrial(_))));
+    assert!(matches!(a.create_study("s", &[StudyDirection::Minimize]), Err(Error::DuplicatedStudy(_))));
+
+    let b = JournalStorage::open(&p, false).unwrap();
+    assert_eq!(dump(&a), dump(&b));
+    assert!(b.take_warnings().is_empty());
+    // Incremental: b sees a's new trial; a sees b's deletion.
+    let bid = b.study_id("s").unwrap();
+    new_trial(&a, id);
+    assert_eq!(b.study_info(bid).unwrap().n_trials, 2);
+    b.delete_study(bid).unwrap();
+    assert!(a.studies().is_empty());
+    assert!(matches!(a.trial_ref(t.trial_id), Err(Error::TrialNotFound(_))));
+    study(&a, "s");
+    assert_eq!(dump(&a), dump(&JournalStorage::open(&p, false).unwrap()));
+}
+
+#[test]
+fn rejects_foreign_files() {
+    let d = dir();
+    let p = d.path().join("x.log");
+    std::fs::write(&p, b"{\"op_code\": 0}\n").unwrap();
+    assert!(matches!(JournalStorage::open(&p, false), Err(Error::InvalidValue(m)) if m.contains("Optuna")));
+    assert!(matches!(JournalStorage::open(d.path(), false), Err(Error::InvalidValue(_))));
+    assert!(matches!(JournalStorage::open(d.path().join("no/such/dir"), false), Err(Error::InvalidValue(_))));
+}
+
+#[test]
+fn torn_and_garbage_tails_are_ignored_then_cut() {
+    let d = dir();
+    let p = d.path().join("t.log");
+    let a = JournalStorage::open(&p, false).unwrap();
+    let id = study(&a, "s");
+    for i in 0..5 {
+        let t = new_trial(&a, id);
+        a.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[i as f64])).unwrap();
+    }
+    let good = dump(&a);
+    let good_len = std::fs::metadata(&p).unwrap().len();
+    let t = new_trial(&a, id);
+    a.set_trial_param(t.trial_id, "x", 0.5, &float()).unwrap();
+    let full = std::fs::read(&p).unwrap();
+    drop(a);
+    let mut bounds = vec![];
+    frame::scan(&full[HEADER_LEN..], |end, _| bounds.push(HEADER_LEN + end));
+    // Every cut inside the last records, then garbage: reopening never misreads.
+    for cut in (good_len as usize + 1)..full.len() {
+        std::fs::write(&p, &full[..cut]).unwrap();
+        let r = JournalStorage::open(&p, false).unwrap();
+        let n = r.study_info(r.study_id("s").unwrap()).unwrap().n_trials;
+        assert!(n == 5 || n == 6, "cut {cut}: {n} trials");
+        let expect = if bounds.contains(&cut) { 0 } else { 1 };
+        assert_eq!(r.take_warnings().len(), expect, "cut {cut}");
+    }
+    std::fs::write(&p, &full[..good_len as usize + 3]).unwrap();
+    OpenOptions::new().append(true).open(&p).unwrap().write_all(&[0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9]).unwrap();
+    let r = JournalStorage::open(&p, false).unwrap();
+    assert_eq!(dump(&r), good);
+    assert_eq!(r.take_warnings().len(), 1);
+    // A reader polling the damaged file warns once, not on every read.
+    r.studies();
+    assert!(r.take_warnings().is_empty());
+    // The next write moves the bad bytes aside and continues after the last good record.
+    let sid = r.study_id("s").unwrap();
+    new_trial(&r, sid);
+    let w = r.take_warnings();
+    assert_eq!(w.len(), 1);
+    assert!(w[0].contains(".corrupt-"), "{w:?}");
+    assert!(d.path().join(format!("t.log.corrupt-{good_len}")).exists());
+    let again = JournalStorage::open(&p, false).unwrap();
+    assert!(again.take_warnings().is_empty());
+    assert_eq!(dump(&again), dump(&r));
+}
+
+#[test]
+fn concurrent_handles_claim_each_waiting_trial_once() {
+    let d = dir();
+    let p = d.path().join("c.log");
+    let a = JournalStorage::open(&p, false).unwrap();
+    let id = study(&a, "s");
+    for _ in 0..40 {
+        a.create_trial(id, &mut |_| Ok(Claim::New(TrialTemplate { state: TrialState::Waiting, ..Default::default() }))).unwrap();
+    }
+    let claimed = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|sc| {
+        for _ in 0..4 {
+            sc.spawn(|| {
+                let s = JournalStorage::open(&p, false).unwrap();
+                let sid = s.study_id("s").unwrap();
+                loop {
+                    let r = s
+                        .create_trial(sid, &mut |h| {
+                            Ok(match h.first_waiting() {
+                                Some(row) => Claim::Waiting { row, system_attrs: BTreeMap::new() },
+                                None => Claim::Skip,
+                            })
+                        })
+                        .unwrap();
+                    let Some(t) = r else { break };
+                    s.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+                    claimed.lock().unwrap().push(t.number);
+                }
+            });
+        }
+    });
+    let mut c = claimed.into_inner().unwrap();
+    c.sort();
+    assert_eq!(c, (0..40).collect::<Vec<_>>());
+    let h = read_with(&a, id, |h| h.n_complete()).unwrap();
+    assert_eq!(h, 40);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn reader_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = check_records(&bytes);
+        let _ = Op::decode(&bytes);
+    }
+
+    #[test]
+    fn framed_garbage_bodies_never_panic(bodies in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 0..8)) {
+        let mut buf = Vec::new();
+        for b in &bodies {
+            frame::frame(b, &mut buf);
+        }
+        let (ok, bad) = check_records(&buf);
+        prop_assert_eq!(ok + bad, bodies.len());
+    }
+
+    #[test]
+    fn random_suffix_keeps_committed_state(suffix in proptest::collection::vec(any::<u8>(), 1..64)) {
+        let d = dir();
+        let p = d.path().join("r.log");
+        let a = JournalStorage::open(&p, false).unwrap();
+        let id = study(&a, "s");
+        let t = new_trial(&a, id);
+        a.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[2.0])).unwrap();
+        OpenOptions::new().append(true).open(&p).unwrap().write_all(&suffix).unwrap();
+        let b = JournalStorage::open(&p, false).unwrap();
+        prop_assert_eq!(dump(&a), dump(&b));
+    }
+
+    /// A random sequence of operations, then a fresh replay of the file, gives the live state.
+    #[test]
+    fn replay_equals_live(ops in proptest::collection::vec((0u8..8, 0u8..4, any::<f64>()), 1..60)) {
+        let d = dir();
+        let p = d.path().join("p.log");
+        let live = JournalStorage::open(&p, false).unwrap();
+        let mut trials: Vec<TrialId> = Vec::new();
+        let mut sid = study(&live, "s0");
+        for (k, (code, pick, x)) in ops.into_iter().enumerate() {
+            let t = trials.get(pick as usize % trials.len().max(1)).copied();
+            // Errors (finished trials, ...) are part of the sequence: they must leave no trace.
+            let _ = match (code, t) {
+                (0, _) | (_, None) => live.create_trial(sid, &mut |_| Ok(Claim::New(TrialTemplate::default()))).map(|r| trials.push(r.unwrap().trial_id)),
+                (1, Some(t)) => live.set_trial_param(t, &format!("p{pick}"), x, &float()),
+                (2, Some(t)) => live.set_trial_state_values(t, TrialState::Complete, Some(&[x])),
+                (3, Some(t)) => live.set_trial_intermediate_value(t, pick as i64, x).map(|_| ()),
+                (4, Some(t)) => live.set_trial_attr(t, AttrKind::User, "a", &format!("{x:?}")),
+                (5, Some(t)) => live.set_trial_state_values(t, TrialState::Pruned, None),
+                (6, _) => live.set_study_attr(sid, AttrKind::System, &format!("k{pick}"), "1"),
+                _ => {
+                    if pick == 0 {
+                        let _ = live.delete_study(sid);
+                        trials.clear();
+                    }
+                    live.create_study(&format!("s{k}"), &[StudyDirection::Maximize]).map(|i| sid = i)
+                }
+            };
+        }
+        let fresh = JournalStorage::open(&p, false).unwrap();
+        prop_assert_eq!(dump(&live), dump(&fresh));
+    }
+}
