@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
 use crate::convert::{choice_from_py, choice_to_py, dist_from_spec, dist_to_spec};
-use crate::errors::run;
+use crate::errors::{run, run_held};
 use crate::pruner::Pruner;
 use crate::sampler::Sampler;
 use crate::storage::Storage;
@@ -121,6 +121,16 @@ impl Export {
 }
 
 impl Engine {
+    /// Runs a short engine call: with the GIL released when the storage may block (file locks,
+    /// I/O), else keeping it (releasing and taking it back would cost more than the call).
+    fn call<T: Send>(&self, py: Python<'_>, f: impl FnOnce() -> ferrotune_core::Result<T> + Send) -> PyResult<T> {
+        if self.inner.storage().may_block() {
+            run(py, f)
+        } else {
+            run_held(py, f)
+        }
+    }
+
     /// Emits the sampler's pending messages as Python `UserWarning`s.
     fn warn(&self, py: Python<'_>) -> PyResult<()> {
         emit(py, self.inner.take_warnings(), 1)?;
@@ -249,16 +259,16 @@ impl Engine {
     /// Python sampler has to choose.
     fn preset(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
         let d = dist_from_spec(spec, name)?;
-        run(py, || self.inner.preset(trial_id, name, &d))
+        self.call(py, || self.inner.preset(trial_id, name, &d))
     }
 
     fn set_param(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>, value: f64) -> PyResult<()> {
         let d = dist_from_spec(spec, name)?;
-        run(py, || self.inner.set_param(trial_id, name, &d, value))
+        self.call(py, || self.inner.set_param(trial_id, name, &d, value))
     }
 
     fn report(&self, py: Python<'_>, trial_id: u64, step: i64, value: f64) -> PyResult<bool> {
-        run(py, || self.inner.report(trial_id, step, value))
+        self.call(py, || self.inner.report(trial_id, step, value))
     }
 
     /// Sets (or clears) the built-in pruner `should_prune` asks and Hyperband's bracket routing.
@@ -294,7 +304,7 @@ impl Engine {
     /// The Hyperband bracket of trial `number`, or None (no Hyperband pruner, or its brackets
     /// are not known yet).
     fn bracket_of(&self, py: Python<'_>, number: usize) -> PyResult<Option<usize>> {
-        run(py, || self.inner.bracket_of(number))
+        self.call(py, || self.inner.bracket_of(number))
     }
 
     /// The Hyperband bracket of every trial by number, or None as for `bracket_of`.
@@ -311,7 +321,7 @@ impl Engine {
 
     fn set_trial_attr(&self, py: Python<'_>, trial_id: u64, user: bool, key: &str, json: &str) -> PyResult<()> {
         let kind = if user { AttrKind::User } else { AttrKind::System };
-        run(py, || self.inner.set_trial_attr(trial_id, kind, key, json))
+        self.call(py, || self.inner.set_trial_attr(trial_id, kind, key, json))
     }
 
     /// Queues a trial with fixed user values; returns its number, or None when skipped.
@@ -326,7 +336,7 @@ impl Engine {
         for (n, v) in &params {
             fixed.push((n.clone(), choice_from_py(v, &format!("enqueued parameter '{n}'"))?));
         }
-        run(py, || self.inner.enqueue(fixed, user_attrs, skip_if_exists))
+        self.call(py, || self.inner.enqueue(fixed, user_attrs, skip_if_exists))
     }
 
     /// Adds a trial built in Python; returns its number.
@@ -348,7 +358,7 @@ impl Engine {
         for (n, v, spec) in &params {
             ps.push((n.clone(), *v, dist_from_spec(spec, n)?));
         }
-        run(py, || {
+        self.call(py, || {
             let t = TrialTemplate {
                 state: state_of(state)?,
                 values,
@@ -365,12 +375,12 @@ impl Engine {
     }
 
     fn n_trials(&self, py: Python<'_>) -> PyResult<usize> {
-        run(py, || self.inner.read(|h| h.n_trials()))
+        self.call(py, || self.inner.read(|h| h.n_trials()))
     }
 
     /// Number of trials per state code, indexed by code.
     fn state_counts(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
-        run(py, || {
+        self.call(py, || {
             self.inner.read(|h| {
                 let mut c = vec![0usize; 5];
                 for s in &h.states {
@@ -402,7 +412,7 @@ impl Engine {
 
     /// One trial, in the format of `export_trials`.
     fn export_trial<'py>(&self, py: Python<'py>, number: usize) -> PyResult<Bound<'py, PyTuple>> {
-        let export = run(py, || {
+        let export = self.call(py, || {
             self.inner.read(|h| {
                 if number < h.n_trials() {
                     let mut x = Export::default();
@@ -418,12 +428,12 @@ impl Engine {
 
     /// The intermediate value of the largest step a trial reported, if any.
     fn last_intermediate(&self, py: Python<'_>, number: usize) -> PyResult<Option<f64>> {
-        run(py, || self.inner.read(|h| h.meta.get(number).and_then(|m| m.intermediate.last().map(|e| e.1))))
+        self.call(py, || self.inner.read(|h| h.meta.get(number).and_then(|m| m.intermediate.last().map(|e| e.1))))
     }
 
     /// trial id -> (number, state code)
     fn locate(&self, py: Python<'_>, trial_id: u64) -> PyResult<(usize, u8)> {
-        run(py, || {
+        self.call(py, || {
             let t = self.inner.storage().trial_ref(trial_id)?;
             if t.study != self.inner.study_id() {
                 return Err(Error::TrialNotFound(format!("trial id {trial_id} belongs to another study")));
@@ -434,7 +444,7 @@ impl Engine {
 
     /// number -> trial id
     fn trial_id_of(&self, py: Python<'_>, number: usize) -> PyResult<u64> {
-        run(py, || {
+        self.call(py, || {
             self.inner.read(|h| {
                 h.meta
                     .get(number)
@@ -446,12 +456,12 @@ impl Engine {
 
     /// Number of the best complete trial of a single-objective study.
     fn best_number(&self, py: Python<'_>) -> PyResult<Option<usize>> {
-        run(py, || self.inner.read(|h| h.best_row()))
+        self.call(py, || self.inner.read(|h| h.best_row()))
     }
 
     /// Best value of a single-objective study (None without complete trials).
     fn best_value(&self, py: Python<'_>) -> PyResult<Option<f64>> {
-        run(py, || self.inner.read(|h| h.best_row().map(|r| h.values[0][r])))
+        self.call(py, || self.inner.read(|h| h.best_row().map(|r| h.values[0][r])))
     }
 
     /// Numbers of the Pareto-optimal complete trials.
@@ -462,7 +472,7 @@ impl Engine {
 
     /// Internal values of every trial for one parameter (NaN where absent), as a list.
     fn param_column(&self, py: Python<'_>, name: &str) -> PyResult<Vec<f64>> {
-        run(py, || {
+        self.call(py, || {
             self.inner.read(|h| {
                 let n = h.n_trials();
                 match h.column(name) {

@@ -1,6 +1,7 @@
 //! `StudyEngine`: one study's protocol.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use crate::error::{Error, Result};
@@ -29,6 +30,8 @@ pub struct StudyEngine {
     relative: Mutex<HashMap<TrialId, Relative>>,
     /// The study's pruner when it runs in the core (`None`: no pruner, or one written in Python).
     pruner: RwLock<Option<Arc<dyn Pruner>>>,
+    /// Whether `pruner` is set (read without its lock on every call).
+    has_pruner: AtomicBool,
     /// The study's name, read once (Hyperband hashes it to assign brackets).
     name: OnceLock<String>,
 }
@@ -38,12 +41,22 @@ type Routing<'a> = Option<(Arc<dyn Pruner>, &'a str)>;
 
 impl StudyEngine {
     pub fn new(storage: Arc<dyn Storage>, study: StudyId, sampler: Option<Arc<dyn Sampler>>) -> Self {
-        StudyEngine { storage, study, sampler, relative: Mutex::new(HashMap::new()), pruner: RwLock::new(None), name: OnceLock::new() }
+        StudyEngine {
+            storage,
+            study,
+            sampler,
+            relative: Mutex::new(HashMap::new()),
+            pruner: RwLock::new(None),
+            has_pruner: AtomicBool::new(false),
+            name: OnceLock::new(),
+        }
     }
 
     /// Sets the pruner `should_prune` asks and that decides which trials the sampler sees.
     pub fn set_pruner(&self, pruner: Option<Arc<dyn Pruner>>) {
-        *self.pruner.write().unwrap_or_else(|e| e.into_inner()) = pruner;
+        let mut g = self.pruner.write().unwrap_or_else(|e| e.into_inner());
+        self.has_pruner.store(pruner.is_some(), Ordering::Release);
+        *g = pruner;
     }
 
     pub fn pruner(&self) -> Option<Arc<dyn Pruner>> {
@@ -59,6 +72,10 @@ impl StudyEngine {
     }
 
     fn routing(&self) -> Result<Routing<'_>> {
+        // Every ask, suggest and tell passes here: without a pruner, skip the lock.
+        if !self.has_pruner.load(Ordering::Acquire) {
+            return Ok(None);
+        }
         match self.pruner() {
             Some(p) => Ok(Some((p, self.study_name()?))),
             None => Ok(None),

@@ -75,6 +75,12 @@ pub trait Storage: Send + Sync {
     fn take_warnings(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// True when a call may wait on I/O or on other processes (a file lock): callers holding
+    /// Python's GIL should release it around every call. In memory, the short calls keep it.
+    fn may_block(&self) -> bool {
+        false
+    }
 }
 
 /// Reads a value out of a study's history.

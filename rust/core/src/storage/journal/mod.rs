@@ -208,6 +208,10 @@ impl JournalStorage {
 }
 
 impl Storage for JournalStorage {
+    fn may_block(&self) -> bool {
+        true
+    }
+
     fn create_study(&self, name: &str, directions: &[StudyDirection]) -> Result<StudyId> {
         let r = self.mutate(|g| {
             g.state.check_new_study(name)?;
