@@ -1,0 +1,170 @@
+"""Durable storage: ferrotune's journal file against Optuna's JournalFileStorage, same run.
+
+What is timed is the cost per trial of a study whose objective costs nothing: RandomSampler,
+five float parameters, the objective returns their sum, logging at WARNING. Each library writes
+its own journal file in a fresh temporary directory.
+
+1. One worker: ``study.optimize(objective, n_trials=N)`` on a new journal; the figure is the wall
+   time / N. Optuna's run stops at ``--optuna-max`` trials (default 2,000): its cost per trial
+   grows with the study, so its figure at N is a lower bound when N is larger.
+2. Four processes: four worker processes (``python benches/storage.py --worker ...``) load the
+   same study from the same journal file and run N / 4 trials each; the figure is the time from
+   the first worker's start of ``optimize`` to the last one's end (imports not counted) / N, and
+   the study must end with exactly N trials.
+3. Reopening: a journal holding R trials (default 100,000, written by ferrotune), then the time
+   of a fresh process's ``load_study`` on it and of reading ``best_trial``.
+
+Run from the repository root (after ``pip install -e '.[bench]'``):
+
+    python benches/storage.py --markdown
+    python benches/storage.py --quick         # smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+import _common as common
+
+STUDY = "storage-bench"
+
+
+def objective(trial: Any) -> float:
+    return sum(trial.suggest_float(f"x{i}", -5.0, 5.0) for i in range(5))
+
+
+def journal(lib: Any, path: str) -> Any:
+    return lib.storages.JournalStorage(lib.storages.journal.JournalFileBackend(path))
+
+
+def quiet(lib: Any) -> None:
+    import logging
+
+    if lib.__name__ == "optuna":
+        lib.logging.set_verbosity(lib.logging.WARNING)
+    else:
+        logging.getLogger("ferrotune").setLevel(logging.WARNING)
+
+
+def one_worker(lib: Any, n: int, seed: int) -> float:
+    with tempfile.TemporaryDirectory() as d:
+        storage = journal(lib, os.path.join(d, "journal.log"))
+        study = lib.create_study(study_name=STUDY, storage=storage, sampler=lib.samplers.RandomSampler(seed=seed))
+        t0 = time.perf_counter()
+        study.optimize(objective, n_trials=n)
+        dt = time.perf_counter() - t0
+        assert len(study.trials) == n
+    return dt / n
+
+
+def worker_main(lib_name: str, path: str, n: int, seed: int) -> None:
+    lib = __import__(lib_name)
+    quiet(lib)
+    study = lib.load_study(study_name=STUDY, storage=journal(lib, path), sampler=lib.samplers.RandomSampler(seed=seed))
+    start = time.time()
+    study.optimize(objective, n_trials=n)
+    print(start, time.time())
+
+
+def four_processes(lib: Any, n: int, seed: int) -> float:
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "journal.log")
+        lib.create_study(study_name=STUDY, storage=journal(lib, path))
+        per = n // 4
+        cmd = [sys.executable, os.path.abspath(__file__), "--worker", lib.__name__, path, str(per)]
+        procs = [subprocess.Popen(cmd + [str(seed + k)], stdout=subprocess.PIPE, text=True) for k in range(4)]
+        outs = [p.communicate()[0] for p in procs]
+        if any(p.returncode for p in procs):
+            raise SystemExit(f"a {lib.__name__} worker failed: exit codes {[p.returncode for p in procs]}")
+        spans = [tuple(map(float, o.split()[-2:])) for o in outs]
+        # from the first worker's first trial to the last worker's end (imports not counted)
+        dt = max(e for _, e in spans) - min(b for b, _ in spans)
+        study = lib.load_study(study_name=STUDY, storage=journal(lib, path))
+        numbers = sorted(t.number for t in study.trials)
+        if numbers != list(range(4 * per)):
+            raise SystemExit(f"{lib.__name__}: {len(numbers)} trials after 4 x {per}, numbers not 0..{4 * per - 1}")
+    return dt / (4 * per)
+
+
+def reopen(ft: Any, n: int) -> tuple[float, float, float]:
+    """Seconds to write an n-trial journal, then a fresh process's load_study and best_trial."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "journal.log")
+        study = ft.create_study(study_name=STUDY, storage=journal(ft, path), sampler=ft.samplers.RandomSampler(seed=0))
+        t0 = time.perf_counter()
+        study.optimize(objective, n_trials=n)
+        write = time.perf_counter() - t0
+        del study
+        code = (
+            "import sys, time; sys.path.insert(0, %r); import storage as b, ferrotune as ft; b.quiet(ft)\n"
+            "t0 = time.perf_counter(); s = ft.load_study(study_name=b.STUDY, storage=b.journal(ft, %r)); t1 = time.perf_counter()\n"
+            "best = s.best_trial; t2 = time.perf_counter()\n"
+            "assert len(s.get_trials(deepcopy=False)) == %d\n"
+            "print(t1 - t0, t2 - t1)\n"
+        ) % (os.path.dirname(os.path.abspath(__file__)), path, n)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    return write, float(out[0]), float(out[1])
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--trials", type=int, default=10_000, help="trials per study (default 10,000)")
+    ap.add_argument("--optuna-max", type=int, default=2_000, help="most trials Optuna runs (default 2,000)")
+    ap.add_argument("--reopen", type=int, default=100_000, help="trials in the reopened journal (default 100,000)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--quick", action="store_true", help="1,000 trials (Optuna 200), a 10,000-trial reopen")
+    ap.add_argument("--markdown", action="store_true", help="also print the table as markdown")
+    ap.add_argument("--worker", nargs=4, metavar=("LIB", "PATH", "N", "SEED"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.trials, args.optuna_max, args.reopen = 1_000, 200, 10_000
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.worker:
+        lib_name, path, n, seed = args.worker
+        worker_main(lib_name, path, int(n), int(seed))
+        return 0
+    libs = common.both_libraries()
+    ft, optuna = libs["ferrotune"], libs["optuna"]
+    n_opt = min(args.trials, args.optuna_max)
+    header = common.header_lines(
+        common.ferrotune_source(ft),
+        optuna.__version__,
+        f"RandomSampler, 5 floats, objective = their sum; journal files in a temporary directory; ferrotune {args.trials:,} "
+        f"trials, Optuna {n_opt:,}; 4 processes: N / 4 trials each on one file; reopen: {args.reopen:,} trials",
+    )
+    print("\n".join(header), flush=True)
+    rows = []
+    for label, run in (("1 worker", one_worker), ("4 processes", four_processes)):
+        ft_t = run(ft, args.trials, args.seed)
+        op_t = run(optuna, n_opt, args.seed)
+        rows.append([label, f"{ft_t * 1e6:,.1f}", f"{op_t * 1e6:,.0f}", f"{op_t / ft_t:,.1f}x", "met" if op_t / ft_t >= 50 else "not met"])
+        print(f"  {label}: done", file=sys.stderr, flush=True)
+    head = ["journal file", f"ferrotune us/trial ({args.trials:,})", f"optuna us/trial ({n_opt:,})", "optuna/ferrotune", ">= 50x"]
+    right = [False, True, True, True, False]
+    write, load, best = reopen(ft, args.reopen)
+    print()
+    print(common.table(head, rows, right))
+    print()
+    print(
+        f"reopen: {args.reopen:,} trials written in {write:.1f} s; a fresh process's load_study took {load * 1e3:,.0f} ms "
+        f"(target < 1,000 ms: {'met' if load < 1.0 else 'not met'}), then best_trial {best * 1e3:,.0f} ms"
+    )
+    if args.markdown:
+        print()
+        print(common.markdown_heading(header))
+        print(common.table(head, rows, right, markdown=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
