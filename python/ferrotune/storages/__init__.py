@@ -1,5 +1,7 @@
 """Storages: where studies and trials live."""
 
+from ferrotune.storages._callbacks import RetryFailedTrialCallback, RetryHeartbeatStaleTrialCallback
+from ferrotune.storages._heartbeat import BaseHeartbeat, fail_stale_trials
 from ferrotune.storages._in_memory import BaseStorage, InMemoryStorage
 from ferrotune.storages._journal import JournalStorage, get_storage
 from ferrotune.storages.journal import (
@@ -12,6 +14,7 @@ from ferrotune.storages.journal import (
 JournalFileStorage = JournalFileBackend
 
 __all__ = [
+    "BaseHeartbeat",
     "BaseStorage",
     "InMemoryStorage",
     "JournalFileBackend",
@@ -19,5 +22,8 @@ __all__ = [
     "JournalFileStorage",
     "JournalFileSymlinkLock",
     "JournalStorage",
+    "RetryFailedTrialCallback",
+    "RetryHeartbeatStaleTrialCallback",
+    "fail_stale_trials",
     "get_storage",
 ]

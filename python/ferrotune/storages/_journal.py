@@ -7,20 +7,35 @@ from typing import Any
 
 from ferrotune import _core
 from ferrotune.exceptions import FerrotuneValueError
+from ferrotune.storages._heartbeat import BaseHeartbeat, StaleTrialCallback, check_heartbeat_args
 from ferrotune.storages._in_memory import BaseStorage
 
 
-class JournalStorage(BaseStorage):
+class JournalStorage(BaseStorage, BaseHeartbeat):
     """Optuna's ``JournalStorage``: ``JournalStorage(JournalFileBackend("study.log"))``.
 
     The journal survives the process and can be shared by many processes. Opening it replays
     the file; a damaged tail (a writer killed mid-write) is reported as a warning and ignored.
     See docs/storage.md for the format, locking and durability rules.
+
+    With ``heartbeat_interval`` (seconds, as RDBStorage takes it in Optuna), a trial running in
+    ``Study.optimize`` records a heartbeat in the journal that often; before each new trial,
+    ``optimize`` fails the running trials whose last heartbeat is older than ``grace_period``
+    (default ``2 * heartbeat_interval``: their worker died) and runs
+    ``heartbeat_stale_trial_callback(study, frozen_trial)`` on each, e.g.
+    ``RetryHeartbeatStaleTrialCallback()``. ``failed_trial_callback`` is its older name.
     """
 
     _where = "Journal"
 
-    def __init__(self, log_storage: Any) -> None:
+    def __init__(
+        self,
+        log_storage: Any,
+        heartbeat_interval: float | None = None,
+        grace_period: float | None = None,
+        heartbeat_stale_trial_callback: StaleTrialCallback | None = None,
+        failed_trial_callback: StaleTrialCallback | None = None,
+    ) -> None:
         from ferrotune.storages.journal._file import JournalFileBackend
 
         if not isinstance(log_storage, JournalFileBackend):
@@ -28,6 +43,10 @@ class JournalStorage(BaseStorage):
                 "JournalStorage needs a ferrotune.storages.journal.JournalFileBackend(file_path), "
                 f"got {type(log_storage).__name__}; other journal backends are not supported"
             )
+        self.heartbeat_interval, self.grace_period, self.heartbeat_stale_trial_callback = check_heartbeat_args(
+            heartbeat_interval, grace_period, heartbeat_stale_trial_callback, failed_trial_callback
+        )
+        self.failed_trial_callback = self.heartbeat_stale_trial_callback
         self._backend = log_storage
         self._core = _core.Storage.journal(log_storage.file_path, log_storage._fsync)
         self._emit_warnings()
@@ -37,11 +56,40 @@ class JournalStorage(BaseStorage):
         return self._backend.file_path
 
     def __repr__(self) -> str:
-        return f"JournalStorage({self._backend!r})"
+        if self.heartbeat_interval is None:
+            return f"JournalStorage({self._backend!r})"
+        return f"JournalStorage({self._backend!r}, heartbeat_interval={self.heartbeat_interval!r}, grace_period={self.grace_period!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         # A pickled journal storage (e.g. sent to a multiprocessing worker) reopens the file.
-        return (JournalStorage, (self._backend,))
+        return (
+            JournalStorage,
+            (self._backend, self.heartbeat_interval, self.grace_period, self.heartbeat_stale_trial_callback),
+        )
+
+    def _grace(self) -> float:
+        if self.grace_period is not None:
+            return self.grace_period
+        return 2.0 * (self.heartbeat_interval or 0.0)
+
+    def record_heartbeat(self, trial_id: int) -> None:
+        self._core.record_heartbeat(trial_id)
+
+    def _get_stale_trial_ids(self, study_id: int) -> list[int]:
+        if self.heartbeat_interval is None:
+            return []
+        return self._core.stale_trials(study_id, self._grace())
+
+    def _fail_stale_trial_ids(self, study_id: int) -> list[int]:
+        if self.heartbeat_interval is None:
+            return []
+        return self._core.fail_stale_trials(study_id, self._grace())
+
+    def get_heartbeat_interval(self) -> float | None:
+        return self.heartbeat_interval
+
+    def get_heartbeat_stale_trial_callback(self) -> StaleTrialCallback | None:
+        return self.heartbeat_stale_trial_callback
 
 
 _UNSUPPORTED = {

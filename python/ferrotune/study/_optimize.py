@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrotune import logging as ft_logging
 from ferrotune.exceptions import FerrotuneRuntimeError, FerrotuneValueError, TrialPruned
+from ferrotune.storages._heartbeat import HeartbeatThread, fail_stale_trials, is_heartbeat_enabled
 from ferrotune.trial import FrozenTrial, Trial, TrialState
 
 if TYPE_CHECKING:
@@ -141,6 +142,9 @@ def run_trial(study: Study, func: ObjectiveFuncType, catch: tuple[type[BaseExcep
 
     Returns the finished trial (or a marker when ``want_frozen`` is false), None when the
     sampler is exhausted."""
+    if is_heartbeat_enabled(study._storage):
+        # As Optuna does: trials whose worker died are failed (and maybe retried) first.
+        fail_stale_trials(study)
     trial = study._ask(stop_if_exhausted=True)
     if trial is None:
         return None
@@ -159,7 +163,11 @@ def _run_and_tell(study: Study, trial: Trial, func: ObjectiveFuncType, catch: tu
     state = TrialState.COMPLETE
     message = ""
     try:
-        values = func(trial)
+        if is_heartbeat_enabled(study._storage):
+            with HeartbeatThread(trial._trial_id, study._storage):
+                values = func(trial)
+        else:
+            values = func(trial)
     except TrialPruned as e:
         state, message = TrialState.PRUNED, str(e)
     except Exception as e:

@@ -80,6 +80,25 @@ impl Storage {
         run(py, || self.inner.set_study_attr(study, kind(user), key, json))
     }
 
+    /// Records a heartbeat of a running trial (GIL released: the journal may wait on its lock).
+    fn record_heartbeat(&self, py: Python<'_>, trial_id: u64) -> PyResult<()> {
+        run(py, || self.inner.record_heartbeat(trial_id))
+    }
+
+    fn last_heartbeat(&self, py: Python<'_>, trial_id: u64) -> PyResult<Option<f64>> {
+        run(py, || self.inner.last_heartbeat(trial_id))
+    }
+
+    fn stale_trials(&self, py: Python<'_>, study: u32, grace: f64) -> PyResult<Vec<u64>> {
+        run(py, || self.inner.stale_trials(study, grace))
+    }
+
+    /// Fails the study's running trials whose last heartbeat is older than `grace` seconds, in
+    /// one atomic step; returns their trial ids.
+    fn fail_stale_trials(&self, py: Python<'_>, study: u32, grace: f64) -> PyResult<Vec<u64>> {
+        run(py, || self.inner.fail_stale_trials(study, grace))
+    }
+
     fn study_attrs(&self, py: Python<'_>, study: u32, user: bool) -> PyResult<BTreeMap<String, String>> {
         run(py, || self.inner.study_attrs(study, kind(user)))
     }

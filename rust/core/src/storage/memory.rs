@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::RwLock;
 
 use super::state::MemState;
-use super::{new_study_id, now, AttrKind, Claim, Storage, StudyId, StudyInfo, TrialId, TrialRef};
+use super::{check_grace, new_study_id, now, AttrKind, Claim, Storage, StudyId, StudyInfo, TrialId, TrialRef};
 use crate::error::Result;
 use crate::history::{StudyDirection, TrialHistory, TrialState};
 use crate::space::Distribution;
@@ -90,6 +90,30 @@ impl Storage for InMemoryStorage {
         self.write().set_trial_attr(trial_id, kind, key, json)
     }
 
+    fn record_heartbeat(&self, trial_id: TrialId) -> Result<()> {
+        self.write().record_heartbeat(trial_id, now())
+    }
+
+    fn last_heartbeat(&self, trial_id: TrialId) -> Result<Option<f64>> {
+        self.read_lock().last_heartbeat(trial_id)
+    }
+
+    fn stale_trials(&self, study: StudyId, grace: f64) -> Result<Vec<TrialId>> {
+        check_grace(grace)?;
+        self.read_lock().stale_trials(study, now(), grace)
+    }
+
+    fn fail_stale_trials(&self, study: StudyId, grace: f64) -> Result<Vec<TrialId>> {
+        check_grace(grace)?;
+        let mut g = self.write();
+        let t = now();
+        let stale = g.stale_trials(study, t, grace)?;
+        for id in &stale {
+            g.set_trial_state_values(*id, TrialState::Fail, None, t)?;
+        }
+        Ok(stale)
+    }
+
     fn read(&self, study: StudyId, f: &mut dyn FnMut(&TrialHistory)) -> Result<()> {
         let g = self.read_lock();
         f(g.history(study)?);
@@ -118,6 +142,20 @@ mod tests {
         s.delete_study(id).unwrap();
         assert!(matches!(s.study_id("a"), Err(Error::StudyNotFound(_))));
         assert!(matches!(s.trial_ref(t.trial_id), Err(Error::TrialNotFound(_))));
+    }
+
+    #[test]
+    fn stale_trials_fail() {
+        let s = InMemoryStorage::new();
+        let id = s.create_study("h", &[StudyDirection::Minimize]).unwrap();
+        let t = s.create_trial(id, &mut |_| Ok(Claim::New(TrialTemplate::default()))).unwrap().unwrap();
+        s.record_heartbeat(t.trial_id).unwrap();
+        assert!(s.fail_stale_trials(id, 60.0).unwrap().is_empty());
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(s.fail_stale_trials(id, 0.001).unwrap(), vec![t.trial_id]);
+        assert!(s.fail_stale_trials(id, 0.0).unwrap().is_empty());
+        assert_eq!(read_with(&s, id, |h| h.states[0]).unwrap(), TrialState::Fail);
+        assert!(s.record_heartbeat(t.trial_id).is_err());
     }
 
     #[test]

@@ -68,6 +68,19 @@ pub trait Storage: Send + Sync {
     fn set_trial_intermediate_value(&self, trial_id: TrialId, step: i64, value: f64) -> Result<bool>;
     fn set_trial_attr(&self, trial_id: TrialId, kind: AttrKind, key: &str, json: &str) -> Result<()>;
 
+    /// Records that the process running `trial_id` is alive now. Fails when the trial is not
+    /// running (it finished, or another worker failed it as stale).
+    fn record_heartbeat(&self, trial_id: TrialId) -> Result<()>;
+    /// The time of the trial's last heartbeat, `None` when it has none (never recorded, finished).
+    fn last_heartbeat(&self, trial_id: TrialId) -> Result<Option<f64>>;
+    /// Running trials of `study` whose last heartbeat is more than `grace` seconds old (a
+    /// snapshot; `fail_stale_trials` is the atomic check-and-fail).
+    fn stale_trials(&self, study: StudyId, grace: f64) -> Result<Vec<TrialId>>;
+    /// Moves every running trial of `study` whose last heartbeat is more than `grace` seconds
+    /// old to FAIL, all in one atomic step, and returns their ids: of workers checking at the
+    /// same time, exactly one fails each stale trial.
+    fn fail_stale_trials(&self, study: StudyId, grace: f64) -> Result<Vec<TrialId>>;
+
     /// Runs `f` on the study's history under a read lock.
     fn read(&self, study: StudyId, f: &mut dyn FnMut(&TrialHistory)) -> Result<()>;
 
@@ -103,6 +116,14 @@ static NEXT_STUDY_ID: AtomicU32 = AtomicU32::new(0);
 /// samplers see under Hyperband, which need their own sampler state).
 pub fn new_study_id() -> StudyId {
     NEXT_STUDY_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+pub(crate) fn check_grace(grace: f64) -> Result<()> {
+    if grace.is_finite() && grace >= 0.0 {
+        Ok(())
+    } else {
+        Err(crate::error::Error::InvalidValue(format!("grace_period must be a non-negative number of seconds, got {grace}")))
+    }
 }
 
 /// Seconds since the Unix epoch, the timestamp format of every backend.

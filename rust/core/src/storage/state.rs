@@ -27,6 +27,8 @@ pub(crate) struct MemState {
     names: HashMap<String, StudyId>,
     /// trial id -> (study, row)
     trials: Vec<(StudyId, u32)>,
+    /// Last heartbeat time of each running trial that recorded one; dropped when it finishes.
+    heartbeats: HashMap<TrialId, f64>,
 }
 
 fn no_study(id: StudyId) -> Error {
@@ -144,6 +146,10 @@ impl MemState {
     pub fn delete_study(&mut self, id: StudyId) -> Result<()> {
         let rec = self.studies.remove(&id).ok_or_else(|| Error::StudyNotFound(format!("no study with id {id}")))?;
         self.names.remove(&rec.name);
+        let ids: Vec<TrialId> = rec.history.meta.iter().map(|m| m.trial_id).collect();
+        for t in ids {
+            self.heartbeats.remove(&t);
+        }
         Ok(())
     }
 
@@ -241,7 +247,38 @@ impl MemState {
             h.meta[row].datetime_start = Some(now);
         }
         h.set_state(row, state, values);
+        if state.is_finished() {
+            self.heartbeats.remove(&trial_id);
+        }
         Ok(())
+    }
+
+    /// Records that the process running `trial_id` was alive at `time`.
+    pub fn record_heartbeat(&mut self, trial_id: TrialId, time: f64) -> Result<()> {
+        let (h, row) = self.live_trial(trial_id)?;
+        if h.states[row] != TrialState::Running {
+            return Err(Error::Storage(format!("trial {row} is not running; only a running trial records heartbeats")));
+        }
+        self.heartbeats.insert(trial_id, time);
+        Ok(())
+    }
+
+    pub fn last_heartbeat(&self, trial_id: TrialId) -> Result<Option<f64>> {
+        self.locate(trial_id)?;
+        Ok(self.heartbeats.get(&trial_id).copied())
+    }
+
+    /// Running trials of `study` whose last heartbeat is older than `now - grace`; trials that
+    /// never recorded one are not judged (they may run without heartbeats).
+    pub fn stale_trials(&self, study: StudyId, now: f64, grace: f64) -> Result<Vec<TrialId>> {
+        let h = self.history(study)?;
+        let mut out: Vec<TrialId> = h
+            .rows_in(TrialState::Running)
+            .map(|row| h.meta[row].trial_id)
+            .filter(|id| self.heartbeats.get(id).is_some_and(|t| now - t > grace))
+            .collect();
+        out.sort_unstable();
+        Ok(out)
     }
 
     pub fn set_trial_intermediate_value(&mut self, trial_id: TrialId, step: i64, value: f64) -> Result<bool> {

@@ -27,7 +27,7 @@ use self::frame::{Tail, HEADER_LEN};
 use self::record::{Op, Template};
 use self::replica::{Applied, Replica};
 use super::state::MemState;
-use super::{now, AttrKind, Claim, Storage, StudyId, StudyInfo, TrialId, TrialRef};
+use super::{check_grace, now, AttrKind, Claim, Storage, StudyId, StudyInfo, TrialId, TrialRef};
 use crate::error::{Error, Result};
 use crate::history::{StudyDirection, TrialHistory, TrialState};
 use crate::space::Distribution;
@@ -184,22 +184,47 @@ impl JournalStorage {
     /// from the current state, apply it (it is rejected unwritten if it does not fit) and append
     /// its record. `Ok(None)` when `build` chose nothing.
     fn mutate(&self, build: impl FnOnce(&Replica) -> Result<Option<Op>>) -> Result<Option<Applied>> {
+        let mut r = self.mutate_all(|g| Ok(build(g)?.into_iter().collect()))?;
+        Ok(r.pop())
+    }
+
+    /// Like `mutate` for several operations chosen together: all are applied and appended in
+    /// one write under one lock, so other processes see them all or none.
+    fn mutate_all(&self, build: impl FnOnce(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
         let mut g = self.write_replica();
         let _lock = self.file.lock_exclusive()?;
         self.catch_up(&mut g, true)?;
-        let Some(op) = build(&g)? else { return Ok(None) };
+        let ops = build(&g)?;
+        if ops.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut buf = Vec::with_capacity(72 * ops.len());
         let mut body = Vec::with_capacity(64);
-        op.encode(&mut body);
-        let mut buf = Vec::with_capacity(body.len() + 8);
-        frame::frame(&body, &mut buf);
-        let applied = g.apply(op, false)?;
+        for op in &ops {
+            body.clear();
+            op.encode(&mut body);
+            frame::frame(&body, &mut buf);
+        }
+        let n = ops.len();
+        let mut applied = Vec::with_capacity(n);
+        for (i, op) in ops.into_iter().enumerate() {
+            match g.apply(op, false) {
+                Ok(a) => applied.push(a),
+                // Operations already applied are not in the file: rebuild the replica from it.
+                Err(e) if i > 0 => {
+                    g.stale = true;
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
         if let Err(e) = self.file.append(&buf, self.fsync) {
-            // The replica holds an operation the file may not: rebuild it from the file.
+            // The replica holds operations the file may not: rebuild it from the file.
             g.stale = true;
             return Err(e);
         }
         g.offset += buf.len() as u64;
-        Ok(Some(applied))
+        Ok(applied)
     }
 
     fn mutate_done(&self, build: impl FnOnce(&Replica) -> Result<Op>) -> Result<()> {
@@ -293,6 +318,30 @@ impl Storage for JournalStorage {
         self.mutate_done(|_| {
             Ok(Op::SetTrialAttr { trial: trial_id, user: kind == AttrKind::User, key: key.to_string(), json: json.to_string() })
         })
+    }
+
+    fn record_heartbeat(&self, trial_id: TrialId) -> Result<()> {
+        self.mutate_done(|_| Ok(Op::Heartbeat { trial: trial_id, time: now() }))
+    }
+
+    fn last_heartbeat(&self, trial_id: TrialId) -> Result<Option<f64>> {
+        self.view(|s| s.last_heartbeat(trial_id))
+    }
+
+    fn stale_trials(&self, study: StudyId, grace: f64) -> Result<Vec<TrialId>> {
+        check_grace(grace)?;
+        self.view(|s| s.stale_trials(study, now(), grace))
+    }
+
+    fn fail_stale_trials(&self, study: StudyId, grace: f64) -> Result<Vec<TrialId>> {
+        check_grace(grace)?;
+        let mut stale = Vec::new();
+        self.mutate_all(|g| {
+            let time = now();
+            stale = g.state.stale_trials(study, time, grace)?;
+            Ok(stale.iter().map(|&trial| Op::SetState { trial, state: TrialState::Fail, values: None, time }).collect())
+        })?;
+        Ok(stale)
     }
 
     fn read(&self, study: StudyId, f: &mut dyn FnMut(&TrialHistory)) -> Result<()> {

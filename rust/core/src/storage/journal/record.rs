@@ -20,6 +20,7 @@ pub enum Op {
     SetState { trial: u64, state: TrialState, values: Option<Vec<f64>>, time: f64 },
     SetIntermediate { trial: u64, step: i64, value: f64 },
     SetTrialAttr { trial: u64, user: bool, key: String, json: String },
+    Heartbeat { trial: u64, time: f64 },
 }
 
 /// `TrialTemplate` with equality, for tests comparing decoded records.
@@ -133,6 +134,11 @@ impl Op {
                 w.str(key);
                 w.str(json);
             }
+            Op::Heartbeat { trial, time } => {
+                w.u8(10);
+                w.uvar(*trial);
+                w.f64(*time);
+            }
         }
     }
 
@@ -175,6 +181,7 @@ impl Op {
             6 => Op::SetParam { trial: r.uvar()?, name: r.string()?, value: r.f64()?, dist: r.dist()? },
             7 => Op::SetState { trial: r.uvar()?, state: r.state()?, values: r.opt_f64s()?, time: r.f64()? },
             8 => Op::SetIntermediate { trial: r.uvar()?, step: r.ivar()?, value: r.f64()? },
+            10 => Op::Heartbeat { trial: r.uvar()?, time: r.f64()? },
             9 => Op::SetTrialAttr { trial: r.uvar()?, user: r.bool()?, key: r.string()?, json: r.string()? },
             _ => return Err(DecodeError("unknown record type")),
         };

@@ -106,6 +106,7 @@ impl Replica {
             }
             Op::SetIntermediate { trial, step, value } => self.state.set_trial_intermediate_value(trial, step, value).map(Applied::Changed),
             Op::SetTrialAttr { trial, user, key, json } => self.state.set_trial_attr(trial, kind(user), &key, &json).map(|_| Applied::Done),
+            Op::Heartbeat { trial, time } => self.state.record_heartbeat(trial, time).map(|_| Applied::Done),
         }
     }
 }

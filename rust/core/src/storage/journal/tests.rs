@@ -24,6 +24,10 @@ fn dump(s: &dyn Storage) -> Vec<String> {
             }
         })
         .unwrap();
+        let ids = read_with(s, info.id, |h| h.meta.iter().map(|m| m.trial_id).collect::<Vec<_>>()).unwrap();
+        for t in ids {
+            out.push(format!("{t} {:?}", s.last_heartbeat(t).unwrap()));
+        }
     }
     out
 }
@@ -71,6 +75,7 @@ fn records_round_trip() {
         Op::SetState { trial: 4, state: TrialState::Pruned, values: None, time: 1e9 },
         Op::SetIntermediate { trial: 0, step: i64::MIN, value: f64::INFINITY },
         Op::SetTrialAttr { trial: 1, user: false, key: String::new(), json: "null".into() },
+        Op::Heartbeat { trial: 1 << 40, time: 1.7e9 },
     ];
     for op in ops {
         let mut b = Vec::new();
@@ -207,6 +212,43 @@ fn concurrent_handles_claim_each_waiting_trial_once() {
     assert_eq!(h, 40);
 }
 
+#[test]
+fn heartbeats_replay_and_stale_trials_fail_once() {
+    let d = dir();
+    let p = d.path().join("h.log");
+    let a = JournalStorage::open(&p, false).unwrap();
+    let id = study(&a, "s");
+    let quiet = new_trial(&a, id);
+    let beating = new_trial(&a, id);
+    let done = new_trial(&a, id);
+    a.record_heartbeat(beating.trial_id).unwrap();
+    a.record_heartbeat(done.trial_id).unwrap();
+    a.set_trial_state_values(done.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+    assert_eq!(a.last_heartbeat(done.trial_id).unwrap(), None);
+    assert!(a.record_heartbeat(done.trial_id).is_err());
+    assert!(a.last_heartbeat(beating.trial_id).unwrap().is_some());
+    assert_eq!(dump(&a), dump(&JournalStorage::open(&p, false).unwrap()));
+    assert!(matches!(a.fail_stale_trials(id, -1.0), Err(Error::InvalidValue(_))));
+    assert!(matches!(a.fail_stale_trials(id, f64::NAN), Err(Error::InvalidValue(_))));
+    assert!(a.fail_stale_trials(id, 3600.0).unwrap().is_empty());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    // Two handles race: only one of them fails the stale trial; the trial without heartbeats stays.
+    let b = JournalStorage::open(&p, false).unwrap();
+    let failed = std::thread::scope(|sc| {
+        let ha = sc.spawn(|| a.fail_stale_trials(id, 0.01).unwrap());
+        let hb = sc.spawn(|| b.fail_stale_trials(b.study_id("s").unwrap(), 0.01).unwrap());
+        let mut v = ha.join().unwrap();
+        v.extend(hb.join().unwrap());
+        v
+    });
+    assert_eq!(failed, vec![beating.trial_id]);
+    let states = read_with(&a, id, |h| h.states.clone()).unwrap();
+    assert_eq!(states, vec![TrialState::Running, TrialState::Fail, TrialState::Complete]);
+    assert_eq!(read_with(&a, id, |h| h.rows_in(TrialState::Running).count()).unwrap(), 1);
+    assert_eq!(quiet.number, 0);
+    assert_eq!(dump(&a), dump(&JournalStorage::open(&p, false).unwrap()));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -241,7 +283,7 @@ proptest! {
 
     /// A random sequence of operations, then a fresh replay of the file, gives the live state.
     #[test]
-    fn replay_equals_live(ops in proptest::collection::vec((0u8..8, 0u8..4, any::<f64>()), 1..60)) {
+    fn replay_equals_live(ops in proptest::collection::vec((0u8..10, 0u8..4, any::<f64>()), 1..60)) {
         let d = dir();
         let p = d.path().join("p.log");
         let live = JournalStorage::open(&p, false).unwrap();
@@ -258,6 +300,8 @@ proptest! {
                 (4, Some(t)) => live.set_trial_attr(t, AttrKind::User, "a", &format!("{x:?}")),
                 (5, Some(t)) => live.set_trial_state_values(t, TrialState::Pruned, None),
                 (6, _) => live.set_study_attr(sid, AttrKind::System, &format!("k{pick}"), "1"),
+                (8, Some(t)) => live.record_heartbeat(t),
+                (9, _) => live.fail_stale_trials(sid, 0.0).map(|_| ()),
                 _ => {
                     if pick == 0 {
                         let _ = live.delete_study(sid);
