@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrotune import logging as ft_logging
 from ferrotune.exceptions import FerrotuneRuntimeError, FerrotuneValueError, TrialPruned
-from ferrotune.storages._heartbeat import HeartbeatThread, fail_stale_trials, is_heartbeat_enabled
+from ferrotune.storages._heartbeat import HeartbeatThread, fail_stale_trials
 from ferrotune.trial import FrozenTrial, Trial, TrialState
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def run_trial(study: Study, func: ObjectiveFuncType, catch: tuple[type[BaseExcep
 
     Returns the finished trial (or a marker when ``want_frozen`` is false), None when the
     sampler is exhausted."""
-    if is_heartbeat_enabled(study._storage):
+    if study._heartbeats:
         # As Optuna does: trials whose worker died are failed (and maybe retried) first.
         fail_stale_trials(study)
     trial = study._ask(stop_if_exhausted=True)
@@ -163,7 +163,7 @@ def _run_and_tell(study: Study, trial: Trial, func: ObjectiveFuncType, catch: tu
     state = TrialState.COMPLETE
     message = ""
     try:
-        if is_heartbeat_enabled(study._storage):
+        if study._heartbeats:
             with HeartbeatThread(trial._trial_id, study._storage):
                 values = func(trial)
         else:

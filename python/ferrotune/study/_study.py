@@ -23,6 +23,7 @@ from ferrotune.pruners import BasePruner, HyperbandPruner, NopPruner
 from ferrotune.pruners._core_backed import CoreBackedPruner
 from ferrotune.samplers import BaseSampler, TPESampler
 from ferrotune.storages import BaseStorage, get_storage
+from ferrotune.storages._heartbeat import is_heartbeat_enabled
 from ferrotune.study import _optimize
 from ferrotune.study._direction import StudyDirection, parse_direction
 from ferrotune.trial import FrozenTrial, Trial, TrialState
@@ -66,6 +67,8 @@ class Study:
 
     def _init(self, storage: BaseStorage, study_id: int, sampler: Any, pruner: Any) -> None:
         self._storage = storage
+        # read once per trial by optimize: whether trials record heartbeats
+        self._heartbeats = is_heartbeat_enabled(storage)
         self._study_id = study_id
         info = storage._core.study_info(study_id)
         self.study_name: str = info[1]
