@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrotune_core::history::StudyDirection;
-use ferrotune_core::storage::{AttrKind, InMemoryStorage, JournalStorage, Storage as CoreStorage, StudyInfo};
+use ferrotune_core::storage::{copy_study, AttrKind, InMemoryStorage, JournalStorage, PostgresStorage, Storage as CoreStorage, StudyInfo};
 use ferrotune_core::Error;
 use pyo3::prelude::*;
 
@@ -13,6 +13,8 @@ use crate::errors::run;
 #[pyclass(frozen, module = "ferrotune._core")]
 pub struct Storage {
     pub inner: Arc<dyn CoreStorage>,
+    /// The same backend when it is a journal file (for journal-only calls such as `snapshot`).
+    journal: Option<Arc<JournalStorage>>,
 }
 
 fn kind(user: bool) -> AttrKind {
@@ -33,7 +35,7 @@ fn info(i: StudyInfo) -> InfoTuple {
 impl Storage {
     #[staticmethod]
     fn in_memory() -> Self {
-        Storage { inner: Arc::new(InMemoryStorage::new()) }
+        Storage { inner: Arc::new(InMemoryStorage::new()), journal: None }
     }
 
     /// Opens (or creates) a journal file and replays it, with the GIL released.
@@ -41,7 +43,32 @@ impl Storage {
     #[pyo3(signature = (path, fsync=false))]
     fn journal(py: Python<'_>, path: std::path::PathBuf, fsync: bool) -> PyResult<Self> {
         let j = run(py, move || JournalStorage::open(&path, fsync))?;
-        Ok(Storage { inner: Arc::new(j) })
+        let j = Arc::new(j);
+        Ok(Storage { inner: j.clone(), journal: Some(j) })
+    }
+
+    /// Connects to a PostgreSQL database (creating ferrotune's tables on first use) and reads
+    /// its log, with the GIL released.
+    #[staticmethod]
+    fn postgres(py: Python<'_>, url: String) -> PyResult<Self> {
+        let p = run(py, move || PostgresStorage::open(&url))?;
+        Ok(Storage { inner: Arc::new(p), journal: None })
+    }
+
+    /// Writes the journal's snapshot (GIL released); returns its path.
+    fn snapshot(&self, py: Python<'_>) -> PyResult<std::path::PathBuf> {
+        let j = self.journal.clone();
+        run(py, move || match j {
+            Some(j) => j.snapshot(),
+            None => Err(Error::InvalidValue(
+                "snapshot() is only for journal file storages (JournalStorage); this storage has no snapshot".into(),
+            )),
+        })
+    }
+
+    /// Copies study `study` into a new study `to_name` of `to` (GIL released); returns its id.
+    fn copy_study(&self, py: Python<'_>, study: u32, to: &Storage, to_name: &str) -> PyResult<u32> {
+        run(py, || copy_study(&*self.inner, study, &*to.inner, to_name))
     }
 
     /// Messages about the storage (a damaged journal tail, ...) not yet shown, drained.

@@ -142,7 +142,9 @@ impl StudyEngine {
         let sampler = self.sampler.clone();
         let study = self.study;
         let routing = self.routing()?;
-        let r = self.storage.create_trial(study, &mut |h| {
+        let mut decide = |h: &TrialHistory| {
+            // A storage may decide again after another process wrote: keep one attempt's messages.
+            warnings.clear();
             let waiting = h.first_waiting();
             let mut attrs = BTreeMap::new();
             if let Some(s) = &sampler {
@@ -162,7 +164,12 @@ impl StudyEngine {
                 Some(row) => Claim::Waiting { row, system_attrs: attrs },
                 None => Claim::New(TrialTemplate { system_attrs: attrs, ..Default::default() }),
             })
-        });
+        };
+        let r = if sampler.as_ref().is_some_and(|s| s.before_trial_claims()) {
+            self.storage.create_trial(study, &mut decide)
+        } else {
+            self.storage.create_trial_pure(study, &mut decide)
+        };
         let Some(t) = r? else { return Ok(None) };
         if let Some(s) = &self.sampler {
             let rel = match self.read(|h| self.on_view(s.as_ref(), &routing, h, t.number, |id, v| s.sample_relative(id, v, t.number)))? {
@@ -457,7 +464,7 @@ impl StudyEngine {
         user_attrs: BTreeMap<String, String>,
         skip_if_exists: bool,
     ) -> Result<Option<usize>> {
-        let r = self.storage.create_trial(self.study, &mut |h| {
+        let r = self.storage.create_trial_pure(self.study, &mut |h| {
             if skip_if_exists && exists(h, &params) {
                 return Ok(Claim::Skip);
             }
@@ -499,7 +506,7 @@ impl StudyEngine {
                 }
             }
         }
-        let t = self.storage.create_trial(self.study, &mut |_| Ok(Claim::New(t.clone())))?;
+        let t = self.storage.create_trial_pure(self.study, &mut |_| Ok(Claim::New(t.clone())))?;
         Ok(t.expect("a New claim always creates a trial").number)
     }
 }

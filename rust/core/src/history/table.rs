@@ -95,6 +95,24 @@ impl TrialHistory {
         }
     }
 
+    /// Adds an empty column for `name` unless it exists. A rebuilt history declares its
+    /// columns first, so they keep the order in which the live one created them.
+    pub fn declare_column(&mut self, name: &str) {
+        if !self.column_index.contains_key(name) {
+            self.columns.push(ParamColumn::new(name));
+            self.column_index.insert(name.to_string(), self.columns.len() - 1);
+        }
+    }
+
+    /// Sets the best row of a rebuilt history: among equal values the live one keeps the trial
+    /// that completed first, which row order alone cannot tell. Ignored unless `row` is a
+    /// complete trial of a single-objective study.
+    pub fn restore_best_row(&mut self, row: usize) {
+        if self.directions.len() == 1 && self.states.get(row) == Some(&TrialState::Complete) {
+            self.best = Some(row);
+        }
+    }
+
     /// The parameters of a trial in suggestion order: (name, internal value, distribution).
     pub fn params_of(&self, row: usize) -> Vec<(&str, f64, &Distribution)> {
         self.meta[row]

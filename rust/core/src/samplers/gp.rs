@@ -427,6 +427,10 @@ pub fn clip_non_finite(v: &[f64]) -> Vec<f64> {
 }
 
 impl Sampler for GpSampler {
+    fn before_trial_claims(&self) -> bool {
+        self.independent.before_trial_claims()
+    }
+
     fn before_trial(&self, study: StudyId, h: &TrialHistory, trial: &mut NewTrial) -> Result<()> {
         self.independent.before_trial(study, h, trial)
     }

@@ -140,6 +140,10 @@ impl GridSampler {
 }
 
 impl Sampler for GridSampler {
+    fn before_trial_claims(&self) -> bool {
+        true
+    }
+
     fn before_trial(&self, study: StudyId, h: &TrialHistory, trial: &mut NewTrial) -> Result<()> {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let c = st.entry(study).or_default();

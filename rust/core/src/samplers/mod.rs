@@ -43,6 +43,13 @@ pub trait Sampler: Send + Sync {
         Ok(())
     }
 
+    /// True when `before_trial` claims something in the sampler's own state (a grid point, a
+    /// QMC index), so it must run exactly once per created trial; storages may otherwise run
+    /// it again when another process wrote meanwhile.
+    fn before_trial_claims(&self) -> bool {
+        false
+    }
+
     /// True when the sampler has nothing new to propose (an exhausted grid); the optimize
     /// loop then stops instead of repeating points.
     fn is_exhausted(&self, _study: StudyId, _history: &TrialHistory) -> bool {

@@ -280,6 +280,10 @@ pub(crate) fn untransform(dist: &Distribution, u: f64) -> f64 {
 }
 
 impl Sampler for QmcSampler {
+    fn before_trial_claims(&self) -> bool {
+        true
+    }
+
     fn before_trial(&self, study: StudyId, h: &TrialHistory, trial: &mut NewTrial) -> Result<()> {
         {
             let mut states = self.state.lock().unwrap_or_else(|e| e.into_inner());

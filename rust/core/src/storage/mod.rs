@@ -4,13 +4,22 @@
 //! (`JournalStorage`); both keep their studies in the same `MemState` (state.rs). Each backend
 //! keeps a `TrialHistory` per study, so samplers read the same columns whatever the backend.
 
+mod export;
 pub mod journal;
 mod memory;
+mod oplog;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod state;
 mod template;
+#[cfg(test)]
+pub(crate) mod test_support;
 
+pub use export::{copy_study, template_from_row};
 pub use journal::JournalStorage;
 pub use memory::InMemoryStorage;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStorage;
 pub use template::{Claim, TrialTemplate};
 
 use std::collections::BTreeMap;
@@ -60,6 +69,12 @@ pub trait Storage: Send + Sync {
     /// This is what lets grid search hand out each point exactly once across workers.
     /// Returns `None` when `decide` answered `Claim::Skip`.
     fn create_trial(&self, study: StudyId, decide: &mut dyn FnMut(&TrialHistory) -> Result<Claim>) -> Result<Option<TrialRef>>;
+    /// `create_trial` for a `decide` without side effects (it claims nothing in a sampler's own
+    /// state): a backend may run it again when another process wrote while it ran, which lets
+    /// PostgreSQL create the trial in one round trip instead of a locked transaction.
+    fn create_trial_pure(&self, study: StudyId, decide: &mut dyn FnMut(&TrialHistory) -> Result<Claim>) -> Result<Option<TrialRef>> {
+        self.create_trial(study, decide)
+    }
     fn trial_ref(&self, trial_id: TrialId) -> Result<TrialRef>;
     fn set_trial_param(&self, trial_id: TrialId, name: &str, value: f64, dist: &Distribution) -> Result<()>;
     /// Moves a trial to a new state; finishing a trial twice is an error.
@@ -80,6 +95,21 @@ pub trait Storage: Send + Sync {
     /// old to FAIL, all in one atomic step, and returns their ids: of workers checking at the
     /// same time, exactly one fails each stale trial.
     fn fail_stale_trials(&self, study: StudyId, grace: f64) -> Result<Vec<TrialId>>;
+
+    /// Appends finished (or waiting) trials as they are, e.g. copied from another storage.
+    /// Backends that can append them in one atomic step do; by default they are created one
+    /// at a time.
+    fn import_trials(&self, study: StudyId, trials: Vec<TrialTemplate>) -> Result<Vec<TrialRef>> {
+        let mut out = Vec::with_capacity(trials.len());
+        for t in trials {
+            let mut t = Some(t);
+            let r = self.create_trial(study, &mut |_| {
+                t.take().map(Claim::New).ok_or_else(|| crate::error::Error::Storage("a trial was imported twice".into()))
+            })?;
+            out.extend(r);
+        }
+        Ok(out)
+    }
 
     /// Runs `f` on the study's history under a read lock.
     fn read(&self, study: StudyId, f: &mut dyn FnMut(&TrialHistory)) -> Result<()>;

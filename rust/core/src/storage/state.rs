@@ -64,6 +64,17 @@ pub(crate) fn append_trial(h: &mut TrialHistory, trial_id: TrialId, t: TrialTemp
     row
 }
 
+fn check_unfinished(h: &TrialHistory, row: usize) -> Result<()> {
+    let state = h.states[row];
+    if state.is_finished() {
+        return Err(Error::UpdateFinishedTrial(format!(
+            "trial {row} is already finished ({}); a finished trial cannot be changed",
+            state.name()
+        )));
+    }
+    Ok(())
+}
+
 fn check_values(h: &TrialHistory, row: usize, values: Option<&[f64]>) -> Result<()> {
     if let Some(v) = values {
         if v.len() != h.directions.len() {
@@ -95,6 +106,19 @@ impl MemState {
         self.trials.len() as TrialId
     }
 
+    /// The study and row of every trial id, in id order; a slot whose study is gone (deleted,
+    /// or a rejected creation) names no existing study.
+    pub fn trial_slots(&self) -> &[(StudyId, u32)] {
+        &self.trials
+    }
+
+    /// Last heartbeat of each running trial that recorded one, by trial id.
+    pub fn heartbeats(&self) -> Vec<(TrialId, f64)> {
+        let mut v: Vec<_> = self.heartbeats.iter().map(|(t, h)| (*t, *h)).collect();
+        v.sort_unstable_by_key(|e| e.0);
+        v
+    }
+
     /// Takes a trial id without a trial (a replayed creation that was rejected).
     pub fn push_dead_trial(&mut self) {
         self.trials.push((DEAD, 0));
@@ -112,14 +136,35 @@ impl MemState {
     fn live_trial(&mut self, trial_id: TrialId) -> Result<(&mut TrialHistory, usize)> {
         let (s, row) = self.locate(trial_id)?;
         let h = &mut self.study_mut(s)?.history;
-        let state = h.states[row];
-        if state.is_finished() {
-            return Err(Error::UpdateFinishedTrial(format!(
-                "trial {row} is already finished ({}); a finished trial cannot be changed",
-                state.name()
-            )));
-        }
+        check_unfinished(h, row)?;
         Ok((h, row))
+    }
+
+    /// Fails as a change to trial `trial_id` would: it is missing or finished, or (with
+    /// `state`) not in that state.
+    pub fn check_live(&self, trial_id: TrialId, state: Option<TrialState>) -> Result<()> {
+        let (s, row) = self.locate(trial_id)?;
+        let h = self.history(s)?;
+        check_unfinished(h, row)?;
+        match state {
+            Some(st) if h.states[row] != st => {
+                Err(Error::Storage(format!("trial {row} is not {}; only a {} trial records heartbeats", st.name(), st.name())))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Fails as finishing trial `trial_id` with `values` would.
+    pub fn check_values_of(&self, trial_id: TrialId, values: Option<&[f64]>) -> Result<()> {
+        self.check_live(trial_id, None)?;
+        let (s, row) = self.locate(trial_id)?;
+        check_values(self.history(s)?, row, values)
+    }
+
+    /// Fails as appending a trial with `values` to `study` would.
+    pub fn check_new_trial(&self, study: StudyId, values: Option<&[f64]>) -> Result<()> {
+        let h = self.history(study)?;
+        check_values(h, h.n_trials(), values)
     }
 
     pub fn check_new_study(&self, name: &str) -> Result<()> {

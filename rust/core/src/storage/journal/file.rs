@@ -81,7 +81,7 @@ impl JournalFile {
     }
 
     /// Reads up to `buf.len()` bytes at `offset`; returns how many were read.
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
         let mut done = 0;
         while done < buf.len() {
             let n = pread(&self.file, &mut buf[done..], offset + done as u64).map_err(|e| io(&self.path, "read", e))?;

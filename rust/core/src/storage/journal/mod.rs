@@ -14,25 +14,24 @@
 mod codec;
 mod file;
 mod frame;
-mod record;
-mod replica;
+pub(crate) mod record;
+pub(crate) mod replica;
+mod snapshot;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock, RwLockWriteGuard};
 
 use self::file::JournalFile;
 use self::frame::{Tail, HEADER_LEN};
-use self::record::{Op, Template};
+use self::record::Op;
 use self::replica::{Applied, Replica};
+use super::oplog::{Append, OpLog};
 use super::state::MemState;
-use super::{check_grace, now, AttrKind, Claim, Storage, StudyId, StudyInfo, TrialId, TrialRef};
-use crate::error::{Error, Result};
-use crate::history::{StudyDirection, TrialHistory, TrialState};
-use crate::space::Distribution;
+use crate::error::Result;
 
 pub use self::frame::scan as scan_frames;
+pub use self::snapshot::{snapshot_path, AUTO_SNAPSHOT_BYTES};
 
 /// Decodes every framed record in `bytes` (a journal without its header) and reports how many
 /// verified; bad input yields an error count, never a panic. Exposed for fuzzing.
@@ -74,7 +73,9 @@ impl JournalStorage {
         };
         {
             let mut g = s.write_replica();
+            let from = s.load_snapshot(&mut g);
             s.catch_up(&mut g, false)?;
+            s.auto_snapshot(&g, from);
         }
         Ok(s)
     }
@@ -165,8 +166,9 @@ impl JournalStorage {
         }
         Ok(())
     }
+}
 
-    /// Runs `f` on the up-to-date state.
+impl OpLog for JournalStorage {
     fn view<R>(&self, f: impl FnOnce(&MemState) -> Result<R>) -> Result<R> {
         let len = self.file.len()?;
         {
@@ -180,17 +182,14 @@ impl JournalStorage {
         f(&g.state)
     }
 
-    /// One mutation: under the exclusive file lock, catch up, let `build` choose the operation
-    /// from the current state, apply it (it is rejected unwritten if it does not fit) and append
-    /// its record. `Ok(None)` when `build` chose nothing.
-    fn mutate(&self, build: impl FnOnce(&Replica) -> Result<Option<Op>>) -> Result<Option<Applied>> {
-        let mut r = self.mutate_all(|g| Ok(build(g)?.into_iter().collect()))?;
-        Ok(r.pop())
+    fn known<R>(&self, f: impl FnOnce(&MemState) -> R) -> R {
+        f(&self.replica.read().unwrap_or_else(|e| e.into_inner()).state)
     }
 
-    /// Like `mutate` for several operations chosen together: all are applied and appended in
-    /// one write under one lock, so other processes see them all or none.
-    fn mutate_all(&self, build: impl FnOnce(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
+    /// Under the exclusive file lock: catch up, let `build` choose the operations from the
+    /// current state, apply them (rejected unwritten if they do not fit) and append their
+    /// records in one write. `build` runs once: the lock is held throughout, whatever `how`.
+    fn commit(&self, _how: Append, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
         let mut g = self.write_replica();
         let _lock = self.file.lock_exclusive()?;
         self.catch_up(&mut g, true)?;
@@ -205,19 +204,7 @@ impl JournalStorage {
             op.encode(&mut body);
             frame::frame(&body, &mut buf);
         }
-        let n = ops.len();
-        let mut applied = Vec::with_capacity(n);
-        for (i, op) in ops.into_iter().enumerate() {
-            match g.apply(op, false) {
-                Ok(a) => applied.push(a),
-                // Operations already applied are not in the file: rebuild the replica from it.
-                Err(e) if i > 0 => {
-                    g.stale = true;
-                    return Err(e);
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        let applied = g.apply_all(ops)?;
         if let Err(e) = self.file.append(&buf, self.fsync) {
             // The replica holds operations the file may not: rebuild it from the file.
             g.stale = true;
@@ -227,131 +214,7 @@ impl JournalStorage {
         Ok(applied)
     }
 
-    fn mutate_done(&self, build: impl FnOnce(&Replica) -> Result<Op>) -> Result<()> {
-        self.mutate(|g| build(g).map(Some)).map(|_| ())
-    }
-}
-
-impl Storage for JournalStorage {
-    fn may_block(&self) -> bool {
-        true
-    }
-
-    fn create_study(&self, name: &str, directions: &[StudyDirection]) -> Result<StudyId> {
-        let r = self.mutate(|g| {
-            g.state.check_new_study(name)?;
-            Ok(Some(Op::CreateStudy { name: name.to_string(), directions: directions.to_vec() }))
-        })?;
-        match r {
-            Some(Applied::Study(id)) => Ok(id),
-            _ => Err(Error::Storage("journal: creating a study returned no id".into())),
-        }
-    }
-
-    fn delete_study(&self, study: StudyId) -> Result<()> {
-        self.mutate_done(|g| Ok(Op::DeleteStudy { study: g.index(study)? }))
-    }
-
-    fn study_id(&self, name: &str) -> Result<StudyId> {
-        self.view(|s| s.study_id(name))
-    }
-
-    fn study_info(&self, study: StudyId) -> Result<StudyInfo> {
-        self.view(|s| s.study_info(study))
-    }
-
-    fn studies(&self) -> Vec<StudyInfo> {
-        // An unreadable file shows what was read so far rather than nothing.
-        self.view(|s| Ok(s.studies())).unwrap_or_else(|_| self.replica.read().unwrap_or_else(|e| e.into_inner()).state.studies())
-    }
-
-    fn set_study_attr(&self, study: StudyId, kind: AttrKind, key: &str, json: &str) -> Result<()> {
-        self.mutate_done(|g| {
-            Ok(Op::SetStudyAttr { study: g.index(study)?, user: kind == AttrKind::User, key: key.to_string(), json: json.to_string() })
-        })
-    }
-
-    fn study_attrs(&self, study: StudyId, kind: AttrKind) -> Result<BTreeMap<String, String>> {
-        self.view(|s| s.study_attrs(study, kind))
-    }
-
-    fn create_trial(&self, study: StudyId, decide: &mut dyn FnMut(&TrialHistory) -> Result<Claim>) -> Result<Option<TrialRef>> {
-        let r = self.mutate(|g| {
-            let idx = g.index(study)?;
-            let time = now();
-            Ok(match decide(g.state.history(study)?)? {
-                Claim::Skip => None,
-                Claim::New(t) => Some(Op::NewTrial { study: idx, time, template: Template(t) }),
-                Claim::Waiting { row, system_attrs } => {
-                    let row = u32::try_from(row).map_err(|_| Error::Storage(format!("trial {row} is not waiting")))?;
-                    Some(Op::ClaimWaiting { study: idx, row, system_attrs, time })
-                }
-            })
-        })?;
-        match r {
-            None => Ok(None),
-            Some(Applied::Trial(t)) => Ok(t),
-            Some(_) => Err(Error::Storage("journal: creating a trial returned no trial".into())),
-        }
-    }
-
-    fn trial_ref(&self, trial_id: TrialId) -> Result<TrialRef> {
-        self.view(|s| s.trial_ref(trial_id))
-    }
-
-    fn set_trial_param(&self, trial_id: TrialId, name: &str, value: f64, dist: &Distribution) -> Result<()> {
-        self.mutate_done(|_| Ok(Op::SetParam { trial: trial_id, name: name.to_string(), value, dist: dist.clone() }))
-    }
-
-    fn set_trial_state_values(&self, trial_id: TrialId, state: TrialState, values: Option<&[f64]>) -> Result<()> {
-        self.mutate_done(|_| Ok(Op::SetState { trial: trial_id, state, values: values.map(<[f64]>::to_vec), time: now() }))
-    }
-
-    fn set_trial_intermediate_value(&self, trial_id: TrialId, step: i64, value: f64) -> Result<bool> {
-        match self.mutate(|_| Ok(Some(Op::SetIntermediate { trial: trial_id, step, value })))? {
-            Some(Applied::Changed(b)) => Ok(b),
-            _ => Ok(false),
-        }
-    }
-
-    fn set_trial_attr(&self, trial_id: TrialId, kind: AttrKind, key: &str, json: &str) -> Result<()> {
-        self.mutate_done(|_| {
-            Ok(Op::SetTrialAttr { trial: trial_id, user: kind == AttrKind::User, key: key.to_string(), json: json.to_string() })
-        })
-    }
-
-    fn record_heartbeat(&self, trial_id: TrialId) -> Result<()> {
-        self.mutate_done(|_| Ok(Op::Heartbeat { trial: trial_id, time: now() }))
-    }
-
-    fn last_heartbeat(&self, trial_id: TrialId) -> Result<Option<f64>> {
-        self.view(|s| s.last_heartbeat(trial_id))
-    }
-
-    fn stale_trials(&self, study: StudyId, grace: f64) -> Result<Vec<TrialId>> {
-        check_grace(grace)?;
-        self.view(|s| s.stale_trials(study, now(), grace))
-    }
-
-    fn fail_stale_trials(&self, study: StudyId, grace: f64) -> Result<Vec<TrialId>> {
-        check_grace(grace)?;
-        let mut stale = Vec::new();
-        self.mutate_all(|g| {
-            let time = now();
-            stale = g.state.stale_trials(study, time, grace)?;
-            Ok(stale.iter().map(|&trial| Op::SetState { trial, state: TrialState::Fail, values: None, time }).collect())
-        })?;
-        Ok(stale)
-    }
-
-    fn read(&self, study: StudyId, f: &mut dyn FnMut(&TrialHistory)) -> Result<()> {
-        self.view(|s| {
-            f(s.history(study)?);
-            Ok(())
-        })
-    }
-
-    fn take_warnings(&self) -> Vec<String> {
+    fn drain_warnings(&self) -> Vec<String> {
         if !self.has_warnings.swap(false, Ordering::Acquire) {
             return Vec::new();
         }

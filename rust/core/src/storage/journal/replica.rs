@@ -40,6 +40,12 @@ impl Replica {
         self.stale = false;
     }
 
+    /// For each file study index in order, the study's id here, `None` once it is deleted (or
+    /// its creation was rejected).
+    pub fn study_slots(&self) -> impl Iterator<Item = Option<StudyId>> + '_ {
+        (0..self.n_studies as usize).map(|i| self.ids.get(i).copied().filter(|id| self.idx_of.contains_key(id)))
+    }
+
     /// The file index of a study of this process.
     pub fn index(&self, study: StudyId) -> Result<u32> {
         self.idx_of.get(&study).copied().ok_or_else(|| Error::StudyNotFound(format!("no study with id {study}; it may have been deleted")))
@@ -107,6 +113,44 @@ impl Replica {
             Op::SetIntermediate { trial, step, value } => self.state.set_trial_intermediate_value(trial, step, value).map(Applied::Changed),
             Op::SetTrialAttr { trial, user, key, json } => self.state.set_trial_attr(trial, kind(user), &key, &json).map(|_| Applied::Done),
             Op::Heartbeat { trial, time } => self.state.record_heartbeat(trial, time).map(|_| Applied::Done),
+        }
+    }
+    /// Applies operations chosen together. If one after the first does not fit, the replica
+    /// already holds the ones before it, which the log does not: it is marked stale.
+    pub fn apply_all(&mut self, ops: Vec<Op>) -> Result<Vec<Applied>> {
+        let mut applied = Vec::with_capacity(ops.len());
+        for (i, op) in ops.into_iter().enumerate() {
+            match self.apply(op, false) {
+                Ok(a) => applied.push(a),
+                Err(e) => {
+                    self.stale |= i > 0;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(applied)
+    }
+
+    /// Fails, changing nothing, when `op` would be rejected by `apply` on the current state
+    /// (an optimistic writer checks before it appends, and applies only once appended).
+    pub fn check(&self, op: &Op) -> Result<()> {
+        let st = &self.state;
+        match op {
+            Op::CreateStudy { name, directions } => {
+                st.check_new_study(name)?;
+                if directions.is_empty() {
+                    return Err(Error::InvalidValue("a study needs at least one direction".into()));
+                }
+                Ok(())
+            }
+            Op::DeleteStudy { study } | Op::SetStudyAttr { study, .. } => self.id(*study).map(drop),
+            Op::NewTrial { study, template, .. } => st.check_new_trial(self.id(*study)?, template.0.values.as_deref()),
+            Op::ClaimWaiting { study, row, .. } => {
+                st.check_claim(self.id(*study)?, &Claim::Waiting { row: *row as usize, system_attrs: Default::default() })
+            }
+            Op::SetParam { trial, .. } | Op::SetIntermediate { trial, .. } | Op::SetTrialAttr { trial, .. } => st.check_live(*trial, None),
+            Op::SetState { trial, values, .. } => st.check_values_of(*trial, values.as_deref()),
+            Op::Heartbeat { trial, .. } => st.check_live(*trial, Some(crate::history::TrialState::Running)),
         }
     }
 }

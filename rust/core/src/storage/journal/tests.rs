@@ -3,45 +3,18 @@ use std::io::Write;
 
 use proptest::prelude::*;
 
+use std::collections::BTreeMap;
+
 use super::*;
-use crate::space::Choice;
-use crate::storage::{read_with, TrialTemplate};
+use crate::error::Error;
+use crate::history::{StudyDirection, TrialState};
+use crate::space::{Choice, Distribution};
+use crate::storage::journal::record::Template;
+use crate::storage::test_support::{dump, float, new_trial, study};
+use crate::storage::{read_with, AttrKind, Claim, Storage, TrialId, TrialTemplate};
 
 fn dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
-}
-
-/// Everything a study holds, in a form that compares exactly (NaN-safe via Debug).
-fn dump(s: &dyn Storage) -> Vec<String> {
-    let mut out = Vec::new();
-    for info in s.studies() {
-        out.push(format!("{} {:?} {}", info.name, info.directions, info.n_trials));
-        out.push(format!("{:?}", s.study_attrs(info.id, AttrKind::User).unwrap()));
-        out.push(format!("{:?}", s.study_attrs(info.id, AttrKind::System).unwrap()));
-        read_with(s, info.id, |h| {
-            for r in 0..h.n_trials() {
-                out.push(format!("{r} {:?} {:?} {:?} {:?}", h.states[r], h.values_of(r), h.params_of(r), h.meta[r]));
-            }
-        })
-        .unwrap();
-        let ids = read_with(s, info.id, |h| h.meta.iter().map(|m| m.trial_id).collect::<Vec<_>>()).unwrap();
-        for t in ids {
-            out.push(format!("{t} {:?}", s.last_heartbeat(t).unwrap()));
-        }
-    }
-    out
-}
-
-fn float() -> Distribution {
-    Distribution::Float { low: 0.0, high: 1.0, log: false, step: None }
-}
-
-fn study(s: &dyn Storage, name: &str) -> StudyId {
-    s.create_study(name, &[StudyDirection::Minimize]).unwrap()
-}
-
-fn new_trial(s: &dyn Storage, id: StudyId) -> TrialRef {
-    s.create_trial(id, &mut |_| Ok(Claim::New(TrialTemplate::default()))).unwrap().unwrap()
 }
 
 #[test]

@@ -1,0 +1,475 @@
+//! PostgreSQL storage: the journal's operation log kept in a table, shared by every process
+//! that connects to the database.
+//!
+//! - `schema`: the tables, the append function and the schema version.
+//! - `conn`: one connection per process (re-made after a fork or a dropped connection).
+//! - `listener`: a second connection, in a thread, that hears of other processes' appends.
+//!
+//! Writes come in three kinds (`oplog::Append`), each checked against this process's replica
+//! first:
+//! - A change to one trial (a parameter, a result, an attribute) is appended at the end of the
+//!   log in one round trip by `ferrotune_push`, which returns the rows this process had not
+//!   read; they are applied before the change, which fails only if one of them finished the
+//!   trial (every reader then skips the change alike).
+//! - A new trial is pushed the same way: its number is the row where it lands.
+//! - Calls whose decision depends on the whole state (claiming an enqueued trial, failing
+//!   stale trials, creating a study) are appended by `ferrotune_append` only if the log still
+//!   ends where the replica does. Otherwise it returns the missing rows; they are applied and
+//!   the call decides again.
+//! - Creating a trial whose sampler claims something (a grid point) runs the decision once,
+//!   inside a transaction holding the log's advisory lock, on a replica brought up to date
+//!   under that lock.
+//!
+//! Grid points and enqueued trials are thus claimed exactly once across processes.
+//!
+//! Reads use the replica. Every append notifies the other connections of the log's new head
+//! (LISTEN/NOTIFY); a read fetches the new rows only when a head beyond its replica was
+//! announced, so reading an unchanged study costs no round trip.
+//!
+//! Records commit without waiting for the disk, under the log's lock; a call that finishes a
+//! trial (or creates or deletes a study) then waits for the disk outside the lock with
+//! `Conn::flush`, which makes every earlier record durable too (docs/storage.md).
+
+mod conn;
+mod listener;
+mod schema;
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockWriteGuard};
+use std::time::{Duration, Instant};
+
+use postgres::fallible_iterator::FallibleIterator;
+
+use self::conn::Conn;
+use self::listener::{Freshness, Listener};
+use super::journal::record::Op;
+use super::journal::replica::{Applied, Replica};
+use super::oplog::{Append, OpLog};
+use super::state::MemState;
+use crate::error::{Error, Result};
+
+pub use self::schema::SCHEMA_VERSION;
+
+pub struct PostgresStorage {
+    conn: Mutex<Conn>,
+    listener: RwLock<Listener>,
+    replica: RwLock<Replica>,
+    warnings: Mutex<Vec<String>>,
+    has_warnings: AtomicBool,
+    /// When the replica last matched the log (milliseconds after `opened`).
+    synced_ms: AtomicU64,
+    opened: Instant,
+}
+
+/// The longest a read trusts the replica without looking at the log: a process that died
+/// before announcing its last records (see `listener::ANNOUNCE`) delays other readers this long.
+const MAX_UNSYNCED: Duration = Duration::from_secs(1);
+
+/// A PostgreSQL error with what was being done; never shows the password of the URL.
+pub(crate) fn pg_error(doing: &str, e: &postgres::Error) -> Error {
+    let detail = match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.severity(), db.message()),
+        None => match std::error::Error::source(e) {
+            // "error connecting to server" alone does not say what went wrong.
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
+    };
+    Error::Storage(format!("PostgreSQL storage, {doing}: {detail}"))
+}
+
+/// Whether the write-ahead log must reach the disk before the call returns: a trial's result is
+/// acknowledged only once durable; everything else is flushed by the next such commit.
+fn durable(op: &Op) -> bool {
+    match op {
+        Op::SetState { state, .. } => state.is_finished(),
+        Op::NewTrial { template, .. } => template.0.state.is_finished(),
+        Op::CreateStudy { .. } | Op::DeleteStudy { .. } => true,
+        _ => false,
+    }
+}
+
+/// Whether other processes should hear of the record at once: results, studies, enqueued and
+/// claimed trials. A running trial's parameters, intermediate values, attributes and
+/// heartbeats are announced by the listener thread within `listener::ANNOUNCE`, which spares
+/// every other process a wake-up per record.
+fn announce(op: &Op) -> bool {
+    match op {
+        Op::SetParam { .. } | Op::SetIntermediate { .. } | Op::SetTrialAttr { .. } | Op::Heartbeat { .. } => false,
+        Op::NewTrial { template, .. } => template.0.state != crate::history::TrialState::Running,
+        _ => true,
+    }
+}
+
+fn encode_all(ops: &[Op]) -> Vec<Vec<u8>> {
+    ops.iter()
+        .map(|op| {
+            let mut b = Vec::with_capacity(64);
+            op.encode(&mut b);
+            b
+        })
+        .collect()
+}
+
+impl PostgresStorage {
+    /// Connects to the database at `url` (`postgresql://user:password@host:port/dbname`),
+    /// creates ferrotune's tables on first use and reads the log.
+    pub fn open(url: &str) -> Result<Self> {
+        let conn = Conn::open(url)?;
+        // Listening starts before the first read, so no append after it goes unheard.
+        let listener = Listener::start(conn.config.clone());
+        let s = PostgresStorage {
+            conn: Mutex::new(conn),
+            listener: RwLock::new(listener),
+            replica: RwLock::new(Replica::default()),
+            warnings: Mutex::new(Vec::new()),
+            has_warnings: AtomicBool::new(false),
+            synced_ms: AtomicU64::new(0),
+            opened: Instant::now(),
+        };
+        {
+            let mut c = s.lock_conn()?;
+            let mut g = s.write_replica();
+            s.fetch(&mut c, &mut g)?;
+        }
+        Ok(s)
+    }
+
+    /// The database as `host:port/dbname` (no user or password), for messages and reprs.
+    pub fn target(&self) -> String {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner()).target.clone()
+    }
+
+    fn write_replica(&self) -> RwLockWriteGuard<'_, Replica> {
+        // Each replica change is one applied operation, so a poisoned lock holds a consistent state.
+        self.replica.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The connection, re-made if it was lost or belongs to the parent of a forked process.
+    fn lock_conn(&self) -> Result<MutexGuard<'_, Conn>> {
+        let mut c = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        c.ensure_alive()?;
+        Ok(c)
+    }
+
+    fn warn(&self, msg: String) {
+        self.warnings.lock().unwrap_or_else(|e| e.into_inner()).push(msg);
+        self.has_warnings.store(true, Ordering::Release);
+    }
+
+    /// Applies log rows in order; each must be the next record of the log.
+    fn apply_row(&self, g: &mut Replica, seq: i64, body: &[u8]) -> Result<()> {
+        let seq = u64::try_from(seq).map_err(|_| Error::Storage(format!("ferrotune_log holds a negative record number {seq}")))?;
+        if seq != g.offset + 1 {
+            // Rows are appended without gaps under the log's lock; a gap means rows were deleted.
+            g.stale = true;
+            return Err(Error::Storage(format!(
+                "ferrotune_log skips from record {} to {seq}; rows were deleted from the table by hand? Restore them or start a new database",
+                g.offset
+            )));
+        }
+        match Op::decode(body) {
+            // A record that does not fit the state is skipped by every reader alike.
+            Ok(op) => drop(g.apply(op, true)),
+            Err(e) => self.warn(format!(
+                "PostgreSQL storage: skipped log record {seq} that could not be decoded ({}); it may come from a newer ferrotune",
+                e.0
+            )),
+        }
+        g.offset = seq;
+        Ok(())
+    }
+
+    /// Reads and applies every row after the replica's head.
+    fn fetch(&self, c: &mut Conn, g: &mut Replica) -> Result<()> {
+        if g.stale {
+            g.reset(0);
+        }
+        self.listener.read().unwrap_or_else(|e| e.into_inner()).fetching();
+        let head = g.offset as i64;
+        let mut rows = c.client.query_raw(&c.fetch, [head]).map_err(|e| pg_error("reading the log", &e))?;
+        while let Some(row) = rows.next().map_err(|e| pg_error("reading the log", &e))? {
+            self.apply_row(g, row.get(0), row.get(1))?;
+        }
+        self.synced();
+        Ok(())
+    }
+
+    /// Whether the replica may be read as it is; restarts the listener in a forked child.
+    fn current(&self, g: &Replica) -> bool {
+        let age = (self.opened.elapsed().as_millis() as u64).saturating_sub(self.synced_ms.load(Ordering::Acquire));
+        if g.stale || age > MAX_UNSYNCED.as_millis() as u64 {
+            return false;
+        }
+        {
+            let l = self.listener.read().unwrap_or_else(|e| e.into_inner());
+            if !l.inherited() {
+                return matches!(l.freshness(g.offset), Freshness::Current);
+            }
+        }
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner()).config.clone();
+        let mut l = self.listener.write().unwrap_or_else(|e| e.into_inner());
+        if l.inherited() {
+            // The parent's thread was not copied by fork: listen from this process.
+            std::mem::forget(std::mem::replace(&mut *l, Listener::start(conn)));
+        }
+        false
+    }
+
+    fn synced(&self) {
+        self.synced_ms.store(self.opened.elapsed().as_millis() as u64, Ordering::Release);
+    }
+
+    /// Leaves the announcement of records up to `head` to the listener thread.
+    fn quietly_appended(&self, head: u64) {
+        self.listener.read().unwrap_or_else(|e| e.into_inner()).pending(head);
+    }
+
+    /// Fetches when another connection announced records this replica lacks.
+    fn refresh(&self, c: &mut Conn, g: &mut Replica) -> Result<()> {
+        if !self.current(g) {
+            self.fetch(c, g)?;
+        }
+        Ok(())
+    }
+
+    /// Optimistic append (see the module comment); `build` runs on every attempt.
+    fn commit_optimistic(&self, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
+        let mut c = self.lock_conn()?;
+        let mut g = self.write_replica();
+        self.refresh(&mut c, &mut g)?;
+        let mut fetched = false;
+        loop {
+            let ops = build(&g)?;
+            if ops.is_empty() {
+                return Ok(Vec::new());
+            }
+            if let Err(e) = ops.iter().try_for_each(|op| g.check(op)) {
+                // Only a replica known to be current may reject a call.
+                if fetched {
+                    return Err(e);
+                }
+                self.fetch(&mut c, &mut g)?;
+                fetched = true;
+                continue;
+            }
+            let bodies = encode_all(&ops);
+            let sync = ops.iter().any(durable);
+            let head = g.offset as i64;
+            let append = c.append.clone();
+            let loud = ops.iter().any(announce);
+            let rows = c.client.query(&append, &[&head, &bodies, &loud]).map_err(|e| pg_error("appending to the log", &e))?;
+            if rows.is_empty() {
+                let applied = g.apply_all(ops);
+                g.offset += bodies.len() as u64;
+                self.synced();
+                if !loud {
+                    self.quietly_appended(g.offset);
+                }
+                if sync {
+                    c.flush()?;
+                }
+                return applied;
+            }
+            for row in &rows {
+                self.apply_row(&mut g, row.get(0), row.get(1))?;
+            }
+            fetched = true;
+        }
+    }
+
+    /// Blind append (see the module comment): the records go at the end of the log whatever
+    /// this process had read.
+    fn commit_blind(&self, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
+        // No fetch first: the push returns whatever this process has not read.
+        let mut c = self.lock_conn()?;
+        let mut g = self.write_replica();
+        if g.stale {
+            self.fetch(&mut c, &mut g)?;
+        }
+        let ops = build(&g)?;
+        self.push(&mut c, &mut g, ops)
+    }
+
+    /// A trial creation: new trials are pushed blind, claims of waiting trials are checked.
+    fn commit_create(&self, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
+        {
+            let mut c = self.lock_conn()?;
+            let mut g = self.write_replica();
+            if g.stale {
+                self.fetch(&mut c, &mut g)?;
+            }
+            let ops = build(&g)?;
+            if ops.iter().all(|op| matches!(op, Op::NewTrial { .. })) {
+                return self.push(&mut c, &mut g, ops);
+            }
+        }
+        // `build` has no side effects (the caller said so), so it may decide again.
+        self.commit_optimistic(build)
+    }
+
+    fn push(&self, c: &mut Conn, g: &mut Replica, ops: Vec<Op>) -> Result<Vec<Applied>> {
+        if ops.is_empty() {
+            return Ok(Vec::new());
+        }
+        if ops.iter().try_for_each(|op| g.check(op)).is_err() {
+            // Only a replica known to be current may reject a call.
+            self.fetch(c, g)?;
+            ops.iter().try_for_each(|op| g.check(op))?;
+        }
+        let bodies = encode_all(&ops);
+        let sync = ops.iter().any(durable);
+        let head = g.offset as i64;
+        let loud = ops.iter().any(announce);
+        let rows = c.client.query(&c.push, &[&head, &bodies, &loud]).map_err(|e| pg_error("appending to the log", &e))?;
+        for row in &rows {
+            self.apply_row(g, row.get(0), row.get(1))?;
+        }
+        self.synced();
+        let mut applied = Vec::with_capacity(ops.len());
+        let mut rejected = None;
+        for op in ops {
+            // Applied as every reader will: a record that no longer fits is skipped.
+            match g.apply(op, true) {
+                Ok(a) => applied.push(a),
+                Err(e) => drop(rejected.get_or_insert(e)),
+            }
+            g.offset += 1;
+        }
+        if !loud {
+            self.quietly_appended(g.offset);
+        }
+        match rejected {
+            Some(e) => Err(e),
+            None => {
+                if sync {
+                    c.flush()?;
+                }
+                Ok(applied)
+            }
+        }
+    }
+
+    /// Locked append: `build` runs once, on a replica current under the log's lock.
+    fn commit_locked(&self, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
+        let mut c = self.lock_conn()?;
+        let mut g = self.write_replica();
+        if g.stale {
+            self.fetch(&mut c, &mut g)?;
+        }
+        let begin = format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({}); SELECT seq, encode(body, 'hex') FROM ferrotune_log WHERE seq > {} ORDER BY seq",
+            schema::LOG_LOCK,
+            g.offset
+        );
+        let r = self.locked_body(&mut c, &mut g, &begin, build);
+        if r.is_err() && !c.client.is_closed() {
+            // Leave no transaction open on the connection; the lock goes with it.
+            let _ = c.client.batch_execute("ROLLBACK");
+        }
+        r
+    }
+
+    fn locked_body(
+        &self,
+        c: &mut Conn,
+        g: &mut Replica,
+        begin: &str,
+        build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>,
+    ) -> Result<Vec<Applied>> {
+        for msg in c.client.simple_query(begin).map_err(|e| pg_error("locking the log", &e))? {
+            // The lock's own row has one column; the log's rows have two.
+            if let postgres::SimpleQueryMessage::Row(row) = msg {
+                if row.len() != 2 {
+                    continue;
+                }
+                let seq: i64 = row
+                    .get(0)
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| Error::Storage("ferrotune_log: a row without a number".into()))?;
+                let body = decode_hex(row.get(1).unwrap_or(""))?;
+                self.apply_row(g, seq, &body)?;
+            }
+        }
+        let ops = build(g)?;
+        if ops.is_empty() {
+            c.client.batch_execute("COMMIT").map_err(|e| pg_error("ending a transaction", &e))?;
+            return Ok(Vec::new());
+        }
+        let bodies = encode_all(&ops);
+        let sync = ops.iter().any(durable);
+        let applied = g.apply_all(ops)?;
+        let head = g.offset;
+        let n = bodies.len() as u64;
+        // One round trip: the records travel as hex literals (digits and a-f only).
+        let mut sql = String::with_capacity(96 + bodies.iter().map(|b| 2 * b.len() + 40).sum::<usize>());
+        sql.push_str("SET LOCAL synchronous_commit TO off; ");
+        sql.push_str("INSERT INTO ferrotune_log (seq, body) VALUES ");
+        for (i, b) in bodies.iter().enumerate() {
+            let _ = write!(sql, "{}({}, decode('", if i > 0 { ", " } else { "" }, head + 1 + i as u64);
+            for byte in b {
+                let _ = write!(sql, "{byte:02x}");
+            }
+            sql.push_str("', 'hex'))");
+        }
+        let _ = write!(sql, "; SELECT pg_notify('{}', '{}'); COMMIT", schema::CHANNEL, head + n);
+        if let Err(e) = c.client.batch_execute(&sql) {
+            // The replica holds records the log may not: read it again before the next use.
+            g.stale = true;
+            return Err(pg_error("appending to the log", &e));
+        }
+        g.offset = head + n;
+        if sync {
+            c.flush()?;
+        }
+        Ok(applied)
+    }
+}
+
+fn decode_hex(s: &str) -> Result<Vec<u8>> {
+    let bad = || Error::Storage("ferrotune_log: a record came back as malformed hex".into());
+    if !s.len().is_multiple_of(2) {
+        return Err(bad());
+    }
+    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or_else(bad)).collect()
+}
+
+impl OpLog for PostgresStorage {
+    fn view<R>(&self, f: impl FnOnce(&MemState) -> Result<R>) -> Result<R> {
+        {
+            let g = self.replica.read().unwrap_or_else(|e| e.into_inner());
+            if self.current(&g) {
+                return f(&g.state);
+            }
+        }
+        let mut c = self.lock_conn()?;
+        let mut g = self.write_replica();
+        self.fetch(&mut c, &mut g)?;
+        drop(c);
+        f(&g.state)
+    }
+
+    fn known<R>(&self, f: impl FnOnce(&MemState) -> R) -> R {
+        f(&self.replica.read().unwrap_or_else(|e| e.into_inner()).state)
+    }
+
+    fn commit(&self, how: Append, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
+        match how {
+            Append::Locked => self.commit_locked(build),
+            Append::Checked => self.commit_optimistic(build),
+            Append::Create => self.commit_create(build),
+            Append::Blind => self.commit_blind(build),
+        }
+    }
+
+    fn drain_warnings(&self) -> Vec<String> {
+        if !self.has_warnings.swap(false, Ordering::Acquire) {
+            return Vec::new();
+        }
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+#[cfg(test)]
+mod tests;

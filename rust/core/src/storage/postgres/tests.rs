@@ -1,0 +1,180 @@
+//! Tests against a real server: `FERROTUNE_TEST_POSTGRES_URL` names a database whose user may
+//! create databases (scripts/postgres-test-server starts one); each test makes its own database.
+//! Without it the tests say so and pass, unless `FERROTUNE_REQUIRE_POSTGRES=1` (CI).
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::history::{StudyDirection, TrialState};
+use crate::storage::test_support::{dump, float, new_trial, study};
+use crate::storage::{read_with, AttrKind, Claim, Storage, TrialTemplate};
+
+/// A fresh database on the test server, or `None` (with the reason printed) when there is none.
+fn fresh_db(tag: &str) -> Option<String> {
+    let Ok(base) = std::env::var("FERROTUNE_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("FERROTUNE_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "FERROTUNE_REQUIRE_POSTGRES=1 but FERROTUNE_TEST_POSTGRES_URL is not set"
+        );
+        eprintln!("skipping PostgreSQL test {tag}: set FERROTUNE_TEST_POSTGRES_URL (scripts/postgres-test-server start DIR prints one)");
+        return None;
+    };
+    let name = format!(
+        "ft_rust_{tag}_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    );
+    let mut c = postgres::Client::connect(&base, postgres::NoTls).expect("FERROTUNE_TEST_POSTGRES_URL must name a reachable database");
+    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let (head, _) = base.rsplit_once('/').unwrap();
+    Some(format!("{head}/{name}"))
+}
+
+fn raw(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, postgres::NoTls).unwrap()
+}
+
+#[test]
+fn persists_across_connections_and_creates_schema_once() {
+    let Some(url) = fresh_db("persist") else { return };
+    let a = PostgresStorage::open(&url).unwrap();
+    let id = study(&a, "s");
+    a.set_study_attr(id, AttrKind::User, "k", "\"v\"").unwrap();
+    let t = new_trial(&a, id);
+    a.set_trial_param(t.trial_id, "x", 0.25, &float()).unwrap();
+    assert!(a.set_trial_intermediate_value(t.trial_id, 3, 1.5).unwrap());
+    assert!(!a.set_trial_intermediate_value(t.trial_id, 3, 9.0).unwrap());
+    a.set_trial_attr(t.trial_id, AttrKind::System, "s", "1").unwrap();
+    a.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[0.5])).unwrap();
+    assert!(matches!(a.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[0.5])), Err(Error::UpdateFinishedTrial(_))));
+    assert!(matches!(a.create_study("s", &[StudyDirection::Minimize]), Err(Error::DuplicatedStudy(_))));
+    let b = PostgresStorage::open(&url).unwrap();
+    assert_eq!(dump(&a), dump(&b));
+    // A write through b reaches a through its notification.
+    let bid = b.study_id("s").unwrap();
+    let t2 = new_trial(&b, bid);
+    b.set_trial_state_values(t2.trial_id, TrialState::Pruned, None).unwrap();
+    let mut n = 0;
+    while a.study_info(id).unwrap().n_trials != 2 && n < 200 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        n += 1;
+    }
+    assert_eq!(dump(&a), dump(&b));
+    let version: String = raw(&url).query_one("SELECT value FROM ferrotune_meta WHERE key = 'schema_version'", &[]).unwrap().get(0);
+    assert_eq!(version, SCHEMA_VERSION.to_string());
+}
+
+#[test]
+fn stale_writer_catches_up_and_retries() {
+    let Some(url) = fresh_db("stale") else { return };
+    let a = PostgresStorage::open(&url).unwrap();
+    let id = study(&a, "s");
+    // A record appended without a notification: `a` cannot know of it until its append loses.
+    let mut body = Vec::new();
+    Op::NewTrial { study: 0, time: 1.0, template: crate::storage::journal::record::Template(TrialTemplate::default()) }.encode(&mut body);
+    raw(&url).execute("INSERT INTO ferrotune_log (seq, body) VALUES (2, $1)", &[&body]).unwrap();
+    assert_eq!(a.write_replica().state.history(id).unwrap().n_trials(), 0);
+    let ta = new_trial(&a, id);
+    assert_eq!(ta.number, 1);
+    a.set_trial_param(0, "x", 0.5, &float()).unwrap();
+    let b = PostgresStorage::open(&url).unwrap();
+    assert_eq!(dump(&a), dump(&b));
+    // The same through the optimistic path: a parameter of the unseen trial, then ours.
+    let mut body = Vec::new();
+    Op::SetParam { trial: 0, name: "y".into(), value: 0.25, dist: float() }.encode(&mut body);
+    raw(&url).execute("INSERT INTO ferrotune_log (seq, body) VALUES (5, $1)", &[&body]).unwrap();
+    a.set_trial_param(ta.trial_id, "x", 0.75, &float()).unwrap();
+    assert_eq!(read_with(&a, id, |h| h.param(0, "y").map(|p| p.0)).unwrap(), Some(0.25));
+    assert_eq!(dump(&a), dump(&PostgresStorage::open(&url).unwrap()));
+    // An unseen record failed our trial: the change lands after it, fails, and every reader skips it.
+    let mut body = Vec::new();
+    Op::SetState { trial: ta.trial_id, state: TrialState::Fail, values: None, time: 2.0 }.encode(&mut body);
+    raw(&url).execute("INSERT INTO ferrotune_log (seq, body) VALUES (7, $1)", &[&body]).unwrap();
+    assert!(matches!(a.set_trial_param(ta.trial_id, "z", 0.5, &float()), Err(Error::UpdateFinishedTrial(_))));
+    assert!(matches!(a.set_trial_state_values(ta.trial_id, TrialState::Complete, Some(&[1.0])), Err(Error::UpdateFinishedTrial(_))));
+    assert_eq!(read_with(&a, id, |h| h.states[1]).unwrap(), TrialState::Fail);
+    let n: i64 = raw(&url).query_one("SELECT count(*) FROM ferrotune_log", &[]).unwrap().get(0);
+    assert_eq!(n, 8, "the rejected parameter is in the log; the rejected result was caught before writing");
+    assert_eq!(dump(&a), dump(&PostgresStorage::open(&url).unwrap()));
+}
+
+#[test]
+fn concurrent_connections_claim_each_waiting_trial_once() {
+    let Some(url) = fresh_db("claims") else { return };
+    let a = PostgresStorage::open(&url).unwrap();
+    let id = study(&a, "s");
+    let waiting: Vec<TrialTemplate> = (0..60).map(|_| TrialTemplate { state: TrialState::Waiting, ..Default::default() }).collect();
+    assert_eq!(a.import_trials(id, waiting).unwrap().len(), 60);
+    let claimed = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|sc| {
+        for w in 0..4 {
+            let (url, claimed) = (&url, &claimed);
+            sc.spawn(move || {
+                let s = PostgresStorage::open(url).unwrap();
+                let sid = s.study_id("s").unwrap();
+                loop {
+                    let r = s
+                        .create_trial(sid, &mut |h| {
+                            Ok(match h.first_waiting() {
+                                Some(row) => Claim::Waiting { row, system_attrs: BTreeMap::new() },
+                                None => Claim::Skip,
+                            })
+                        })
+                        .unwrap();
+                    let Some(t) = r else { break };
+                    s.set_trial_param(t.trial_id, "w", f64::from(w) / 4.0, &float()).unwrap();
+                    s.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+                    claimed.lock().unwrap().push(t.number);
+                }
+            });
+        }
+    });
+    let mut c = claimed.into_inner().unwrap();
+    c.sort();
+    assert_eq!(c, (0..60).collect::<Vec<_>>());
+    assert_eq!(read_with(&a, id, |h| h.n_complete()).unwrap(), 60);
+    assert_eq!(dump(&a), dump(&PostgresStorage::open(&url).unwrap()));
+}
+
+#[test]
+fn stale_trials_fail_once_across_connections() {
+    let Some(url) = fresh_db("hb") else { return };
+    let a = PostgresStorage::open(&url).unwrap();
+    let id = study(&a, "s");
+    let t = new_trial(&a, id);
+    a.record_heartbeat(t.trial_id).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let b = PostgresStorage::open(&url).unwrap();
+    let failed = std::thread::scope(|sc| {
+        let ha = sc.spawn(|| a.fail_stale_trials(id, 0.01).unwrap());
+        let hb = sc.spawn(|| b.fail_stale_trials(b.study_id("s").unwrap(), 0.01).unwrap());
+        let mut v = ha.join().unwrap();
+        v.extend(hb.join().unwrap());
+        v
+    });
+    assert_eq!(failed, vec![t.trial_id]);
+    assert!(a.record_heartbeat(t.trial_id).is_err());
+    assert_eq!(dump(&a), dump(&b));
+}
+
+#[test]
+fn bad_rows_newer_schemas_and_bad_urls_fail_cleanly() {
+    let Some(url) = fresh_db("bad") else { return };
+    let a = PostgresStorage::open(&url).unwrap();
+    let id = study(&a, "s");
+    let mut c = raw(&url);
+    c.execute("INSERT INTO ferrotune_log (seq, body) VALUES (2, '\\xff00'::bytea)", &[]).unwrap();
+    let t = new_trial(&a, id);
+    assert_eq!(t.number, 0);
+    let w = a.take_warnings();
+    assert!(w.iter().any(|m| m.contains("record 2")), "{w:?}");
+    let b = PostgresStorage::open(&url).unwrap();
+    assert_eq!(dump(&a), dump(&b));
+    c.execute("UPDATE ferrotune_meta SET value = '99' WHERE key = 'schema_version'", &[]).unwrap();
+    let e = PostgresStorage::open(&url).err().unwrap().to_string();
+    assert!(e.contains("newer ferrotune"), "{e}");
+    assert!(matches!(PostgresStorage::open("mysql://x@y/z"), Err(Error::InvalidValue(_))));
+    assert!(matches!(PostgresStorage::open("postgresql://u@127.0.0.1:1"), Err(Error::InvalidValue(_))));
+    let e = PostgresStorage::open("postgresql://u:secret@127.0.0.1:1/db").err().unwrap().to_string();
+    assert!(e.contains("127.0.0.1:1/db") && !e.contains("secret"), "{e}");
+}
