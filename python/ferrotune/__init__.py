@@ -26,6 +26,7 @@ from ferrotune.exceptions import TrialPruned
 from ferrotune.study import (
     Study,
     StudyDirection,
+    copy_study,
     create_study,
     delete_study,
     get_all_study_names,
@@ -42,6 +43,7 @@ __all__ = [
     "FrozenTrial",
     "TrialState",
     "TrialPruned",
+    "copy_study",
     "create_study",
     "create_trial",
     "delete_study",

@@ -5,6 +5,7 @@ A distribution crosses the boundary as a spec tuple:
 ``("categorical", (choice, ...))``. Trial states and directions travel as Optuna's integer codes.
 """
 
+import os
 from typing import Any
 
 __version__: str
@@ -46,8 +47,15 @@ class Storage:
     @staticmethod
     def journal(path: str, fsync: bool = False) -> Storage:
         """Opens or creates a journal file and replays it (GIL released)."""
+    @staticmethod
+    def postgres(url: str) -> Storage:
+        """Connects to a PostgreSQL database, creates ferrotune's tables on first use and reads the log (GIL released)."""
     def take_warnings(self) -> list[str]:
         """Storage messages not yet shown (a damaged journal tail, ...), drained."""
+    def snapshot(self) -> os.PathLike[str]:
+        """Writes ``<journal>.snapshot`` (journal storages only, else FerrotuneValueError); returns its path."""
+    def copy_study(self, study: int, to: Storage, to_name: str) -> int:
+        """Copies a study, its attributes and every trial into a new study of ``to``; returns its id."""
     def record_heartbeat(self, trial_id: int) -> None:
         """Records a heartbeat of a running trial; raises when the trial is not running."""
     def last_heartbeat(self, trial_id: int) -> float | None: ...

@@ -4,6 +4,7 @@ from ferrotune.storages._callbacks import RetryFailedTrialCallback, RetryHeartbe
 from ferrotune.storages._heartbeat import BaseHeartbeat, fail_stale_trials
 from ferrotune.storages._in_memory import BaseStorage, InMemoryStorage
 from ferrotune.storages._journal import JournalStorage, get_storage
+from ferrotune.storages._rdb import RDBStorage
 from ferrotune.storages.journal import (
     JournalFileBackend,
     JournalFileOpenLock,
@@ -22,6 +23,7 @@ __all__ = [
     "JournalFileStorage",
     "JournalFileSymlinkLock",
     "JournalStorage",
+    "RDBStorage",
     "RetryFailedTrialCallback",
     "RetryHeartbeatStaleTrialCallback",
     "fail_stale_trials",

@@ -7,11 +7,12 @@ from typing import Any
 
 from ferrotune import _core
 from ferrotune.exceptions import FerrotuneValueError
-from ferrotune.storages._heartbeat import BaseHeartbeat, StaleTrialCallback, check_heartbeat_args
+from ferrotune.storages._heartbeat import StaleTrialCallback
 from ferrotune.storages._in_memory import BaseStorage
+from ferrotune.storages._shared import SharedStorage
 
 
-class JournalStorage(BaseStorage, BaseHeartbeat):
+class JournalStorage(SharedStorage):
     """Optuna's ``JournalStorage``: ``JournalStorage(JournalFileBackend("study.log"))``.
 
     The journal survives the process and can be shared by many processes. Opening it replays
@@ -24,6 +25,7 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
     (default ``2 * heartbeat_interval``: their worker died) and runs
     ``heartbeat_stale_trial_callback(study, frozen_trial)`` on each, e.g.
     ``RetryHeartbeatStaleTrialCallback()``. ``failed_trial_callback`` is its older name.
+    (These are :class:`~ferrotune.storages._shared.SharedStorage`'s, as on ``RDBStorage``.)
     """
 
     _where = "Journal"
@@ -43,10 +45,7 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
                 "JournalStorage needs a ferrotune.storages.journal.JournalFileBackend(file_path), "
                 f"got {type(log_storage).__name__}; other journal backends are not supported"
             )
-        self.heartbeat_interval, self.grace_period, self.heartbeat_stale_trial_callback = check_heartbeat_args(
-            heartbeat_interval, grace_period, heartbeat_stale_trial_callback, failed_trial_callback
-        )
-        self.failed_trial_callback = self.heartbeat_stale_trial_callback
+        self._init_heartbeats(heartbeat_interval, grace_period, heartbeat_stale_trial_callback, failed_trial_callback)
         self._backend = log_storage
         self._core = _core.Storage.journal(log_storage.file_path, log_storage._fsync)
         self._emit_warnings()
@@ -56,9 +55,16 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         return self._backend.file_path
 
     def __repr__(self) -> str:
-        if self.heartbeat_interval is None:
-            return f"JournalStorage({self._backend!r})"
-        return f"JournalStorage({self._backend!r}, heartbeat_interval={self.heartbeat_interval!r}, grace_period={self.grace_period!r})"
+        return f"JournalStorage({self._backend!r}{self._heartbeat_repr()})"
+
+    def snapshot(self) -> str:
+        """Writes ``<journal path>.snapshot``, the state as of the end of the journal, and
+        returns its path. Opening the journal then loads it and replays only the records
+        written after it. ``JournalStorage`` also writes one by itself when opening replayed
+        many records. A snapshot is only a cache: a missing, damaged or outdated one is ignored
+        and the journal is replayed. See docs/storage.md ("Snapshots").
+        """
+        return str(self._core.snapshot())
 
     def __reduce__(self) -> tuple[Any, ...]:
         # A pickled journal storage (e.g. sent to a multiprocessing worker) reopens the file.
@@ -67,35 +73,8 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
             (self._backend, self.heartbeat_interval, self.grace_period, self.heartbeat_stale_trial_callback),
         )
 
-    def _grace(self) -> float:
-        if self.grace_period is not None:
-            return self.grace_period
-        return 2.0 * (self.heartbeat_interval or 0.0)
-
-    def record_heartbeat(self, trial_id: int) -> None:
-        self._core.record_heartbeat(trial_id)
-
-    def _get_stale_trial_ids(self, study_id: int) -> list[int]:
-        if self.heartbeat_interval is None:
-            return []
-        return self._core.stale_trials(study_id, self._grace())
-
-    def _fail_stale_trial_ids(self, study_id: int) -> list[int]:
-        if self.heartbeat_interval is None:
-            return []
-        return self._core.fail_stale_trials(study_id, self._grace())
-
-    def get_heartbeat_interval(self) -> float | None:
-        return self.heartbeat_interval
-
-    def get_heartbeat_stale_trial_callback(self) -> StaleTrialCallback | None:
-        return self.heartbeat_stale_trial_callback
-
 
 _UNSUPPORTED = {
-    "sqlite": "SQLite",
-    "postgresql": "PostgreSQL",
-    "postgres": "PostgreSQL",
     "mysql": "MySQL",
     "redis": "Redis",
     "grpc": "gRPC",
@@ -117,9 +96,10 @@ def get_storage(storage: Any) -> BaseStorage:
     """Resolves the ``storage`` argument of ``create_study`` and friends.
 
     Accepted: ``None`` (a new in-memory storage), a storage object, a journal file path
-    (``"study.log"``, a ``pathlib.Path``) or a ``journal:///abs/path.log`` /
+    (``"study.log"``, a ``pathlib.Path``), a ``journal:///abs/path.log`` /
     ``file:///abs/path.log`` URL (``journal://relative.log`` is relative to the working
-    directory).
+    directory) or a PostgreSQL URL (``postgresql://user:password@host:5432/dbname``, opened as
+    :class:`RDBStorage`). ``sqlite:///`` URLs are rejected with a pointer to the journal.
     """
     from ferrotune.storages._in_memory import InMemoryStorage
     from ferrotune.storages.journal._file import JournalFileBackend
@@ -132,18 +112,23 @@ def get_storage(storage: Any) -> BaseStorage:
         storage = os.fspath(storage)
     if isinstance(storage, str):
         path = _journal_path(storage)
+        scheme = storage.split("://", 1)[0].split("+", 1)[0].lower()
+        if path is None and scheme in ("postgresql", "postgres", "sqlite"):
+            from ferrotune.storages._rdb import RDBStorage
+
+            return RDBStorage(storage)
         if path is None:
-            scheme = storage.split("://", 1)[0].split("+", 1)[0].lower()
             what = _UNSUPPORTED.get(scheme)
             kind = f"{what} storages are" if what else f"storage URLs with scheme {scheme!r} are"
             raise FerrotuneValueError(
-                f"storage {storage!r}: {kind} not supported yet; use a journal file, e.g. "
+                f"storage {storage!r}: {kind} not supported; use a journal file, e.g. "
                 "storage='study.log', storage='journal:///path/to/study.log' or "
-                "JournalStorage(JournalFileBackend('study.log')) from ferrotune.storages"
+                "JournalStorage(JournalFileBackend('study.log')) from ferrotune.storages, "
+                "or a PostgreSQL URL such as 'postgresql://user:password@host:5432/dbname'"
             )
         if not path:
             raise FerrotuneValueError(f"storage {storage!r} names no file; give a path such as 'journal:///tmp/study.log'")
         return JournalStorage(JournalFileBackend(path))
     raise FerrotuneValueError(
-        f"storage must be None, a journal file path or URL, or a ferrotune storage object, got {type(storage).__name__}"
+        f"storage must be None, a journal file path or URL, a PostgreSQL URL, or a ferrotune storage object, got {type(storage).__name__}"
     )

@@ -3,10 +3,11 @@
 from ferrotune.study._direction import StudyDirection
 from ferrotune.study._study import (
     Study,
+    copy_study,
     create_study,
     delete_study,
     get_all_study_names,
     load_study,
 )
 
-__all__ = ["Study", "StudyDirection", "create_study", "delete_study", "get_all_study_names", "load_study"]
+__all__ = ["Study", "StudyDirection", "copy_study", "create_study", "delete_study", "get_all_study_names", "load_study"]

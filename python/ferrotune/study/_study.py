@@ -647,6 +647,41 @@ def load_study(*, study_name: str | None, storage: Any, sampler: BaseSampler | N
     return study
 
 
+def copy_study(
+    *,
+    from_study_name: str,
+    from_storage: Any,
+    to_storage: Any,
+    to_study_name: str | None = None,
+) -> None:
+    """Copies a study from one storage to another (Optuna's ``copy_study``).
+
+    The copy has the same directions, user and system attributes, and every trial in number
+    order with its state, values, parameters and their distributions, intermediate values,
+    attributes and timestamps. Trials keep their numbers; trial ids are the destination's own.
+
+    Args:
+        from_study_name: Name of the study to copy.
+        from_storage: The storage holding it (a storage object, journal path or URL, as for
+            ``create_study``).
+        to_storage: The storage to copy into.
+        to_study_name: Name of the copy; the source's name when omitted.
+
+    Raises:
+        StudyNotFoundError: ``from_storage`` has no study ``from_study_name``.
+        DuplicatedStudyError: ``to_storage`` already has a study named ``to_study_name``.
+    """
+    src = get_storage(from_storage)
+    dst = get_storage(to_storage)
+    name = from_study_name if to_study_name is None else to_study_name
+    if not isinstance(name, str):
+        raise FerrotuneValueError(f"to_study_name must be a str, got {name!r}")
+    sid = src._core.study_id(from_study_name)
+    src._core.copy_study(sid, dst._core, name)
+    for st in (src, dst):
+        st._emit_warnings()
+
+
 def delete_study(*, study_name: str, storage: Any) -> None:
     """Deletes a study and its trials from the storage."""
     st = get_storage(storage)
@@ -659,5 +694,5 @@ def get_all_study_names(storage: Any) -> list[str]:
     return [s[1] for s in st._core.studies()]
 
 
-__all__ = ["Study", "create_study", "load_study", "delete_study", "get_all_study_names"]
+__all__ = ["Study", "copy_study", "create_study", "load_study", "delete_study", "get_all_study_names"]
 
