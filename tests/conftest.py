@@ -1,6 +1,14 @@
-"""Shared fixtures: quiet logging, seeded studies, a shared storage."""
+"""Shared fixtures: quiet logging, seeded studies, a shared storage, a PostgreSQL server."""
 
 from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -28,3 +36,88 @@ def storage() -> InMemoryStorage:
 def study() -> ferrotune.Study:
     """A single-objective minimizing study with a seeded random sampler."""
     return ferrotune.create_study(sampler=RandomSampler(seed=0))
+
+
+# ------------------------------------------------------------------------------------------------
+# PostgreSQL: a server per session, a fresh database per test
+
+SERVER_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "postgres-test-server"
+NO_SERVER = "PostgreSQL server binaries not found (apt-get install postgresql), or set FERROTUNE_TEST_POSTGRES_URL"
+
+
+def _unavailable(reason: str) -> None:
+    """Skip, or fail where FERROTUNE_REQUIRE_POSTGRES=1 says that a skip would hide a broken setup."""
+    if os.environ.get("FERROTUNE_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"FERROTUNE_REQUIRE_POSTGRES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _psql() -> str:
+    """psql, from PATH or beside the server binaries (Debian keeps them off PATH)."""
+    found = shutil.which("psql") or next((str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/psql"))), None)
+    if found is None:
+        _unavailable("psql not found (apt-get install postgresql-client)")
+    return found
+
+
+def psql(url: str, sql: str) -> str:
+    """Run sql on the database at url; its unaligned output, stripped."""
+    cmd = [_psql(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-d", url, "-c", sql]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise RuntimeError(f"psql {sql!r} on {url} failed: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def with_database(url: str, name: str) -> str:
+    """url pointing at database name instead (same host, user and options)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def _start_server(directory: str) -> str:
+    """Start scripts/postgres-test-server in directory; its URL, or a skip/fail saying why not."""
+    done = subprocess.run([str(SERVER_SCRIPT), "start", directory], capture_output=True, text=True, timeout=180)
+    if done.returncode == 3:  # the script's "binaries not installed"
+        _unavailable(NO_SERVER)
+    if done.returncode != 0:
+        _unavailable(f"scripts/postgres-test-server could not start a server: {done.stderr.strip()}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """Base URL of a PostgreSQL server the tests may create databases on: FERROTUNE_TEST_POSTGRES_URL,
+    else a throwaway server started for this session (stopped and deleted at its end)."""
+    url = os.environ.get("FERROTUNE_TEST_POSTGRES_URL")
+    if url:
+        psql(url, "select 1")  # an explicit URL that does not answer is an error, not a skip
+        yield url
+        return
+    directory = tempfile.mkdtemp(prefix="ferrotune-pg-")
+    try:
+        yield _start_server(directory)
+    finally:
+        subprocess.run([str(SERVER_SCRIPT), "stop", directory], capture_output=True, timeout=120)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str):
+    """URL of a new, empty database on the test server, dropped after the test."""
+    name = f"ferrotune_test_{uuid.uuid4().hex[:16]}"
+    psql(postgres_server, f"CREATE DATABASE {name}")
+    try:
+        yield with_database(postgres_server, name)
+    finally:
+        # FORCE: a test that leaks a connection must not leak its database too
+        psql(postgres_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["journal", "postgresql"])
+def shared_storage_url(request, tmp_path) -> str:
+    """Where a study shared by several processes lives: a journal file path, or the URL of a
+    fresh PostgreSQL database (skipped like ``postgres_url`` when no server can be had)."""
+    if request.param == "journal":
+        return str(tmp_path / "shared.log")
+    return request.getfixturevalue("postgres_url")

@@ -1,5 +1,5 @@
-"""Heartbeats on JournalStorage: trials of killed workers are failed after the grace period,
-once, and optionally retried."""
+"""Heartbeats on the shared storages (journal file, PostgreSQL): trials of killed workers are
+failed after the grace period, once, and optionally retried."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from ferrotune.storages import (
     JournalFileBackend,
     JournalStorage,
     RetryFailedTrialCallback,
+    RDBStorage,
     RetryHeartbeatStaleTrialCallback,
     fail_stale_trials,
 )
@@ -33,7 +34,19 @@ INTERVAL, GRACE = 0.1, 0.4
 def _storage(path, callback=None, **kw):
     kw.setdefault("heartbeat_interval", INTERVAL)
     kw.setdefault("grace_period", GRACE)
+    if str(path).startswith("postgresql://"):
+        return RDBStorage(str(path), heartbeat_stale_trial_callback=callback, **kw)
     return JournalStorage(JournalFileBackend(str(path)), heartbeat_stale_trial_callback=callback, **kw)
+
+
+# Worker scripts open either kind of shared storage from their first argument.
+OPEN_STORAGE = """
+from ferrotune.storages import JournalStorage, JournalFileBackend, RDBStorage
+def open_storage(where, **kw):
+    if where.startswith("postgresql://"):
+        return RDBStorage(where, **kw)
+    return JournalStorage(JournalFileBackend(where), **kw)
+"""
 
 
 def _stale_trial(study, steps=()):
@@ -46,11 +59,10 @@ def _stale_trial(study, steps=()):
     return t
 
 
-KILLED_WORKER = textwrap.dedent(
+KILLED_WORKER = OPEN_STORAGE + textwrap.dedent(
     """
     import sys, time, ferrotune
-    from ferrotune.storages import JournalStorage, JournalFileBackend
-    st = JournalStorage(JournalFileBackend(sys.argv[1]), heartbeat_interval=%r, grace_period=%r)
+    st = open_storage(sys.argv[1], heartbeat_interval=%r, grace_period=%r)
     s = ferrotune.load_study(study_name="s", storage=st)
     def obj(t):
         t.suggest_float("x", 0, 1)
@@ -64,8 +76,8 @@ KILLED_WORKER = textwrap.dedent(
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
-def test_killed_worker_trial_is_failed_and_retried(tmp_path):
-    p, marker = tmp_path / "k.log", tmp_path / "started"
+def test_killed_worker_trial_is_failed_and_retried(tmp_path, shared_storage_url):
+    p, marker = shared_storage_url, tmp_path / "started"
     st = _storage(p, RetryFailedTrialCallback(max_retry=2))
     study = ferrotune.create_study(storage=st, study_name="s")
     proc = subprocess.Popen([sys.executable, "-c", KILLED_WORKER, str(p), str(marker)])
@@ -97,14 +109,14 @@ def test_killed_worker_trial_is_failed_and_retried(tmp_path):
     assert RetryFailedTrialCallback.retry_history(t0) == []
 
 
-CONCURRENT_FAILER = textwrap.dedent(
+CONCURRENT_FAILER = OPEN_STORAGE + textwrap.dedent(
     """
     import sys, time, ferrotune
-    from ferrotune.storages import JournalStorage, JournalFileBackend, fail_stale_trials
+    from ferrotune.storages import fail_stale_trials
     out = open(sys.argv[2], "w")
     def cb(study, trial):
         out.write(f"{trial.number}\\n")
-    st = JournalStorage(JournalFileBackend(sys.argv[1]), heartbeat_interval=0.1, grace_period=0.2, failed_trial_callback=cb)
+    st = open_storage(sys.argv[1], heartbeat_interval=0.1, grace_period=0.2, failed_trial_callback=cb)
     s = ferrotune.load_study(study_name="s", storage=st)
     while time.time() < float(sys.argv[3]):
         pass
@@ -116,8 +128,8 @@ CONCURRENT_FAILER = textwrap.dedent(
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uses processes started at one moment")
-def test_two_processes_fail_each_stale_trial_once(tmp_path):
-    p = tmp_path / "c.log"
+def test_two_processes_fail_each_stale_trial_once(tmp_path, shared_storage_url):
+    p = shared_storage_url
     study = ferrotune.create_study(storage=_storage(p, grace_period=0.2), study_name="s")
     for _ in range(30):
         _stale_trial(study)

@@ -77,10 +77,9 @@ def test_storage_strings(tmp_path, form):
 @pytest.mark.parametrize(
     "url, fragment",
     [
-        ("sqlite:///example.db", "SQLite storages are not supported yet"),
-        ("postgresql://u@host/db", "PostgreSQL storages are not supported yet"),
-        ("postgresql+psycopg2://u@host/db", "PostgreSQL"),
-        ("redis://localhost", "Redis"),
+        ("sqlite:///example.db", "SQLite is not supported"),
+        ("redis://localhost", "Redis storages are not supported"),
+        ("mysql+pymysql://u@host/db", "MySQL storages are not supported"),
         ("journal://", "names no file"),
     ],
 )
@@ -89,7 +88,7 @@ def test_unsupported_urls_point_to_the_journal(url, fragment):
         ferrotune.create_study(storage=url)
     assert_message(e, fragment)
     if "not supported" in fragment:
-        assert_message(e, "journal", "JournalFileBackend")
+        assert_message(e, "journal", "JournalFileBackend", "postgresql://")
 
 
 def test_bad_backend_arguments(tmp_path):

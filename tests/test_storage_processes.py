@@ -1,5 +1,5 @@
-"""JournalStorage under several processes: 8 workers on one file, and workers killed with
-SIGKILL at random moments."""
+"""The shared storages (journal file, PostgreSQL) under several processes: 8 workers on one
+study, and workers killed with SIGKILL at random moments."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ GRID_WORKER = textwrap.dedent(
 )
 
 
-def test_eight_workers_visit_each_grid_point_once(tmp_path):
-    p = str(tmp_path / "grid.log")
+def test_eight_workers_visit_each_grid_point_once(shared_storage_url):
+    p = shared_storage_url
     ferrotune.create_study(storage=p, study_name="grid")
     procs = [subprocess.Popen([sys.executable, "-c", GRID_WORKER, p, str(i)], stderr=subprocess.PIPE) for i in range(8)]
     for pr in procs:
@@ -70,8 +70,8 @@ CHURN_WORKER = textwrap.dedent(
 )
 
 
-def test_killed_workers_never_damage_completed_trials(tmp_path):
-    p = str(tmp_path / "kill.log")
+def test_killed_workers_never_damage_completed_trials(shared_storage_url):
+    p = shared_storage_url
     ferrotune.create_study(storage=p, study_name="k")
     rng = random.Random(0)
     seed = 0
@@ -90,7 +90,7 @@ def test_killed_workers_never_damage_completed_trials(tmp_path):
             pr.wait()
             kills += 1
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a kill inside a write leaves a torn tail, reported
+        warnings.simplefilter("ignore")  # a kill inside a journal write leaves a torn tail, reported
         s = ferrotune.load_study(study_name="k", storage=p)
         trials = s.trials
     complete = [t for t in trials if t.state == TrialState.COMPLETE]

@@ -172,7 +172,7 @@ def test_load_study_needs_a_storage():
         ferrotune.load_study(study_name="x", storage=None)
     with pytest.raises(FerrotuneValueError) as e:
         ferrotune.load_study(study_name="x", storage="postgresql://db")
-    assert_message(e, "PostgreSQL storages are not supported yet")
+    assert_message(e, "names no database", "postgresql://user:password@host:port/dbname")
 
 
 # -- best trial -------------------------------------------------------------------------------------------
