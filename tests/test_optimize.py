@@ -331,3 +331,23 @@ def test_bad_optimize_arguments(study, kwargs, fragment):
 def test_non_callable_objective(study):
     with pytest.raises(FerrotuneValueError):
         study.optimize(42, n_trials=1)
+
+
+def test_max_trials_callback_counts_states():
+    from ferrotune.study import MaxTrialsCallback
+    from ferrotune.trial import TrialState
+
+    study = ferrotune.create_study()
+
+    def f(t):
+        x = t.suggest_float("x", 0, 1)
+        if t.number % 2:
+            raise ferrotune.TrialPruned()
+        return x
+
+    study.optimize(f, n_trials=100, callbacks=[MaxTrialsCallback(5)])
+    assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 5 and len(study.trials) == 9
+    study.optimize(f, n_trials=100, callbacks=[MaxTrialsCallback(12, states=None)])
+    assert len(study.trials) == 12
+    with pytest.raises(ferrotune.exceptions.FerrotuneValueError):
+        MaxTrialsCallback(-1)

@@ -111,3 +111,25 @@ def test_killed_workers_never_damage_completed_trials(shared_storage_url):
     fresh = ferrotune.load_study(study_name="k", storage=p)
     assert fresh.trials == s.trials
     assert fresh.trials[: len(trials)] == trials
+
+
+BUDGET_WORKER = textwrap.dedent(
+    """
+    import sys, ferrotune
+    from ferrotune.study import MaxTrialsCallback
+    ferrotune.logging.set_verbosity(ferrotune.logging.WARNING)
+    s = ferrotune.create_study(study_name="b", storage=sys.argv[1], load_if_exists=True)
+    s.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=None, callbacks=[MaxTrialsCallback(60)])
+    """
+)
+
+
+def test_workers_share_one_budget(shared_storage_url):
+    # The documented recipe: the same script started several times, one study budget for all.
+    procs = [subprocess.Popen([sys.executable, "-c", BUDGET_WORKER, shared_storage_url], stderr=subprocess.PIPE) for _ in range(3)]
+    for pr in procs:
+        _, err = pr.communicate(timeout=120)
+        assert pr.returncode == 0, err.decode()
+    trials = ferrotune.load_study(study_name="b", storage=shared_storage_url).trials
+    assert 60 <= len(trials) <= 62  # each worker finishes the trial it is running
+    assert {t.state for t in trials} == {TrialState.COMPLETE}
