@@ -4,8 +4,8 @@
 //! The synchronous client only reads its socket while a call is in progress, so notifications
 //! are taken on a second connection by a thread that blocks on them and publishes the highest
 //! head in an atomic. While that connection is down, reads fetch from the database every time.
-//! The thread also announces the records this process appended without a notification (a
-//! running trial's parameters, ...), at most once per `ANNOUNCE`.
+//! The thread also announces the records this process appended without a notification (trial
+//! parameters, results, ...), at most once per `ANNOUNCE`.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;

@@ -90,13 +90,15 @@ fn durable(op: &Op) -> bool {
     }
 }
 
-/// Whether other processes should hear of the record at once: results, studies, enqueued and
-/// claimed trials. A running trial's parameters, intermediate values, attributes and
-/// heartbeats are announced by the listener thread within `listener::ANNOUNCE`, which spares
-/// every other process a wake-up per record.
+/// Whether other processes should hear of the record at once: new studies, study attributes,
+/// enqueued and claimed trials (what changes the decisions of other workers' next calls).
+/// Changes to trials (parameters, results, ...) are announced by the listener thread within
+/// `listener::ANNOUNCE`: every notification wakes every other process, and at a thousand
+/// trials a second those wake-ups cost more than the writes. A process that writes reads the
+/// rows it had not seen anyway, with its append.
 fn announce(op: &Op) -> bool {
     match op {
-        Op::SetParam { .. } | Op::SetIntermediate { .. } | Op::SetTrialAttr { .. } | Op::Heartbeat { .. } => false,
+        Op::SetParam { .. } | Op::SetIntermediate { .. } | Op::SetTrialAttr { .. } | Op::Heartbeat { .. } | Op::SetState { .. } => false,
         Op::NewTrial { template, .. } => template.0.state != crate::history::TrialState::Running,
         _ => true,
     }

@@ -24,7 +24,8 @@ pub const LOG_LOCK: i64 = 0x6665_7272_6f74_756e; // "ferrotun"
 const SCHEMA_LOCK: i64 = LOG_LOCK + 1;
 
 /// The channel writers notify with the new head of the log, so readers know when to fetch
-/// (at once for the records others must see at once, within `listener::ANNOUNCE` for the rest).
+/// (at once for the records that change other workers' decisions, within `listener::ANNOUNCE`
+/// for the rest).
 pub const CHANNEL: &str = "ferrotune_log";
 
 const CREATE: &str = r#"
