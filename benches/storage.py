@@ -1,4 +1,5 @@
-"""Durable storage: ferrotune's journal file against Optuna's JournalFileStorage, same run.
+"""Durable storage: ferrotune's journal file against Optuna's JournalFileStorage, and its
+PostgreSQL storage against Optuna's RDBStorage on the same server, same run.
 
 What is timed is the cost per trial of a study whose objective costs nothing: RandomSampler,
 five float parameters, the objective returns their sum, logging at WARNING. Each library writes
@@ -13,8 +14,13 @@ its own journal file in a fresh temporary directory.
    the study must end with exactly N trials.
 3. Reopening: a journal holding R trials (default 100,000, written by ferrotune), then the time
    of a fresh process's ``load_study`` on it and of reading ``best_trial``.
+4. PostgreSQL: 1 and 2 again, each run in a new empty database on one server: ferrotune with
+   ``storage="postgresql://..."``, Optuna with ``RDBStorage("postgresql+psycopg2://...")``. The
+   server is ``--postgres URL`` (its user must be allowed to create databases), else a throwaway
+   one that ``scripts/postgres-test-server`` starts in a temporary directory (fsync on) and stops
+   at the end; ``--no-postgres`` skips this part.
 
-Run from the repository root (after ``pip install -e '.[bench]'``):
+Run from the repository root (after ``pip install -e '.[bench-storage]'``):
 
     python benches/storage.py --markdown
     python benches/storage.py --quick         # smoke test
@@ -23,16 +29,26 @@ Run from the repository root (after ``pip install -e '.[bench]'``):
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from typing import Any
+import uuid
+from pathlib import Path
+from typing import Any, Callable, ContextManager, Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 import _common as common
 
 STUDY = "storage-bench"
+SERVER_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "postgres-test-server"
+
+# A context manager that yields where a fresh, empty store is: a journal path or a database URL.
+Fresh = Callable[[], ContextManager[str]]
 
 
 def objective(trial: Any) -> float:
@@ -41,6 +57,74 @@ def objective(trial: Any) -> float:
 
 def journal(lib: Any, path: str) -> Any:
     return lib.storages.JournalStorage(lib.storages.journal.JournalFileBackend(path))
+
+
+def is_url(where: str) -> bool:
+    return "://" in where
+
+
+def open_storage(lib: Any, where: str) -> Any:
+    """The storage at where, a journal path or a postgresql:// URL, as lib spells it."""
+    if not is_url(where):
+        return journal(lib, where)
+    if lib.__name__ == "optuna":
+        return lib.storages.RDBStorage(with_driver(where, "postgresql+psycopg2"))
+    return with_driver(where, "postgresql")
+
+
+def with_driver(url: str, scheme: str) -> str:
+    """url with its scheme replaced (SQLAlchemy names the driver there, ferrotune does not)."""
+    return urlunsplit(urlsplit(url)._replace(scheme=scheme))
+
+
+@contextlib.contextmanager
+def fresh_journal() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as d:
+        yield os.path.join(d, "journal.log")
+
+
+# ------------------------------------------------------------------------------------------------
+# PostgreSQL: a server, and a new database per run
+
+
+def psql(url: str, sql: str) -> str:
+    """Run sql on the database at url with psql (Debian keeps it beside the server binaries too)."""
+    exe = shutil.which("psql") or next((str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/psql"))), None)
+    if exe is None:
+        raise RuntimeError("psql not found (apt-get install postgresql-client)")
+    done = subprocess.run([exe, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-d", with_driver(url, "postgresql"), "-c", sql],
+                          capture_output=True, text=True, timeout=120)
+    if done.returncode:
+        raise RuntimeError(f"psql {sql!r} failed: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+@contextlib.contextmanager
+def fresh_database(server: str) -> Iterator[str]:
+    """A new empty database on server, dropped afterwards (FORCE: workers may still hold connections)."""
+    name = f"ferrotune_bench_{uuid.uuid4().hex[:12]}"
+    psql(server, f"CREATE DATABASE {name}")
+    try:
+        yield urlunsplit(urlsplit(server)._replace(path="/" + name))
+    finally:
+        psql(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@contextlib.contextmanager
+def postgres_server(url: str | None) -> Iterator[str]:
+    """url itself, else a throwaway server started for this run and stopped after it."""
+    if url:
+        yield url
+        return
+    d = tempfile.mkdtemp(prefix="ferrotune-bench-pg-")
+    try:
+        done = subprocess.run([str(SERVER_SCRIPT), "start", d], capture_output=True, text=True, timeout=180)
+        if done.returncode:
+            raise RuntimeError(f"scripts/postgres-test-server could not start a server: {done.stderr.strip()}")
+        yield done.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run([str(SERVER_SCRIPT), "stop", d], capture_output=True, timeout=120)
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def quiet(lib: Any) -> None:
@@ -52,9 +136,9 @@ def quiet(lib: Any) -> None:
         logging.getLogger("ferrotune").setLevel(logging.WARNING)
 
 
-def one_worker(lib: Any, n: int, seed: int) -> float:
-    with tempfile.TemporaryDirectory() as d:
-        storage = journal(lib, os.path.join(d, "journal.log"))
+def one_worker(lib: Any, n: int, seed: int, fresh: Fresh = fresh_journal) -> float:
+    with fresh() as where:
+        storage = open_storage(lib, where)
         study = lib.create_study(study_name=STUDY, storage=storage, sampler=lib.samplers.RandomSampler(seed=seed))
         t0 = time.perf_counter()
         study.optimize(objective, n_trials=n)
@@ -63,21 +147,20 @@ def one_worker(lib: Any, n: int, seed: int) -> float:
     return dt / n
 
 
-def worker_main(lib_name: str, path: str, n: int, seed: int) -> None:
+def worker_main(lib_name: str, where: str, n: int, seed: int) -> None:
     lib = __import__(lib_name)
     quiet(lib)
-    study = lib.load_study(study_name=STUDY, storage=journal(lib, path), sampler=lib.samplers.RandomSampler(seed=seed))
+    study = lib.load_study(study_name=STUDY, storage=open_storage(lib, where), sampler=lib.samplers.RandomSampler(seed=seed))
     start = time.time()
     study.optimize(objective, n_trials=n)
     print(start, time.time())
 
 
-def four_processes(lib: Any, n: int, seed: int) -> float:
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "journal.log")
-        lib.create_study(study_name=STUDY, storage=journal(lib, path))
+def four_processes(lib: Any, n: int, seed: int, fresh: Fresh = fresh_journal) -> float:
+    with fresh() as where:
+        lib.create_study(study_name=STUDY, storage=open_storage(lib, where))
         per = n // 4
-        cmd = [sys.executable, os.path.abspath(__file__), "--worker", lib.__name__, path, str(per)]
+        cmd = [sys.executable, os.path.abspath(__file__), "--worker", lib.__name__, where, str(per)]
         procs = [subprocess.Popen(cmd + [str(seed + k)], stdout=subprocess.PIPE, text=True) for k in range(4)]
         outs = [p.communicate()[0] for p in procs]
         if any(p.returncode for p in procs):
@@ -85,7 +168,7 @@ def four_processes(lib: Any, n: int, seed: int) -> float:
         spans = [tuple(map(float, o.split()[-2:])) for o in outs]
         # from the first worker's first trial to the last worker's end (imports not counted)
         dt = max(e for _, e in spans) - min(b for b, _ in spans)
-        study = lib.load_study(study_name=STUDY, storage=journal(lib, path))
+        study = lib.load_study(study_name=STUDY, storage=open_storage(lib, where))
         numbers = sorted(t.number for t in study.trials)
         if numbers != list(range(4 * per)):
             raise SystemExit(f"{lib.__name__}: {len(numbers)} trials after 4 x {per}, numbers not 0..{4 * per - 1}")
@@ -120,7 +203,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quick", action="store_true", help="1,000 trials (Optuna 200), a 10,000-trial reopen")
     ap.add_argument("--markdown", action="store_true", help="also print the table as markdown")
-    ap.add_argument("--worker", nargs=4, metavar=("LIB", "PATH", "N", "SEED"), help=argparse.SUPPRESS)
+    ap.add_argument("--postgres", metavar="URL", help="PostgreSQL server to create the databases on (default: a throwaway one)")
+    ap.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL comparison")
+    # STORAGE: a journal path or a postgresql:// URL
+    ap.add_argument("--worker", nargs=4, metavar=("LIB", "STORAGE", "N", "SEED"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.quick:
         args.trials, args.optuna_max, args.reopen = 1_000, 200, 10_000
@@ -130,8 +216,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.worker:
-        lib_name, path, n, seed = args.worker
-        worker_main(lib_name, path, int(n), int(seed))
+        lib_name, where, n, seed = args.worker
+        worker_main(lib_name, where, int(n), int(seed))
         return 0
     libs = common.both_libraries()
     ft, optuna = libs["ferrotune"], libs["optuna"]
@@ -159,11 +245,49 @@ def main(argv: list[str] | None = None) -> int:
         f"reopen: {args.reopen:,} trials written in {write:.1f} s; a fresh process's load_study took {load * 1e3:,.0f} ms "
         f"(target < 1,000 ms: {'met' if load < 1.0 else 'not met'}), then best_trial {best * 1e3:,.0f} ms"
     )
+    pg = None if args.no_postgres else postgres_section(ft, optuna, args, n_opt)
     if args.markdown:
         print()
         print(common.markdown_heading(header))
         print(common.table(head, rows, right, markdown=True))
+        if pg:
+            print()
+            print(f"```text\n{pg[0]}\n```")
+            print()
+            print(common.table(*pg[1:], markdown=True))
     return 0
+
+
+def postgres_section(ft: Any, optuna: Any, args: argparse.Namespace, n_opt: int) -> tuple[str, list[str], list[list[str]], list[bool]] | None:
+    """Print (and return, for --markdown) the PostgreSQL table; None when no server could be had."""
+    try:
+        import psycopg2  # noqa: F401 - Optuna's RDBStorage needs it
+    except ImportError:
+        print("\nPostgreSQL: skipped, psycopg2 is not installed (pip install -e '.[bench-storage]')", flush=True)
+        return None
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(postgres_server(args.postgres))
+            version = psql(server, "show server_version")
+        except RuntimeError as e:  # no server binaries, no psql, a server that does not answer
+            print(f"\nPostgreSQL: skipped, {e}", flush=True)
+            return None
+        where = "--postgres" if args.postgres else "throwaway server, fsync on"
+        method = f"postgres  PostgreSQL {version} ({where}), a new database per run; Optuna RDBStorage with psycopg2"
+        print(f"\n{method}", flush=True)
+        fresh = functools.partial(fresh_database, server)
+        rows = []
+        for label, run in (("1 worker", one_worker), ("4 processes", four_processes)):
+            ft_t = run(ft, args.trials, args.seed, fresh)
+            op_t = run(optuna, n_opt, args.seed, fresh)
+            ratio = op_t / ft_t
+            rows.append([label, f"{ft_t * 1e6:,.1f}", f"{op_t * 1e6:,.0f}", f"{ratio:,.1f}x", "met" if ratio >= 20 else "not met"])
+            print(f"  PostgreSQL {label}: done", file=sys.stderr, flush=True)
+    head = ["PostgreSQL", f"ferrotune us/trial ({args.trials:,})", f"optuna us/trial ({n_opt:,})", "optuna/ferrotune", ">= 20x"]
+    right = [False, True, True, True, False]
+    print()
+    print(common.table(head, rows, right))
+    return method, head, rows, right
 
 
 if __name__ == "__main__":
