@@ -324,9 +324,14 @@ impl PostgresStorage {
         let sync = ops.iter().any(durable);
         let head = g.offset as i64;
         let loud = ops.iter().any(announce);
-        let rows = c.client.query(&c.push, &[&head, &bodies, &loud]).map_err(|e| pg_error("appending to the log", &e))?;
-        for row in &rows {
-            self.apply_row(g, row.get(0), row.get(1))?;
+        let rows = if sync {
+            push_durably(c, head, &bodies, loud)?
+        } else {
+            let rows = c.client.query(&c.push, &[&head, &bodies, &loud]).map_err(|e| pg_error("appending to the log", &e))?;
+            rows.iter().map(|r| (r.get(0), r.get::<_, Vec<u8>>(1))).collect()
+        };
+        for (seq, body) in &rows {
+            self.apply_row(g, *seq, body)?;
         }
         self.synced();
         let mut applied = Vec::with_capacity(ops.len());
@@ -344,12 +349,7 @@ impl PostgresStorage {
         }
         match rejected {
             Some(e) => Err(e),
-            None => {
-                if sync {
-                    c.flush()?;
-                }
-                Ok(applied)
-            }
+            None => Ok(applied),
         }
     }
 
@@ -380,19 +380,9 @@ impl PostgresStorage {
         begin: &str,
         build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>,
     ) -> Result<Vec<Applied>> {
-        for msg in c.client.simple_query(begin).map_err(|e| pg_error("locking the log", &e))? {
-            // The lock's own row has one column; the log's rows have two.
-            if let postgres::SimpleQueryMessage::Row(row) = msg {
-                if row.len() != 2 {
-                    continue;
-                }
-                let seq: i64 = row
-                    .get(0)
-                    .and_then(|s| s.parse().ok())
-                    .ok_or_else(|| Error::Storage("ferrotune_log: a row without a number".into()))?;
-                let body = decode_hex(row.get(1).unwrap_or(""))?;
-                self.apply_row(g, seq, &body)?;
-            }
+        let msgs = c.client.simple_query(begin).map_err(|e| pg_error("locking the log", &e))?;
+        for (seq, body) in text_rows(msgs)? {
+            self.apply_row(g, seq, &body)?;
         }
         let ops = build(g)?;
         if ops.is_empty() {
@@ -409,11 +399,9 @@ impl PostgresStorage {
         sql.push_str("SET LOCAL synchronous_commit TO off; ");
         sql.push_str("INSERT INTO ferrotune_log (seq, body) VALUES ");
         for (i, b) in bodies.iter().enumerate() {
-            let _ = write!(sql, "{}({}, decode('", if i > 0 { ", " } else { "" }, head + 1 + i as u64);
-            for byte in b {
-                let _ = write!(sql, "{byte:02x}");
-            }
-            sql.push_str("', 'hex'))");
+            let _ = write!(sql, "{}({}, ", if i > 0 { ", " } else { "" }, head + 1 + i as u64);
+            hex_literal(&mut sql, b);
+            sql.push(')');
         }
         let _ = write!(sql, "; SELECT pg_notify('{}', '{}'); COMMIT", schema::CHANNEL, head + n);
         if let Err(e) = c.client.batch_execute(&sql) {
@@ -426,6 +414,57 @@ impl PostgresStorage {
             c.flush()?;
         }
         Ok(applied)
+    }
+}
+
+/// Appends `decode('<hex>', 'hex')`: bytes as an SQL literal made of digits and a-f only.
+fn hex_literal(sql: &mut String, bytes: &[u8]) {
+    sql.push_str("decode('");
+    for byte in bytes {
+        let _ = write!(sql, "{byte:02x}");
+    }
+    sql.push_str("', 'hex')");
+}
+
+/// The log rows (`seq`, hex `body`) among the rows of a simple query; rows of other statements
+/// (the lock, the transaction id) have one column.
+fn text_rows(msgs: Vec<postgres::SimpleQueryMessage>) -> Result<Vec<(i64, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for msg in msgs {
+        if let postgres::SimpleQueryMessage::Row(row) = msg {
+            if row.len() != 2 {
+                continue;
+            }
+            let seq =
+                row.get(0).and_then(|s| s.parse().ok()).ok_or_else(|| Error::Storage("ferrotune_log: a row without a number".into()))?;
+            out.push((seq, decode_hex(row.get(1).unwrap_or(""))?));
+        }
+    }
+    Ok(out)
+}
+
+/// Pushes records and waits for the disk in one round trip: the push commits on its own
+/// (without waiting, and releasing the log's lock), then a synchronous commit in the same
+/// message flushes the write-ahead log up to it (see `Conn::flush`).
+fn push_durably(c: &mut Conn, head: i64, bodies: &[Vec<u8>], loud: bool) -> Result<Vec<(i64, Vec<u8>)>> {
+    let mut sql = String::with_capacity(160 + bodies.iter().map(|b| 2 * b.len() + 24).sum::<usize>());
+    let _ = write!(sql, "BEGIN; SELECT seq, encode(body, 'hex') FROM ferrotune_push({head}, ARRAY[");
+    for (i, b) in bodies.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        hex_literal(&mut sql, b);
+    }
+    let _ = write!(sql, "]::bytea[], {loud}); COMMIT; SELECT txid_current()");
+    match c.client.simple_query(&sql) {
+        Ok(msgs) => text_rows(msgs),
+        Err(e) => {
+            if !c.client.is_closed() {
+                // A failed push leaves the explicit transaction open and aborted.
+                let _ = c.client.batch_execute("ROLLBACK");
+            }
+            Err(pg_error("appending to the log", &e))
+        }
     }
 }
 
