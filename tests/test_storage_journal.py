@@ -319,35 +319,40 @@ op = st.tuples(
 )
 
 
+def run_ops_then_reload(storage, name, ops, seed):
+    """Applies random study operations, then checks that a fresh load of the storage equals the
+    live study (shared with the PostgreSQL tests)."""
+    s = ferrotune.create_study(storage=storage, study_name=name, sampler=RandomSampler(seed=seed))
+    live = []
+    for kind, k, x, state in ops:
+        try:
+            if kind == "ask" or not live:
+                live.append(s.ask())
+                continue
+            t = live[k % len(live)]
+            if kind == "suggest":
+                t.suggest_float(f"p{k}", -10, 10)
+            elif kind == "report":
+                t.report(x, k)
+            elif kind == "attr":
+                t.set_user_attr(f"a{k}", x)
+            elif kind == "tell":
+                s.tell(t, x if state == "COMPLETE" else None, state=TrialState[state])
+            elif kind == "enqueue":
+                s.enqueue_trial({f"p{k}": max(-10.0, min(10.0, x))})
+            else:
+                s.set_system_attr(f"s{k}", x)
+        except FerrotuneError:
+            pass  # rejected calls (tell twice, report after tell) must leave no trace
+    fresh = ferrotune.load_study(study_name=name, storage=storage)
+    assert fresh.trials == s.trials
+    assert fresh.system_attrs == s.system_attrs
+    assert fresh.user_attrs == s.user_attrs
+
+
 @pytest.mark.filterwarnings("ignore:trial .* a value was already reported:UserWarning")
 @settings(max_examples=40, deadline=None)
 @given(ops=st.lists(op, min_size=1, max_size=40), seed=st.integers(0, 1000))
 def test_replay_equals_live_state(ops, seed):
     with tempfile.TemporaryDirectory() as d:
-        p = os.path.join(d, "l.log")
-        s = ferrotune.create_study(storage=p, study_name="l", sampler=RandomSampler(seed=seed))
-        live = []
-        for kind, k, x, state in ops:
-            try:
-                if kind == "ask" or not live:
-                    live.append(s.ask())
-                    continue
-                t = live[k % len(live)]
-                if kind == "suggest":
-                    t.suggest_float(f"p{k}", -10, 10)
-                elif kind == "report":
-                    t.report(x, k)
-                elif kind == "attr":
-                    t.set_user_attr(f"a{k}", x)
-                elif kind == "tell":
-                    s.tell(t, x if state == "COMPLETE" else None, state=TrialState[state])
-                elif kind == "enqueue":
-                    s.enqueue_trial({f"p{k}": max(-10.0, min(10.0, x))})
-                else:
-                    s.set_system_attr(f"s{k}", x)
-            except FerrotuneError:
-                pass  # rejected calls (tell twice, report after tell) must leave no trace
-        fresh = ferrotune.load_study(study_name="l", storage=p)
-        assert fresh.trials == s.trials
-        assert fresh.system_attrs == s.system_attrs
-        assert fresh.user_attrs == s.user_attrs
+        run_ops_then_reload(os.path.join(d, "l.log"), "l", ops, seed)

@@ -3,10 +3,14 @@ copying studies to and from it, and clear errors for bad URLs."""
 
 from __future__ import annotations
 
+import itertools
 import pickle
 
 import pytest
 from conftest import psql
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_storage_journal import op, run_ops_then_reload
 
 import ferrotune
 from ferrotune.exceptions import FerrotuneValueError, StorageInternalError
@@ -129,3 +133,15 @@ def test_repr_hides_the_password(postgres_url):
     assert repr(RDBStorage(postgres_url, heartbeat_interval=2)).startswith("RDBStorage('postgresql://")
     assert _redact("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db"
     assert _redact("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+_names = itertools.count()
+
+
+@pytest.mark.filterwarnings("ignore:trial .* a value was already reported:UserWarning")
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(op, min_size=1, max_size=40), seed=st.integers(0, 1000))
+def test_reload_equals_live_state(postgres_url, ops, seed):
+    # One database for every example, a new study in each: a fresh connection replays the log
+    # and must rebuild exactly what the live connection holds.
+    run_ops_then_reload(postgres_url, f"l{next(_names)}", ops, seed)
