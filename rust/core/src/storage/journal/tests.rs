@@ -10,12 +10,8 @@ use crate::error::Error;
 use crate::history::{StudyDirection, TrialState};
 use crate::space::{Choice, Distribution};
 use crate::storage::journal::record::Template;
-use crate::storage::test_support::{dump, float, new_trial, study};
+use crate::storage::test_support::{claim_first_waiting, dir, dump, float, new_trial, study};
 use crate::storage::{read_with, AttrKind, Claim, Storage, TrialId, TrialTemplate};
-
-fn dir() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap()
-}
 
 #[test]
 fn records_round_trip() {
@@ -162,16 +158,7 @@ fn concurrent_handles_claim_each_waiting_trial_once() {
             sc.spawn(|| {
                 let s = JournalStorage::open(&p, false).unwrap();
                 let sid = s.study_id("s").unwrap();
-                loop {
-                    let r = s
-                        .create_trial(sid, &mut |h| {
-                            Ok(match h.first_waiting() {
-                                Some(row) => Claim::Waiting { row, system_attrs: BTreeMap::new() },
-                                None => Claim::Skip,
-                            })
-                        })
-                        .unwrap();
-                    let Some(t) = r else { break };
+                while let Some(t) = claim_first_waiting(&s, sid) {
                     s.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
                     claimed.lock().unwrap().push(t.number);
                 }

@@ -62,10 +62,11 @@ impl Listener {
         Listener { shared, pid: std::process::id() }
     }
 
-    /// Whether a replica that has applied the log up to `head` may be read as it is.
+    /// Whether a replica that has applied the log up to `head` may be read as it is (for a
+    /// listener of this process: the caller checks `inherited` first).
     pub fn freshness(&self, head: u64) -> Freshness {
         let sh = &self.shared;
-        if self.pid != std::process::id() || !sh.listening.load(Ordering::Acquire) || sh.missed.load(Ordering::Acquire) {
+        if !sh.listening.load(Ordering::Acquire) || sh.missed.load(Ordering::Acquire) {
             return Freshness::Behind;
         }
         if sh.seen.load(Ordering::Acquire) > head {

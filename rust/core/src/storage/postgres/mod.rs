@@ -281,15 +281,21 @@ impl PostgresStorage {
         }
     }
 
-    /// Blind append (see the module comment): the records go at the end of the log whatever
-    /// this process had read.
-    fn commit_blind(&self, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
-        // No fetch first: the push returns whatever this process has not read.
+    /// The connection and the replica, locked, with a replica known to be stale read again.
+    /// No fetch otherwise: a push returns whatever this process has not read.
+    fn lock_both(&self) -> Result<(MutexGuard<'_, Conn>, RwLockWriteGuard<'_, Replica>)> {
         let mut c = self.lock_conn()?;
         let mut g = self.write_replica();
         if g.stale {
             self.fetch(&mut c, &mut g)?;
         }
+        Ok((c, g))
+    }
+
+    /// Blind append (see the module comment): the records go at the end of the log whatever
+    /// this process had read.
+    fn commit_blind(&self, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
+        let (mut c, mut g) = self.lock_both()?;
         let ops = build(&g)?;
         self.push(&mut c, &mut g, ops)
     }
@@ -297,11 +303,7 @@ impl PostgresStorage {
     /// A trial creation: new trials are pushed blind, claims of waiting trials are checked.
     fn commit_create(&self, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
         {
-            let mut c = self.lock_conn()?;
-            let mut g = self.write_replica();
-            if g.stale {
-                self.fetch(&mut c, &mut g)?;
-            }
+            let (mut c, mut g) = self.lock_both()?;
             let ops = build(&g)?;
             if ops.iter().all(|op| matches!(op, Op::NewTrial { .. })) {
                 return self.push(&mut c, &mut g, ops);
@@ -355,11 +357,7 @@ impl PostgresStorage {
 
     /// Locked append: `build` runs once, on a replica current under the log's lock.
     fn commit_locked(&self, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
-        let mut c = self.lock_conn()?;
-        let mut g = self.write_replica();
-        if g.stale {
-            self.fetch(&mut c, &mut g)?;
-        }
+        let (mut c, mut g) = self.lock_both()?;
         let begin = format!(
             "BEGIN; SELECT pg_advisory_xact_lock({}); SELECT seq, encode(body, 'hex') FROM ferrotune_log WHERE seq > {} ORDER BY seq",
             schema::LOG_LOCK,

@@ -2,12 +2,10 @@
 //! create databases (scripts/postgres-test-server starts one); each test makes its own database.
 //! Without it the tests say so and pass, unless `FERROTUNE_REQUIRE_POSTGRES=1` (CI).
 
-use std::collections::BTreeMap;
-
 use super::*;
 use crate::history::{StudyDirection, TrialState};
-use crate::storage::test_support::{dump, float, new_trial, study};
-use crate::storage::{read_with, AttrKind, Claim, Storage, TrialTemplate};
+use crate::storage::test_support::{claim_first_waiting, dump, float, new_trial, study};
+use crate::storage::{read_with, AttrKind, Storage, TrialTemplate};
 
 /// A fresh database on the test server, or `None` (with the reason printed) when there is none.
 fn fresh_db(tag: &str) -> Option<String> {
@@ -112,16 +110,7 @@ fn concurrent_connections_claim_each_waiting_trial_once() {
             sc.spawn(move || {
                 let s = PostgresStorage::open(url).unwrap();
                 let sid = s.study_id("s").unwrap();
-                loop {
-                    let r = s
-                        .create_trial(sid, &mut |h| {
-                            Ok(match h.first_waiting() {
-                                Some(row) => Claim::Waiting { row, system_attrs: BTreeMap::new() },
-                                None => Claim::Skip,
-                            })
-                        })
-                        .unwrap();
-                    let Some(t) = r else { break };
+                while let Some(t) = claim_first_waiting(&s, sid) {
                     s.set_trial_param(t.trial_id, "w", f64::from(w) / 4.0, &float()).unwrap();
                     s.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
                     claimed.lock().unwrap().push(t.number);
