@@ -161,6 +161,21 @@ def test_a_checkpoint_from_other_parameters_is_refused(tmp_path: Path) -> None:
             ft.fit(trial, model, opt, torch.nn.CrossEntropyLoss(), train, val, epochs=1, checkpoint_dir=tmp_path)
 
 
+def test_a_new_study_does_not_resume_an_old_studys_checkpoints(tmp_path: Path) -> None:
+    train, val = loaders()
+
+    def objective(trial: ferrotune.Trial) -> float:
+        model = mlp()
+        return ft.fit(trial, model, torch.optim.SGD(model.parameters(), lr=0.1), torch.nn.CrossEntropyLoss(), train, val, epochs=2, checkpoint_dir=tmp_path).best_value
+
+    ferrotune.create_study(study_name="same").optimize(objective, n_trials=1)
+    again = ferrotune.create_study(study_name="same")
+    with pytest.raises(FerrotuneValueError) as e:
+        again.optimize(objective, n_trials=1)
+    assert_message(e, "holds a checkpoint of another run", "fresh checkpoint_dir")
+    assert again.trials[0].state == ferrotune.TrialState.FAIL
+
+
 def test_a_write_interrupted_before_the_rename_leaves_the_previous_checkpoint(tmp_path: Path) -> None:
     ckpt = ft.TrialCheckpoint(tmp_path)
     ckpt.save_last({"epochs_done": 1})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import uuid
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
@@ -20,6 +21,10 @@ from ferrotune.torch._schedule import scheduler_interval
 from ferrotune.torch._seed import rng_state, set_rng_state
 
 CHECKPOINT_FORMAT = 1
+# System attribute naming the run a trial's checkpoints belong to. A retried trial inherits its
+# predecessor's system attributes (RetryFailedTrialCallback copies them), so it resumes; a trial
+# of another study that lands in the same directory does not.
+RUN_ATTR = "ferrotune.torch:run"
 
 
 class TrainingDiverged(FerrotuneError, FloatingPointError):
@@ -173,7 +178,14 @@ def fit(
     losses: list[float] = []
     best_state: dict[str, torch.Tensor] | None = None
     start, resumed_from = 0, None
+    # Only a trial of a study can be retried; a FixedTrial or no trial resumes whatever is there.
+    run = _run_token(trial) if ckpt is not None and getattr(trial, "study", None) is not None else None
     saved = ckpt.load_last(map_location=dev) if ckpt is not None else None
+    if saved is not None and run is not None and saved.get("run") != run:
+        raise FerrotuneValueError(
+            f"{ckpt.directory} holds a checkpoint of another run (an earlier study, or another study of the same name); "
+            "use a fresh checkpoint_dir for each study, or delete that directory"
+        )
     if saved is not None:
         start = resumed_from = _resume(saved, trial, model, optimizer, scheduler, scaler, stopper, train_loader, epochs)
         history, losses = list(saved["history"]), list(saved["train_losses"])
@@ -229,6 +241,7 @@ def fit(
             ckpt.save_last(
                 {
                     "format": CHECKPOINT_FORMAT,
+                    "run": run,
                     "epochs_done": epoch + 1,
                     "model": model.state_dict(),
                     "optimizer": optimizer.state_dict(),
@@ -299,6 +312,17 @@ def _resume(saved: dict[str, Any], trial: Any, model: Any, optimizer: Any, sched
             for step, value in enumerate(saved["history"]):
                 trial.report(value, step)
     return done
+
+
+def _run_token(trial: Any) -> str:
+    """The trial's run token, made and stored on its first attempt (see ``RUN_ATTR``)."""
+    token = (getattr(trial, "system_attrs", None) or {}).get(RUN_ATTR)
+    if token is None:
+        token = uuid.uuid4().hex
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Optuna marks set_system_attr experimental
+            trial.set_system_attr(RUN_ATTR, token)
+    return str(token)
 
 
 def _diverged(epoch: int, on_divergence: str) -> None:
