@@ -194,31 +194,8 @@ def fit(
     for epoch in range(start, epochs):
         if stopper.should_stop:
             break
-        model.train()
-        total, count = 0.0, 0
-        for batch in train_loader:
-            x, y = split_batch(batch)
-            x, y = to_device(x, dev), to_device(y, dev)
-            if augment is not None:
-                x = augment(x)
-            optimizer.zero_grad(set_to_none=True)
-            with autocast() if autocast else contextlib.nullcontext():
-                loss = loss_fn(model(x), y)
-            if not torch.isfinite(loss):
-                _diverged(epoch, on_divergence)
-            scaler.scale(loss).backward()
-            if grad_clip is not None:
-                scaler.unscale_(optimizer)
-                torch.nn.utils.clip_grad_norm_(model.parameters(), float(grad_clip))
-            scaler.step(optimizer)
-            scaler.update()
-            if scheduler is not None and step_every == "batch":
-                scheduler.step()
-            n = len(y) if hasattr(y, "__len__") else 1
-            total += float(loss.detach()) * n
-            count += n
-        if count == 0:
-            raise FerrotuneValueError("the training loader yielded no batches; give it at least one sample")
+        train_loss = _train_epoch(model, optimizer, loss_fn, train_loader, dev, augment, autocast, scaler, grad_clip,
+                                  scheduler if step_every == "batch" else None, epoch, on_divergence)
         value = evaluate(model, val_loader, metric, loss_fn=loss_fn, device=dev, autocast=autocast)
         if math.isnan(value):
             _diverged(epoch, on_divergence)
@@ -229,7 +206,7 @@ def fit(
             else:
                 scheduler.step()
         history.append(value)
-        losses.append(total / count)
+        losses.append(train_loss)
         improved = stopper.step(value)
         if improved:
             state = _cpu_copy(model)
@@ -280,6 +257,50 @@ def fit(
         resumed_from=resumed_from,
         model=model,
     )
+
+
+def _train_epoch(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: Callable[[Any, Any], torch.Tensor],
+    loader: Iterable[Any],
+    dev: torch.device,
+    augment: Callable[[torch.Tensor], torch.Tensor] | None,
+    autocast: Callable[[], Any] | None,
+    scaler: torch.amp.GradScaler,
+    grad_clip: float | None,
+    batch_scheduler: Any,
+    epoch: int,
+    on_divergence: str,
+) -> float:
+    """One pass over the training data; returns the mean training loss per sample."""
+    model.train()
+    total, count = 0.0, 0
+    for batch in loader:
+        x, y = split_batch(batch)
+        x, y = to_device(x, dev), to_device(y, dev)
+        if augment is not None:
+            x = augment(x)
+        optimizer.zero_grad(set_to_none=True)
+        with autocast() if autocast else contextlib.nullcontext():
+            loss = loss_fn(model(x), y)
+        value = loss.item()  # the one device sync per batch
+        if not math.isfinite(value):
+            _diverged(epoch, on_divergence)
+        scaler.scale(loss).backward()
+        if grad_clip is not None:
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), float(grad_clip))
+        scaler.step(optimizer)
+        scaler.update()
+        if batch_scheduler is not None:
+            batch_scheduler.step()
+        n = len(y) if hasattr(y, "__len__") else 1
+        total += value * n
+        count += n
+    if count == 0:
+        raise FerrotuneValueError("the training loader yielded no batches; give it at least one sample")
+    return total / count
 
 
 def _resume(saved: dict[str, Any], trial: Any, model: Any, optimizer: Any, scheduler: Any, scaler: Any, stopper: EarlyStopping, loader: Any, epochs: int) -> int:
