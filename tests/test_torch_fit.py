@@ -277,3 +277,19 @@ def test_bad_models_batches_and_loaders_are_explained() -> None:
     with pytest.raises(FerrotuneValueError) as e:
         ft.fit(None, model, opt, loss, train, [], epochs=1)
     assert_message(e, "validation loader yielded no batches")
+
+
+def test_the_cuda_recipe_float16_with_gradient_scaling_runs_on_the_cpu(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """fit's float16 path (autocast + GradScaler + unscaling before clipping), which it takes on
+    CUDA, forced onto the CPU, where PyTorch supports both: the code path runs without a GPU."""
+    from ferrotune.torch import _fit
+
+    monkeypatch.setattr(_fit, "_autocast_dtype", lambda amp, device: torch.float16)
+    torch.manual_seed(0)
+    train, val = loaders()
+    model = mlp()
+    result = ft.fit(None, model, torch.optim.Adam(model.parameters(), lr=0.01), torch.nn.CrossEntropyLoss(), train, val,
+                    epochs=4, amp=True, grad_clip=1.0, checkpoint_dir=tmp_path)
+    assert result.best_value > 0.85 and result.epochs_run == 4
+    saved = ft.TrialCheckpoint(tmp_path).load_last()
+    assert saved["scaler"]["scale"] > 1.0  # the scaler ran and its state is checkpointed
