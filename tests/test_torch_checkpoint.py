@@ -185,3 +185,23 @@ def test_a_write_interrupted_before_the_rename_leaves_the_previous_checkpoint(tm
     ckpt.save_last({"epochs_done": 2})
     assert ckpt.load_last() == {"epochs_done": 2}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["last.pt"]
+
+
+def test_the_helpers_serve_an_optuna_study_too(tmp_path: Path) -> None:
+    optuna = pytest.importorskip("optuna")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    train, val = loaders()
+
+    def build(trial: object) -> torch.nn.Module:
+        return ft.suggest_mlp(trial, 8, 3, n_layers=1, width=(4, 16), dropout=0.0)
+
+    def objective(trial: object) -> float:
+        model = build(trial)
+        opt = ft.suggest_optimizer(trial, model.parameters(), optimizers="adam", lr=(1e-3, 1e-1))
+        return ft.fit(trial, model, opt, torch.nn.CrossEntropyLoss(), train, val, epochs=3, checkpoint_dir=tmp_path).best_value
+
+    study = optuna.create_study(study_name="optuna-side", direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
+    study.optimize(objective, n_trials=3)
+    assert all(len(t.intermediate_values) == 3 for t in study.trials)
+    model, params = ft.load_best_model(study, build, tmp_path)
+    assert ft.evaluate(model, val) == study.best_value and params == study.best_params

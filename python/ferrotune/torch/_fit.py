@@ -336,14 +336,18 @@ def _resume(saved: dict[str, Any], trial: Any, model: Any, optimizer: Any, sched
 
 
 def _run_token(trial: Any) -> str:
-    """The trial's run token, made and stored on its first attempt (see ``RUN_ATTR``)."""
-    token = (getattr(trial, "system_attrs", None) or {}).get(RUN_ATTR)
-    if token is None:
-        token = uuid.uuid4().hex
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Optuna marks set_system_attr experimental
-            trial.set_system_attr(RUN_ATTR, token)
-    return str(token)
+    """The trial's run token, made and stored on its first attempt (see ``RUN_ATTR``). Optuna 5
+    trials have no ``set_system_attr``; there it is a user attribute, which retries copy too."""
+    for attrs in ("system_attrs", "user_attrs"):
+        token = (getattr(trial, attrs, None) or {}).get(RUN_ATTR)
+        if token is not None:
+            return str(token)
+    token = uuid.uuid4().hex
+    if hasattr(trial, "set_system_attr"):
+        trial.set_system_attr(RUN_ATTR, token)
+    else:
+        trial.set_user_attr(RUN_ATTR, token)
+    return token
 
 
 def _diverged(epoch: int, on_divergence: str) -> None:
