@@ -102,6 +102,16 @@ def markdown_heading(header: list[str]) -> str:
     return "\n".join(["Markdown:", "", "```text", *header, "```", ""])
 
 
+def print_tables(header: list[str], head: list[str], rows: list[list[str]], right: list[bool], markdown: bool) -> None:
+    """The results as text, then (with --markdown) under the markdown heading as markdown."""
+    print()
+    print(table(head, rows, right))
+    if markdown:
+        print()
+        print(markdown_heading(header))
+        print(table(head, rows, right, markdown=True))
+
+
 # ------------------------------------------------------------------------------------------------
 # Command line
 

@@ -181,12 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name}: done", file=sys.stderr, flush=True)
     head = ["pruner", "wall s ft / optuna", "epochs ft / optuna", "pruned ft / optuna", "best val acc ft / optuna", "same decisions"]
     right = [False, True, True, True, True, True]
-    print()
-    print(common.table(head, rows, right))
-    if args.markdown:
-        print()
-        print(common.markdown_heading(header))
-        print(common.table(head, rows, right, markdown=True))
+    common.print_tables(header, head, rows, right, args.markdown)
     return 0
 
 

@@ -103,12 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name}, {'Hyperband' if pruned else 'no pruner'}: done", file=sys.stderr, flush=True)
     head = ["library", "pruner", "wall s", "epochs", "pruned", "best validation acc", "test acc of best"]
     right = [False, False, True, True, True, True, True]
-    print()
-    print(common.table(head, rows, right))
-    if args.markdown:
-        print()
-        print(common.markdown_heading(header))
-        print(common.table(head, rows, right, markdown=True))
+    common.print_tables(header, head, rows, right, args.markdown)
     return 0
 
 
