@@ -1,19 +1,22 @@
 """Grid search, random search, TPE and Gaussian-process search on one budget, side by side.
 
-Run:  python examples/compare_methods.py [--budget 27] [--epochs 15] [--plot compare_methods.png]
+Run:  python examples/compare_methods.py [--budget 27] [--epochs 10] [--seeds 3] [--plot compare_methods.png]
 
 The same PyTorch MLP on scikit-learn's digits (train / validation / test split 60/20/20) is tuned
 by each method for ``--budget`` trials over the learning rate (log scale), the hidden width (log
 scale) and the dropout rate. Grid search walks a 3 x 3 x 3 grid (in random order when the budget
-is smaller); the others search the continuous ranges. Every trial trains with the same seed for
-the same trial number, so the methods differ only in the points they choose. The table shows
-each method's best validation accuracy, the test accuracy of that configuration's weights, and
-the wall time; with matplotlib installed (``pip install "ferrotune[plot]"``) a bar chart is saved.
+is smaller); the others search the continuous ranges. Within a seed every trial trains with the
+same torch seed for the same trial number, so the methods differ only in the points they
+choose; each method runs once per seed (``--seeds``), since one run of a method on an easy
+problem says little. The table shows the mean and spread over seeds of each method's best
+validation accuracy, the test accuracy of that configuration's weights, and the wall time; with
+matplotlib installed (``pip install "ferrotune[plot]"``) a bar chart is saved.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from typing import Any
 
@@ -73,6 +76,22 @@ def run_method(name: str, sampler: Any, data: dict[str, TensorDataset], budget: 
     return {"method": name, "validation": study.best_value, "test": test, "seconds": wall, "params": study.best_params}
 
 
+def summarize(method: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean and standard deviation over seeds (sd 0 for a single run)."""
+
+    def sd(key: str) -> float:
+        return statistics.stdev(r[key] for r in runs) if len(runs) > 1 else 0.0
+
+    return {
+        "method": method,
+        "validation": statistics.fmean(r["validation"] for r in runs),
+        "validation_sd": sd("validation"),
+        "test": statistics.fmean(r["test"] for r in runs),
+        "test_sd": sd("test"),
+        "seconds": statistics.fmean(r["seconds"] for r in runs),
+    }
+
+
 def plot(rows: list[dict[str, Any]], path: str) -> bool:
     """Saves a bar chart of validation and test accuracy by method; False without matplotlib."""
     try:
@@ -85,13 +104,13 @@ def plot(rows: list[dict[str, Any]], path: str) -> bool:
     names = [r["method"] for r in rows]
     xs = range(len(rows))
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.bar([x - 0.2 for x in xs], [r["validation"] for r in rows], width=0.4, label="validation")
-    ax.bar([x + 0.2 for x in xs], [r["test"] for r in rows], width=0.4, label="test")
+    ax.bar([x - 0.2 for x in xs], [r["validation"] for r in rows], yerr=[r["validation_sd"] for r in rows], width=0.4, label="validation")
+    ax.bar([x + 0.2 for x in xs], [r["test"] for r in rows], yerr=[r["test_sd"] for r in rows], width=0.4, label="test")
     ax.set_xticks(list(xs), [f"{n}\n{r['seconds']:.0f} s" for n, r in zip(names, rows)])
-    low = min(min(r["validation"], r["test"]) for r in rows)
+    low = min(min(r["validation"] - r["validation_sd"], r["test"] - r["test_sd"]) for r in rows)
     ax.set_ylim(max(0.0, low - 0.05), 1.0)
-    ax.set_ylabel("accuracy")
-    ax.set_title("Same budget, four search methods (digits MLP)")
+    ax.set_ylabel("accuracy (mean, sd over seeds)")
+    ax.set_title("Same budget per search method (digits MLP)")
     ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -102,8 +121,8 @@ def plot(rows: list[dict[str, Any]], path: str) -> bool:
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=27, help="trials per method")
-    parser.add_argument("--epochs", type=int, default=15)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--seeds", type=int, default=3, help="runs per method, seeds 0, 1, ...")
     parser.add_argument("--methods", default="grid,random,tpe,gp", help="comma-separated subset of grid,random,tpe,gp")
     parser.add_argument("--plot", default="compare_methods.png", help="bar chart path ('' for none)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
@@ -111,18 +130,23 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     torch.set_num_threads(args.threads)
     ferrotune.logging.set_verbosity(ferrotune.logging.WARNING)
 
-    data = splits(args.seed)
-    available = samplers(args.seed)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    unknown = [m for m in methods if m not in available]
+    unknown = [m for m in methods if m not in samplers(0)]
     if unknown:
-        parser.error(f"unknown methods {unknown}; choose among {', '.join(available)}")
-    rows = [run_method(m, available[m], data, args.budget, args.epochs, args.seed) for m in methods]
+        parser.error(f"unknown methods {unknown}; choose among {', '.join(samplers(0))}")
+    if args.seeds < 1:
+        parser.error("--seeds must be at least 1")
+    runs: dict[str, list[dict[str, Any]]] = {m: [] for m in methods}
+    for seed in range(args.seeds):
+        data = splits(seed)
+        for m in methods:
+            runs[m].append(run_method(m, samplers(seed)[m], data, args.budget, args.epochs, seed))
+    rows = [summarize(m, runs[m]) for m in methods]
 
-    print(f"\n{args.budget} trials per method, {args.epochs} epochs per trial")
-    print(f"{'method':<8} {'validation':>10} {'test':>8} {'seconds':>8}")
+    print(f"\n{args.budget} trials per method, {args.epochs} epochs per trial, {args.seeds} seed(s); mean (sd) over seeds")
+    print(f"{'method':<8} {'validation':>16} {'test':>16} {'seconds':>8}")
     for r in rows:
-        print(f"{r['method']:<8} {r['validation']:>10.4f} {r['test']:>8.4f} {r['seconds']:>8.1f}")
+        print(f"{r['method']:<8} {r['validation']:>7.4f} ({r['validation_sd']:.4f}) {r['test']:>7.4f} ({r['test_sd']:.4f}) {r['seconds']:>8.1f}")
     if args.plot:
         if plot(rows, args.plot):
             print(f"Bar chart: {args.plot}")
