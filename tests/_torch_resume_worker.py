@@ -3,7 +3,8 @@
 - ``kill``: starts the study's enqueued trial and SIGKILLs itself right after epoch 2 is saved;
 - ``retry``: a second worker; its ``optimize`` fails the dead worker's trial as stale, the retry
   callback re-enqueues it, and this worker trains the retry, which resumes from the checkpoint;
-- ``reference``: the same training without any study or interruption.
+- ``reference``: the same training without any study or interruption;
+- ``work``: one of several concurrent workers, each training two trials of the study.
 The final weights (last epoch, not the best) and the curve go to OUT.
 """
 
@@ -52,6 +53,9 @@ def main() -> None:
     study = ferrotune.create_study(study_name="resume", storage=storage, direction="maximize", load_if_exists=True)
     if mode == "kill":
         study.enqueue_trial(PARAMS)
+    if mode == "work":
+        study.optimize(lambda t: train(t, checkpoint_dir, f"{out}.{t.number}", None), n_trials=2)
+        return
     study.optimize(lambda t: train(t, checkpoint_dir, out, 2 if mode == "kill" else None), n_trials=1)
 
 

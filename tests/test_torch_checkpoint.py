@@ -94,6 +94,23 @@ def test_a_killed_workers_trial_is_retried_and_resumes_from_its_checkpoint(tmp_p
     assert first.intermediate_values == {0: want["history"][0], 1: want["history"][1]}
 
 
+def test_worker_processes_train_one_model_per_trial_on_one_study(tmp_path: Path) -> None:
+    journal, ckpt = tmp_path / "study.journal", tmp_path / "ckpt"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+    workers = [
+        subprocess.Popen([sys.executable, str(TESTS / "_torch_resume_worker.py"), "work", str(journal), str(ckpt), str(tmp_path / "w")],
+                         env={**env, "FERROTUNE_WORKER_INDEX": str(i)}, stderr=subprocess.PIPE, text=True)
+        for i in range(2)
+    ]
+    for w in workers:
+        assert w.wait(timeout=300) == 0, w.stderr.read() if w.stderr else ""
+    study = ferrotune.load_study(study_name="resume", storage=str(journal))
+    assert [t.state for t in study.trials] == [ferrotune.TrialState.COMPLETE] * 4
+    assert all(sorted(t.intermediate_values) == list(range(6)) for t in study.trials)
+    assert sorted(p.name for p in (ckpt / "resume").iterdir()) == [f"trial_{n}" for n in range(4)]
+    assert len({t.system_attrs["ferrotune.torch:run"] for t in study.trials}) == 4
+
+
 def test_the_best_model_reloads_with_the_reported_metric_and_results_are_written(tmp_path: Path) -> None:
     train, val = loaders()
 
