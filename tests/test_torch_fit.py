@@ -277,6 +277,9 @@ def test_bad_models_batches_and_loaders_are_explained() -> None:
     with pytest.raises(FerrotuneValueError) as e:
         ft.fit(None, model, opt, loss, train, [], epochs=1)
     assert_message(e, "validation loader yielded no batches")
+    with pytest.raises(FerrotuneValueError) as e:
+        ft.fit(None, model, opt, loss, train, 5, epochs=1)
+    assert_message(e, "val_loader must be iterable")
 
 
 def test_the_cuda_recipe_float16_with_gradient_scaling_runs_on_the_cpu(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:

@@ -281,7 +281,7 @@ def test_augmentation_keeps_shape_and_stays_finite(shift: int, flip: float, rota
 def test_suggest_augmentation_and_bad_arguments() -> None:
     aug = ft.suggest_augmentation(FixedTrial({"aug_shift": 1, "aug_rotation": 5.0, "aug_noise": 0.05}), image_shape=(1, 8, 8))
     assert (aug.shift, aug.flip, aug.rotation, aug.noise, aug.image_shape) == (1, 0.0, 5.0, 0.05, (1, 8, 8))
-    for kwargs, fragment in [({"flip": 2.0}, "flip is a probability"), ({"noise": -1.0}, "noise must be"), ({"image_shape": (8, 8)}, "image_shape must be")]:
+    for kwargs, fragment in [({"flip": 2.0}, "flip is a probability"), ({"noise": -1.0}, "noise must be"), ({"image_shape": (8, 8)}, "image_shape must be"), ({"shift": 1.5}, "whole number of pixels")]:
         with pytest.raises(FerrotuneValueError) as e:
             ft.Augmentation(**kwargs)
         assert_message(e, fragment)

@@ -48,7 +48,9 @@ class Augmentation(nn.Module):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
-        self.shift = int(_non_negative("shift", shift))
+        if _non_negative("shift", shift) != int(shift):
+            raise FerrotuneValueError(f"shift is a whole number of pixels, got {shift!r}")
+        self.shift = int(shift)
         self.flip = _non_negative("flip", flip)
         if self.flip > 1:
             raise FerrotuneValueError(f"flip is a probability in [0, 1], got {flip!r}")

@@ -154,6 +154,9 @@ def fit(
         raise FerrotuneValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise FerrotuneValueError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    for name, loader in (("train_loader", train_loader), ("val_loader", val_loader)):
+        if not hasattr(loader, "__iter__"):
+            raise FerrotuneValueError(f"{name} must be iterable over (inputs, targets) batches (a DataLoader), got {type(loader).__name__}")
     if grad_clip is not None and (isinstance(grad_clip, bool) or not isinstance(grad_clip, (int, float)) or not grad_clip > 0):
         raise FerrotuneValueError(f"grad_clip must be a number > 0 or None, got {grad_clip!r}")
     if on_divergence not in ("raise", "prune"):
