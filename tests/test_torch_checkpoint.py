@@ -32,12 +32,14 @@ def _schedule(name: str, opt: torch.optim.Optimizer, steps: int) -> object:
     }[name]()
 
 
-def _train(ckpt: Path | None, schedule: str, crash_after: int | None = None) -> tuple[ft.FitResult, dict]:
+def _train(ckpt: Path | None, schedule: str, crash_after: int | None = None, own_generators: bool = False) -> tuple[ft.FitResult, dict]:
     ft.seed_everything(3)
     train, val = loaders()
+    if own_generators:  # the loader's order and the augmentation draw from generators of their own
+        train = torch.utils.data.DataLoader(train.dataset, batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(5))
     model = mlp(dropout=0.3)
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
-    aug = ft.Augmentation(noise=0.1)  # draws from the global RNG too
+    aug = ft.Augmentation(noise=0.1, generator=torch.Generator().manual_seed(6) if own_generators else None)
 
     def crash(e: ft.EpochEnd) -> None:
         if e.epoch == crash_after:
@@ -48,16 +50,16 @@ def _train(ckpt: Path | None, schedule: str, crash_after: int | None = None) -> 
     return result, model.state_dict()
 
 
-@pytest.mark.parametrize("schedule", ["none", "step", "one_cycle", "plateau"])
-def test_resume_continues_from_the_saved_epoch_with_identical_state(tmp_path: Path, schedule: str) -> None:
-    reference, ref_weights = _train(None, schedule)
+@pytest.mark.parametrize("schedule, own_generators", [("none", False), ("step", False), ("one_cycle", False), ("plateau", False), ("step", True)])
+def test_resume_continues_from_the_saved_epoch_with_identical_state(tmp_path: Path, schedule: str, own_generators: bool) -> None:
+    reference, ref_weights = _train(None, schedule, own_generators=own_generators)
     with pytest.raises(KeyboardInterrupt):
-        _train(tmp_path, schedule, crash_after=2)
+        _train(tmp_path, schedule, crash_after=2, own_generators=own_generators)
     saved = ft.TrialCheckpoint(tmp_path).load_last()
     assert saved["epochs_done"] == 3 and saved["history"] == reference.history[:3]
     # Everything random is reseeded differently before the resume: the checkpoint restores it.
     torch.manual_seed(999)
-    resumed, weights = _train(tmp_path, schedule)
+    resumed, weights = _train(tmp_path, schedule, own_generators=own_generators)
     assert resumed.resumed_from == 3
     assert resumed.history == reference.history and resumed.train_losses == reference.train_losses
     assert same_weights(weights, ref_weights)

@@ -190,7 +190,7 @@ def fit(
             "use a fresh checkpoint_dir for each study, or delete that directory"
         )
     if saved is not None:
-        start = resumed_from = _resume(saved, trial, model, optimizer, scheduler, scaler, stopper, train_loader, epochs)
+        start = resumed_from = _resume(saved, trial, model, optimizer, scheduler, scaler, stopper, (train_loader, augment), epochs)
         history, losses = list(saved["history"]), list(saved["train_losses"])
     params = dict(getattr(trial, "params", {}) or {})
 
@@ -231,7 +231,7 @@ def fit(
                     "history": history,
                     "train_losses": losses,
                     "params": params,
-                    "rng": rng_state(train_loader),
+                    "rng": rng_state(train_loader, augment),
                 }
             )
         for cb in callbacks:
@@ -306,7 +306,9 @@ def _train_epoch(
     return total / count
 
 
-def _resume(saved: dict[str, Any], trial: Any, model: Any, optimizer: Any, scheduler: Any, scaler: Any, stopper: EarlyStopping, loader: Any, epochs: int) -> int:
+def _resume(
+    saved: dict[str, Any], trial: Any, model: Any, optimizer: Any, scheduler: Any, scaler: Any, stopper: EarlyStopping, drawers: tuple[Any, Any], epochs: int
+) -> int:
     """Loads a checkpoint's state; returns the number of epochs it had finished."""
     if saved.get("format") != CHECKPOINT_FORMAT:
         raise FerrotuneValueError(f"checkpoint format {saved.get('format')!r} is not {CHECKPOINT_FORMAT}; delete the trial's last.pt to start over")
@@ -325,7 +327,7 @@ def _resume(saved: dict[str, Any], trial: Any, model: Any, optimizer: Any, sched
         scheduler.load_state_dict(saved["scheduler"])
     scaler.load_state_dict(saved["scaler"])
     stopper.load_state_dict(saved["stopper"])
-    set_rng_state(saved["rng"], loader)
+    set_rng_state(saved["rng"], *drawers)
     done = int(saved["epochs_done"])
     if done > epochs:
         warnings.warn(f"the checkpoint had trained {done} epochs, more than epochs={epochs}; training stops there", UserWarning, stacklevel=3)

@@ -34,37 +34,38 @@ def seed_everything(seed: int, *, deterministic: bool = False) -> None:
         torch.backends.cudnn.benchmark = False
 
 
-def _generators(loader: Any) -> list[torch.Generator]:
-    """The generators a data loader draws its order from, when it has its own."""
+def _generators(loader: Any, augment: Any) -> list[torch.Generator]:
+    """The generators a data loader draws its order from and an augmentation its draws, when
+    they have their own rather than the global one."""
     found = []
-    for obj in (loader, getattr(loader, "sampler", None), getattr(loader, "batch_sampler", None)):
+    for obj in (loader, getattr(loader, "sampler", None), getattr(loader, "batch_sampler", None), augment):
         g = getattr(obj, "generator", None)
         if isinstance(g, torch.Generator) and all(g is not f for f in found):
             found.append(g)
     return found
 
 
-def rng_state(loader: Any = None) -> dict[str, Any]:
+def rng_state(loader: Any = None, augment: Any = None) -> dict[str, Any]:
     """Every random state that training draws from, in types ``torch.load`` reads safely."""
     np_state = np.random.get_state()
     state: dict[str, Any] = {
         "python": random.getstate(),
         "numpy": (np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), int(np_state[2]), int(np_state[3]), float(np_state[4])),
         "torch": torch.get_rng_state(),
-        "loader": [g.get_state() for g in _generators(loader)],
+        "own": [g.get_state() for g in _generators(loader, augment)],
     }
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
 
 
-def set_rng_state(state: dict[str, Any], loader: Any = None) -> None:
+def set_rng_state(state: dict[str, Any], loader: Any = None, augment: Any = None) -> None:
     """Restores what :func:`rng_state` saved."""
     random.setstate(state["python"])
     kind, keys, pos, has_gauss, cached = state["numpy"]
     np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
     torch.set_rng_state(state["torch"])
-    for g, s in zip(_generators(loader), state.get("loader", [])):
+    for g, s in zip(_generators(loader, augment), state["own"]):
         g.set_state(s)
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
