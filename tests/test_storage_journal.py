@@ -312,16 +312,19 @@ def test_random_bytes_appended_lose_nothing(data):
 
 finite = st.floats(allow_nan=False, allow_infinity=False, width=32)
 op = st.tuples(
-    st.sampled_from(["ask", "suggest", "report", "attr", "tell", "enqueue", "study_attr"]),
+    st.sampled_from(["ask", "suggest", "suggest_wide", "report", "attr", "tell", "enqueue", "study_attr"]),
     st.integers(0, 3),
     finite,
     st.sampled_from(["COMPLETE", "PRUNED", "FAIL"]),
 )
 
 
-def run_ops_then_reload(storage, name, ops, seed):
+def run_ops_then_reload(storage, name, ops, seed, elsewhere=None):
     """Applies random study operations, then checks that a fresh load of the storage equals the
-    live study (shared with the PostgreSQL tests)."""
+    live study (shared with the PostgreSQL tests). Parameters are suggested with one of two
+    distributions, so trials repeat a column's distribution (PostgreSQL defers those records)
+    and add new ones. Kinds that are not listed below go to ``elsewhere(kind, study, trial, k,
+    x)``, which changes the study through another connection."""
     s = ferrotune.create_study(storage=storage, study_name=name, sampler=RandomSampler(seed=seed))
     live = []
     for kind, k, x, state in ops:
@@ -332,6 +335,8 @@ def run_ops_then_reload(storage, name, ops, seed):
             t = live[k % len(live)]
             if kind == "suggest":
                 t.suggest_float(f"p{k}", -10, 10)
+            elif kind == "suggest_wide":
+                t.suggest_float(f"p{k}", -20, 20)
             elif kind == "report":
                 t.report(x, k)
             elif kind == "attr":
@@ -340,10 +345,15 @@ def run_ops_then_reload(storage, name, ops, seed):
                 s.tell(t, x if state == "COMPLETE" else None, state=TrialState[state])
             elif kind == "enqueue":
                 s.enqueue_trial({f"p{k}": max(-10.0, min(10.0, x))})
-            else:
+            elif kind == "study_attr":
                 s.set_system_attr(f"s{k}", x)
+            else:
+                elsewhere(kind, s, t, k, x)
         except FerrotuneError:
             pass  # rejected calls (tell twice, report after tell) must leave no trace
+    if elsewhere is not None:
+        # A checked write reads every record the other connections wrote before it.
+        s.set_user_attr("synced", True)
     fresh = ferrotune.load_study(study_name=name, storage=storage)
     assert fresh.trials == s.trials
     assert fresh.system_attrs == s.system_attrs
