@@ -98,10 +98,8 @@ impl Deferred {
         self.trials.clear();
         self.failures = 0;
         self.failed = None;
-        // The parent's thread was not copied by fork; its lock may be held forever here.
-        if let Some(f) = self.flusher.take() {
-            std::mem::forget(f);
-        }
+        // The parent's thread was not copied by fork (dropping the handle leaves it alone).
+        self.flusher = None;
         self.pid = std::process::id();
     }
 }

@@ -33,6 +33,8 @@ struct Shared {
 
 pub struct Flusher {
     shared: Arc<Shared>,
+    /// The process whose thread this is.
+    pid: u32,
 }
 
 impl Flusher {
@@ -42,7 +44,7 @@ impl Flusher {
         let shared = Arc::new(Shared::default());
         let s = Arc::clone(&shared);
         std::thread::Builder::new().name("ferrotune-pg-flush".into()).spawn(move || run(&storage, &s)).ok()?;
-        Some(Flusher { shared })
+        Some(Flusher { shared, pid: std::process::id() })
     }
 
     fn sched(&self) -> std::sync::MutexGuard<'_, Sched> {
@@ -77,6 +79,10 @@ impl Flusher {
 
 impl Drop for Flusher {
     fn drop(&mut self) {
+        if self.pid != std::process::id() {
+            // A forked child's copy: no thread to stop, and its lock may be held forever here.
+            return;
+        }
         self.sched().stop = true;
         self.shared.wake.notify_one();
     }
