@@ -321,12 +321,14 @@ op = st.tuples(
 
 def run_ops_then_reload(storage, name, ops, seed, elsewhere=None):
     """Applies random study operations, then checks that a fresh load of the storage equals the
-    live study (shared with the PostgreSQL tests). Parameters are suggested with one of two
-    distributions, so trials repeat a column's distribution (PostgreSQL defers those records)
-    and add new ones. Kinds that are not listed below go to ``elsewhere(kind, study, trial, k,
-    x)``, which changes the study through another connection."""
+    live study (shared with the PostgreSQL tests). Trials suggest the first parameters of a
+    fixed space, so they repeat a column's distribution (PostgreSQL defers those records), or
+    one with a second distribution. Kinds not listed below go to ``elsewhere(kind, study, trial,
+    k, x)``, which changes the trial suggested on last through another connection;
+    ``elsewhere.close()`` ends it."""
     s = ferrotune.create_study(storage=storage, study_name=name, sampler=RandomSampler(seed=seed))
     live = []
+    suggested = None
     for kind, k, x, state in ops:
         try:
             if kind == "ask" or not live:
@@ -334,8 +336,11 @@ def run_ops_then_reload(storage, name, ops, seed, elsewhere=None):
                 continue
             t = live[k % len(live)]
             if kind == "suggest":
-                t.suggest_float(f"p{k}", -10, 10)
+                suggested = t
+                for j in range(k + 1):  # a fixed space: trials repeat their columns
+                    t.suggest_float(f"p{j}", -10, 10)
             elif kind == "suggest_wide":
+                suggested = t
                 t.suggest_float(f"p{k}", -20, 20)
             elif kind == "report":
                 t.report(x, k)
@@ -348,10 +353,11 @@ def run_ops_then_reload(storage, name, ops, seed, elsewhere=None):
             elif kind == "study_attr":
                 s.set_system_attr(f"s{k}", x)
             else:
-                elsewhere(kind, s, t, k, x)
+                elsewhere(kind, s, suggested or t, k, x)
         except FerrotuneError:
             pass  # rejected calls (tell twice, report after tell) must leave no trace
     if elsewhere is not None:
+        elsewhere.close()
         # A checked write reads every record the other connections wrote before it.
         s.set_user_attr("synced", True)
     fresh = ferrotune.load_study(study_name=name, storage=storage)
