@@ -87,6 +87,15 @@ impl Deferred {
         }
     }
 
+    /// None wait any more: forgets failed sends and stops the flusher's deadline.
+    pub fn sent(&mut self) {
+        self.failures = 0;
+        self.failed = None;
+        if let Some(f) = &self.flusher {
+            f.sent();
+        }
+    }
+
     /// True in a forked child, whose copy of the records its parent sends.
     pub fn inherited(&self) -> bool {
         self.pid != std::process::id()

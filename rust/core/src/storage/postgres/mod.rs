@@ -297,9 +297,8 @@ impl Inner {
             return read;
         }
         if g.deferred.is_empty() {
-            if let Some(f) = &g.deferred.flusher {
-                f.sent();
-            }
+            // None left to send (a failed send of dropped records is moot).
+            g.deferred.sent();
         }
         self.synced();
         Ok(())
@@ -503,17 +502,14 @@ impl Inner {
             if let Err(e) = self.apply_row(g, *seq, body) {
                 // They are in the log now, which the stale replica reads again.
                 g.deferred.take();
+                g.deferred.sent();
                 return Err(e);
             }
         }
         // The deferred records are applied already.
         g.deferred.take();
-        g.deferred.failures = 0;
-        g.deferred.failed = None;
+        g.deferred.sent();
         g.offset += waiting as u64;
-        if let Some(f) = &g.deferred.flusher {
-            f.sent();
-        }
         self.synced();
         let mut applied = Vec::with_capacity(ops.len());
         let mut rejected = None;
