@@ -312,18 +312,23 @@ def test_random_bytes_appended_lose_nothing(data):
 
 finite = st.floats(allow_nan=False, allow_infinity=False, width=32)
 op = st.tuples(
-    st.sampled_from(["ask", "suggest", "report", "attr", "tell", "enqueue", "study_attr"]),
+    st.sampled_from(["ask", "suggest", "suggest_wide", "report", "attr", "tell", "enqueue", "study_attr"]),
     st.integers(0, 3),
     finite,
     st.sampled_from(["COMPLETE", "PRUNED", "FAIL"]),
 )
 
 
-def run_ops_then_reload(storage, name, ops, seed):
+def run_ops_then_reload(storage, name, ops, seed, elsewhere=None):
     """Applies random study operations, then checks that a fresh load of the storage equals the
-    live study (shared with the PostgreSQL tests)."""
+    live study (shared with the PostgreSQL tests). Trials suggest the first parameters of a
+    fixed space, so they repeat a column's distribution (PostgreSQL defers those records), or
+    one with a second distribution. Kinds not listed below go to ``elsewhere(kind, study, trial,
+    k, x)``, which changes the trial suggested on last through another connection;
+    ``elsewhere.close()`` ends it."""
     s = ferrotune.create_study(storage=storage, study_name=name, sampler=RandomSampler(seed=seed))
     live = []
+    suggested = None
     for kind, k, x, state in ops:
         try:
             if kind == "ask" or not live:
@@ -331,7 +336,12 @@ def run_ops_then_reload(storage, name, ops, seed):
                 continue
             t = live[k % len(live)]
             if kind == "suggest":
-                t.suggest_float(f"p{k}", -10, 10)
+                suggested = t
+                for j in range(k + 1):  # a fixed space: trials repeat their columns
+                    t.suggest_float(f"p{j}", -10, 10)
+            elif kind == "suggest_wide":
+                suggested = t
+                t.suggest_float(f"p{k}", -20, 20)
             elif kind == "report":
                 t.report(x, k)
             elif kind == "attr":
@@ -340,10 +350,16 @@ def run_ops_then_reload(storage, name, ops, seed):
                 s.tell(t, x if state == "COMPLETE" else None, state=TrialState[state])
             elif kind == "enqueue":
                 s.enqueue_trial({f"p{k}": max(-10.0, min(10.0, x))})
-            else:
+            elif kind == "study_attr":
                 s.set_system_attr(f"s{k}", x)
+            else:
+                elsewhere(kind, s, suggested or t, k, x)
         except FerrotuneError:
             pass  # rejected calls (tell twice, report after tell) must leave no trace
+    if elsewhere is not None:
+        elsewhere.close()
+        # A checked write reads every record the other connections wrote before it.
+        s.set_user_attr("synced", True)
     fresh = ferrotune.load_study(study_name=name, storage=storage)
     assert fresh.trials == s.trials
     assert fresh.system_attrs == s.system_attrs

@@ -4,6 +4,9 @@
 //! - `schema`: the tables, the append function and the schema version.
 //! - `conn`: one connection per process (re-made after a fork or a dropped connection).
 //! - `listener`: a second connection, in a thread, that hears of other processes' appends.
+//! - `deferred`: parameter records applied to the replica that wait for the next append.
+//! - `flusher`: a thread that sends those records when no append comes within 50 ms.
+//! - `text`: records as hex text, for the batches that take several statements in one round trip.
 //!
 //! Writes come in three kinds (`oplog::Append`), each checked against this process's replica
 //! first:
@@ -11,6 +14,11 @@
 //!   log in one round trip by `ferrotune_push`, which returns the rows this process had not
 //!   read; they are applied before the change, which fails only if one of them finished the
 //!   trial (every reader then skips the change alike).
+//!   A parameter of a column that already holds its distribution (every trial after the
+//!   first, in a fixed search space) is applied to the replica at once but sent with the
+//!   next push of this process, in the same array (so a trial costs two round trips: its
+//!   creation, and its result carrying its parameters), or by the flusher within 50 ms.
+//!   Checked and locked appends send the waiting records first, with a push of their own.
 //! - A new trial is pushed the same way: its number is the row where it lands.
 //! - Calls whose decision depends on the whole state (claiming an enqueued trial, failing
 //!   stale trials, creating a study) are appended by `ferrotune_append` only if the log still
@@ -28,21 +36,30 @@
 //!
 //! Records commit without waiting for the disk, under the log's lock; a call that finishes a
 //! trial (or creates or deletes a study) then waits for the disk outside the lock with
-//! `Conn::flush`, which makes every earlier record durable too (docs/storage.md).
+//! `Conn::flush`, which makes every earlier record durable too (docs/storage.md). Deferred
+//! records travel in the transaction of the push that carries them, so a result's disk wait
+//! covers its trial's parameters.
 
 mod conn;
+mod deferred;
+mod flusher;
 mod listener;
 mod schema;
+mod text;
 
 use std::fmt::Write as _;
+use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, RwLock, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockWriteGuard, Weak};
 use std::time::{Duration, Instant};
 
 use postgres::fallible_iterator::FallibleIterator;
 
 use self::conn::Conn;
+use self::deferred::{may_defer, Deferred};
+use self::flusher::Flusher;
 use self::listener::{Freshness, Listener};
+use self::text::{hex_literal, push_durably, text_rows};
 use super::journal::record::Op;
 use super::journal::replica::{Applied, Replica};
 use super::oplog::{Append, OpLog};
@@ -52,14 +69,46 @@ use crate::error::{Error, Result};
 pub use self::schema::SCHEMA_VERSION;
 
 pub struct PostgresStorage {
+    inner: Arc<Inner>,
+}
+
+/// The storage, shared with its flusher thread (which holds a `Weak`).
+pub(crate) struct Inner {
     conn: Mutex<Conn>,
     listener: RwLock<Listener>,
-    replica: RwLock<Replica>,
+    replica: RwLock<Local>,
     warnings: Mutex<Vec<String>>,
     has_warnings: AtomicBool,
     /// When the replica last matched the log (milliseconds after `opened`).
     synced_ms: AtomicU64,
     opened: Instant,
+    /// This storage, for the flusher thread it starts.
+    me: Weak<Inner>,
+    /// The connection's settings, for a listener restarted without the connection's lock
+    /// (a reader holding the replica's lock must not wait for it: the flusher takes both).
+    config: postgres::Config,
+    /// The longest a deferred record waits (`flusher::DEADLINE`; longer in some tests).
+    flush_after: Duration,
+}
+
+/// The replica: the log up to `offset`, then the deferred records (see `deferred`).
+#[derive(Default)]
+struct Local {
+    replica: Replica,
+    deferred: Deferred,
+}
+
+impl Deref for Local {
+    type Target = Replica;
+    fn deref(&self) -> &Replica {
+        &self.replica
+    }
+}
+
+impl DerefMut for Local {
+    fn deref_mut(&mut self) -> &mut Replica {
+        &mut self.replica
+    }
 }
 
 /// The longest a read trusts the replica without looking at the log: a process that died
@@ -118,34 +167,66 @@ impl PostgresStorage {
     /// Connects to the database at `url` (`postgresql://user:password@host:port/dbname`),
     /// creates ferrotune's tables on first use and reads the log.
     pub fn open(url: &str) -> Result<Self> {
+        Self::open_with(url, flusher::DEADLINE)
+    }
+
+    fn open_with(url: &str, flush_after: Duration) -> Result<Self> {
         let conn = Conn::open(url)?;
         // Listening starts before the first read, so no append after it goes unheard.
         let listener = Listener::start(conn.config.clone());
-        let s = PostgresStorage {
+        let config = conn.config.clone();
+        let inner = Arc::new_cyclic(|me| Inner {
             conn: Mutex::new(conn),
             listener: RwLock::new(listener),
-            replica: RwLock::new(Replica::default()),
+            replica: RwLock::new(Local::default()),
             warnings: Mutex::new(Vec::new()),
             has_warnings: AtomicBool::new(false),
             synced_ms: AtomicU64::new(0),
             opened: Instant::now(),
-        };
+            me: me.clone(),
+            config,
+            flush_after,
+        });
         {
-            let mut c = s.lock_conn()?;
-            let mut g = s.write_replica();
-            s.fetch(&mut c, &mut g)?;
+            let mut c = inner.lock_conn()?;
+            let mut g = inner.write_replica();
+            inner.fetch(&mut c, &mut g)?;
         }
-        Ok(s)
+        Ok(PostgresStorage { inner })
     }
 
     /// The database as `host:port/dbname` (no user or password), for messages and reprs.
     pub fn target(&self) -> String {
-        self.conn.lock().unwrap_or_else(|e| e.into_inner()).target.clone()
+        self.inner.conn.lock().unwrap_or_else(|e| e.into_inner()).target.clone()
     }
+}
 
-    fn write_replica(&self) -> RwLockWriteGuard<'_, Replica> {
+impl Drop for PostgresStorage {
+    /// Sends the deferred records (best effort: a failure has no one left to tell).
+    fn drop(&mut self) {
+        let inner = &self.inner;
+        let pending = {
+            let g = inner.replica.read().unwrap_or_else(|e| e.into_inner());
+            !g.deferred.is_empty() && !g.deferred.inherited()
+        };
+        if pending {
+            if let Ok((mut c, mut g)) = inner.lock_both() {
+                let _ = inner.send(&mut c, &mut g, Vec::new());
+            }
+        }
+    }
+}
+
+impl Inner {
+    fn write_replica(&self) -> RwLockWriteGuard<'_, Local> {
         // Each replica change is one applied operation, so a poisoned lock holds a consistent state.
-        self.replica.write().unwrap_or_else(|e| e.into_inner())
+        let mut g = self.replica.write().unwrap_or_else(|e| e.into_inner());
+        if g.deferred.inherited() {
+            // A forked child: the parent sends the deferred records; read the log again.
+            g.deferred.disown();
+            g.stale = true;
+        }
+        g
     }
 
     /// The connection, re-made if it was lost or belongs to the parent of a forked process.
@@ -160,8 +241,9 @@ impl PostgresStorage {
         self.has_warnings.store(true, Ordering::Release);
     }
 
-    /// Applies log rows in order; each must be the next record of the log.
-    fn apply_row(&self, g: &mut Replica, seq: i64, body: &[u8]) -> Result<()> {
+    /// Applies log rows in order; each must be the next record of the log. A row that does not
+    /// commute with the deferred records marks the replica stale (see `deferred`).
+    fn apply_row(&self, g: &mut Local, seq: i64, body: &[u8]) -> Result<()> {
         let seq = u64::try_from(seq).map_err(|_| Error::Storage(format!("ferrotune_log holds a negative record number {seq}")))?;
         if seq != g.offset + 1 {
             // Rows are appended without gaps under the log's lock; a gap means rows were deleted.
@@ -172,8 +254,13 @@ impl PostgresStorage {
             )));
         }
         match Op::decode(body) {
-            // A record that does not fit the state is skipped by every reader alike.
-            Ok(op) => drop(g.apply(op, true)),
+            Ok(op) => {
+                if g.deferred.conflicts(&op) {
+                    g.stale = true;
+                }
+                // A record that does not fit the state is skipped by every reader alike.
+                drop(g.apply(op, true))
+            }
             Err(e) => self.warn(format!(
                 "PostgreSQL storage: skipped log record {seq} that could not be decoded ({}); it may come from a newer ferrotune",
                 e.0
@@ -183,23 +270,52 @@ impl PostgresStorage {
         Ok(())
     }
 
-    /// Reads and applies every row after the replica's head.
-    fn fetch(&self, c: &mut Conn, g: &mut Replica) -> Result<()> {
-        if g.stale {
-            g.reset(0);
+    /// Reads and applies every row after the replica's head; a stale replica is rebuilt from
+    /// the log, with the deferred records that still fit applied after it.
+    fn fetch(&self, c: &mut Conn, g: &mut Local) -> Result<()> {
+        if !g.stale {
+            self.read_rows(c, g)?;
+            if !g.stale {
+                self.synced();
+                return Ok(());
+            }
         }
+        let deferred = g.deferred.take();
+        g.reset(0);
+        // Until the log is read again the records are neither applied nor to be applied.
+        let read = self.read_rows(c, g);
+        for op in deferred {
+            if read.is_err() {
+                // The replica stays stale; the next fetch rebuilds it with the records.
+                g.deferred.push(op);
+            } else if g.check(&op).is_ok() && g.apply(op.clone(), false).is_ok() {
+                g.deferred.push(op);
+            }
+        }
+        if read.is_err() {
+            g.stale = true;
+            return read;
+        }
+        if g.deferred.is_empty() {
+            // None left to send (a failed send of dropped records is moot).
+            g.deferred.sent();
+        }
+        self.synced();
+        Ok(())
+    }
+
+    fn read_rows(&self, c: &mut Conn, g: &mut Local) -> Result<()> {
         self.listener.read().unwrap_or_else(|e| e.into_inner()).fetching();
         let head = g.offset as i64;
         let mut rows = c.client.query_raw(&c.fetch, [head]).map_err(|e| pg_error("reading the log", &e))?;
         while let Some(row) = rows.next().map_err(|e| pg_error("reading the log", &e))? {
             self.apply_row(g, row.get(0), row.get(1))?;
         }
-        self.synced();
         Ok(())
     }
 
     /// Whether the replica may be read as it is; restarts the listener in a forked child.
-    fn current(&self, g: &Replica) -> bool {
+    fn current(&self, g: &Local) -> bool {
         let age = (self.opened.elapsed().as_millis() as u64).saturating_sub(self.synced_ms.load(Ordering::Acquire));
         if g.stale || age > MAX_UNSYNCED.as_millis() as u64 {
             return false;
@@ -210,11 +326,10 @@ impl PostgresStorage {
                 return matches!(l.freshness(g.offset), Freshness::Current);
             }
         }
-        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner()).config.clone();
         let mut l = self.listener.write().unwrap_or_else(|e| e.into_inner());
         if l.inherited() {
             // The parent's thread was not copied by fork: listen from this process.
-            std::mem::forget(std::mem::replace(&mut *l, Listener::start(conn)));
+            std::mem::forget(std::mem::replace(&mut *l, Listener::start(self.config.clone())));
         }
         false
     }
@@ -229,7 +344,7 @@ impl PostgresStorage {
     }
 
     /// Fetches when another connection announced records this replica lacks.
-    fn refresh(&self, c: &mut Conn, g: &mut Replica) -> Result<()> {
+    fn refresh(&self, c: &mut Conn, g: &mut Local) -> Result<()> {
         if !self.current(g) {
             self.fetch(c, g)?;
         }
@@ -241,6 +356,8 @@ impl PostgresStorage {
         let mut c = self.lock_conn()?;
         let mut g = self.write_replica();
         self.refresh(&mut c, &mut g)?;
+        // The compare-and-set appends only on a replica that is the log: send the rest first.
+        self.send(&mut c, &mut g, Vec::new())?;
         let mut fetched = false;
         loop {
             let ops = build(&g)?;
@@ -263,7 +380,7 @@ impl PostgresStorage {
             let loud = ops.iter().any(announce);
             let rows = c.client.query(&append, &[&head, &bodies, &loud]).map_err(|e| pg_error("appending to the log", &e))?;
             if rows.is_empty() {
-                let applied = g.apply_all(ops);
+                let applied = g.replica.apply_all(ops);
                 g.offset += bodies.len() as u64;
                 self.synced();
                 if !loud {
@@ -283,7 +400,7 @@ impl PostgresStorage {
 
     /// The connection and the replica, locked, with a replica known to be stale read again.
     /// No fetch otherwise: a push returns whatever this process has not read.
-    fn lock_both(&self) -> Result<(MutexGuard<'_, Conn>, RwLockWriteGuard<'_, Replica>)> {
+    fn lock_both(&self) -> Result<(MutexGuard<'_, Conn>, RwLockWriteGuard<'_, Local>)> {
         let mut c = self.lock_conn()?;
         let mut g = self.write_replica();
         if g.stale {
@@ -293,11 +410,57 @@ impl PostgresStorage {
     }
 
     /// Blind append (see the module comment): the records go at the end of the log whatever
-    /// this process had read.
+    /// this process had read. A parameter that may wait (see `deferred`) is applied now and
+    /// sent with the next append.
     fn commit_blind(&self, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
         let (mut c, mut g) = self.lock_both()?;
-        let ops = build(&g)?;
-        self.push(&mut c, &mut g, ops)
+        let mut ops = build(&g)?;
+        // After a failed background send, the next write tries (and reports) it itself.
+        if ops.len() == 1 && g.deferred.failed.is_none() && may_defer(&g, &ops[0]) {
+            let op = ops.pop().expect("one op");
+            let applied = g.apply(op.clone(), false)?;
+            if g.deferred.push(op) {
+                self.schedule_flush(&mut g);
+            }
+            return Ok(vec![applied]);
+        }
+        self.send(&mut c, &mut g, ops)
+    }
+
+    /// The flusher sends a first deferred record within `flush_after`.
+    fn schedule_flush(&self, g: &mut Local) {
+        if g.deferred.flusher.is_none() {
+            g.deferred.flusher = Flusher::start(self.me.clone());
+        }
+        if let Some(f) = &g.deferred.flusher {
+            f.deferred(self.flush_after);
+        }
+    }
+
+    /// The flusher thread's send of the deferred records that waited too long. A failure keeps
+    /// them for the next append or a retry; it is reported as a warning when it persists, and
+    /// the next call that reads or writes makes the attempt itself (and fails with it).
+    fn flush_in_background(&self) {
+        let e = match self.lock_both() {
+            Ok((mut c, mut g)) => match self.send(&mut c, &mut g, Vec::new()) {
+                Ok(_) => return,
+                Err(e) => e,
+            },
+            Err(e) => e,
+        };
+        let mut g = self.write_replica();
+        if g.deferred.is_empty() {
+            return;
+        }
+        g.deferred.failures += 1;
+        let n = g.deferred.failures;
+        g.deferred.failed = Some(e.to_string());
+        if let Some(f) = &g.deferred.flusher {
+            f.retry(flusher::DEADLINE * 2u32.pow(n.min(5)));
+        }
+        if n == 3 {
+            self.warn(format!("PostgreSQL storage: trial parameters could not be sent to the server ({e}); still trying"));
+        }
     }
 
     /// A trial creation: new trials are pushed blind, claims of waiting trials are checked.
@@ -306,15 +469,16 @@ impl PostgresStorage {
             let (mut c, mut g) = self.lock_both()?;
             let ops = build(&g)?;
             if ops.iter().all(|op| matches!(op, Op::NewTrial { .. })) {
-                return self.push(&mut c, &mut g, ops);
+                return self.send(&mut c, &mut g, ops);
             }
         }
         // `build` has no side effects (the caller said so), so it may decide again.
         self.commit_optimistic(build)
     }
 
-    fn push(&self, c: &mut Conn, g: &mut Replica, ops: Vec<Op>) -> Result<Vec<Applied>> {
-        if ops.is_empty() {
+    /// Pushes the deferred records, then `ops`, in one round trip (nothing when both are empty).
+    fn send(&self, c: &mut Conn, g: &mut Local, ops: Vec<Op>) -> Result<Vec<Applied>> {
+        if ops.is_empty() && g.deferred.is_empty() {
             return Ok(Vec::new());
         }
         if ops.iter().try_for_each(|op| g.check(op)).is_err() {
@@ -322,7 +486,9 @@ impl PostgresStorage {
             self.fetch(c, g)?;
             ops.iter().try_for_each(|op| g.check(op))?;
         }
-        let bodies = encode_all(&ops);
+        let waiting = g.deferred.len();
+        let mut bodies = encode_all(g.deferred.ops());
+        bodies.extend(encode_all(&ops));
         let sync = ops.iter().any(durable);
         let head = g.offset as i64;
         let loud = ops.iter().any(announce);
@@ -333,8 +499,17 @@ impl PostgresStorage {
             rows.iter().map(|r| (r.get(0), r.get::<_, Vec<u8>>(1))).collect()
         };
         for (seq, body) in &rows {
-            self.apply_row(g, *seq, body)?;
+            if let Err(e) = self.apply_row(g, *seq, body) {
+                // They are in the log now, which the stale replica reads again.
+                g.deferred.take();
+                g.deferred.sent();
+                return Err(e);
+            }
         }
+        // The deferred records are applied already.
+        g.deferred.take();
+        g.deferred.sent();
+        g.offset += waiting as u64;
         self.synced();
         let mut applied = Vec::with_capacity(ops.len());
         let mut rejected = None;
@@ -358,6 +533,8 @@ impl PostgresStorage {
     /// Locked append: `build` runs once, on a replica current under the log's lock.
     fn commit_locked(&self, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
         let (mut c, mut g) = self.lock_both()?;
+        // `build` decides on the log as it is under the lock: send the deferred records first.
+        self.send(&mut c, &mut g, Vec::new())?;
         let begin = format!(
             "BEGIN; SELECT pg_advisory_xact_lock({}); SELECT seq, encode(body, 'hex') FROM ferrotune_log WHERE seq > {} ORDER BY seq",
             schema::LOG_LOCK,
@@ -374,7 +551,7 @@ impl PostgresStorage {
     fn locked_body(
         &self,
         c: &mut Conn,
-        g: &mut Replica,
+        g: &mut Local,
         begin: &str,
         build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>,
     ) -> Result<Vec<Applied>> {
@@ -389,7 +566,7 @@ impl PostgresStorage {
         }
         let bodies = encode_all(&ops);
         let sync = ops.iter().any(durable);
-        let applied = g.apply_all(ops)?;
+        let applied = g.replica.apply_all(ops)?;
         let head = g.offset;
         let n = bodies.len() as u64;
         // One round trip: the records travel as hex literals (digits and a-f only).
@@ -415,98 +592,46 @@ impl PostgresStorage {
     }
 }
 
-/// Appends `decode('<hex>', 'hex')`: bytes as an SQL literal made of digits and a-f only.
-fn hex_literal(sql: &mut String, bytes: &[u8]) {
-    sql.push_str("decode('");
-    for byte in bytes {
-        let _ = write!(sql, "{byte:02x}");
-    }
-    sql.push_str("', 'hex')");
-}
-
-/// The log rows (`seq`, hex `body`) among the rows of a simple query; rows of other statements
-/// (the lock, the transaction id) have one column.
-fn text_rows(msgs: Vec<postgres::SimpleQueryMessage>) -> Result<Vec<(i64, Vec<u8>)>> {
-    let mut out = Vec::new();
-    for msg in msgs {
-        if let postgres::SimpleQueryMessage::Row(row) = msg {
-            if row.len() != 2 {
-                continue;
-            }
-            let seq =
-                row.get(0).and_then(|s| s.parse().ok()).ok_or_else(|| Error::Storage("ferrotune_log: a row without a number".into()))?;
-            out.push((seq, decode_hex(row.get(1).unwrap_or(""))?));
-        }
-    }
-    Ok(out)
-}
-
-/// Pushes records and waits for the disk in one round trip: the push commits on its own
-/// (without waiting, and releasing the log's lock), then a synchronous commit in the same
-/// message flushes the write-ahead log up to it (see `Conn::flush`).
-fn push_durably(c: &mut Conn, head: i64, bodies: &[Vec<u8>], loud: bool) -> Result<Vec<(i64, Vec<u8>)>> {
-    let mut sql = String::with_capacity(160 + bodies.iter().map(|b| 2 * b.len() + 24).sum::<usize>());
-    let _ = write!(sql, "BEGIN; SELECT seq, encode(body, 'hex') FROM ferrotune_push({head}, ARRAY[");
-    for (i, b) in bodies.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        hex_literal(&mut sql, b);
-    }
-    let _ = write!(sql, "]::bytea[], {loud}); COMMIT; SELECT txid_current()");
-    match c.client.simple_query(&sql) {
-        Ok(msgs) => text_rows(msgs),
-        Err(e) => {
-            if !c.client.is_closed() {
-                // A failed push leaves the explicit transaction open and aborted.
-                let _ = c.client.batch_execute("ROLLBACK");
-            }
-            Err(pg_error("appending to the log", &e))
-        }
-    }
-}
-
-fn decode_hex(s: &str) -> Result<Vec<u8>> {
-    let bad = || Error::Storage("ferrotune_log: a record came back as malformed hex".into());
-    if !s.len().is_multiple_of(2) {
-        return Err(bad());
-    }
-    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or_else(bad)).collect()
-}
-
 impl OpLog for PostgresStorage {
     fn view<R>(&self, f: impl FnOnce(&MemState) -> Result<R>) -> Result<R> {
+        let s = &self.inner;
         {
-            let g = self.replica.read().unwrap_or_else(|e| e.into_inner());
-            if self.current(&g) {
+            let g = s.replica.read().unwrap_or_else(|e| e.into_inner());
+            if s.current(&g) && g.deferred.failed.is_none() {
                 return f(&g.state);
             }
         }
-        let mut c = self.lock_conn()?;
-        let mut g = self.write_replica();
-        self.fetch(&mut c, &mut g)?;
+        let mut c = s.lock_conn()?;
+        let mut g = s.write_replica();
+        s.fetch(&mut c, &mut g)?;
+        if g.deferred.failed.is_some() {
+            // The flusher could not send the deferred records: try once more, or say why not.
+            s.send(&mut c, &mut g, Vec::new())?;
+        }
         drop(c);
         f(&g.state)
     }
 
     fn known<R>(&self, f: impl FnOnce(&MemState) -> R) -> R {
-        f(&self.replica.read().unwrap_or_else(|e| e.into_inner()).state)
+        f(&self.inner.replica.read().unwrap_or_else(|e| e.into_inner()).state)
     }
 
     fn commit(&self, how: Append, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
+        let s = &self.inner;
         match how {
-            Append::Locked => self.commit_locked(build),
-            Append::Checked => self.commit_optimistic(build),
-            Append::Create => self.commit_create(build),
-            Append::Blind => self.commit_blind(build),
+            Append::Locked => s.commit_locked(build),
+            Append::Checked => s.commit_optimistic(build),
+            Append::Create => s.commit_create(build),
+            Append::Blind => s.commit_blind(build),
         }
     }
 
     fn drain_warnings(&self) -> Vec<String> {
-        if !self.has_warnings.swap(false, Ordering::Acquire) {
+        let s = &self.inner;
+        if !s.has_warnings.swap(false, Ordering::Acquire) {
             return Vec::new();
         }
-        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
+        std::mem::take(&mut *s.warnings.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 

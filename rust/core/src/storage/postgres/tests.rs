@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::history::{StudyDirection, TrialState};
+use crate::space::Distribution;
 use crate::storage::test_support::{claim_first_waiting, dump, float, new_trial, study};
 use crate::storage::{read_with, AttrKind, Storage, TrialTemplate};
 
@@ -71,7 +72,7 @@ fn stale_writer_catches_up_and_retries() {
     let mut body = Vec::new();
     Op::NewTrial { study: 0, time: 1.0, template: crate::storage::journal::record::Template(TrialTemplate::default()) }.encode(&mut body);
     raw(&url).execute("INSERT INTO ferrotune_log (seq, body) VALUES (2, $1)", &[&body]).unwrap();
-    assert_eq!(a.write_replica().state.history(id).unwrap().n_trials(), 0);
+    assert_eq!(a.inner.write_replica().state.history(id).unwrap().n_trials(), 0);
     let ta = new_trial(&a, id);
     assert_eq!(ta.number, 1);
     a.set_trial_param(0, "x", 0.5, &float()).unwrap();
@@ -81,7 +82,8 @@ fn stale_writer_catches_up_and_retries() {
     let mut body = Vec::new();
     Op::SetParam { trial: 0, name: "y".into(), value: 0.25, dist: float() }.encode(&mut body);
     raw(&url).execute("INSERT INTO ferrotune_log (seq, body) VALUES (5, $1)", &[&body]).unwrap();
-    a.set_trial_param(ta.trial_id, "x", 0.75, &float()).unwrap();
+    // A new column: sent at once (a parameter of an existing column would wait, see below).
+    a.set_trial_param(ta.trial_id, "w", 0.75, &float()).unwrap();
     assert_eq!(read_with(&a, id, |h| h.param(0, "y").map(|p| p.0)).unwrap(), Some(0.25));
     assert_eq!(dump(&a), dump(&PostgresStorage::open(&url).unwrap()));
     // An unseen record failed our trial: the change lands after it, fails, and every reader skips it.
@@ -166,4 +168,246 @@ fn bad_rows_newer_schemas_and_bad_urls_fail_cleanly() {
     assert!(matches!(PostgresStorage::open("postgresql://u@127.0.0.1:1"), Err(Error::InvalidValue(_))));
     let e = PostgresStorage::open("postgresql://u:secret@127.0.0.1:1/db").err().unwrap().to_string();
     assert!(e.contains("127.0.0.1:1/db") && !e.contains("secret"), "{e}");
+}
+
+/// The records in the log, decoded.
+fn log_ops(url: &str) -> Vec<Op> {
+    let rows = raw(url).query("SELECT body FROM ferrotune_log ORDER BY seq", &[]).unwrap();
+    rows.iter().map(|r| Op::decode(r.get::<_, &[u8]>(0)).unwrap()).collect()
+}
+
+fn is_param(op: &Op, t: u64) -> bool {
+    matches!(op, Op::SetParam { trial, .. } if *trial == t)
+}
+
+fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !f() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(2), "{what}: not within 2 s");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// A storage whose deferred records wait for a later write (the flusher's deadline is long).
+fn open_patient(url: &str) -> PostgresStorage {
+    PostgresStorage::open_with(url, std::time::Duration::from_secs(600)).unwrap()
+}
+
+#[test]
+fn parameters_of_known_columns_ride_on_the_next_write() {
+    let Some(url) = fresh_db("ride") else { return };
+    let a = open_patient(&url);
+    let id = study(&a, "s");
+    let t0 = new_trial(&a, id);
+    // New columns are sent at once.
+    a.set_trial_param(t0.trial_id, "x", 0.5, &float()).unwrap();
+    a.set_trial_param(t0.trial_id, "y", 0.5, &float()).unwrap();
+    a.set_trial_state_values(t0.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+    let n = log_ops(&url).len();
+    let t1 = new_trial(&a, id);
+    a.set_trial_param(t1.trial_id, "y", 0.25, &float()).unwrap();
+    a.set_trial_param(t1.trial_id, "x", 0.75, &float()).unwrap();
+    assert_eq!(log_ops(&url).len(), n + 1, "the parameters wait");
+    assert_eq!(read_with(&a, id, |h| h.params_of(t1.number).iter().map(|p| p.1).collect::<Vec<_>>()).unwrap(), [0.25, 0.75]);
+    // The next trial carries them, before it.
+    let t2 = new_trial(&a, id);
+    let ops = log_ops(&url);
+    assert_eq!(ops.len(), n + 4);
+    assert!(is_param(&ops[n + 1], t1.trial_id) && is_param(&ops[n + 2], t1.trial_id) && matches!(ops[n + 3], Op::NewTrial { .. }));
+    // A new distribution of a known column is sent at once.
+    let other = Distribution::Float { low: 0.0, high: 2.0, log: false, step: None };
+    a.set_trial_param(t2.trial_id, "x", 1.5, &other).unwrap();
+    assert_eq!(log_ops(&url).len(), n + 5);
+    // The result carries the waiting parameter in its transaction, before it.
+    a.set_trial_param(t1.trial_id, "z", 1.0, &float()).unwrap();
+    a.set_trial_param(t2.trial_id, "y", 1.0, &float()).unwrap();
+    a.set_trial_state_values(t2.trial_id, TrialState::Complete, Some(&[2.0])).unwrap();
+    let ops = log_ops(&url);
+    assert!(is_param(&ops[ops.len() - 2], t2.trial_id) && matches!(ops[ops.len() - 1], Op::SetState { .. }));
+    assert_eq!(dump(&a), dump(&PostgresStorage::open(&url).unwrap()));
+    // Dropping the storage sends what waits.
+    let t3 = new_trial(&a, id);
+    a.set_trial_param(t3.trial_id, "x", 0.5, &other).unwrap();
+    a.set_trial_param(t3.trial_id, "y", 0.5, &float()).unwrap();
+    let live = dump(&a);
+    drop(a);
+    assert_eq!(live, dump(&PostgresStorage::open(&url).unwrap()));
+}
+
+#[test]
+fn waiting_parameters_reach_the_server_without_another_write() {
+    let Some(url) = fresh_db("flush") else { return };
+    let a = PostgresStorage::open(&url).unwrap();
+    let id = study(&a, "s");
+    let t0 = new_trial(&a, id);
+    a.set_trial_param(t0.trial_id, "x", 0.5, &float()).unwrap();
+    let t1 = new_trial(&a, id);
+    a.set_trial_param(t1.trial_id, "x", 0.25, &float()).unwrap();
+    let b = PostgresStorage::open(&url).unwrap();
+    let bid = b.study_id("s").unwrap();
+    wait_until("the parameter reaches b", || read_with(&b, bid, |h| h.param(t1.number, "x").map(|p| p.0)).unwrap() == Some(0.25));
+    assert!(a.inner.replica.read().unwrap().deferred.is_empty());
+    // The flusher runs again for the next one.
+    a.set_trial_param(t0.trial_id, "x", 0.125, &float()).unwrap();
+    wait_until("the second parameter reaches b", || read_with(&b, bid, |h| h.param(t0.number, "x").map(|p| p.0)).unwrap() == Some(0.125));
+    assert_eq!(dump(&a), dump(&b));
+}
+
+/// Connection `a` defers a parameter of `t`; `b` changes `t` before `a` sends it.
+fn deferred_then_changed_elsewhere(tag: &str, change: impl FnOnce(&PostgresStorage, u64)) -> Option<(String, PostgresStorage, u64)> {
+    let url = fresh_db(tag)?;
+    let a = open_patient(&url);
+    let id = study(&a, "s");
+    let t0 = new_trial(&a, id);
+    a.set_trial_param(t0.trial_id, "x", 0.5, &float()).unwrap();
+    a.set_trial_state_values(t0.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+    let t = new_trial(&a, id);
+    a.record_heartbeat(t.trial_id).unwrap();
+    a.set_trial_param(t.trial_id, "x", 0.25, &float()).unwrap();
+    assert_eq!(a.inner.replica.read().unwrap().deferred.len(), 1);
+    let b = PostgresStorage::open(&url).unwrap();
+    change(&b, t.trial_id);
+    Some((url, a, t.trial_id))
+}
+
+#[test]
+fn a_trial_failed_elsewhere_drops_its_waiting_parameters_on_read() {
+    let Some((url, a, t)) = deferred_then_changed_elsewhere("conflict_read", |b, t| {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(b.fail_stale_trials(b.study_id("s").unwrap(), 0.01).unwrap(), vec![t]);
+    }) else {
+        return;
+    };
+    let id = a.study_id("s").unwrap();
+    wait_until("a reads the failure", || read_with(&a, id, |h| h.states[1]).unwrap() == TrialState::Fail);
+    assert!(a.inner.replica.read().unwrap().deferred.is_empty(), "every reader would skip it");
+    assert_eq!(dump(&a), dump(&PostgresStorage::open(&url).unwrap()));
+    assert!(matches!(a.set_trial_param(t, "x", 0.5, &float()), Err(Error::UpdateFinishedTrial(_))));
+    assert!(matches!(a.set_trial_state_values(t, TrialState::Complete, Some(&[1.0])), Err(Error::UpdateFinishedTrial(_))));
+    assert_eq!(dump(&a), dump(&PostgresStorage::open(&url).unwrap()));
+}
+
+#[test]
+fn a_trial_finished_elsewhere_fails_the_write_that_carries_its_parameters() {
+    let Some((url, a, t)) = deferred_then_changed_elsewhere("conflict_push", |b, t| {
+        b.set_trial_state_values(t, TrialState::Fail, None).unwrap();
+    }) else {
+        return;
+    };
+    assert!(matches!(a.set_trial_state_values(t, TrialState::Complete, Some(&[1.0])), Err(Error::UpdateFinishedTrial(_))));
+    let ops = log_ops(&url);
+    let n = ops.len();
+    assert!(matches!(ops[n - 3], Op::SetState { state: TrialState::Fail, .. }));
+    assert!(is_param(&ops[n - 2], t), "the parameter landed after the failure, where readers skip it");
+    assert_eq!(dump(&a), dump(&PostgresStorage::open(&url).unwrap()));
+    assert!(matches!(a.set_trial_param(t, "x", 0.5, &float()), Err(Error::UpdateFinishedTrial(_))));
+}
+
+#[test]
+fn a_parameter_set_elsewhere_keeps_the_log_order() {
+    // b sets another parameter of the same trial: the log has b's first, then a's.
+    let Some((url, a, t)) = deferred_then_changed_elsewhere("conflict_order", |b, t| {
+        b.set_trial_param(t, "y", 0.75, &float()).unwrap();
+    }) else {
+        return;
+    };
+    let id = a.study_id("s").unwrap();
+    wait_until("a reads b's parameter", || read_with(&a, id, |h| h.param(1, "y").is_some()).unwrap());
+    assert_eq!(a.inner.replica.read().unwrap().deferred.len(), 1, "still valid: it waits, applied after the log");
+    let names = read_with(&a, id, |h| h.params_of(1).iter().map(|p| p.0.to_string()).collect::<Vec<_>>()).unwrap();
+    assert_eq!(names, ["y", "x"]);
+    a.set_trial_state_values(t, TrialState::Complete, Some(&[1.0])).unwrap();
+    assert_eq!(dump(&a), dump(&PostgresStorage::open(&url).unwrap()));
+    // The same when b's record comes back with a's append.
+    let t2 = new_trial(&a, id);
+    a.set_trial_param(t2.trial_id, "x", 0.5, &float()).unwrap();
+    let b = PostgresStorage::open(&url).unwrap();
+    b.set_trial_param(t2.trial_id, "y", 0.5, &float()).unwrap();
+    drop(b);
+    a.set_trial_state_values(t2.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+    assert_eq!(dump(&a), dump(&PostgresStorage::open(&url).unwrap()));
+}
+
+#[test]
+fn a_failed_background_send_is_retried_reported_and_surfaced() {
+    let Some(url) = fresh_db("flush_fail") else { return };
+    let a = PostgresStorage::open(&url).unwrap();
+    let id = study(&a, "s");
+    let t0 = new_trial(&a, id);
+    a.set_trial_param(t0.trial_id, "x", 0.5, &float()).unwrap();
+    let t1 = new_trial(&a, id);
+    // The server refuses every further record.
+    let n = log_ops(&url).len();
+    raw(&url).batch_execute(&format!("ALTER TABLE ferrotune_log ADD CONSTRAINT full_up CHECK (seq <= {n})")).unwrap();
+    a.set_trial_param(t1.trial_id, "x", 0.25, &float()).unwrap();
+    let mut warnings = Vec::new();
+    wait_until("a warning", || {
+        warnings.extend(a.take_warnings());
+        !warnings.is_empty()
+    });
+    assert!(warnings[0].contains("could not be sent") && warnings[0].contains("full_up"), "{warnings:?}");
+    // The next call tries itself, and says why it fails.
+    let e = a.study_info(id).unwrap_err().to_string();
+    assert!(e.contains("full_up"), "{e}");
+    assert!(a.set_trial_param(t1.trial_id, "x", 0.75, &float()).unwrap_err().to_string().contains("full_up"));
+    raw(&url).batch_execute("ALTER TABLE ferrotune_log DROP CONSTRAINT full_up").unwrap();
+    a.set_trial_state_values(t1.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+    assert_eq!(read_with(&a, id, |h| h.param(t1.number, "x").map(|p| p.0)).unwrap(), Some(0.25));
+    assert_eq!(dump(&a), dump(&PostgresStorage::open(&url).unwrap()));
+}
+
+#[test]
+fn writers_whose_trials_are_failed_as_stale_replay_exactly() {
+    // Workers defer parameters while another connection fails their trials as stale at random
+    // moments: afterwards every connection's state is the log's.
+    let Some(url) = fresh_db("stale_race") else { return };
+    let a = PostgresStorage::open(&url).unwrap();
+    let id = study(&a, "s");
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let workers: Vec<PostgresStorage> = (0..3).map(|_| PostgresStorage::open(&url).unwrap()).collect();
+    std::thread::scope(|sc| {
+        let (stop, url) = (&stop, &url);
+        sc.spawn(move || {
+            let f = PostgresStorage::open(url).unwrap();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                f.fail_stale_trials(id_of(&f), 0.0005).unwrap();
+                std::thread::sleep(std::time::Duration::from_micros(300));
+            }
+        });
+        let mut hs = Vec::new();
+        for (w, s) in workers.iter().enumerate() {
+            hs.push(sc.spawn(move || {
+                let sid = id_of(s);
+                for i in 0..150 {
+                    let t = new_trial(s, sid);
+                    let _ = s.record_heartbeat(t.trial_id);
+                    for p in ["x", "y", "z"] {
+                        let _ = s.set_trial_param(t.trial_id, p, (i * 3 + w) as f64 / 1000.0, &float());
+                        if i % 7 == 0 {
+                            std::thread::sleep(std::time::Duration::from_micros(700));
+                        }
+                    }
+                    let _ = s.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0]));
+                }
+            }));
+        }
+        for h in hs {
+            h.join().unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let fresh = |s: &PostgresStorage| {
+        // A checked write reads every record before it.
+        s.set_study_attr(id_of(s), AttrKind::User, "sync", "1").unwrap();
+        dump(s)
+    };
+    let failed = read_with(&a, id, |h| h.rows_in(TrialState::Fail).count()).unwrap();
+    assert!(failed > 0, "no trial was failed as stale: the test raced nothing");
+    for s in workers.iter().chain([&a]) {
+        assert_eq!(fresh(s), dump(&PostgresStorage::open(&url).unwrap()));
+    }
+}
+
+fn id_of(s: &PostgresStorage) -> crate::storage::StudyId {
+    s.study_id("s").unwrap()
 }

@@ -1,0 +1,114 @@
+//! Parameter records applied to the replica before they are sent: they ride on the trial's
+//! next write (or the flusher thread sends them), so a trial costs two round trips, not seven.
+//!
+//! A record may wait only when applying it now or later gives the same state: it sets a
+//! parameter whose column already holds an equal distribution (so no column or distribution
+//! index depends on when it lands), and nothing another process writes meanwhile touches its
+//! trial. The replica is thus the log with the deferred records applied after it, which is
+//! where they land when sent. A record of another process that breaks this (`conflicts`) marks
+//! the replica stale: it is replayed from the log, then the deferred records that still fit
+//! are applied again (those that no longer fit, e.g. on a trial another process failed as
+//! stale, would be skipped by every reader, so they are dropped).
+
+use super::flusher::Flusher;
+use crate::storage::journal::record::Op;
+use crate::storage::journal::replica::Replica;
+use crate::storage::TrialId;
+
+pub struct Deferred {
+    ops: Vec<Op>,
+    /// The trials the records change (a few at most: one per running trial of this process).
+    trials: Vec<TrialId>,
+    /// The process the records belong to: a forked child leaves them to its parent.
+    pid: u32,
+    /// Started with the first deferred record of this process.
+    pub flusher: Option<Flusher>,
+    /// Failed sends in a row by the flusher thread, and the last error.
+    pub failures: u32,
+    pub failed: Option<String>,
+}
+
+impl Default for Deferred {
+    fn default() -> Self {
+        Deferred { ops: Vec::new(), trials: Vec::new(), pid: std::process::id(), flusher: None, failures: 0, failed: None }
+    }
+}
+
+/// Whether `op` may be applied now and sent later (see the module comment).
+pub fn may_defer(g: &Replica, op: &Op) -> bool {
+    let Op::SetParam { trial, name, dist, .. } = op else { return false };
+    let Ok((study, _)) = g.state.locate(*trial) else { return false };
+    let Ok(h) = g.state.history(study) else { return false };
+    h.column(name).is_some_and(|c| c.distributions.contains(dist)) && g.check(op).is_ok()
+}
+
+impl Deferred {
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
+    /// Keeps an op already applied to the replica; true when it is the first one waiting.
+    pub fn push(&mut self, op: Op) -> bool {
+        if let Op::SetParam { trial, .. } = &op {
+            if !self.trials.contains(trial) {
+                self.trials.push(*trial);
+            }
+        }
+        self.ops.push(op);
+        self.ops.len() == 1
+    }
+
+    /// The records, now sent (or to be applied again), in log order.
+    pub fn take(&mut self) -> Vec<Op> {
+        self.trials.clear();
+        std::mem::take(&mut self.ops)
+    }
+
+    /// Whether a record of another process, applied before the deferred ones although it
+    /// lands before them in the log, could leave a different state than the log's order:
+    /// it changes the parameters or the state of a trial with deferred records (finishing it
+    /// makes them invalid; setting one of its parameters changes their order), or deletes a
+    /// study. Other records touch other trials or other parts of the trial (intermediate
+    /// values, attributes, heartbeats), or add trials, columns and distributions, which the
+    /// deferred records' indices do not depend on.
+    pub fn conflicts(&self, op: &Op) -> bool {
+        match op {
+            Op::SetParam { trial, .. } | Op::SetState { trial, .. } => self.trials.contains(trial),
+            Op::DeleteStudy { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// None wait any more: forgets failed sends and stops the flusher's deadline.
+    pub fn sent(&mut self) {
+        self.failures = 0;
+        self.failed = None;
+        if let Some(f) = &self.flusher {
+            f.sent();
+        }
+    }
+
+    /// True in a forked child, whose copy of the records its parent sends.
+    pub fn inherited(&self) -> bool {
+        self.pid != std::process::id()
+    }
+
+    /// Forgets the records and the flusher thread of the parent, in a forked child.
+    pub fn disown(&mut self) {
+        self.ops.clear();
+        self.trials.clear();
+        self.failures = 0;
+        self.failed = None;
+        // The parent's thread was not copied by fork (dropping the handle leaves it alone).
+        self.flusher = None;
+        self.pid = std::process::id();
+    }
+}
