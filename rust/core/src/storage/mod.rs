@@ -4,7 +4,9 @@
 //! (`JournalStorage`); both keep their studies in the same `MemState` (state.rs). Each backend
 //! keeps a `TrialHistory` per study, so samplers read the same columns whatever the backend.
 
+mod deferred;
 mod export;
+mod flusher;
 pub mod journal;
 mod memory;
 mod oplog;
