@@ -5,9 +5,9 @@
 //!
 //! The thread holds a weak reference to the storage (`FlushTarget`), whose
 //! `flush_in_background` takes its locks in the usual order (PostgreSQL: connection, then
-//! replica; journal: replica, then file lock). Fork: threads are not copied, so a child forgets its parent's
-//! flusher and starts its own; and `fork` waits (`gate`) until no flusher holds the storage's
-//! locks, which the child would otherwise inherit locked forever.
+//! replica; journal: replica, then file lock). Fork: threads are not copied, so a child forgets
+//! its parent's flusher and starts its own; and `fork` waits (`gate`) until no flusher holds the
+//! storage's locks, which the child would otherwise inherit locked forever.
 
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
