@@ -419,7 +419,7 @@ def test_replay_equals_live_state(ops, seed):
 
 
 @pytest.mark.filterwarnings("ignore:trial .* a value was already reported:UserWarning")
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(ops=st.lists(deferral_op, min_size=10, max_size=40), seed=st.integers(0, 1000))
 def test_replay_equals_live_state_with_changes_elsewhere(ops, seed):
     # Another open of the journal changes trials whose parameters the live one has not written
