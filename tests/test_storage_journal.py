@@ -3,6 +3,7 @@ and replay of the file equal to the live state."""
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from ferrotune.exceptions import DuplicatedStudyError, FerrotuneError, Ferrotune
 from ferrotune.samplers import RandomSampler
 from ferrotune.storages import JournalFileStorage, JournalStorage, get_storage
 from ferrotune.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalFileSymlinkLock
-from ferrotune.trial import TrialState
+from ferrotune.trial import Trial, TrialState
 
 HEADER = 8  # bytes of the file header
 
@@ -319,10 +320,50 @@ op = st.tuples(
 )
 
 
+class Elsewhere:
+    """Changes to the live storage's trials made through a second storage instance, while the
+    live one may still hold parameters of that trial that wait to be written: failing the trial
+    (as a worker failing a stale trial does) or setting one of its parameters. ``open_storage``
+    makes the second instance (another connection, another open of the journal)."""
+
+    def __init__(self, open_storage):
+        self.open_storage = open_storage
+        self.other = None
+
+    def __call__(self, kind, study, trial, k, x):
+        if self.other is None:
+            self.other = ferrotune.load_study(study_name=study.study_name, storage=self.open_storage())
+        # A checked write reads every record in the log (the live storage's trial included).
+        self.other.set_system_attr("elsewhere", x)
+        if kind == "fail_elsewhere":
+            self.other.tell(trial.number, state=TrialState.FAIL)
+        else:
+            Trial(self.other, trial._trial_id).suggest_float(f"p{k}", -10, 10)
+
+    def close(self):
+        # Dropping the instance writes what waits in it.
+        self.other = None
+        gc.collect()
+
+
+# Weighted towards trials that repeat their columns (their parameters wait) and changes made
+# elsewhere to the trial suggested on last (before the parameters are written).
+deferral_op = st.tuples(
+    st.sampled_from(
+        ["ask", "suggest", "suggest_wide", "report", "attr", "tell", "enqueue", "study_attr"]
+        + ["ask", "ask", "suggest", "suggest", "suggest"]
+        + ["fail_elsewhere", "suggest_elsewhere"] * 2
+    ),
+    st.integers(0, 2),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.sampled_from(["COMPLETE", "PRUNED", "FAIL"]),
+)
+
+
 def run_ops_then_reload(storage, name, ops, seed, elsewhere=None):
     """Applies random study operations, then checks that a fresh load of the storage equals the
     live study (shared with the PostgreSQL tests). Trials suggest the first parameters of a
-    fixed space, so they repeat a column's distribution (PostgreSQL defers those records), or
+    fixed space, so they repeat a column's distribution (the storage defers those records), or
     one with a second distribution. Kinds not listed below go to ``elsewhere(kind, study, trial,
     k, x)``, which changes the trial suggested on last through another connection;
     ``elsewhere.close()`` ends it."""
@@ -360,6 +401,9 @@ def run_ops_then_reload(storage, name, ops, seed, elsewhere=None):
         elsewhere.close()
         # A checked write reads every record the other connections wrote before it.
         s.set_user_attr("synced", True)
+    else:
+        # Any write carries the parameters that wait in the live storage.
+        s.set_user_attr("synced", True)
     fresh = ferrotune.load_study(study_name=name, storage=storage)
     assert fresh.trials == s.trials
     assert fresh.system_attrs == s.system_attrs
@@ -372,3 +416,14 @@ def run_ops_then_reload(storage, name, ops, seed, elsewhere=None):
 def test_replay_equals_live_state(ops, seed):
     with tempfile.TemporaryDirectory() as d:
         run_ops_then_reload(os.path.join(d, "l.log"), "l", ops, seed)
+
+
+@pytest.mark.filterwarnings("ignore:trial .* a value was already reported:UserWarning")
+@settings(max_examples=200, deadline=None)
+@given(ops=st.lists(deferral_op, min_size=10, max_size=40), seed=st.integers(0, 1000))
+def test_replay_equals_live_state_with_changes_elsewhere(ops, seed):
+    # Another open of the journal changes trials whose parameters the live one has not written
+    # yet: a fresh open replays the file and must rebuild exactly what the live one holds.
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "l.log")
+        run_ops_then_reload(p, "l", ops, seed, elsewhere=Elsewhere(lambda: JournalStorage(JournalFileBackend(p))))

@@ -3,28 +3,20 @@ copying studies to and from it, and clear errors for bad URLs."""
 
 from __future__ import annotations
 
-import gc
 import itertools
-import os
 import pickle
-import signal
-import subprocess
-import sys
-import textwrap
-import time
 
 import pytest
 from conftest import psql
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_storage_journal import run_ops_then_reload
+from test_storage_journal import Elsewhere, deferral_op, run_ops_then_reload
 
 import ferrotune
-from ferrotune.distributions import FloatDistribution
 from ferrotune.exceptions import FerrotuneValueError, StorageInternalError
 from ferrotune.samplers import RandomSampler
 from ferrotune.storages import InMemoryStorage, RDBStorage, get_storage
-from ferrotune.trial import Trial, TrialState
+from ferrotune.trial import TrialState
 from _util import assert_message
 
 
@@ -146,132 +138,11 @@ def test_repr_hides_the_password(postgres_url):
 _names = itertools.count()
 
 
-class _Elsewhere:
-    """Changes to the live connection's trials made through a second connection, while the live
-    one may still hold parameters of that trial that wait to be sent: failing the trial (as a
-    worker failing a stale trial does) or setting one of its parameters."""
-
-    def __init__(self, url):
-        self.url = url
-        self.other = None
-
-    def __call__(self, kind, study, trial, k, x):
-        if self.other is None:
-            self.other = ferrotune.load_study(study_name=study.study_name, storage=RDBStorage(self.url))
-        # A checked write reads every record in the log (the live connection's trial included).
-        self.other.set_system_attr("elsewhere", x)
-        if kind == "fail_elsewhere":
-            self.other.tell(trial.number, state=TrialState.FAIL)
-        else:
-            Trial(self.other, trial._trial_id).suggest_float(f"p{k}", -10, 10)
-
-    def close(self):
-        # Dropping the connection sends what waits in it.
-        self.other = None
-        gc.collect()
-
-
-# Weighted towards trials that repeat their columns (their parameters wait) and changes made
-# elsewhere to the trial suggested on last (before the parameters are sent).
-pg_op = st.tuples(
-    st.sampled_from(
-        ["ask", "suggest", "suggest_wide", "report", "attr", "tell", "enqueue", "study_attr"]
-        + ["ask", "ask", "suggest", "suggest", "suggest"]
-        + ["fail_elsewhere", "suggest_elsewhere"] * 2
-    ),
-    st.integers(0, 2),
-    st.floats(allow_nan=False, allow_infinity=False, width=32),
-    st.sampled_from(["COMPLETE", "PRUNED", "FAIL"]),
-)
-
-
 @pytest.mark.filterwarnings("ignore:trial .* a value was already reported:UserWarning")
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ops=st.lists(pg_op, min_size=10, max_size=40), seed=st.integers(0, 1000))
+@given(ops=st.lists(deferral_op, min_size=10, max_size=40), seed=st.integers(0, 1000))
 def test_reload_equals_live_state(postgres_url, ops, seed):
     # One database for every example, a new study in each: a fresh connection replays the log
     # and must rebuild exactly what the live connection holds, also when other connections
     # changed trials whose parameters the live one had not sent yet.
-    run_ops_then_reload(postgres_url, f"l{next(_names)}", ops, seed, elsewhere=_Elsewhere(postgres_url))
-
-
-def test_parameters_reach_other_connections_without_another_write(postgres_url):
-    a = ferrotune.create_study(study_name="v", storage=RDBStorage(postgres_url))
-    a.tell(a.ask({"x": FloatDistribution(0, 1)}), 1.0)  # the column exists: later values wait
-    t = a.ask()
-    x = t.suggest_float("x", 0, 1)
-    b = ferrotune.load_study(study_name="v", storage=RDBStorage(postgres_url))
-    deadline = time.monotonic() + 1.0
-    while b.trials[1].params != {"x": x}:
-        assert time.monotonic() < deadline, "the parameter did not reach another connection within 1 s"
-        time.sleep(0.01)
-    assert b.trials[1].state == TrialState.RUNNING
-
-
-SUGGEST_THEN_SLEEP = textwrap.dedent(
-    """
-    import sys, time, ferrotune
-    s = ferrotune.load_study(study_name="k", storage=sys.argv[1])
-    t = s.ask()
-    x, n = t.suggest_float("x", 0, 1), t.suggest_int("n", 0, 9)
-    open(sys.argv[2], "w").write(repr((t.number, x, n)))
-    time.sleep(60)
-    """
-)
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
-def test_killed_worker_leaves_its_parameters(postgres_url, tmp_path):
-    study = ferrotune.create_study(study_name="k", storage=postgres_url)
-    study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_int("n", 0, 9), n_trials=2)
-    marker = tmp_path / "suggested"
-    proc = subprocess.Popen([sys.executable, "-c", SUGGEST_THEN_SLEEP, postgres_url, str(marker)])
-    try:
-        deadline = time.monotonic() + 30
-        while not marker.exists() or not marker.read_text():
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.01)
-        time.sleep(0.5)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    number, x, n = eval(marker.read_text())
-    t = ferrotune.load_study(study_name="k", storage=RDBStorage(postgres_url)).trials[number]
-    assert t.state == TrialState.RUNNING
-    assert t.params == {"x": x, "n": n}
-
-
-FORKED_TRIAL = textwrap.dedent(
-    """
-    import os, sys, time, ferrotune
-    s = ferrotune.load_study(study_name="f", storage=sys.argv[1])
-    t = s.ask()
-    t.suggest_float("x", 0, 1)  # waits to be sent when the child is forked
-    pid = os.fork()
-    if pid == 0:
-        # The child uses the storage itself: its own connection, its own flusher.
-        u = s.ask()
-        u.suggest_float("x", 0, 1)
-        s.tell(u, 2.0)
-        v = s.ask()
-        v.suggest_float("x", 0, 1)
-        time.sleep(0.3)  # the child's own flusher sends it
-        os._exit(0)
-    _, status = os.waitpid(pid, 0)
-    assert status == 0, status
-    s.tell(t, 1.0)
-    """
-)
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="uses fork")
-def test_forked_child_leaves_waiting_parameters_to_its_parent(postgres_url):
-    study = ferrotune.create_study(study_name="f", storage=postgres_url)
-    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
-    subprocess.run([sys.executable, "-c", FORKED_TRIAL, postgres_url], check=True, timeout=60)
-    trials = ferrotune.load_study(study_name="f", storage=RDBStorage(postgres_url)).trials
-    assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.COMPLETE, TrialState.RUNNING]
-    assert all(set(t.params) == {"x"} for t in trials)
-    assert [t.value for t in trials[:3]] == [trials[0].value, 1.0, 2.0]
-    # Each parameter record reached the log once: the child did not send its parent's.
-    assert psql(postgres_url, "SELECT count(*) FROM ferrotune_log WHERE get_byte(body, 0) = 6") == "4"
+    run_ops_then_reload(postgres_url, f"l{next(_names)}", ops, seed, elsewhere=Elsewhere(lambda: RDBStorage(postgres_url)))

@@ -1,11 +1,13 @@
 """The shared storages (journal file, PostgreSQL) under several processes: 8 workers on one
-study, and workers killed with SIGKILL at random moments."""
+study, workers killed with SIGKILL at random moments, and parameters that wait to be written
+(a killed or forked worker, another instance reading them)."""
 
 from __future__ import annotations
 
 import os
 import random
 import signal
+import struct
 import subprocess
 import sys
 import textwrap
@@ -13,8 +15,12 @@ import time
 import warnings
 
 import pytest
+from conftest import psql
 
 import ferrotune
+from ferrotune.distributions import FloatDistribution
+from ferrotune.storages import JournalStorage, RDBStorage
+from ferrotune.storages.journal import JournalFileBackend
 from ferrotune.trial import TrialState
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
@@ -133,3 +139,105 @@ def test_workers_share_one_budget(shared_storage_url):
     trials = ferrotune.load_study(study_name="b", storage=shared_storage_url).trials
     assert 60 <= len(trials) <= 62  # each worker finishes the trial it is running
     assert {t.state for t in trials} == {TrialState.COMPLETE}
+
+
+def _open(url):
+    """A new storage instance on url (its own connection or file handle, not a cached one)."""
+    return RDBStorage(url) if url.startswith("postgresql://") else JournalStorage(JournalFileBackend(url))
+
+
+def _param_records(url):
+    """How many parameter records (kind 6) the log holds."""
+    if url.startswith("postgresql://"):
+        return int(psql(url, "SELECT count(*) FROM ferrotune_log WHERE get_byte(body, 0) = 6"))
+    with open(url, "rb") as f:
+        data, at, n = f.read(), 8, 0
+    while at + 8 <= len(data):
+        (size,) = struct.unpack_from("<I", data, at)
+        n += data[at + 8] == 6
+        at += 8 + size
+    return n
+
+
+def test_parameters_reach_other_instances_without_another_write(shared_storage_url):
+    a = ferrotune.create_study(study_name="v", storage=_open(shared_storage_url))
+    a.tell(a.ask({"x": FloatDistribution(0, 1)}), 1.0)  # the column exists: later values wait
+    t = a.ask()
+    x = t.suggest_float("x", 0, 1)
+    b = ferrotune.load_study(study_name="v", storage=_open(shared_storage_url))
+    deadline = time.monotonic() + 1.0
+    while b.trials[1].params != {"x": x}:
+        assert time.monotonic() < deadline, "the parameter did not reach another instance within 1 s"
+        time.sleep(0.01)
+    assert b.trials[1].state == TrialState.RUNNING
+
+
+SUGGEST_THEN_SLEEP = textwrap.dedent(
+    """
+    import sys, time, ferrotune
+    s = ferrotune.load_study(study_name="k", storage=sys.argv[1])
+    t = s.ask()
+    x, n = t.suggest_float("x", 0, 1), t.suggest_int("n", 0, 9)
+    open(sys.argv[2], "w").write(repr((t.number, x, n)))
+    time.sleep(60)
+    """
+)
+
+
+def test_killed_worker_leaves_its_parameters(shared_storage_url, tmp_path):
+    url = shared_storage_url
+    study = ferrotune.create_study(study_name="k", storage=url)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_int("n", 0, 9), n_trials=2)
+    marker = tmp_path / "suggested"
+    proc = subprocess.Popen([sys.executable, "-c", SUGGEST_THEN_SLEEP, url, str(marker)])
+    try:
+        deadline = time.monotonic() + 30
+        while not marker.exists() or not marker.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    number, x, n = eval(marker.read_text())
+    t = ferrotune.load_study(study_name="k", storage=_open(url)).trials[number]
+    assert t.state == TrialState.RUNNING
+    assert t.params == {"x": x, "n": n}
+
+
+FORKED_TRIAL = textwrap.dedent(
+    """
+    import os, sys, time, ferrotune
+    s = ferrotune.load_study(study_name="f", storage=sys.argv[1])
+    t = s.ask()
+    t.suggest_float("x", 0, 1)  # waits to be sent when the child is forked
+    pid = os.fork()
+    if pid == 0:
+        # The child uses the storage itself: its own connection or file handle, its own flusher.
+        u = s.ask()
+        u.suggest_float("x", 0, 1)
+        s.tell(u, 2.0)
+        v = s.ask()
+        v.suggest_float("x", 0, 1)
+        time.sleep(0.3)  # the child's own flusher sends it
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert status == 0, status
+    s.tell(t, 1.0)
+    """
+)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="uses fork")
+def test_forked_child_leaves_waiting_parameters_to_its_parent(shared_storage_url):
+    url = shared_storage_url
+    study = ferrotune.create_study(study_name="f", storage=url)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    subprocess.run([sys.executable, "-c", FORKED_TRIAL, url], check=True, timeout=60)
+    trials = ferrotune.load_study(study_name="f", storage=_open(url)).trials
+    assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.COMPLETE, TrialState.RUNNING]
+    assert all(set(t.params) == {"x"} for t in trials)
+    assert [t.value for t in trials[:3]] == [trials[0].value, 1.0, 2.0]
+    # Each parameter record reached the log once: the child did not write its parent's.
+    assert _param_records(url) == 4
+

@@ -3,8 +3,14 @@
 //! `Storage` is the trait every backend implements: `InMemoryStorage` and the journal file
 //! (`JournalStorage`); both keep their studies in the same `MemState` (state.rs). Each backend
 //! keeps a `TrialHistory` per study, so samplers read the same columns whatever the backend.
+//!
+//! The log backends (journal, PostgreSQL) share `oplog` (calls turned into records), `deferred`
+//! (parameter records that wait for the process's next write) and `flusher` (the thread that
+//! writes them when no write comes within 50 ms).
 
+mod deferred;
 mod export;
+mod flusher;
 pub mod journal;
 mod memory;
 mod oplog;

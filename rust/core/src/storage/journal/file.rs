@@ -2,16 +2,23 @@
 //!
 //! Locks are `std::fs::File::lock` / `lock_shared` (`flock(2)` on Unix, `LockFileEx` on
 //! Windows). They are advisory: every ferrotune process honours them, other programs need not.
+//! A `flock` lock belongs to the open file, which a forked child shares with its parent (both
+//! would hold the lock at once): a child opens the file again before its first use.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use super::frame::{HEADER_LEN, MAGIC};
 use crate::error::{Error, Result};
 
 pub struct JournalFile {
-    file: File,
+    file: Arc<File>,
+    /// The process that opened `file`.
+    pid: u32,
+    /// A forked child's own handle, and its process.
+    own: Mutex<Option<(u32, Arc<File>)>>,
     pub path: PathBuf,
 }
 
@@ -20,9 +27,9 @@ fn io(path: &Path, what: &str, e: std::io::Error) -> Error {
 }
 
 /// Holds the file lock until dropped.
-pub struct LockGuard<'a>(&'a File);
+pub struct LockGuard(Arc<File>);
 
-impl Drop for LockGuard<'_> {
+impl Drop for LockGuard {
     fn drop(&mut self) {
         let _ = self.0.unlock();
     }
@@ -31,18 +38,39 @@ impl Drop for LockGuard<'_> {
 impl JournalFile {
     /// Opens (creating it if needed) a journal and checks or writes its header.
     pub fn open(path: &Path) -> Result<Self> {
-        let file = OpenOptions::new().read(true).append(true).create(true).open(path).map_err(|e| {
+        let file = Self::open_file(path)?;
+        if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+            return Err(Error::InvalidValue(format!("journal file_path '{}' is a directory; give a file path", path.display())));
+        }
+        let j = JournalFile { file: Arc::new(file), pid: std::process::id(), own: Mutex::new(None), path: path.to_path_buf() };
+        j.check_header()?;
+        Ok(j)
+    }
+
+    fn open_file(path: &Path) -> Result<File> {
+        OpenOptions::new().read(true).append(true).create(true).open(path).map_err(|e| {
             Error::InvalidValue(format!(
                 "cannot open the journal file_path '{}': {e}; give a path in an existing, writable directory",
                 path.display()
             ))
-        })?;
-        if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-            return Err(Error::InvalidValue(format!("journal file_path '{}' is a directory; give a file path", path.display())));
+        })
+    }
+
+    /// The open file of this process (opened again in a forked child).
+    fn handle(&self) -> Result<Arc<File>> {
+        let pid = std::process::id();
+        if pid == self.pid {
+            return Ok(Arc::clone(&self.file));
         }
-        let j = JournalFile { file, path: path.to_path_buf() };
-        j.check_header()?;
-        Ok(j)
+        let mut own = self.own.lock().unwrap_or_else(|e| e.into_inner());
+        match &*own {
+            Some((p, f)) if *p == pid => Ok(Arc::clone(f)),
+            _ => {
+                let f = Arc::new(Self::open_file(&self.path)?);
+                *own = Some((pid, Arc::clone(&f)));
+                Ok(f)
+            }
+        }
     }
 
     fn check_header(&self) -> Result<()> {
@@ -66,25 +94,28 @@ impl JournalFile {
         Ok(())
     }
 
-    pub fn lock_exclusive(&self) -> Result<LockGuard<'_>> {
-        self.file.lock().map_err(|e| io(&self.path, "locking (the file system may not support file locks)", e))?;
-        Ok(LockGuard(&self.file))
+    pub fn lock_exclusive(&self) -> Result<LockGuard> {
+        let f = self.handle()?;
+        f.lock().map_err(|e| io(&self.path, "locking (the file system may not support file locks)", e))?;
+        Ok(LockGuard(f))
     }
 
-    pub fn lock_shared(&self) -> Result<LockGuard<'_>> {
-        self.file.lock_shared().map_err(|e| io(&self.path, "locking (the file system may not support file locks)", e))?;
-        Ok(LockGuard(&self.file))
+    pub fn lock_shared(&self) -> Result<LockGuard> {
+        let f = self.handle()?;
+        f.lock_shared().map_err(|e| io(&self.path, "locking (the file system may not support file locks)", e))?;
+        Ok(LockGuard(f))
     }
 
     pub fn len(&self) -> Result<u64> {
-        self.file.metadata().map(|m| m.len()).map_err(|e| io(&self.path, "stat", e))
+        self.handle()?.metadata().map(|m| m.len()).map_err(|e| io(&self.path, "stat", e))
     }
 
     /// Reads up to `buf.len()` bytes at `offset`; returns how many were read.
     pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        let f = self.handle()?;
         let mut done = 0;
         while done < buf.len() {
-            let n = pread(&self.file, &mut buf[done..], offset + done as u64).map_err(|e| io(&self.path, "read", e))?;
+            let n = pread(&f, &mut buf[done..], offset + done as u64).map_err(|e| io(&self.path, "read", e))?;
             if n == 0 {
                 break;
             }
@@ -104,9 +135,10 @@ impl JournalFile {
 
     /// Appends `bytes` with one write (the file is in append mode); `sync` also fsyncs.
     pub fn append(&self, bytes: &[u8], sync: bool) -> Result<()> {
-        (&self.file).write_all(bytes).map_err(|e| io(&self.path, "write", e))?;
+        let f = self.handle()?;
+        (&*f).write_all(bytes).map_err(|e| io(&self.path, "write", e))?;
         if sync {
-            self.file.sync_data().map_err(|e| io(&self.path, "fsync", e))?;
+            f.sync_data().map_err(|e| io(&self.path, "fsync", e))?;
         }
         Ok(())
     }
@@ -121,8 +153,9 @@ impl JournalFile {
         let mut f = OpenOptions::new().create(true).append(true).open(&side).map_err(|e| io(&side, "open", e))?;
         f.write_all(&tail).map_err(|e| io(&side, "write", e))?;
         f.sync_data().map_err(|e| io(&side, "fsync", e))?;
-        self.file.set_len(at).map_err(|e| io(&self.path, "truncate", e))?;
-        self.file.sync_data().map_err(|e| io(&self.path, "fsync", e))?;
+        let j = self.handle()?;
+        j.set_len(at).map_err(|e| io(&self.path, "truncate", e))?;
+        j.sync_data().map_err(|e| io(&self.path, "fsync", e))?;
         Ok(side)
     }
 }

@@ -10,6 +10,14 @@
 //! since this process last looked, validates and applies the operation, appends its record and
 //! unlocks. Reads check the file length and replay only the new records. The format, locking
 //! and durability rules are described in docs/storage.md.
+//!
+//! A parameter of a column that already holds its distribution (every trial after the first,
+//! in a fixed search space) is applied to the replica at once but written with the next append
+//! of this process, in the same write (so a trial costs two locked appends: its creation, and
+//! its result carrying its parameters), or by the flusher thread within 50 ms (see
+//! `storage::deferred` and `storage::flusher`). The replica is then the file up to `offset`,
+//! followed by the waiting records; a record of another process that conflicts with them
+//! marks it stale, and the rebuild from the file applies the waiting records that still fit.
 
 mod codec;
 mod file;
@@ -18,17 +26,20 @@ pub(crate) mod record;
 pub(crate) mod replica;
 mod snapshot;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, RwLock, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockWriteGuard, Weak};
+use std::time::Duration;
 
 use self::file::JournalFile;
 use self::frame::{Tail, HEADER_LEN};
 use self::record::Op;
 use self::replica::{Applied, Replica};
+use super::deferred::{may_defer, Local};
+use super::flusher::{self, FlushTarget, Flusher};
 use super::oplog::{Append, OpLog};
 use super::state::MemState;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub use self::frame::scan as scan_frames;
 pub use self::snapshot::{snapshot_path, AUTO_SNAPSHOT_BYTES};
@@ -45,48 +56,92 @@ pub fn check_records(bytes: &[u8]) -> (usize, usize) {
 }
 
 pub struct JournalStorage {
+    inner: Arc<Inner>,
+}
+
+/// The storage, shared with its flusher thread (which holds a `Weak`).
+struct Inner {
     file: JournalFile,
     fsync: bool,
-    replica: RwLock<Replica>,
+    replica: RwLock<Local>,
     warnings: Mutex<Vec<String>>,
     has_warnings: AtomicBool,
     /// Offset of the last bad tail reported, so a reader polling a damaged file warns once.
     warned_at: Mutex<Option<u64>>,
+    /// This storage, for the flusher thread it starts.
+    me: Weak<Inner>,
+    /// The longest a deferred record waits (`flusher::DEADLINE`; longer in some tests).
+    flush_after: Duration,
 }
 
-type WriteGuard<'a> = RwLockWriteGuard<'a, Replica>;
+type WriteGuard<'a> = RwLockWriteGuard<'a, Local>;
 
 impl JournalStorage {
     /// Opens or creates the journal at `path` and replays it. With `fsync`, every append is
     /// flushed to the disk before the call returns (survives an OS crash, not only a kill).
     pub fn open(path: impl AsRef<Path>, fsync: bool) -> Result<Self> {
-        let file = JournalFile::open(path.as_ref())?;
-        let mut replica = Replica::default();
-        replica.reset(HEADER_LEN as u64);
-        let s = JournalStorage {
+        Self::open_with(path.as_ref(), fsync, flusher::DEADLINE)
+    }
+
+    fn open_with(path: &Path, fsync: bool, flush_after: Duration) -> Result<Self> {
+        let file = JournalFile::open(path)?;
+        let inner = Arc::new_cyclic(|me| Inner {
             file,
             fsync,
-            replica: RwLock::new(replica),
+            replica: RwLock::new(Local::default()),
             warnings: Mutex::new(Vec::new()),
             has_warnings: AtomicBool::new(false),
             warned_at: Mutex::new(None),
-        };
+            me: me.clone(),
+            flush_after,
+        });
         {
+            let s = &inner;
             let mut g = s.write_replica();
-            let from = s.load_snapshot(&mut g);
+            g.reset(HEADER_LEN as u64);
+            let from = s.load_snapshot(&mut g.replica);
             s.catch_up(&mut g, false)?;
             s.auto_snapshot(&g, from);
         }
-        Ok(s)
+        Ok(JournalStorage { inner })
     }
 
     pub fn path(&self) -> &Path {
-        &self.file.path
+        &self.inner.file.path
     }
 
+    /// Writes `<journal>.snapshot` holding the state as of the end of the journal (read up to
+    /// it first, waiting parameters written first), so later opens replay only what follows.
+    /// Returns its path.
+    pub fn snapshot(&self) -> Result<PathBuf> {
+        self.inner.snapshot()
+    }
+}
+
+impl Drop for JournalStorage {
+    /// Writes the deferred records (best effort: a failure has no one left to tell).
+    fn drop(&mut self) {
+        let s = &self.inner;
+        let pending = {
+            let g = s.replica.read().unwrap_or_else(|e| e.into_inner());
+            !g.deferred.is_empty() && !g.deferred.inherited()
+        };
+        if pending {
+            let _ = s.write_deferred(&mut s.write_replica());
+        }
+    }
+}
+
+impl Inner {
     fn write_replica(&self) -> WriteGuard<'_> {
         // Each replica change is one applied operation, so a poisoned lock holds a consistent state.
-        self.replica.write().unwrap_or_else(|e| e.into_inner())
+        let mut g = self.replica.write().unwrap_or_else(|e| e.into_inner());
+        if g.deferred.inherited() {
+            // A forked child: the parent writes the deferred records; read the file again.
+            g.deferred.disown();
+            g.stale = true;
+        }
+        g
     }
 
     fn warn(&self, msg: String) {
@@ -94,14 +149,20 @@ impl JournalStorage {
         self.has_warnings.store(true, Ordering::Release);
     }
 
-    /// Applies the complete records in `bytes`, which start at the replica's offset.
-    fn apply_bytes(&self, g: &mut Replica, bytes: &[u8]) -> Tail {
+    /// Applies the complete records in `bytes`, which start at the replica's offset. A record
+    /// that does not commute with the deferred records marks the replica stale.
+    fn apply_bytes(&self, g: &mut Local, bytes: &[u8]) -> Tail {
         let base = g.offset;
         let mut undecodable = Vec::new();
         let tail = frame::scan(bytes, |end, body| {
             match Op::decode(body) {
-                // A record that does not fit the state is skipped by every reader alike.
-                Ok(op) => drop(g.apply(op, true)),
+                Ok(op) => {
+                    if g.deferred.conflicts(&op) {
+                        g.stale = true;
+                    }
+                    // A record that does not fit the state is skipped by every reader alike.
+                    drop(g.apply(op, true))
+                }
                 Err(e) => undecodable.push((g.offset, e.0)),
             }
             g.offset = base + end as u64;
@@ -115,14 +176,46 @@ impl JournalStorage {
         tail
     }
 
-    /// Applies the records appended since the replica's offset. With `exclusive` (the caller
-    /// holds the exclusive lock, so no write is in progress) a bad tail is moved aside and cut
-    /// off; otherwise it is reported and skipped.
-    fn catch_up(&self, g: &mut Replica, exclusive: bool) -> Result<()> {
+    /// Applies the records appended since the replica's offset; a stale replica is rebuilt
+    /// from the file, with the deferred records that still fit applied after it. With
+    /// `exclusive` (the caller holds the exclusive lock, so no write is in progress) a bad tail
+    /// is moved aside and cut off; otherwise it is reported and skipped.
+    fn catch_up(&self, g: &mut Local, exclusive: bool) -> Result<()> {
+        if !g.stale {
+            self.read_new(g, exclusive)?;
+            if !g.stale {
+                return Ok(());
+            }
+        }
+        let deferred = g.deferred.take();
+        g.reset(HEADER_LEN as u64);
+        // Until the file is read again the records are neither applied nor to be applied.
+        let read = self.read_new(g, exclusive);
+        for op in deferred {
+            if read.is_err() {
+                // The replica stays stale; the next catch-up rebuilds it with the records.
+                g.deferred.push(op);
+            } else if g.check(&op).is_ok() && g.apply(op.clone(), false).is_ok() {
+                g.deferred.push(op);
+            }
+        }
+        if read.is_err() {
+            g.stale = true;
+            return read;
+        }
+        if g.deferred.is_empty() {
+            // None left to write (a failed background write of dropped records is moot).
+            g.deferred.sent();
+        }
+        Ok(())
+    }
+
+    fn read_new(&self, g: &mut Local, exclusive: bool) -> Result<()> {
         let len = self.file.len()?;
-        if g.stale || len < g.offset {
+        if len < g.offset {
             // The file shrank under us (replaced or rewritten) or our replica ran ahead of it.
-            g.reset(HEADER_LEN as u64);
+            g.stale = true;
+            return Ok(());
         }
         if len == g.offset {
             return Ok(());
@@ -166,59 +259,164 @@ impl JournalStorage {
         }
         Ok(())
     }
-}
 
-impl OpLog for JournalStorage {
-    fn view<R>(&self, f: impl FnOnce(&MemState) -> Result<R>) -> Result<R> {
-        let len = self.file.len()?;
-        {
-            let g = self.replica.read().unwrap_or_else(|e| e.into_inner());
-            if !g.stale && g.offset == len {
-                return f(&g.state);
-            }
-        }
-        let mut g = self.write_replica();
-        self.catch_up(&mut g, false)?;
-        f(&g.state)
-    }
-
-    fn known<R>(&self, f: impl FnOnce(&MemState) -> R) -> R {
-        f(&self.replica.read().unwrap_or_else(|e| e.into_inner()).state)
-    }
-
-    /// Under the exclusive file lock: catch up, let `build` choose the operations from the
-    /// current state, apply them (rejected unwritten if they do not fit) and append their
-    /// records in one write. `build` runs once: the lock is held throughout, whatever `how`.
-    fn commit(&self, _how: Append, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
-        let mut g = self.write_replica();
-        let _lock = self.file.lock_exclusive()?;
-        self.catch_up(&mut g, true)?;
-        let ops = build(&g)?;
-        if ops.is_empty() {
+    /// Applies `ops` (rejected unwritten if they do not fit) and appends the deferred records,
+    /// then theirs, in one write. Call under the exclusive file lock on a caught-up replica.
+    fn append(&self, g: &mut Local, ops: Vec<Op>) -> Result<Vec<Applied>> {
+        if ops.is_empty() && g.deferred.is_empty() {
             return Ok(Vec::new());
         }
-        let mut buf = Vec::with_capacity(72 * ops.len());
+        let mut buf = Vec::with_capacity(72 * (ops.len() + g.deferred.len()));
         let mut body = Vec::with_capacity(64);
-        for op in &ops {
+        for op in g.deferred.ops().iter().chain(&ops) {
             body.clear();
             op.encode(&mut body);
             frame::frame(&body, &mut buf);
         }
-        let applied = g.apply_all(ops)?;
+        // The deferred records are applied already.
+        let applied = g.replica.apply_all(ops)?;
         if let Err(e) = self.file.append(&buf, self.fsync) {
-            // The replica holds operations the file may not: rebuild it from the file.
+            // The replica holds operations the file may not: rebuild it from the file (the
+            // deferred records wait on, applied again after it).
             g.stale = true;
             return Err(e);
         }
+        g.deferred.take();
+        g.deferred.sent();
         g.offset += buf.len() as u64;
         Ok(applied)
     }
 
+    /// Under the exclusive file lock: catch up, then write the deferred records.
+    fn write_deferred(&self, g: &mut Local) -> Result<()> {
+        let _lock = self.file.lock_exclusive()?;
+        self.catch_up(g, true)?;
+        self.append(g, Vec::new()).map(drop)
+    }
+
+    /// The flusher sends a first deferred record within `flush_after`.
+    fn schedule_flush(&self, g: &mut Local) {
+        if g.deferred.flusher.is_none() {
+            g.deferred.flusher = Flusher::start(self.me.clone() as Weak<dyn FlushTarget>);
+        }
+        if let Some(f) = &g.deferred.flusher {
+            f.deferred(self.flush_after);
+        }
+    }
+
+    fn commit(&self, how: Append, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
+        let mut g = self.write_replica();
+        if how == Append::Blind {
+            // A blind record does not depend on the state: it is chosen before the file lock,
+            // on the file as read now, and a parameter that may wait is not written yet.
+            self.catch_up(&mut g, false)?;
+            let mut ops = build(&g)?;
+            // After a failed background write, the next write tries (and reports) it itself.
+            if ops.len() == 1 && g.deferred.failed.is_none() && may_defer(&g, &ops[0]) {
+                let op = ops.pop().expect("one op");
+                let applied = g.apply(op.clone(), false)?;
+                if g.deferred.push(op) {
+                    self.schedule_flush(&mut g);
+                }
+                return Ok(vec![applied]);
+            }
+            let _lock = self.file.lock_exclusive()?;
+            self.catch_up(&mut g, true)?;
+            return self.append(&mut g, ops);
+        }
+        let _lock = self.file.lock_exclusive()?;
+        self.catch_up(&mut g, true)?;
+        let ops = build(&g)?;
+        if ops.is_empty() {
+            // Nothing to append; the deferred records wait on.
+            return Ok(Vec::new());
+        }
+        self.append(&mut g, ops)
+    }
+
+    fn snapshot(&self) -> Result<PathBuf> {
+        let mut g = self.write_replica();
+        // A snapshot holds only what the file holds: write the waiting records first.
+        if g.deferred.is_empty() {
+            self.catch_up(&mut g, false)?;
+        } else {
+            self.write_deferred(&mut g)?;
+        }
+        if g.stale {
+            return Err(Error::Storage(format!(
+                "journal {}: the state in memory is ahead of the file after a failed write; retry the snapshot",
+                self.file.path.display()
+            )));
+        }
+        snapshot::write(&self.file, &g.replica)
+    }
+}
+
+impl FlushTarget for Inner {
+    /// The flusher thread's write of the deferred records that waited too long. A failure keeps
+    /// them for the next append or a retry; it is reported as a warning when it persists, and
+    /// the next call that reads or writes makes the attempt itself (and fails with it).
+    fn flush_in_background(&self) {
+        let mut g = self.write_replica();
+        if g.deferred.is_empty() {
+            return;
+        }
+        let Err(e) = self.write_deferred(&mut g) else { return };
+        if g.deferred.is_empty() {
+            return;
+        }
+        g.deferred.failures += 1;
+        let n = g.deferred.failures;
+        g.deferred.failed = Some(e.to_string());
+        if let Some(f) = &g.deferred.flusher {
+            f.retry(flusher::DEADLINE * 2u32.pow(n.min(5)));
+        }
+        if n == 3 {
+            self.warn(format!("journal storage: trial parameters could not be written ({e}); still trying"));
+        }
+    }
+}
+
+impl OpLog for JournalStorage {
+    fn view<R>(&self, f: impl FnOnce(&MemState) -> Result<R>) -> Result<R> {
+        let s = &self.inner;
+        let len = s.file.len()?;
+        {
+            let g = s.replica.read().unwrap_or_else(|e| e.into_inner());
+            // The offset counts file bytes only: deferred records leave it alone.
+            if !g.stale && g.offset == len && g.deferred.failed.is_none() && !g.deferred.inherited() {
+                return f(&g.state);
+            }
+        }
+        let mut g = s.write_replica();
+        if g.deferred.failed.is_some() {
+            // The flusher could not write the deferred records: try once more, or say why not.
+            s.write_deferred(&mut g)?;
+        } else {
+            s.catch_up(&mut g, false)?;
+        }
+        f(&g.state)
+    }
+
+    fn known<R>(&self, f: impl FnOnce(&MemState) -> R) -> R {
+        f(&self.inner.replica.read().unwrap_or_else(|e| e.into_inner()).state)
+    }
+
+    /// Under the exclusive file lock: catch up, let `build` choose the operations from the
+    /// current state, apply them (rejected unwritten if they do not fit) and append their
+    /// records, after the deferred ones, in one write. `build` runs once. A blind parameter
+    /// that may wait (see `storage::deferred`) is applied without the file lock and written
+    /// with the next append.
+    fn commit(&self, how: Append, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
+        self.inner.commit(how, build)
+    }
+
     fn drain_warnings(&self) -> Vec<String> {
-        if !self.has_warnings.swap(false, Ordering::Acquire) {
+        let s = &self.inner;
+        if !s.has_warnings.swap(false, Ordering::Acquire) {
             return Vec::new();
         }
-        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
+        std::mem::take(&mut *s.warnings.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 

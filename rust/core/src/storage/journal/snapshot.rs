@@ -31,6 +31,8 @@ use super::file::JournalFile;
 use super::frame::{self, Tail, HEADER_LEN};
 use super::record::{Op, Template};
 use super::replica::{Applied, Replica};
+use super::Inner;
+#[cfg(test)]
 use super::JournalStorage;
 use crate::error::{Error, Result};
 use crate::history::{StudyDirection, TrialHistory, TrialState};
@@ -191,7 +193,7 @@ fn put_replica(b: &mut Body, g: &Replica) {
 /// Writes the snapshot of `g` (the replica of `file`) atomically: into a temporary file in
 /// the same directory, synced, then renamed over the old one (of concurrent writers the last
 /// rename wins; each snapshot is consistent on its own).
-fn write(file: &JournalFile, g: &Replica) -> Result<PathBuf> {
+pub(super) fn write(file: &JournalFile, g: &Replica) -> Result<PathBuf> {
     let path = snapshot_path(&file.path);
     let Some((wlen, wcrc)) = window_check(file, g.offset)? else {
         return Err(Error::Storage(format!(
@@ -389,24 +391,7 @@ fn read_best(rec: &[u8]) -> DResult<(u32, usize)> {
     Ok((idx, row))
 }
 
-impl JournalStorage {
-    /// Writes `<journal>.snapshot` holding the state as of the end of the journal (read up to
-    /// it first), so later opens replay only what follows. Returns its path.
-    pub fn snapshot(&self) -> Result<PathBuf> {
-        {
-            let mut g = self.write_replica();
-            self.catch_up(&mut g, false)?;
-        }
-        let g = self.replica.read().unwrap_or_else(|e| e.into_inner());
-        if g.stale {
-            return Err(Error::Storage(format!(
-                "journal {}: the state in memory is ahead of the file after a failed write; retry the snapshot",
-                self.file.path.display()
-            )));
-        }
-        write(&self.file, &g)
-    }
-
+impl Inner {
     /// Replaces the (fresh) replica `g` by the snapshot's state when a usable snapshot exists.
     /// Returns the journal offset replay starts from.
     pub(super) fn load_snapshot(&self, g: &mut Replica) -> u64 {

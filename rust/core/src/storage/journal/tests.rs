@@ -271,7 +271,245 @@ proptest! {
                 }
             };
         }
+        // Parameters of known columns may still wait: dropping the storage writes them.
+        let live_state = dump(&live);
+        drop(live);
         let fresh = JournalStorage::open(&p, false).unwrap();
-        prop_assert_eq!(dump(&live), dump(&fresh));
+        prop_assert_eq!(live_state, dump(&fresh));
+    }
+}
+
+// -- deferred parameter records -------------------------------------------------------------------
+
+/// The records in the file, decoded.
+fn log_ops(p: &std::path::Path) -> Vec<Op> {
+    let bytes = std::fs::read(p).unwrap();
+    let mut ops = Vec::new();
+    frame::scan(&bytes[HEADER_LEN..], |_, body| ops.push(Op::decode(body).unwrap()));
+    ops
+}
+
+fn is_param(op: &Op, t: u64) -> bool {
+    matches!(op, Op::SetParam { trial, .. } if *trial == t)
+}
+
+fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !f() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(1), "{what}: not within 1 s");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// A storage whose deferred records wait for a later write (the flusher's deadline is long).
+fn open_patient(p: &std::path::Path) -> JournalStorage {
+    JournalStorage::open_with(p, false, std::time::Duration::from_secs(600)).unwrap()
+}
+
+fn waiting(s: &JournalStorage) -> usize {
+    s.inner.replica.read().unwrap().deferred.len()
+}
+
+#[test]
+fn parameters_of_known_columns_ride_on_the_next_write() {
+    let d = dir();
+    let p = d.path().join("ride.log");
+    let a = open_patient(&p);
+    let id = study(&a, "s");
+    let t0 = new_trial(&a, id);
+    // New columns are written at once.
+    a.set_trial_param(t0.trial_id, "x", 0.5, &float()).unwrap();
+    a.set_trial_param(t0.trial_id, "y", 0.5, &float()).unwrap();
+    a.set_trial_state_values(t0.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+    let n = log_ops(&p).len();
+    let t1 = new_trial(&a, id);
+    let len = std::fs::metadata(&p).unwrap().len();
+    a.set_trial_param(t1.trial_id, "y", 0.25, &float()).unwrap();
+    a.set_trial_param(t1.trial_id, "x", 0.75, &float()).unwrap();
+    assert_eq!(log_ops(&p).len(), n + 1, "the parameters wait");
+    assert_eq!(std::fs::metadata(&p).unwrap().len(), len);
+    assert_eq!(waiting(&a), 2);
+    // Reads take the fast path: the offset is the file's length.
+    assert_eq!(read_with(&a, id, |h| h.params_of(t1.number).iter().map(|p| p.1).collect::<Vec<_>>()).unwrap(), [0.25, 0.75]);
+    assert_eq!(a.inner.replica.read().unwrap().offset, len);
+    // The next trial carries them, before it.
+    let t2 = new_trial(&a, id);
+    let ops = log_ops(&p);
+    assert_eq!(ops.len(), n + 4);
+    assert!(is_param(&ops[n + 1], t1.trial_id) && is_param(&ops[n + 2], t1.trial_id) && matches!(ops[n + 3], Op::NewTrial { .. }));
+    assert_eq!(waiting(&a), 0);
+    // A new distribution of a known column is written at once.
+    let other = Distribution::Float { low: 0.0, high: 2.0, log: false, step: None };
+    a.set_trial_param(t2.trial_id, "x", 1.5, &other).unwrap();
+    assert_eq!(log_ops(&p).len(), n + 5);
+    // The result carries the waiting parameter in its write, before it.
+    a.set_trial_param(t1.trial_id, "z", 1.0, &float()).unwrap();
+    a.set_trial_param(t2.trial_id, "y", 1.0, &float()).unwrap();
+    a.set_trial_state_values(t2.trial_id, TrialState::Complete, Some(&[2.0])).unwrap();
+    let ops = log_ops(&p);
+    assert!(is_param(&ops[ops.len() - 2], t2.trial_id) && matches!(ops[ops.len() - 1], Op::SetState { .. }));
+    assert_eq!(dump(&a), dump(&JournalStorage::open(&p, false).unwrap()));
+    // A snapshot holds only what the file holds: the waiting records are written first.
+    let t3 = new_trial(&a, id);
+    a.set_trial_param(t3.trial_id, "y", 0.5, &float()).unwrap();
+    assert_eq!(waiting(&a), 1);
+    a.snapshot().unwrap();
+    assert_eq!(waiting(&a), 0);
+    assert!(is_param(log_ops(&p).last().unwrap(), t3.trial_id));
+    assert_eq!(dump(&a), dump(&JournalStorage::open(&p, false).unwrap()));
+    // Dropping the storage writes what waits.
+    let t4 = new_trial(&a, id);
+    a.set_trial_param(t4.trial_id, "x", 0.5, &other).unwrap();
+    a.set_trial_param(t4.trial_id, "y", 0.5, &float()).unwrap();
+    assert_eq!(waiting(&a), 2, "the column holds both distributions now");
+    let live = dump(&a);
+    drop(a);
+    assert_eq!(live, dump(&JournalStorage::open(&p, false).unwrap()));
+}
+
+#[test]
+fn waiting_parameters_reach_the_file_without_another_write() {
+    let d = dir();
+    let p = d.path().join("flush.log");
+    let a = JournalStorage::open(&p, false).unwrap();
+    let id = study(&a, "s");
+    let t0 = new_trial(&a, id);
+    a.set_trial_param(t0.trial_id, "x", 0.5, &float()).unwrap();
+    let t1 = new_trial(&a, id);
+    a.set_trial_param(t1.trial_id, "x", 0.25, &float()).unwrap();
+    let b = JournalStorage::open(&p, false).unwrap();
+    let bid = b.study_id("s").unwrap();
+    wait_until("the parameter reaches b", || read_with(&b, bid, |h| h.param(t1.number, "x").map(|p| p.0)).unwrap() == Some(0.25));
+    assert_eq!(waiting(&a), 0);
+    // The flusher runs again for the next one.
+    a.set_trial_param(t0.trial_id, "x", 0.125, &float()).unwrap();
+    wait_until("the second parameter reaches b", || read_with(&b, bid, |h| h.param(t0.number, "x").map(|p| p.0)).unwrap() == Some(0.125));
+    assert_eq!(dump(&a), dump(&b));
+}
+
+/// Storage `a` defers a parameter of `t`; `b` changes `t` before `a` writes it.
+fn deferred_then_changed_elsewhere(p: &std::path::Path, change: impl FnOnce(&JournalStorage, u64)) -> (JournalStorage, u64) {
+    let a = open_patient(p);
+    let id = study(&a, "s");
+    let t0 = new_trial(&a, id);
+    a.set_trial_param(t0.trial_id, "x", 0.5, &float()).unwrap();
+    a.set_trial_state_values(t0.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+    let t = new_trial(&a, id);
+    a.record_heartbeat(t.trial_id).unwrap();
+    a.set_trial_param(t.trial_id, "x", 0.25, &float()).unwrap();
+    assert_eq!(waiting(&a), 1);
+    let b = JournalStorage::open(p, false).unwrap();
+    change(&b, t.trial_id);
+    (a, t.trial_id)
+}
+
+#[test]
+fn a_trial_failed_elsewhere_drops_its_waiting_parameters_on_read() {
+    let d = dir();
+    let p = d.path().join("conflict_read.log");
+    let (a, t) = deferred_then_changed_elsewhere(&p, |b, t| {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(b.fail_stale_trials(b.study_id("s").unwrap(), 0.01).unwrap(), vec![t]);
+    });
+    let id = a.study_id("s").unwrap();
+    assert_eq!(read_with(&a, id, |h| h.states[1]).unwrap(), TrialState::Fail);
+    assert_eq!(waiting(&a), 0, "every reader would skip it");
+    assert_eq!(dump(&a), dump(&JournalStorage::open(&p, false).unwrap()));
+    assert!(matches!(a.set_trial_param(t, "x", 0.5, &float()), Err(Error::UpdateFinishedTrial(_))));
+    assert!(matches!(a.set_trial_state_values(t, TrialState::Complete, Some(&[1.0])), Err(Error::UpdateFinishedTrial(_))));
+    assert_eq!(dump(&a), dump(&JournalStorage::open(&p, false).unwrap()));
+}
+
+#[test]
+fn a_trial_finished_elsewhere_fails_the_next_write() {
+    let d = dir();
+    let p = d.path().join("conflict_write.log");
+    let (a, t) = deferred_then_changed_elsewhere(&p, |b, t| {
+        b.set_trial_state_values(t, TrialState::Fail, None).unwrap();
+    });
+    let n = log_ops(&p).len();
+    // The write catches up first: the parameter no longer fits and is dropped unwritten.
+    assert!(matches!(a.set_trial_state_values(t, TrialState::Complete, Some(&[1.0])), Err(Error::UpdateFinishedTrial(_))));
+    assert_eq!(log_ops(&p).len(), n);
+    assert_eq!(waiting(&a), 0);
+    assert_eq!(dump(&a), dump(&JournalStorage::open(&p, false).unwrap()));
+    assert!(matches!(a.set_trial_param(t, "x", 0.5, &float()), Err(Error::UpdateFinishedTrial(_))));
+}
+
+#[test]
+fn a_parameter_set_elsewhere_keeps_the_log_order() {
+    // b sets another parameter of the same trial: the file has b's first, then a's.
+    let d = dir();
+    let p = d.path().join("conflict_order.log");
+    let (a, t) = deferred_then_changed_elsewhere(&p, |b, t| {
+        b.set_trial_param(t, "y", 0.75, &float()).unwrap();
+    });
+    let id = a.study_id("s").unwrap();
+    assert!(read_with(&a, id, |h| h.param(1, "y").is_some()).unwrap());
+    assert_eq!(waiting(&a), 1, "still valid: it waits, applied after the file");
+    let names = read_with(&a, id, |h| h.params_of(1).iter().map(|p| p.0.to_string()).collect::<Vec<_>>()).unwrap();
+    assert_eq!(names, ["y", "x"]);
+    a.set_trial_state_values(t, TrialState::Complete, Some(&[1.0])).unwrap();
+    assert_eq!(dump(&a), dump(&JournalStorage::open(&p, false).unwrap()));
+    // The same when b's record is read by a's next write.
+    let t2 = new_trial(&a, id);
+    a.set_trial_param(t2.trial_id, "x", 0.5, &float()).unwrap();
+    let b = JournalStorage::open(&p, false).unwrap();
+    b.set_trial_param(t2.trial_id, "y", 0.5, &float()).unwrap();
+    drop(b);
+    a.set_trial_state_values(t2.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+    assert_eq!(dump(&a), dump(&JournalStorage::open(&p, false).unwrap()));
+}
+
+#[test]
+fn writers_whose_trials_are_failed_as_stale_replay_exactly() {
+    // Workers defer parameters while another instance fails their trials as stale at random
+    // moments: afterwards every instance's state is the file's.
+    let d = dir();
+    let p = d.path().join("stale_race.log");
+    let a = JournalStorage::open(&p, false).unwrap();
+    let id = study(&a, "s");
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let workers: Vec<JournalStorage> = (0..3).map(|_| JournalStorage::open(&p, false).unwrap()).collect();
+    std::thread::scope(|sc| {
+        let (stop, p) = (&stop, &p);
+        sc.spawn(move || {
+            let f = JournalStorage::open(p, false).unwrap();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                f.fail_stale_trials(f.study_id("s").unwrap(), 0.0005).unwrap();
+                std::thread::sleep(std::time::Duration::from_micros(300));
+            }
+        });
+        let mut hs = Vec::new();
+        for (w, s) in workers.iter().enumerate() {
+            hs.push(sc.spawn(move || {
+                let sid = s.study_id("s").unwrap();
+                for i in 0..150 {
+                    let t = new_trial(s, sid);
+                    let _ = s.record_heartbeat(t.trial_id);
+                    for name in ["x", "y", "z"] {
+                        let _ = s.set_trial_param(t.trial_id, name, (i * 3 + w) as f64 / 1000.0, &float());
+                        if i % 7 == 0 {
+                            std::thread::sleep(std::time::Duration::from_micros(700));
+                        }
+                    }
+                    let _ = s.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0]));
+                }
+            }));
+        }
+        for h in hs {
+            h.join().unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let fresh = |s: &JournalStorage| {
+        // A write reads every record before it.
+        s.set_study_attr(s.study_id("s").unwrap(), AttrKind::User, "sync", "1").unwrap();
+        dump(s)
+    };
+    let failed = read_with(&a, id, |h| h.rows_in(TrialState::Fail).count()).unwrap();
+    assert!(failed > 0, "no trial was failed as stale: the test raced nothing");
+    for s in workers.iter().chain([&a]) {
+        assert_eq!(fresh(s), dump(&JournalStorage::open(&p, false).unwrap()));
     }
 }

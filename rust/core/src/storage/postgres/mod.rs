@@ -4,8 +4,9 @@
 //! - `schema`: the tables, the append function and the schema version.
 //! - `conn`: one connection per process (re-made after a fork or a dropped connection).
 //! - `listener`: a second connection, in a thread, that hears of other processes' appends.
-//! - `deferred`: parameter records applied to the replica that wait for the next append.
-//! - `flusher`: a thread that sends those records when no append comes within 50 ms.
+//! - `storage::deferred`: parameter records applied to the replica that wait for the next
+//!   append (shared with the journal).
+//! - `storage::flusher`: a thread that sends those records when no append comes within 50 ms.
 //! - `text`: records as hex text, for the batches that take several statements in one round trip.
 //!
 //! Writes come in three kinds (`oplog::Append`), each checked against this process's replica
@@ -41,14 +42,11 @@
 //! covers its trial's parameters.
 
 mod conn;
-mod deferred;
-mod flusher;
 mod listener;
 mod schema;
 mod text;
 
 use std::fmt::Write as _;
-use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockWriteGuard, Weak};
 use std::time::{Duration, Instant};
@@ -56,10 +54,10 @@ use std::time::{Duration, Instant};
 use postgres::fallible_iterator::FallibleIterator;
 
 use self::conn::Conn;
-use self::deferred::{may_defer, Deferred};
-use self::flusher::Flusher;
 use self::listener::{Freshness, Listener};
 use self::text::{hex_literal, push_durably, text_rows};
+use super::deferred::{may_defer, Local};
+use super::flusher::{self, FlushTarget, Flusher};
 use super::journal::record::Op;
 use super::journal::replica::{Applied, Replica};
 use super::oplog::{Append, OpLog};
@@ -89,26 +87,6 @@ pub(crate) struct Inner {
     config: postgres::Config,
     /// The longest a deferred record waits (`flusher::DEADLINE`; longer in some tests).
     flush_after: Duration,
-}
-
-/// The replica: the log up to `offset`, then the deferred records (see `deferred`).
-#[derive(Default)]
-struct Local {
-    replica: Replica,
-    deferred: Deferred,
-}
-
-impl Deref for Local {
-    type Target = Replica;
-    fn deref(&self) -> &Replica {
-        &self.replica
-    }
-}
-
-impl DerefMut for Local {
-    fn deref_mut(&mut self) -> &mut Replica {
-        &mut self.replica
-    }
 }
 
 /// The longest a read trusts the replica without looking at the log: a process that died
@@ -430,7 +408,7 @@ impl Inner {
     /// The flusher sends a first deferred record within `flush_after`.
     fn schedule_flush(&self, g: &mut Local) {
         if g.deferred.flusher.is_none() {
-            g.deferred.flusher = Flusher::start(self.me.clone());
+            g.deferred.flusher = Flusher::start(self.me.clone() as Weak<dyn FlushTarget>);
         }
         if let Some(f) = &g.deferred.flusher {
             f.deferred(self.flush_after);
@@ -589,6 +567,12 @@ impl Inner {
             c.flush()?;
         }
         Ok(applied)
+    }
+}
+
+impl FlushTarget for Inner {
+    fn flush_in_background(&self) {
+        Inner::flush_in_background(self)
     }
 }
 

@@ -1,5 +1,6 @@
-//! Parameter records applied to the replica before they are sent: they ride on the trial's
-//! next write (or the flusher thread sends them), so a trial costs two round trips, not seven.
+//! Parameter records applied to the replica before they are written: they ride on the
+//! process's next write (or the flusher thread sends them), so a trial costs two appends, not
+//! seven. Shared by the log backends (PostgreSQL, the journal file).
 //!
 //! A record may wait only when applying it now or later gives the same state: it sets a
 //! parameter whose column already holds an equal distribution (so no column or distribution
@@ -10,10 +11,32 @@
 //! are applied again (those that no longer fit, e.g. on a trial another process failed as
 //! stale, would be skipped by every reader, so they are dropped).
 
+use std::ops::{Deref, DerefMut};
+
 use super::flusher::Flusher;
 use crate::storage::journal::record::Op;
 use crate::storage::journal::replica::Replica;
 use crate::storage::TrialId;
+
+/// The replica: the log up to `offset`, then the deferred records.
+#[derive(Default)]
+pub struct Local {
+    pub replica: Replica,
+    pub deferred: Deferred,
+}
+
+impl Deref for Local {
+    type Target = Replica;
+    fn deref(&self) -> &Replica {
+        &self.replica
+    }
+}
+
+impl DerefMut for Local {
+    fn deref_mut(&mut self) -> &mut Replica {
+        &mut self.replica
+    }
+}
 
 pub struct Deferred {
     ops: Vec<Op>,

@@ -3,15 +3,20 @@
 //! its parameters were chosen, and other workers (or a retry of the trial after a crash) need
 //! them meanwhile.
 //!
-//! The thread holds a weak reference to the storage and takes its locks in the usual order
-//! (connection, then replica). Fork: threads are not copied, so a child forgets its parent's
-//! flusher and starts its own; and `fork` waits (`gate`) until no flusher holds the storage's
-//! locks, which the child would otherwise inherit locked forever.
+//! The thread holds a weak reference to the storage (`FlushTarget`), whose
+//! `flush_in_background` takes its locks in the usual order (PostgreSQL: connection, then
+//! replica; journal: replica, then file lock). Fork: threads are not copied, so a child forgets
+//! its parent's flusher and starts its own; and `fork` waits (`gate`) until no flusher holds the
+//! storage's locks, which the child would otherwise inherit locked forever.
 
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use super::Inner;
+/// A storage whose deferred records a flusher thread sends.
+pub trait FlushTarget: Send + Sync {
+    /// Sends the deferred records now; a failure keeps them and schedules a retry.
+    fn flush_in_background(&self);
+}
 
 /// The longest a deferred record waits before it is sent.
 pub const DEADLINE: Duration = Duration::from_millis(50);
@@ -39,11 +44,11 @@ pub struct Flusher {
 
 impl Flusher {
     /// Starts the thread; `None` if it cannot be started (records then wait for the next write).
-    pub fn start(storage: Weak<Inner>) -> Option<Flusher> {
+    pub fn start(storage: Weak<dyn FlushTarget>) -> Option<Flusher> {
         gate::install();
         let shared = Arc::new(Shared::default());
         let s = Arc::clone(&shared);
-        std::thread::Builder::new().name("ferrotune-pg-flush".into()).spawn(move || run(&storage, &s)).ok()?;
+        std::thread::Builder::new().name("ferrotune-flush".into()).spawn(move || run(&storage, &s)).ok()?;
         Some(Flusher { shared, pid: std::process::id() })
     }
 
@@ -88,7 +93,7 @@ impl Drop for Flusher {
     }
 }
 
-fn run(storage: &Weak<Inner>, sh: &Shared) {
+fn run(storage: &Weak<dyn FlushTarget>, sh: &Shared) {
     while wait_due(sh) {
         let Some(inner) = storage.upgrade() else { return };
         gate::enter();
