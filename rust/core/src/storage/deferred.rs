@@ -14,6 +14,7 @@
 use std::ops::{Deref, DerefMut};
 
 use super::flusher::Flusher;
+use crate::error::Result;
 use crate::storage::journal::record::Op;
 use crate::storage::journal::replica::Replica;
 use crate::storage::TrialId;
@@ -23,6 +24,34 @@ use crate::storage::TrialId;
 pub struct Local {
     pub replica: Replica,
     pub deferred: Deferred,
+}
+
+impl Local {
+    /// Rebuilds a stale replica: `reset` to the log's start, `read` the whole log, then apply
+    /// the deferred records that still fit (those on a trial finished meanwhile would be skipped
+    /// by every reader, so they are dropped). If the log cannot be read, the replica stays stale
+    /// and keeps every record for the next rebuild.
+    pub fn rebuild(&mut self, start: u64, read: impl FnOnce(&mut Local) -> Result<()>) -> Result<()> {
+        let deferred = self.deferred.take();
+        self.reset(start);
+        // Until the log is read again the records are neither applied nor to be applied.
+        let r = read(self);
+        for op in deferred {
+            // Unread log: keep every record unapplied. Read log: keep those that still fit.
+            if r.is_err() || (self.check(&op).is_ok() && self.apply(op.clone(), false).is_ok()) {
+                self.deferred.push(op);
+            }
+        }
+        if r.is_err() {
+            self.stale = true;
+            return r;
+        }
+        if self.deferred.is_empty() {
+            // None left to write (a failed background write of dropped records is moot).
+            self.deferred.sent();
+        }
+        Ok(())
+    }
 }
 
 impl Deref for Local {

@@ -187,27 +187,7 @@ impl Inner {
                 return Ok(());
             }
         }
-        let deferred = g.deferred.take();
-        g.reset(HEADER_LEN as u64);
-        // Until the file is read again the records are neither applied nor to be applied.
-        let read = self.read_new(g, exclusive);
-        for op in deferred {
-            if read.is_err() {
-                // The replica stays stale; the next catch-up rebuilds it with the records.
-                g.deferred.push(op);
-            } else if g.check(&op).is_ok() && g.apply(op.clone(), false).is_ok() {
-                g.deferred.push(op);
-            }
-        }
-        if read.is_err() {
-            g.stale = true;
-            return read;
-        }
-        if g.deferred.is_empty() {
-            // None left to write (a failed background write of dropped records is moot).
-            g.deferred.sent();
-        }
-        Ok(())
+        g.rebuild(HEADER_LEN as u64, |g| self.read_new(g, exclusive))
     }
 
     fn read_new(&self, g: &mut Local, exclusive: bool) -> Result<()> {

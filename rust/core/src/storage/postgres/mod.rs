@@ -258,26 +258,7 @@ impl Inner {
                 return Ok(());
             }
         }
-        let deferred = g.deferred.take();
-        g.reset(0);
-        // Until the log is read again the records are neither applied nor to be applied.
-        let read = self.read_rows(c, g);
-        for op in deferred {
-            if read.is_err() {
-                // The replica stays stale; the next fetch rebuilds it with the records.
-                g.deferred.push(op);
-            } else if g.check(&op).is_ok() && g.apply(op.clone(), false).is_ok() {
-                g.deferred.push(op);
-            }
-        }
-        if read.is_err() {
-            g.stale = true;
-            return read;
-        }
-        if g.deferred.is_empty() {
-            // None left to send (a failed send of dropped records is moot).
-            g.deferred.sent();
-        }
+        g.rebuild(0, |g| self.read_rows(c, g))?;
         self.synced();
         Ok(())
     }
