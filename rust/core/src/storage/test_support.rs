@@ -57,3 +57,58 @@ pub fn study(s: &dyn Storage, name: &str) -> StudyId {
 pub fn new_trial(s: &dyn Storage, id: StudyId) -> TrialRef {
     s.create_trial(id, &mut |_| Ok(Claim::New(TrialTemplate::default()))).unwrap().unwrap()
 }
+
+/// Three workers create trials and set their parameters (which may wait for the trial's next
+/// write) while another instance fails their trials as stale at random moments; afterwards
+/// every instance, brought up to date by one checked write, equals a fresh one. `open` opens
+/// another instance on the same journal file or database.
+pub fn race_workers_against_stale_sweeper<S: Storage + Sync>(open: impl Fn() -> S + Sync) {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    use std::time::Duration;
+
+    let a = open();
+    let id = study(&a, "s");
+    let stop = AtomicBool::new(false);
+    let workers: Vec<S> = (0..3).map(|_| open()).collect();
+    std::thread::scope(|sc| {
+        let (stop, open) = (&stop, &open);
+        sc.spawn(move || {
+            let f = open();
+            while !stop.load(Relaxed) {
+                f.fail_stale_trials(f.study_id("s").unwrap(), 0.0005).unwrap();
+                std::thread::sleep(Duration::from_micros(300));
+            }
+        });
+        let hs: Vec<_> = workers
+            .iter()
+            .enumerate()
+            .map(|(w, s)| {
+                sc.spawn(move || {
+                    let sid = s.study_id("s").unwrap();
+                    for i in 0..150 {
+                        let t = new_trial(s, sid);
+                        let _ = s.record_heartbeat(t.trial_id);
+                        for name in ["x", "y", "z"] {
+                            let _ = s.set_trial_param(t.trial_id, name, (i * 3 + w) as f64 / 1000.0, &float());
+                            if i % 7 == 0 {
+                                std::thread::sleep(Duration::from_micros(700));
+                            }
+                        }
+                        let _ = s.set_trial_state_values(t.trial_id, crate::history::TrialState::Complete, Some(&[1.0]));
+                    }
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+        stop.store(true, Relaxed);
+    });
+    let failed = read_with(&a, id, |h| h.rows_in(crate::history::TrialState::Fail).count()).unwrap();
+    assert!(failed > 0, "no trial was failed as stale: the test raced nothing");
+    for s in workers.iter().chain([&a]) {
+        // A checked write reads every record before it.
+        s.set_study_attr(s.study_id("s").unwrap(), AttrKind::User, "sync", "1").unwrap();
+        assert_eq!(dump(s), dump(&open()));
+    }
+}

@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::history::{StudyDirection, TrialState};
 use crate::space::{Choice, Distribution};
 use crate::storage::journal::record::Template;
-use crate::storage::test_support::{claim_first_waiting, dir, dump, float, new_trial, study};
+use crate::storage::test_support::{claim_first_waiting, dir, dump, float, new_trial, race_workers_against_stale_sweeper, study};
 use crate::storage::{read_with, AttrKind, Claim, Storage, TrialId, TrialTemplate};
 
 #[test]
@@ -467,49 +467,5 @@ fn writers_whose_trials_are_failed_as_stale_replay_exactly() {
     // moments: afterwards every instance's state is the file's.
     let d = dir();
     let p = d.path().join("stale_race.log");
-    let a = JournalStorage::open(&p, false).unwrap();
-    let id = study(&a, "s");
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let workers: Vec<JournalStorage> = (0..3).map(|_| JournalStorage::open(&p, false).unwrap()).collect();
-    std::thread::scope(|sc| {
-        let (stop, p) = (&stop, &p);
-        sc.spawn(move || {
-            let f = JournalStorage::open(p, false).unwrap();
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                f.fail_stale_trials(f.study_id("s").unwrap(), 0.0005).unwrap();
-                std::thread::sleep(std::time::Duration::from_micros(300));
-            }
-        });
-        let mut hs = Vec::new();
-        for (w, s) in workers.iter().enumerate() {
-            hs.push(sc.spawn(move || {
-                let sid = s.study_id("s").unwrap();
-                for i in 0..150 {
-                    let t = new_trial(s, sid);
-                    let _ = s.record_heartbeat(t.trial_id);
-                    for name in ["x", "y", "z"] {
-                        let _ = s.set_trial_param(t.trial_id, name, (i * 3 + w) as f64 / 1000.0, &float());
-                        if i % 7 == 0 {
-                            std::thread::sleep(std::time::Duration::from_micros(700));
-                        }
-                    }
-                    let _ = s.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0]));
-                }
-            }));
-        }
-        for h in hs {
-            h.join().unwrap();
-        }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    });
-    let fresh = |s: &JournalStorage| {
-        // A write reads every record before it.
-        s.set_study_attr(s.study_id("s").unwrap(), AttrKind::User, "sync", "1").unwrap();
-        dump(s)
-    };
-    let failed = read_with(&a, id, |h| h.rows_in(TrialState::Fail).count()).unwrap();
-    assert!(failed > 0, "no trial was failed as stale: the test raced nothing");
-    for s in workers.iter().chain([&a]) {
-        assert_eq!(fresh(s), dump(&JournalStorage::open(&p, false).unwrap()));
-    }
+    race_workers_against_stale_sweeper(|| JournalStorage::open(&p, false).unwrap());
 }

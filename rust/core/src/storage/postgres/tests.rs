@@ -5,7 +5,7 @@
 use super::*;
 use crate::history::{StudyDirection, TrialState};
 use crate::space::Distribution;
-use crate::storage::test_support::{claim_first_waiting, dump, float, new_trial, study};
+use crate::storage::test_support::{claim_first_waiting, dump, float, new_trial, race_workers_against_stale_sweeper, study};
 use crate::storage::{read_with, AttrKind, Storage, TrialTemplate};
 
 /// A fresh database on the test server, or `None` (with the reason printed) when there is none.
@@ -361,53 +361,6 @@ fn writers_whose_trials_are_failed_as_stale_replay_exactly() {
     // Workers defer parameters while another connection fails their trials as stale at random
     // moments: afterwards every connection's state is the log's.
     let Some(url) = fresh_db("stale_race") else { return };
-    let a = PostgresStorage::open(&url).unwrap();
-    let id = study(&a, "s");
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let workers: Vec<PostgresStorage> = (0..3).map(|_| PostgresStorage::open(&url).unwrap()).collect();
-    std::thread::scope(|sc| {
-        let (stop, url) = (&stop, &url);
-        sc.spawn(move || {
-            let f = PostgresStorage::open(url).unwrap();
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                f.fail_stale_trials(id_of(&f), 0.0005).unwrap();
-                std::thread::sleep(std::time::Duration::from_micros(300));
-            }
-        });
-        let mut hs = Vec::new();
-        for (w, s) in workers.iter().enumerate() {
-            hs.push(sc.spawn(move || {
-                let sid = id_of(s);
-                for i in 0..150 {
-                    let t = new_trial(s, sid);
-                    let _ = s.record_heartbeat(t.trial_id);
-                    for p in ["x", "y", "z"] {
-                        let _ = s.set_trial_param(t.trial_id, p, (i * 3 + w) as f64 / 1000.0, &float());
-                        if i % 7 == 0 {
-                            std::thread::sleep(std::time::Duration::from_micros(700));
-                        }
-                    }
-                    let _ = s.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0]));
-                }
-            }));
-        }
-        for h in hs {
-            h.join().unwrap();
-        }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    });
-    let fresh = |s: &PostgresStorage| {
-        // A checked write reads every record before it.
-        s.set_study_attr(id_of(s), AttrKind::User, "sync", "1").unwrap();
-        dump(s)
-    };
-    let failed = read_with(&a, id, |h| h.rows_in(TrialState::Fail).count()).unwrap();
-    assert!(failed > 0, "no trial was failed as stale: the test raced nothing");
-    for s in workers.iter().chain([&a]) {
-        assert_eq!(fresh(s), dump(&PostgresStorage::open(&url).unwrap()));
-    }
+    race_workers_against_stale_sweeper(|| PostgresStorage::open(&url).unwrap());
 }
 
-fn id_of(s: &PostgresStorage) -> crate::storage::StudyId {
-    s.study_id("s").unwrap()
-}
