@@ -148,6 +148,19 @@ impl Deferred {
         }
     }
 
+    /// Records a failed background send of the waiting records: they keep waiting, the flusher
+    /// tries again after a growing delay, and the next call of the process sends them itself
+    /// (and raises the error). True on the third failure in a row, when the user should hear
+    /// of it.
+    pub fn send_failed(&mut self, e: &crate::error::Error) -> bool {
+        self.failures += 1;
+        self.failed = Some(e.to_string());
+        if let Some(f) = &self.flusher {
+            f.retry(super::flusher::DEADLINE * 2u32.pow(self.failures.min(5)));
+        }
+        self.failures == 3
+    }
+
     /// True in a forked child, whose copy of the records its parent sends.
     pub fn inherited(&self) -> bool {
         self.pid != std::process::id()

@@ -345,13 +345,7 @@ impl FlushTarget for Inner {
         if g.deferred.is_empty() {
             return;
         }
-        g.deferred.failures += 1;
-        let n = g.deferred.failures;
-        g.deferred.failed = Some(e.to_string());
-        if let Some(f) = &g.deferred.flusher {
-            f.retry(flusher::DEADLINE * 2u32.pow(n.min(5)));
-        }
-        if n == 3 {
+        if g.deferred.send_failed(&e) {
             self.warn(format!("journal storage: trial parameters could not be written ({e}); still trying"));
         }
     }

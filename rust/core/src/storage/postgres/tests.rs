@@ -363,4 +363,3 @@ fn writers_whose_trials_are_failed_as_stale_replay_exactly() {
     let Some(url) = fresh_db("stale_race") else { return };
     race_workers_against_stale_sweeper(|| PostgresStorage::open(&url).unwrap());
 }
-
