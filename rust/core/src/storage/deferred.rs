@@ -161,6 +161,11 @@ impl Deferred {
         self.failures == 3
     }
 
+    /// Whether records of this process (not a forked child's inherited copy) wait to be sent.
+    pub fn waiting_here(&self) -> bool {
+        !self.ops.is_empty() && !self.inherited()
+    }
+
     /// True in a forked child, whose copy of the records its parent sends.
     pub fn inherited(&self) -> bool {
         self.pid != std::process::id()

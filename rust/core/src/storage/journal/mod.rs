@@ -27,7 +27,6 @@ pub(crate) mod replica;
 mod snapshot;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockWriteGuard, Weak};
 use std::time::Duration;
 
@@ -39,6 +38,7 @@ use super::deferred::{may_defer, Local};
 use super::flusher::{self, FlushTarget, Flusher};
 use super::oplog::{Append, OpLog};
 use super::state::MemState;
+use super::warnings::Warnings;
 use crate::error::{Error, Result};
 
 pub use self::frame::scan as scan_frames;
@@ -64,8 +64,7 @@ struct Inner {
     file: JournalFile,
     fsync: bool,
     replica: RwLock<Local>,
-    warnings: Mutex<Vec<String>>,
-    has_warnings: AtomicBool,
+    warnings: Warnings,
     /// Offset of the last bad tail reported, so a reader polling a damaged file warns once.
     warned_at: Mutex<Option<u64>>,
     /// This storage, for the flusher thread it starts.
@@ -89,8 +88,7 @@ impl JournalStorage {
             file,
             fsync,
             replica: RwLock::new(Local::default()),
-            warnings: Mutex::new(Vec::new()),
-            has_warnings: AtomicBool::new(false),
+            warnings: Warnings::default(),
             warned_at: Mutex::new(None),
             me: me.clone(),
             flush_after,
@@ -122,10 +120,7 @@ impl Drop for JournalStorage {
     /// Writes the deferred records (best effort: a failure has no one left to tell).
     fn drop(&mut self) {
         let s = &self.inner;
-        let pending = {
-            let g = s.replica.read().unwrap_or_else(|e| e.into_inner());
-            !g.deferred.is_empty() && !g.deferred.inherited()
-        };
+        let pending = s.replica.read().unwrap_or_else(|e| e.into_inner()).deferred.waiting_here();
         if pending {
             let _ = s.write_deferred(&mut s.write_replica());
         }
@@ -145,8 +140,7 @@ impl Inner {
     }
 
     fn warn(&self, msg: String) {
-        self.warnings.lock().unwrap_or_else(|e| e.into_inner()).push(msg);
-        self.has_warnings.store(true, Ordering::Release);
+        self.warnings.push(msg);
     }
 
     /// Applies the complete records in `bytes`, which start at the replica's offset. A record
@@ -386,11 +380,7 @@ impl OpLog for JournalStorage {
     }
 
     fn drain_warnings(&self) -> Vec<String> {
-        let s = &self.inner;
-        if !s.has_warnings.swap(false, Ordering::Acquire) {
-            return Vec::new();
-        }
-        std::mem::take(&mut *s.warnings.lock().unwrap_or_else(|e| e.into_inner()))
+        self.inner.warnings.drain()
     }
 }
 

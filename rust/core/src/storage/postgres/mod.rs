@@ -47,7 +47,7 @@ mod schema;
 mod text;
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockWriteGuard, Weak};
 use std::time::{Duration, Instant};
 
@@ -62,6 +62,7 @@ use super::journal::record::Op;
 use super::journal::replica::{Applied, Replica};
 use super::oplog::{Append, OpLog};
 use super::state::MemState;
+use super::warnings::Warnings;
 use crate::error::{Error, Result};
 
 pub use self::schema::SCHEMA_VERSION;
@@ -75,8 +76,7 @@ pub(crate) struct Inner {
     conn: Mutex<Conn>,
     listener: RwLock<Listener>,
     replica: RwLock<Local>,
-    warnings: Mutex<Vec<String>>,
-    has_warnings: AtomicBool,
+    warnings: Warnings,
     /// When the replica last matched the log (milliseconds after `opened`).
     synced_ms: AtomicU64,
     opened: Instant,
@@ -157,8 +157,7 @@ impl PostgresStorage {
             conn: Mutex::new(conn),
             listener: RwLock::new(listener),
             replica: RwLock::new(Local::default()),
-            warnings: Mutex::new(Vec::new()),
-            has_warnings: AtomicBool::new(false),
+            warnings: Warnings::default(),
             synced_ms: AtomicU64::new(0),
             opened: Instant::now(),
             me: me.clone(),
@@ -183,10 +182,7 @@ impl Drop for PostgresStorage {
     /// Sends the deferred records (best effort: a failure has no one left to tell).
     fn drop(&mut self) {
         let inner = &self.inner;
-        let pending = {
-            let g = inner.replica.read().unwrap_or_else(|e| e.into_inner());
-            !g.deferred.is_empty() && !g.deferred.inherited()
-        };
+        let pending = inner.replica.read().unwrap_or_else(|e| e.into_inner()).deferred.waiting_here();
         if pending {
             if let Ok((mut c, mut g)) = inner.lock_both() {
                 let _ = inner.send(&mut c, &mut g, Vec::new());
@@ -215,8 +211,7 @@ impl Inner {
     }
 
     fn warn(&self, msg: String) {
-        self.warnings.lock().unwrap_or_else(|e| e.into_inner()).push(msg);
-        self.has_warnings.store(true, Ordering::Release);
+        self.warnings.push(msg);
     }
 
     /// Applies log rows in order; each must be the next record of the log. A row that does not
@@ -586,11 +581,7 @@ impl OpLog for PostgresStorage {
     }
 
     fn drain_warnings(&self) -> Vec<String> {
-        let s = &self.inner;
-        if !s.has_warnings.swap(false, Ordering::Acquire) {
-            return Vec::new();
-        }
-        std::mem::take(&mut *s.warnings.lock().unwrap_or_else(|e| e.into_inner()))
+        self.inner.warnings.drain()
     }
 }
 
