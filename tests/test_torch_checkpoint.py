@@ -195,6 +195,35 @@ def test_a_new_study_does_not_resume_an_old_studys_checkpoints(tmp_path: Path) -
     assert again.trials[0].state == ferrotune.TrialState.FAIL
 
 
+WRITER = """
+import sys, torch
+from ferrotune.torch import TrialCheckpoint
+ckpt = TrialCheckpoint(sys.argv[1])
+i = 0
+while True:
+    i += 1
+    ckpt.save_last({"epochs_done": i, "weights": torch.full((500_000,), float(i))})
+    print(i, flush=True)
+"""
+
+
+def test_a_writer_killed_mid_write_leaves_a_whole_checkpoint(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(0)
+    for _ in range(6):
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        proc.stdout.readline()  # at least one checkpoint is complete
+        time.sleep(rng.uniform(0.0, 0.3))  # then a kill at a random point of a 2 MB write
+        proc.kill()
+        proc.wait()
+        saved = ft.TrialCheckpoint(tmp_path).load_last()
+        # The last complete checkpoint, whole: its tensor was written with its counter.
+        assert saved["epochs_done"] >= 1
+        assert torch.equal(saved["weights"], torch.full((500_000,), float(saved["epochs_done"])))
+
+
 def test_a_write_interrupted_before_the_rename_leaves_the_previous_checkpoint(tmp_path: Path) -> None:
     ckpt = ft.TrialCheckpoint(tmp_path)
     ckpt.save_last({"epochs_done": 1})
