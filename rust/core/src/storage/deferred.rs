@@ -13,10 +13,13 @@
 
 use std::ops::{Deref, DerefMut};
 
-use super::flusher::Flusher;
+use std::sync::Weak;
+use std::time::Duration;
+
+use super::flusher::{FlushTarget, Flusher};
 use crate::error::Result;
 use crate::storage::journal::record::Op;
-use crate::storage::journal::replica::Replica;
+use crate::storage::journal::replica::{Applied, Replica};
 use crate::storage::TrialId;
 
 /// The replica: the log up to `offset`, then the deferred records.
@@ -51,6 +54,29 @@ impl Local {
             self.deferred.sent();
         }
         Ok(())
+    }
+}
+
+impl Local {
+    /// Keeps `ops` waiting when it is one record that may (see `may_defer`): applies it and
+    /// has `target`'s flusher send it within `after` unless a write carries it first. `None`
+    /// when the records must be written now, as after a failed background send (the next
+    /// write tries, and reports, that itself).
+    pub fn defer<T: FlushTarget + 'static>(&mut self, ops: &mut Vec<Op>, target: &Weak<T>, after: Duration) -> Result<Option<Applied>> {
+        if ops.len() != 1 || self.deferred.failed.is_some() || !may_defer(self, &ops[0]) {
+            return Ok(None);
+        }
+        let op = ops.pop().expect("one op");
+        let applied = self.apply(op.clone(), false)?;
+        if self.deferred.push(op) {
+            if self.deferred.flusher.is_none() {
+                self.deferred.flusher = Flusher::start(target.clone() as Weak<dyn FlushTarget>);
+            }
+            if let Some(f) = &self.deferred.flusher {
+                f.deferred(after);
+            }
+        }
+        Ok(Some(applied))
     }
 }
 

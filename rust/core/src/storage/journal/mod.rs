@@ -34,8 +34,8 @@ use self::file::JournalFile;
 use self::frame::{Tail, HEADER_LEN};
 use self::record::Op;
 use self::replica::{Applied, Replica};
-use super::deferred::{may_defer, Local};
-use super::flusher::{self, FlushTarget, Flusher};
+use super::deferred::Local;
+use super::flusher::{self, FlushTarget};
 use super::oplog::{Append, OpLog};
 use super::state::MemState;
 use super::warnings::Warnings;
@@ -268,16 +268,6 @@ impl Inner {
         self.append(g, Vec::new()).map(drop)
     }
 
-    /// The flusher sends a first deferred record within `flush_after`.
-    fn schedule_flush(&self, g: &mut Local) {
-        if g.deferred.flusher.is_none() {
-            g.deferred.flusher = Flusher::start(self.me.clone() as Weak<dyn FlushTarget>);
-        }
-        if let Some(f) = &g.deferred.flusher {
-            f.deferred(self.flush_after);
-        }
-    }
-
     fn commit(&self, how: Append, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
         let mut g = self.write_replica();
         if how == Append::Blind {
@@ -285,13 +275,7 @@ impl Inner {
             // on the file as read now, and a parameter that may wait is not written yet.
             self.catch_up(&mut g, false)?;
             let mut ops = build(&g)?;
-            // After a failed background write, the next write tries (and reports) it itself.
-            if ops.len() == 1 && g.deferred.failed.is_none() && may_defer(&g, &ops[0]) {
-                let op = ops.pop().expect("one op");
-                let applied = g.apply(op.clone(), false)?;
-                if g.deferred.push(op) {
-                    self.schedule_flush(&mut g);
-                }
+            if let Some(applied) = g.defer(&mut ops, &self.me, self.flush_after)? {
                 return Ok(vec![applied]);
             }
             let _lock = self.file.lock_exclusive()?;

@@ -56,8 +56,8 @@ use postgres::fallible_iterator::FallibleIterator;
 use self::conn::Conn;
 use self::listener::{Freshness, Listener};
 use self::text::{hex_literal, push_durably, text_rows};
-use super::deferred::{may_defer, Local};
-use super::flusher::{self, FlushTarget, Flusher};
+use super::deferred::Local;
+use super::flusher::{self, FlushTarget};
 use super::journal::record::Op;
 use super::journal::replica::{Applied, Replica};
 use super::oplog::{Append, OpLog};
@@ -369,26 +369,10 @@ impl Inner {
     fn commit_blind(&self, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
         let (mut c, mut g) = self.lock_both()?;
         let mut ops = build(&g)?;
-        // After a failed background send, the next write tries (and reports) it itself.
-        if ops.len() == 1 && g.deferred.failed.is_none() && may_defer(&g, &ops[0]) {
-            let op = ops.pop().expect("one op");
-            let applied = g.apply(op.clone(), false)?;
-            if g.deferred.push(op) {
-                self.schedule_flush(&mut g);
-            }
+        if let Some(applied) = g.defer(&mut ops, &self.me, self.flush_after)? {
             return Ok(vec![applied]);
         }
         self.send(&mut c, &mut g, ops)
-    }
-
-    /// The flusher sends a first deferred record within `flush_after`.
-    fn schedule_flush(&self, g: &mut Local) {
-        if g.deferred.flusher.is_none() {
-            g.deferred.flusher = Flusher::start(self.me.clone() as Weak<dyn FlushTarget>);
-        }
-        if let Some(f) = &g.deferred.flusher {
-            f.deferred(self.flush_after);
-        }
     }
 
     /// The flusher thread's send of the deferred records that waited too long. A failure keeps
