@@ -112,3 +112,17 @@ pub fn race_workers_against_stale_sweeper<S: Storage + Sync>(open: impl Fn() -> 
         assert_eq!(dump(s), dump(&open()));
     }
 }
+
+/// Whether `op` sets a parameter of trial `t`.
+pub fn is_param(op: &crate::storage::journal::record::Op, t: u64) -> bool {
+    matches!(op, crate::storage::journal::record::Op::SetParam { trial, .. } if *trial == t)
+}
+
+/// Polls `f` until it holds, failing the test if it does not within `limit`.
+pub fn wait_until(what: &str, limit: std::time::Duration, mut f: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !f() {
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}

@@ -10,8 +10,13 @@ use crate::error::Error;
 use crate::history::{StudyDirection, TrialState};
 use crate::space::{Choice, Distribution};
 use crate::storage::journal::record::Template;
-use crate::storage::test_support::{claim_first_waiting, dir, dump, float, new_trial, race_workers_against_stale_sweeper, study};
+use crate::storage::test_support::{
+    claim_first_waiting, dir, dump, float, is_param, new_trial, race_workers_against_stale_sweeper, study, wait_until,
+};
 use crate::storage::{read_with, AttrKind, Claim, Storage, TrialId, TrialTemplate};
+
+/// How long a record may take to reach another instance in these tests.
+const WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[test]
 fn records_round_trip() {
@@ -289,18 +294,6 @@ fn log_ops(p: &std::path::Path) -> Vec<Op> {
     ops
 }
 
-fn is_param(op: &Op, t: u64) -> bool {
-    matches!(op, Op::SetParam { trial, .. } if *trial == t)
-}
-
-fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
-    let start = std::time::Instant::now();
-    while !f() {
-        assert!(start.elapsed() < std::time::Duration::from_secs(1), "{what}: not within 1 s");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-}
-
 /// A storage whose deferred records wait for a later write (the flusher's deadline is long).
 fn open_patient(p: &std::path::Path) -> JournalStorage {
     JournalStorage::open_with(p, false, std::time::Duration::from_secs(600)).unwrap()
@@ -379,11 +372,13 @@ fn waiting_parameters_reach_the_file_without_another_write() {
     a.set_trial_param(t1.trial_id, "x", 0.25, &float()).unwrap();
     let b = JournalStorage::open(&p, false).unwrap();
     let bid = b.study_id("s").unwrap();
-    wait_until("the parameter reaches b", || read_with(&b, bid, |h| h.param(t1.number, "x").map(|p| p.0)).unwrap() == Some(0.25));
+    wait_until("the parameter reaches b", WAIT, || read_with(&b, bid, |h| h.param(t1.number, "x").map(|p| p.0)).unwrap() == Some(0.25));
     assert_eq!(waiting(&a), 0);
     // The flusher runs again for the next one.
     a.set_trial_param(t0.trial_id, "x", 0.125, &float()).unwrap();
-    wait_until("the second parameter reaches b", || read_with(&b, bid, |h| h.param(t0.number, "x").map(|p| p.0)).unwrap() == Some(0.125));
+    wait_until("the second parameter reaches b", WAIT, || {
+        read_with(&b, bid, |h| h.param(t0.number, "x").map(|p| p.0)).unwrap() == Some(0.125)
+    });
     assert_eq!(dump(&a), dump(&b));
 }
 

@@ -5,8 +5,13 @@
 use super::*;
 use crate::history::{StudyDirection, TrialState};
 use crate::space::Distribution;
-use crate::storage::test_support::{claim_first_waiting, dump, float, new_trial, race_workers_against_stale_sweeper, study};
+use crate::storage::test_support::{
+    claim_first_waiting, dump, float, is_param, new_trial, race_workers_against_stale_sweeper, study, wait_until,
+};
 use crate::storage::{read_with, AttrKind, Storage, TrialTemplate};
+
+/// How long a record may take to reach another instance in these tests.
+const WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A fresh database on the test server, or `None` (with the reason printed) when there is none.
 fn fresh_db(tag: &str) -> Option<String> {
@@ -176,18 +181,6 @@ fn log_ops(url: &str) -> Vec<Op> {
     rows.iter().map(|r| Op::decode(r.get::<_, &[u8]>(0)).unwrap()).collect()
 }
 
-fn is_param(op: &Op, t: u64) -> bool {
-    matches!(op, Op::SetParam { trial, .. } if *trial == t)
-}
-
-fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
-    let start = std::time::Instant::now();
-    while !f() {
-        assert!(start.elapsed() < std::time::Duration::from_secs(2), "{what}: not within 2 s");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-}
-
 /// A storage whose deferred records wait for a later write (the flusher's deadline is long).
 fn open_patient(url: &str) -> PostgresStorage {
     PostgresStorage::open_with(url, std::time::Duration::from_secs(600)).unwrap()
@@ -245,11 +238,13 @@ fn waiting_parameters_reach_the_server_without_another_write() {
     a.set_trial_param(t1.trial_id, "x", 0.25, &float()).unwrap();
     let b = PostgresStorage::open(&url).unwrap();
     let bid = b.study_id("s").unwrap();
-    wait_until("the parameter reaches b", || read_with(&b, bid, |h| h.param(t1.number, "x").map(|p| p.0)).unwrap() == Some(0.25));
+    wait_until("the parameter reaches b", WAIT, || read_with(&b, bid, |h| h.param(t1.number, "x").map(|p| p.0)).unwrap() == Some(0.25));
     assert!(a.inner.replica.read().unwrap().deferred.is_empty());
     // The flusher runs again for the next one.
     a.set_trial_param(t0.trial_id, "x", 0.125, &float()).unwrap();
-    wait_until("the second parameter reaches b", || read_with(&b, bid, |h| h.param(t0.number, "x").map(|p| p.0)).unwrap() == Some(0.125));
+    wait_until("the second parameter reaches b", WAIT, || {
+        read_with(&b, bid, |h| h.param(t0.number, "x").map(|p| p.0)).unwrap() == Some(0.125)
+    });
     assert_eq!(dump(&a), dump(&b));
 }
 
@@ -279,7 +274,7 @@ fn a_trial_failed_elsewhere_drops_its_waiting_parameters_on_read() {
         return;
     };
     let id = a.study_id("s").unwrap();
-    wait_until("a reads the failure", || read_with(&a, id, |h| h.states[1]).unwrap() == TrialState::Fail);
+    wait_until("a reads the failure", WAIT, || read_with(&a, id, |h| h.states[1]).unwrap() == TrialState::Fail);
     assert!(a.inner.replica.read().unwrap().deferred.is_empty(), "every reader would skip it");
     assert_eq!(dump(&a), dump(&PostgresStorage::open(&url).unwrap()));
     assert!(matches!(a.set_trial_param(t, "x", 0.5, &float()), Err(Error::UpdateFinishedTrial(_))));
@@ -312,7 +307,7 @@ fn a_parameter_set_elsewhere_keeps_the_log_order() {
         return;
     };
     let id = a.study_id("s").unwrap();
-    wait_until("a reads b's parameter", || read_with(&a, id, |h| h.param(1, "y").is_some()).unwrap());
+    wait_until("a reads b's parameter", WAIT, || read_with(&a, id, |h| h.param(1, "y").is_some()).unwrap());
     assert_eq!(a.inner.replica.read().unwrap().deferred.len(), 1, "still valid: it waits, applied after the log");
     let names = read_with(&a, id, |h| h.params_of(1).iter().map(|p| p.0.to_string()).collect::<Vec<_>>()).unwrap();
     assert_eq!(names, ["y", "x"]);
@@ -341,7 +336,7 @@ fn a_failed_background_send_is_retried_reported_and_surfaced() {
     raw(&url).batch_execute(&format!("ALTER TABLE ferrotune_log ADD CONSTRAINT full_up CHECK (seq <= {n})")).unwrap();
     a.set_trial_param(t1.trial_id, "x", 0.25, &float()).unwrap();
     let mut warnings = Vec::new();
-    wait_until("a warning", || {
+    wait_until("a warning", WAIT, || {
         warnings.extend(a.take_warnings());
         !warnings.is_empty()
     });
