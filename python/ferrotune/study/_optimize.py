@@ -62,11 +62,32 @@ def _check_args(n_trials: Any, timeout: Any, n_jobs: Any, catch: Any) -> tuple[i
         n_jobs = os.cpu_count() or 1
     if isinstance(catch, type) and issubclass(catch, BaseException):
         catch = (catch,)
+    if isinstance(catch, (str, bytes)) or not isinstance(catch, Iterable):
+        raise FerrotuneValueError(f"catch must be an exception class or a tuple of them, got {catch!r}")
     catch = tuple(catch)
     for c in catch:
         if not (isinstance(c, type) and issubclass(c, BaseException)):
             raise FerrotuneValueError(f"catch must be exception classes, got {c!r}")
     return n_jobs, catch
+
+
+def _check_callbacks(callbacks: Any) -> list[Callable[[Study, FrozenTrial], None]]:
+    """The callbacks as a list, each checked to be callable before any trial runs (a bad one
+    found after the first trial would cost that trial)."""
+    if callbacks is None:
+        return []
+    if callable(callbacks) or isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Iterable):
+        raise FerrotuneValueError(
+            f"callbacks must be a list of callables callback(study, frozen_trial), got {callbacks!r}; "
+            "wrap a single callback in a list"
+        )
+    checked = list(callbacks)
+    for i, cb in enumerate(checked):
+        if not callable(cb):
+            raise FerrotuneValueError(
+                f"callbacks[{i}] must be callable as callback(study, frozen_trial), got {cb!r} of type {type(cb).__name__}"
+            )
+    return checked
 
 
 def optimize(
@@ -83,6 +104,7 @@ def optimize(
     if not callable(func):
         raise FerrotuneValueError(f"the objective must be callable, got {func!r}")
     n_jobs, catch_t = _check_args(n_trials, timeout, n_jobs, catch)
+    callbacks = _check_callbacks(callbacks)
     if study._optimizing:
         raise FerrotuneRuntimeError("optimize() is already running on this study; nested optimize() calls are not allowed")
     budget = _Budget(n_trials, timeout)

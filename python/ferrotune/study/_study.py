@@ -27,6 +27,7 @@ from ferrotune.storages._heartbeat import is_heartbeat_enabled
 from ferrotune.study import _optimize
 from ferrotune.study._direction import StudyDirection, parse_direction
 from ferrotune.trial import FrozenTrial, Trial, TrialState
+from ferrotune.trial._base import _check_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -265,13 +266,16 @@ class Study:
             raise FerrotuneValueError(
                 f"fixed_distributions must be a dict of name to distribution, got {type(fixed_distributions).__name__}"
             )
+        fixed = dict(fixed_distributions or {})
+        # checked before the trial starts, so a bad argument leaves no trial behind
+        for name, dist in fixed.items():
+            _check_name(name)
+            if not isinstance(dist, BaseDistribution):
+                raise FerrotuneValueError(f"fixed_distributions[{name!r}] must be a distribution, got {dist!r}")
         trial = self._ask(stop_if_exhausted=False)
         assert trial is not None
-        if fixed_distributions:
-            for name, dist in fixed_distributions.items():
-                if not isinstance(dist, BaseDistribution):
-                    raise FerrotuneValueError(f"fixed_distributions[{name!r}] must be a distribution, got {dist!r}")
-                trial._suggest(name, dist)
+        for name, dist in fixed.items():
+            trial._suggest(name, dist)
         return trial
 
     def _ask(self, stop_if_exhausted: bool) -> Trial | None:
@@ -569,6 +573,15 @@ class Study:
         return f"Study(study_name={self.study_name!r}, directions={self._directions}, sampler={self._sampler!r})"
 
 
+def _check_study_name(arg: str, name: Any) -> None:
+    """A study name is a non-empty str. An empty one is refused rather than replaced by a
+    generated name: a study saved under a name nobody chose could not be found again."""
+    if not isinstance(name, str) or not name:
+        raise FerrotuneValueError(
+            f"{arg} must be a non-empty str, got {name!r}; give a name, or leave it out (None) for a generated one"
+        )
+
+
 def _parse_directions(direction: Any, directions: Any) -> list[StudyDirection]:
     if direction is not None and directions is not None:
         raise FerrotuneValueError("give either direction= or directions=, not both")
@@ -601,7 +614,7 @@ def create_study(
             file path / ``journal:///path`` URL (see ``ferrotune.storages.get_storage``).
         sampler: The sampler; :class:`~ferrotune.samplers.TPESampler` by default.
         pruner: The pruner; :class:`~ferrotune.pruners.NopPruner` by default.
-        study_name: A name; a unique one is generated when omitted.
+        study_name: A name; a unique one is generated when omitted (an empty name is refused).
         direction: ``"minimize"`` (default) or ``"maximize"``.
         load_if_exists: Open the existing study of that name instead of raising.
         directions: One direction per objective, for multi-objective studies.
@@ -610,9 +623,9 @@ def create_study(
     st = get_storage(storage)
     sampler = _check_sampler(sampler)
     pruner = _check_pruner(pruner)
-    if study_name is not None and not isinstance(study_name, str):
-        raise FerrotuneValueError(f"study_name must be a str, got {study_name!r}")
-    name = study_name or f"no-name-{uuid.uuid4()}"
+    if study_name is not None:
+        _check_study_name("study_name", study_name)
+    name = f"no-name-{uuid.uuid4()}" if study_name is None else study_name
     created = True
     try:
         sid = st._core.create_study(name, [int(d) for d in dirs])
@@ -674,8 +687,7 @@ def copy_study(
     src = get_storage(from_storage)
     dst = get_storage(to_storage)
     name = from_study_name if to_study_name is None else to_study_name
-    if not isinstance(name, str):
-        raise FerrotuneValueError(f"to_study_name must be a str, got {name!r}")
+    _check_study_name("to_study_name", name)
     sid = src._core.study_id(from_study_name)
     src._core.copy_study(sid, dst._core, name)
     for st in (src, dst):

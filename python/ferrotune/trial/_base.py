@@ -14,7 +14,18 @@ from ferrotune.distributions import (
     FloatDistribution,
     IntDistribution,
 )
-from ferrotune.exceptions import InvalidDistributionError
+from ferrotune.exceptions import FerrotuneValueError, InvalidDistributionError
+
+
+def _check_name(name: Any) -> str:
+    """The parameter name of a ``suggest_*`` call; anything but a str is refused before the
+    bounds are looked at, so the error blames the name."""
+    if not isinstance(name, str):
+        raise FerrotuneValueError(
+            f"name must be the parameter's name as a str, got {name!r} of type {type(name).__name__}; "
+            "pass the name first, as in suggest_float('x', 0.0, 1.0)"
+        )
+    return name
 
 
 def _distribution_for(name: str, cls: type[BaseDistribution], *args: Any, **kwargs: Any) -> Any:
@@ -91,12 +102,17 @@ class _OfflineTrial(BaseTrial):
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any: ...
 
     def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
-        return self._suggest(name, _distribution_for(name, FloatDistribution, low, high, log=log, step=step))
+        name = _check_name(name)
+        value: float = self._suggest(name, _distribution_for(name, FloatDistribution, low, high, log=log, step=step))
+        return value
 
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
-        return self._suggest(name, _distribution_for(name, IntDistribution, low, high, log=log, step=step))
+        name = _check_name(name)
+        value: int = self._suggest(name, _distribution_for(name, IntDistribution, low, high, log=log, step=step))
+        return value
 
     def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
+        name = _check_name(name)
         return self._suggest(name, _distribution_for(name, CategoricalDistribution, choices))
 
     def report(self, value: float, step: int) -> None:

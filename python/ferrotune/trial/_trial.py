@@ -23,7 +23,7 @@ from ferrotune.exceptions import (
     InvalidDistributionError,
     MultiObjectiveError,
 )
-from ferrotune.trial._base import BaseTrial, _distribution_for
+from ferrotune.trial._base import BaseTrial, _check_name, _distribution_for
 from ferrotune.trial._frozen import FrozenTrial
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ class Trial(BaseTrial):
     def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
         """A float parameter in ``[low, high]``; ``log=True`` samples in log space, ``step``
         restricts it to ``low + k * step``."""
+        name = _check_name(name)
         log = bool(log)
         if self.study._py_sampler is not None:
             return self._suggest_py(name, _distribution_for(name, FloatDistribution, low, high, log=log, step=step))
@@ -69,6 +70,7 @@ class Trial(BaseTrial):
 
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
         """An integer parameter in ``[low, high]`` on a grid of ``step``; ``log=True`` samples in log space."""
+        name = _check_name(name)
         if type(low) is not int or type(high) is not int or type(step) is not int:
             try:
                 low, high, step = _as_int(low, "low"), _as_int(high, "high"), _as_int(step, "step")
@@ -87,6 +89,7 @@ class Trial(BaseTrial):
 
     def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
         """One of ``choices`` (None, bool, int, float or str values)."""
+        name = _check_name(name)
         if type(choices) not in (list, tuple):
             if isinstance(choices, (str, bytes)) or not (isinstance(choices, Sequence) or hasattr(choices, "tolist")):
                 raise InvalidDistributionError(
@@ -136,14 +139,20 @@ class Trial(BaseTrial):
             )
         try:
             fvalue = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise FerrotuneValueError(
                 f"report() needs a number, got {value!r} of type {type(value).__name__}; report a float"
             ) from None
         if isinstance(step, bool) or not isinstance(_plain(step), int):
             raise FerrotuneValueError(f"report() step must be an int, got {step!r}; use 0, 1, 2, ...")
         istep = int(_plain(step))
-        if self._engine.report(self._trial_id, istep, fvalue):
+        try:
+            fresh = self._engine.report(self._trial_id, istep, fvalue)
+        except OverflowError:
+            raise FerrotuneValueError(
+                f"report() step must fit in 64 bits, got {istep}; number steps 0, 1, 2, ..."
+            ) from None
+        if fresh:
             self._max_step = istep if self._max_step is None else max(self._max_step, istep)
         else:
             warnings.warn(
