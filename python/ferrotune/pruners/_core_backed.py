@@ -26,6 +26,21 @@ class CoreBackedPruner(BasePruner):
 
     _core_pruner: _core.Pruner
 
+    def _build_core(self) -> _core.Pruner:
+        """The core pruner for this object's arguments (also rebuilt when unpickling)."""
+        raise NotImplementedError
+
+    # The core object does not pickle: a pickle (or copy) holds the Python attributes, the
+    # constructor's arguments, and the core pruner is rebuilt from them.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_core_pruner"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._core_pruner = self._build_core()
+
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         """True when the trial numbered ``trial.number`` in ``study`` should stop now."""
         return study._engine.prune_with(self._core_pruner, trial.number)

@@ -49,7 +49,10 @@ class HyperbandPruner(CoreBackedPruner):
             reduction_factor=check_int("reduction_factor", reduction_factor),
             bootstrap_count=check_int("bootstrap_count", bootstrap_count),
         )
-        self._core_pruner = _core.Pruner.hyperband(**self._args)
+        self._core_pruner = self._build_core()
+
+    def _build_core(self) -> _core.Pruner:
+        return _core.Pruner.hyperband(**self._args)
 
     def __repr__(self) -> str:
         a = self._args

@@ -10,4 +10,7 @@ class NopPruner(CoreBackedPruner):
     """A pruner that never stops a trial (the default)."""
 
     def __init__(self) -> None:
-        self._core_pruner = _core.Pruner.nop()
+        self._core_pruner = self._build_core()
+
+    def _build_core(self) -> _core.Pruner:
+        return _core.Pruner.nop()

@@ -38,14 +38,15 @@ class PatientPruner(CoreBackedPruner):
         self._wrapped = wrapped_pruner
         self._patience = check_int("patience", patience)
         self._min_delta = check_float("min_delta", min_delta)
-        core_wrapped = None
-        self._py_wrapped: BasePruner | None = None
-        if isinstance(wrapped_pruner, CoreBackedPruner) and wrapped_pruner._fast():
-            core_wrapped = wrapped_pruner._core_pruner
-        elif wrapped_pruner is not None:
-            # A pruner written in Python: the core checks the patience, Python asks the pruner.
-            self._py_wrapped = wrapped_pruner
-        self._core_pruner = _core.Pruner.patient(core_wrapped, self._patience, self._min_delta)
+        # A pruner written in Python: the core checks the patience, Python asks the pruner.
+        fast = isinstance(wrapped_pruner, CoreBackedPruner) and wrapped_pruner._fast()
+        self._py_wrapped: BasePruner | None = None if fast else wrapped_pruner
+        self._core_pruner = self._build_core()
+
+    def _build_core(self) -> _core.Pruner:
+        wrapped = self._wrapped
+        core_wrapped = wrapped._core_pruner if self._py_wrapped is None and isinstance(wrapped, CoreBackedPruner) else None
+        return _core.Pruner.patient(core_wrapped, self._patience, self._min_delta)
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         stalled_or_pruned = CoreBackedPruner.prune(self, study, trial)

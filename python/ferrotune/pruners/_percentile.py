@@ -45,7 +45,10 @@ class PercentilePruner(CoreBackedPruner):
             interval_steps=check_int("interval_steps", interval_steps),
             n_min_trials=check_int("n_min_trials", n_min_trials),
         )
-        self._core_pruner = _core.Pruner.percentile(**self._args)
+        self._core_pruner = self._build_core()
+
+    def _build_core(self) -> _core.Pruner:
+        return _core.Pruner.percentile(**self._args)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._args.items())

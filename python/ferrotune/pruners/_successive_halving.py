@@ -53,7 +53,10 @@ class SuccessiveHalvingPruner(CoreBackedPruner):
             min_early_stopping_rate=check_int("min_early_stopping_rate", min_early_stopping_rate),
             bootstrap_count=check_int("bootstrap_count", bootstrap_count),
         )
-        self._core_pruner = _core.Pruner.successive_halving(**self._args)
+        self._core_pruner = self._build_core()
+
+    def _build_core(self) -> _core.Pruner:
+        return _core.Pruner.successive_halving(**self._args)
 
     def __repr__(self) -> str:
         mr = self._args["min_resource"]

@@ -32,7 +32,10 @@ class ThresholdPruner(CoreBackedPruner):
         self._upper = None if upper is None else check_float("upper", upper)
         self._n_warmup_steps = check_int("n_warmup_steps", n_warmup_steps)
         self._interval_steps = check_int("interval_steps", interval_steps)
-        self._core_pruner = _core.Pruner.threshold(self._lower, self._upper, self._n_warmup_steps, self._interval_steps)
+        self._core_pruner = self._build_core()
+
+    def _build_core(self) -> _core.Pruner:
+        return _core.Pruner.threshold(self._lower, self._upper, self._n_warmup_steps, self._interval_steps)
 
     def __repr__(self) -> str:
         return (

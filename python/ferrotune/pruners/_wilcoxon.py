@@ -30,7 +30,10 @@ class WilcoxonPruner(CoreBackedPruner):
     def __init__(self, *, p_threshold: float = 0.1, n_startup_steps: int = 2) -> None:
         self._p_threshold = check_float("p_threshold", p_threshold)
         self._n_startup_steps = check_int("n_startup_steps", n_startup_steps)
-        self._core_pruner = _core.Pruner.wilcoxon(self._p_threshold, self._n_startup_steps)
+        self._core_pruner = self._build_core()
+
+    def _build_core(self) -> _core.Pruner:
+        return _core.Pruner.wilcoxon(self._p_threshold, self._n_startup_steps)
 
     def __repr__(self) -> str:
         return f"WilcoxonPruner(p_threshold={self._p_threshold}, n_startup_steps={self._n_startup_steps})"

@@ -13,7 +13,36 @@ if TYPE_CHECKING:
     from ferrotune.study import Study
 
 
-class CoreBackedSampler(BaseSampler):
+class CoreSamplerState:
+    """Pickling (and ``copy``) of a sampler whose work is done by ``self._core_sampler``.
+
+    The core object does not pickle; the Python attributes (the constructor's arguments,
+    user callables included) do, with the seed in use, and the core sampler is rebuilt from
+    them. Core samplers draw from ``(seed, trial number, ...)`` and the study's history, not
+    from a stream that advances, so the copy proposes what the original would have proposed
+    for the same history. Each class defines :meth:`_build_core`.
+    """
+
+    _core_sampler: _core.Sampler
+
+    def _build_core(self, seed: int | None) -> _core.Sampler:
+        """A core sampler for this object's arguments, with ``seed`` (None: drawn by the OS)."""
+        raise NotImplementedError
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_core_sampler"]
+        state["_core_seed"] = self._core_sampler.seed
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        seed = state.pop("_core_seed")
+        self.__dict__.update(state)
+        self._core_sampler = self._build_core(seed)
+
+
+class CoreBackedSampler(CoreSamplerState, BaseSampler):
     """A sampler whose work is done by ``self._core_sampler`` (a ``ferrotune._core.Sampler``).
 
     Studies call the core directly; these hooks serve wrapper samplers written in Python that

@@ -122,13 +122,16 @@ class GPSampler(CoreBackedSampler):
             warn_independent_sampling=bool(warn_independent_sampling),
             warp_outputs=bool(warp_outputs),
         )
-        self._core_sampler = _core.Sampler.gp(seed=check_seed(seed), independent=independent_core, **self._args)
+        self._core_sampler = self._build_core(check_seed(seed))
+
+    def _build_core(self, seed: int | None) -> _core.Sampler:
+        independent_core = getattr(self._independent_sampler, "_core_sampler", None)
+        return _core.Sampler.gp(seed=seed, independent=independent_core, **self._args)
 
     def reseed_rng(self) -> None:
         if self._independent_sampler is not None:
             self._independent_sampler.reseed_rng()
-        independent_core = getattr(self._independent_sampler, "_core_sampler", None)
-        self._core_sampler = _core.Sampler.gp(seed=None, independent=independent_core, **self._args)
+        self._core_sampler = self._build_core(None)
 
     def __repr__(self) -> str:
         return f"GPSampler(seed={self.seed}, acquisition={self._args['acquisition']!r}, batch_mode={self._args['batch_mode']!r})"

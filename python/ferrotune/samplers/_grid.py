@@ -9,6 +9,7 @@ from ferrotune import _core
 from ferrotune.distributions import BaseDistribution, CategoricalChoiceType, _plain
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.samplers._base import BaseSampler
+from ferrotune.samplers._core_backed import CoreSamplerState
 from ferrotune.samplers._seed import check_seed
 from ferrotune.trial import FrozenTrial
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from ferrotune.study import Study
 
 
-class GridSampler(BaseSampler):
+class GridSampler(CoreSamplerState, BaseSampler):
     """Grid search over ``search_space``, a mapping from parameter name to the values to try.
 
     Each grid point is claimed atomically when a trial starts, so with ``n_jobs > 1`` every
@@ -46,7 +47,10 @@ class GridSampler(BaseSampler):
                 )
             space.append((name, [_plain(v) for v in values]))
         self._search_space = {name: list(values) for name, values in space}
-        self._core_sampler = _core.Sampler.grid(space, check_seed(seed))
+        self._core_sampler = self._build_core(check_seed(seed))
+
+    def _build_core(self, seed: int | None) -> _core.Sampler:
+        return _core.Sampler.grid(list(self._search_space.items()), seed)
 
     @property
     def seed(self) -> int:

@@ -94,15 +94,14 @@ class QMCSampler(CoreBackedSampler):
                 "`QMCSampler`s in parallel and/or distributed  environment, the same seed must be used in all samplers "
                 "to ensure that resulting samples are taken from the same QMC sequence. "
             )
-        self._build(seed, independent_sampler)
-
-    def _build(self, seed: int | None, independent_sampler: BaseSampler | None) -> None:
         self._independent_sampler = independent_sampler
-        core_independent = getattr(independent_sampler, "_core_sampler", None)
-        name = "RandomSampler" if independent_sampler is None else type(independent_sampler).__name__
-        self._core_sampler = _core.Sampler.qmc(
-            self._qmc_type, self._scramble, seed, core_independent, name, self._warn_independent_sampling
-        )
+        self._core_sampler = self._build_core(seed)
+
+    def _build_core(self, seed: int | None) -> _core.Sampler:
+        independent = self._independent_sampler
+        core_independent = getattr(independent, "_core_sampler", None)
+        name = "RandomSampler" if independent is None else type(independent).__name__
+        return _core.Sampler.qmc(self._qmc_type, self._scramble, seed, core_independent, name, self._warn_independent_sampling)
 
     @property
     def qmc_type(self) -> str:
@@ -114,12 +113,11 @@ class QMCSampler(CoreBackedSampler):
 
     def reseed_rng(self) -> None:
         """Reseeds the independent sampler only: the QMC seed must stay equal across workers."""
-        independent = self._independent_sampler
-        if independent is None:
-            independent = RandomSampler(None)
+        if self._independent_sampler is None:
+            self._independent_sampler = RandomSampler(None)
         else:
-            independent.reseed_rng()
-        self._build(self.seed, independent)
+            self._independent_sampler.reseed_rng()
+        self._core_sampler = self._build_core(self.seed)
 
     def __repr__(self) -> str:
         return f"QMCSampler(qmc_type={self._qmc_type!r}, scramble={self._scramble}, seed={self.seed})"

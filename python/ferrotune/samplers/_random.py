@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ferrotune import _core
 from ferrotune.distributions import BaseDistribution
 from ferrotune.samplers._base import BaseSampler
+from ferrotune.samplers._core_backed import CoreSamplerState
 from ferrotune.samplers._seed import check_seed
 from ferrotune.trial import FrozenTrial
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from ferrotune.study import Study
 
 
-class RandomSampler(BaseSampler):
+class RandomSampler(CoreSamplerState, BaseSampler):
     """Random search.
 
     Floats are uniform on ``[low, high]`` (log-uniform with ``log=True``), stepped values uniform
@@ -27,7 +28,10 @@ class RandomSampler(BaseSampler):
     """
 
     def __init__(self, seed: int | None = None) -> None:
-        self._core_sampler = _core.Sampler.random(check_seed(seed))
+        self._core_sampler = self._build_core(check_seed(seed))
+
+    def _build_core(self, seed: int | None) -> _core.Sampler:
+        return _core.Sampler.random(seed)
 
     @property
     def seed(self) -> int:
@@ -39,7 +43,7 @@ class RandomSampler(BaseSampler):
         return param_distribution.to_external_repr(v)
 
     def reseed_rng(self) -> None:
-        self._core_sampler = _core.Sampler.random(None)
+        self._core_sampler = self._build_core(None)
 
     def __repr__(self) -> str:
         return f"RandomSampler(seed={self.seed})"

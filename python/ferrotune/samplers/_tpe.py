@@ -134,10 +134,13 @@ class TPESampler(CoreBackedSampler):
             warn_independent_sampling=bool(warn_independent_sampling),
             constraints=constraints_func is not None,
         )
-        self._core_sampler = _core.Sampler.tpe(seed=check_seed(seed), **self._args)
+        self._core_sampler = self._build_core(check_seed(seed))
+
+    def _build_core(self, seed: int | None) -> _core.Sampler:
+        return _core.Sampler.tpe(seed=seed, **self._args)
 
     def reseed_rng(self) -> None:
-        self._core_sampler = _core.Sampler.tpe(seed=None, **self._args)
+        self._core_sampler = self._build_core(None)
 
     def __repr__(self) -> str:
         return f"TPESampler(seed={self.seed}, multivariate={self._args['multivariate']}, group={self._args['group']})"

@@ -502,6 +502,9 @@ class Study:
         """Adds a finished trial (for example from :func:`~ferrotune.create_trial`) to the study."""
         if not isinstance(trial, FrozenTrial):
             raise FerrotuneValueError(f"add_trial needs a FrozenTrial (see ferrotune.create_trial), got {type(trial).__name__}")
+        self._add_frozen(trial)
+
+    def _add_frozen(self, trial: FrozenTrial) -> None:
         trial._validate()
         params = []
         for name, value in trial.params.items():
@@ -568,6 +571,13 @@ class Study:
         if not multi_index and columns:
             df.columns = ["_".join(p for p in c if p) for c in columns]
         return df
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles as a reference to a shared storage, or with its trials when in memory
+        (see ``ferrotune.study._pickle``); ``copy.deepcopy`` goes the same way."""
+        from ferrotune.study._pickle import reduce_study
+
+        return reduce_study(self)
 
     def __repr__(self) -> str:
         return f"Study(study_name={self.study_name!r}, directions={self._directions}, sampler={self._sampler!r})"
