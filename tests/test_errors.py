@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import ferrotune
@@ -10,8 +11,26 @@ from _util import assert_message
 from ferrotune import FixedTrial
 from ferrotune.distributions import FloatDistribution
 from ferrotune.exceptions import FerrotuneValueError, InvalidDistributionError
-from ferrotune.samplers import BaseSampler, RandomSampler
+from ferrotune.pruners import (
+    HyperbandPruner,
+    MedianPruner,
+    PatientPruner,
+    PercentilePruner,
+    SuccessiveHalvingPruner,
+    ThresholdPruner,
+    WilcoxonPruner,
+)
+from ferrotune.samplers import (
+    BaseSampler,
+    GPSampler,
+    QMCSampler,
+    RandomSampler,
+    TPESampler,
+    qmc_points,
+)
 from ferrotune.storages import InMemoryStorage
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 class _MidpointSampler(BaseSampler):
@@ -135,3 +154,79 @@ def test_report_with_a_value_too_large_for_a_float_names_the_value():
     with pytest.raises(FerrotuneValueError) as e:
         trial.report(10**400, 0)
     assert_message(e, "number")
+
+
+# -- sampler and pruner arguments: Python converts, the core judges -----------------------------------
+
+_ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=2),
+)
+
+_CONSTRUCTORS: dict[str, Callable[[Any], Any]] = {
+    "TPESampler.n_startup_trials": lambda v: TPESampler(n_startup_trials=v),
+    "TPESampler.n_ei_candidates": lambda v: TPESampler(n_ei_candidates=v),
+    "TPESampler.prior_weight": lambda v: TPESampler(prior_weight=v),
+    "TPESampler.seed": lambda v: TPESampler(seed=v),
+    "TPESampler.gamma": lambda v: TPESampler(gamma=v),
+    "GPSampler.acquisition": lambda v: GPSampler(acquisition=v),
+    "GPSampler.beta": lambda v: GPSampler(beta=v),
+    "GPSampler.batch_mode": lambda v: GPSampler(batch_mode=v),
+    "GPSampler.n_local_search": lambda v: GPSampler(n_local_search=v),
+    "QMCSampler.qmc_type": lambda v: QMCSampler(qmc_type=v),
+    "qmc_points.dim": lambda v: qmc_points("sobol", v, 2),
+    "PercentilePruner.percentile": lambda v: PercentilePruner(v),
+    "MedianPruner.n_warmup_steps": lambda v: MedianPruner(n_warmup_steps=v),
+    "ThresholdPruner.lower": lambda v: ThresholdPruner(lower=v),
+    "PatientPruner.min_delta": lambda v: PatientPruner(None, patience=1, min_delta=v),
+    "WilcoxonPruner.p_threshold": lambda v: WilcoxonPruner(p_threshold=v),
+    "SuccessiveHalvingPruner.reduction_factor": lambda v: SuccessiveHalvingPruner(reduction_factor=v),
+    "HyperbandPruner.max_resource": lambda v: HyperbandPruner(max_resource=v),
+}
+
+
+@pytest.mark.parametrize("argument", list(_CONSTRUCTORS))
+@settings(max_examples=40, deadline=None)
+@given(value=_ANY_VALUE)
+def test_any_argument_value_builds_or_raises_a_ferrotune_error_naming_it(argument, value):
+    try:
+        _CONSTRUCTORS[argument](value)
+    except FerrotuneValueError as e:
+        assert argument.split(".")[1] in str(e) or (argument.endswith("lower") and "lower or upper" in str(e))
+
+
+@pytest.mark.parametrize(
+    "make, fragments",
+    [
+        (lambda: TPESampler(n_ei_candidates=0), ["n_ei_candidates must be at least 1"]),
+        (lambda: TPESampler(prior_weight=float("inf")), ["prior_weight must be a finite number >= 0"]),
+        (lambda: TPESampler(group=True, multivariate=False), ["group=True", "multivariate"]),
+        (lambda: GPSampler(acquisition="ei"), ["acquisition", "'logei'", "'ei'"]),
+        (lambda: GPSampler(beta=float("nan")), ["beta must be a finite number >= 0"]),
+        (lambda: QMCSampler(qmc_type="lhs"), ["qmc_type='lhs'", "'sobol'"]),
+        (lambda: ThresholdPruner(), ["lower or upper"]),
+    ],
+)
+def test_the_core_judges_sampler_and_pruner_arguments(make, fragments):
+    with pytest.raises(FerrotuneValueError) as e:
+        make()
+    assert_message(e, *fragments)
+
+
+def test_acquisition_and_batch_mode_are_read_in_any_case():
+    sampler = GPSampler(acquisition="LogEI", batch_mode="Liar", seed=0)
+    study = ferrotune.create_study(sampler=sampler)
+    study.optimize(_objective, n_trials=2)
+    assert len(study.trials) == 2
+
+
+def test_add_trial_with_values_for_the_wrong_number_of_objectives_says_so():
+    study = ferrotune.create_study(directions=["minimize", "maximize"])
+    with pytest.raises(FerrotuneValueError) as e:
+        study.add_trial(ferrotune.create_trial(state=ferrotune.TrialState.PRUNED, values=[1.0, 2.0, 3.0]))
+    assert_message(e, "3 value(s)", "2 objective(s)")
+    assert study.trials == []

@@ -29,7 +29,7 @@ from ferrotune.trial import FrozenTrial
     ("make", "fragments"),
     [
         (lambda: PercentilePruner(101.0), ["percentile", "between 0 and 100"]),
-        (lambda: PercentilePruner(float("nan")), ["percentile", "nan"]),
+        (lambda: PercentilePruner(float("nan")), ["percentile", "NaN"]),
         (lambda: MedianPruner(n_startup_trials=-1), ["n_startup_trials", ">= 0"]),
         (lambda: MedianPruner(n_warmup_steps=-2), ["n_warmup_steps", ">= 0"]),
         (lambda: MedianPruner(interval_steps=0), ["interval_steps", ">= 1"]),

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
-from ferrotune.distributions import _plain
-from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.pruners._base import BasePruner
 from ferrotune.trial import FrozenTrial
 
@@ -48,26 +45,3 @@ class CoreBackedPruner(BasePruner):
     def _fast(self) -> bool:
         """True when a study may ask the core without calling :meth:`prune`."""
         return type(self).prune is CoreBackedPruner.prune
-
-
-def check_int(name: str, value: Any, minimum: int | None = None) -> int:
-    """``value`` as a Python int (numpy integers accepted), within the core's 64-bit range."""
-    v = _plain(value)
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise FerrotuneValueError(f"{name} must be an int, got {value!r}")
-    if minimum is not None and v < minimum:
-        raise FerrotuneValueError(f"{name} must be >= {minimum}, got {v}")
-    if not -(2**63) <= v < 2**63:
-        raise FerrotuneValueError(f"{name}={v} is out of range; use a value below 2**63")
-    return v
-
-
-def check_float(name: str, value: Any) -> float:
-    """``value`` as a float; NaN is refused."""
-    v = _plain(value)
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise FerrotuneValueError(f"{name} must be a number, got {value!r}")
-    f = float(v)
-    if math.isnan(f):
-        raise FerrotuneValueError(f"{name} must be a number, got nan")
-    return f

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ferrotune import _core
-from ferrotune.pruners._core_backed import CoreBackedPruner, check_int
+from ferrotune._convert import as_int
+from ferrotune.pruners._core_backed import CoreBackedPruner
 from ferrotune.pruners._successive_halving import _resource
 
 
@@ -43,12 +44,12 @@ class HyperbandPruner(CoreBackedPruner):
         reduction_factor: int = 3,
         bootstrap_count: int = 0,
     ) -> None:
-        self._args: dict[str, Any] = dict(
-            min_resource=check_int("min_resource", min_resource),
-            max_resource=_resource("max_resource", max_resource),
-            reduction_factor=check_int("reduction_factor", reduction_factor),
-            bootstrap_count=check_int("bootstrap_count", bootstrap_count),
-        )
+        self._args: dict[str, Any] = {
+            "min_resource": as_int("min_resource", min_resource),
+            "max_resource": _resource("max_resource", max_resource),
+            "reduction_factor": as_int("reduction_factor", reduction_factor),
+            "bootstrap_count": as_int("bootstrap_count", bootstrap_count),
+        }
         self._core_pruner = self._build_core()
 
     def _build_core(self) -> _core.Pruner:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ferrotune import _core
+from ferrotune._convert import as_float, as_int
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.pruners._base import BasePruner
-from ferrotune.pruners._core_backed import CoreBackedPruner, check_float, check_int
+from ferrotune.pruners._core_backed import CoreBackedPruner
 from ferrotune.trial import FrozenTrial
 
 if TYPE_CHECKING:
@@ -36,8 +37,8 @@ class PatientPruner(CoreBackedPruner):
                 f"wrapped_pruner must be a pruner (a ferrotune.pruners.BasePruner) or None, got {type(wrapped_pruner).__name__}"
             )
         self._wrapped = wrapped_pruner
-        self._patience = check_int("patience", patience)
-        self._min_delta = check_float("min_delta", min_delta)
+        self._patience = as_int("patience", patience)
+        self._min_delta = as_float("min_delta", min_delta)
         # A pruner written in Python: the core checks the patience, Python asks the pruner.
         fast = isinstance(wrapped_pruner, CoreBackedPruner) and wrapped_pruner._fast()
         self._py_wrapped: BasePruner | None = None if fast else wrapped_pruner

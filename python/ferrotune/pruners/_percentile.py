@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ferrotune import _core
-from ferrotune.pruners._core_backed import CoreBackedPruner, check_float, check_int
+from ferrotune._convert import as_float, as_int
+from ferrotune.pruners._core_backed import CoreBackedPruner
 
 
 class PercentilePruner(CoreBackedPruner):
@@ -38,13 +39,13 @@ class PercentilePruner(CoreBackedPruner):
         *,
         n_min_trials: int = 1,
     ) -> None:
-        self._args: dict[str, Any] = dict(
-            percentile=check_float("percentile", percentile),
-            n_startup_trials=check_int("n_startup_trials", n_startup_trials),
-            n_warmup_steps=check_int("n_warmup_steps", n_warmup_steps),
-            interval_steps=check_int("interval_steps", interval_steps),
-            n_min_trials=check_int("n_min_trials", n_min_trials),
-        )
+        self._args: dict[str, Any] = {
+            "percentile": as_float("percentile", percentile),
+            "n_startup_trials": as_int("n_startup_trials", n_startup_trials),
+            "n_warmup_steps": as_int("n_warmup_steps", n_warmup_steps),
+            "interval_steps": as_int("interval_steps", interval_steps),
+            "n_min_trials": as_int("n_min_trials", n_min_trials),
+        }
         self._core_pruner = self._build_core()
 
     def _build_core(self) -> _core.Pruner:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ferrotune import _core
+from ferrotune._convert import as_int
 from ferrotune.exceptions import FerrotuneValueError
-from ferrotune.pruners._core_backed import CoreBackedPruner, check_int
+from ferrotune.pruners._core_backed import CoreBackedPruner
 
 
 def _resource(name: str, value: Any) -> int | None:
@@ -15,7 +16,7 @@ def _resource(name: str, value: Any) -> int | None:
         if value != "auto":
             raise FerrotuneValueError(f"{name} must be an int >= 1 or 'auto', got {value!r}")
         return None
-    return check_int(name, value)
+    return as_int(name, value)
 
 
 class SuccessiveHalvingPruner(CoreBackedPruner):
@@ -47,12 +48,12 @@ class SuccessiveHalvingPruner(CoreBackedPruner):
         min_early_stopping_rate: int = 0,
         bootstrap_count: int = 0,
     ) -> None:
-        self._args: dict[str, Any] = dict(
-            min_resource=_resource("min_resource", min_resource),
-            reduction_factor=check_int("reduction_factor", reduction_factor),
-            min_early_stopping_rate=check_int("min_early_stopping_rate", min_early_stopping_rate),
-            bootstrap_count=check_int("bootstrap_count", bootstrap_count),
-        )
+        self._args: dict[str, Any] = {
+            "min_resource": _resource("min_resource", min_resource),
+            "reduction_factor": as_int("reduction_factor", reduction_factor),
+            "min_early_stopping_rate": as_int("min_early_stopping_rate", min_early_stopping_rate),
+            "bootstrap_count": as_int("bootstrap_count", bootstrap_count),
+        }
         self._core_pruner = self._build_core()
 
     def _build_core(self) -> _core.Pruner:

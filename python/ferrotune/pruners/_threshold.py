@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ferrotune import _core
-from ferrotune.exceptions import FerrotuneValueError
-from ferrotune.pruners._core_backed import CoreBackedPruner, check_float, check_int
+from ferrotune._convert import as_float, as_int
+from ferrotune.pruners._core_backed import CoreBackedPruner
 
 
 class ThresholdPruner(CoreBackedPruner):
@@ -26,12 +26,10 @@ class ThresholdPruner(CoreBackedPruner):
         n_warmup_steps: int = 0,
         interval_steps: int = 1,
     ) -> None:
-        if lower is None and upper is None:
-            raise FerrotuneValueError("ThresholdPruner needs lower or upper (or both); pass lower=... and/or upper=...")
-        self._lower = None if lower is None else check_float("lower", lower)
-        self._upper = None if upper is None else check_float("upper", upper)
-        self._n_warmup_steps = check_int("n_warmup_steps", n_warmup_steps)
-        self._interval_steps = check_int("interval_steps", interval_steps)
+        self._lower = None if lower is None else as_float("lower", lower)
+        self._upper = None if upper is None else as_float("upper", upper)
+        self._n_warmup_steps = as_int("n_warmup_steps", n_warmup_steps)
+        self._interval_steps = as_int("interval_steps", interval_steps)
         self._core_pruner = self._build_core()
 
     def _build_core(self) -> _core.Pruner:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ferrotune import _core
-from ferrotune.pruners._core_backed import CoreBackedPruner, check_float, check_int
+from ferrotune._convert import as_float, as_int
+from ferrotune.pruners._core_backed import CoreBackedPruner
 
 
 class WilcoxonPruner(CoreBackedPruner):
@@ -28,8 +29,8 @@ class WilcoxonPruner(CoreBackedPruner):
     """
 
     def __init__(self, *, p_threshold: float = 0.1, n_startup_steps: int = 2) -> None:
-        self._p_threshold = check_float("p_threshold", p_threshold)
-        self._n_startup_steps = check_int("n_startup_steps", n_startup_steps)
+        self._p_threshold = as_float("p_threshold", p_threshold)
+        self._n_startup_steps = as_int("n_startup_steps", n_startup_steps)
         self._core_pruner = self._build_core()
 
     def _build_core(self) -> _core.Pruner:

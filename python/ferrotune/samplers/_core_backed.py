@@ -5,12 +5,28 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ferrotune.distributions import BaseDistribution, _from_spec
+from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.trial import FrozenTrial
 
 if TYPE_CHECKING:
     from ferrotune import _core
     from ferrotune.study import Study
+
+
+def check_independent(sampler: Any, owner: str) -> BaseSampler | None:
+    """The ``independent_sampler`` argument: None or a built-in sampler, whose core sampler
+    the owner's core sampler calls."""
+    if sampler is None:
+        return None
+    if not isinstance(sampler, BaseSampler):
+        raise FerrotuneValueError(f"independent_sampler must be a ferrotune sampler or None, got {sampler!r}")
+    if getattr(sampler, "_core_sampler", None) is None:
+        raise FerrotuneValueError(
+            f"independent_sampler={type(sampler).__name__}() is written in Python; {owner} takes a built-in "
+            "ferrotune sampler (RandomSampler, TPESampler, QMCSampler, ...) or None (random search)"
+        )
+    return sampler
 
 
 class CoreSamplerState:

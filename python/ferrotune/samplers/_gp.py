@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ferrotune import _core
+from ferrotune._convert import as_count, as_float, as_seed, as_str
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.samplers._base import BaseSampler
-from ferrotune.samplers._core_backed import CoreBackedSampler
-from ferrotune.samplers._seed import check_seed
+from ferrotune.samplers._core_backed import CoreBackedSampler, check_independent
 from ferrotune.trial import FrozenTrial
-
-_ACQUISITIONS = ("logei", "logpi", "ucb")
-_BATCH_MODES = ("believer", "liar", "none")
-
-
-def _check_int(name: str, v: Any, minimum: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-        raise FerrotuneValueError(f"{name} must be an int >= {minimum}, got {v!r}")
-    return v
 
 
 class GPSampler(CoreBackedSampler):
@@ -83,46 +73,24 @@ class GPSampler(CoreBackedSampler):
         n_local_search: int = 10,
         warp_outputs: bool = True,
     ) -> None:
-        _check_int("n_startup_trials", n_startup_trials, 0)
-        _check_int("n_preliminary_samples", n_preliminary_samples, 1)
-        _check_int("n_local_search", n_local_search, 1)
         if constraints_func is not None:
             raise FerrotuneValueError(
                 "GPSampler does not support constraints_func yet; use TPESampler(constraints_func=...) for constrained studies"
             )
-        if not isinstance(acquisition, str) or acquisition.lower() not in _ACQUISITIONS:
-            raise FerrotuneValueError(f"acquisition must be one of {', '.join(map(repr, _ACQUISITIONS))}, got {acquisition!r}")
-        if not isinstance(batch_mode, str) or batch_mode.lower() not in _BATCH_MODES:
-            raise FerrotuneValueError(f"batch_mode must be one of {', '.join(map(repr, _BATCH_MODES))}, got {batch_mode!r}")
-        try:
-            beta = float(beta)
-        except (TypeError, ValueError):
-            raise FerrotuneValueError(f"beta must be a number, got {beta!r}") from None
-        if not (math.isfinite(beta) and beta >= 0):
-            raise FerrotuneValueError(f"beta must be a finite number >= 0, got {beta}")
-        independent_core = None
-        if independent_sampler is not None:
-            if not isinstance(independent_sampler, BaseSampler):
-                raise FerrotuneValueError(f"independent_sampler must be a ferrotune sampler or None, got {independent_sampler!r}")
-            independent_core = getattr(independent_sampler, "_core_sampler", None)
-            if independent_core is None:
-                raise FerrotuneValueError(
-                    "independent_sampler must be a built-in ferrotune sampler (RandomSampler, TPESampler, QMCSampler, ...); "
-                    f"{type(independent_sampler).__name__} is written in Python"
-                )
-        self._independent_sampler = independent_sampler
-        self._args: dict[str, Any] = dict(
-            n_startup_trials=n_startup_trials,
-            deterministic_objective=bool(deterministic_objective),
-            acquisition=acquisition.lower(),
-            beta=beta,
-            batch_mode=batch_mode.lower(),
-            n_preliminary_samples=n_preliminary_samples,
-            n_local_search=n_local_search,
-            warn_independent_sampling=bool(warn_independent_sampling),
-            warp_outputs=bool(warp_outputs),
-        )
-        self._core_sampler = self._build_core(check_seed(seed))
+        # Converted here; the core parses acquisition and batch_mode and checks the ranges.
+        self._independent_sampler = check_independent(independent_sampler, "GPSampler")
+        self._args: dict[str, Any] = {
+            "n_startup_trials": as_count("n_startup_trials", n_startup_trials),
+            "deterministic_objective": bool(deterministic_objective),
+            "acquisition": as_str("acquisition", acquisition),
+            "beta": as_float("beta", beta),
+            "batch_mode": as_str("batch_mode", batch_mode),
+            "n_preliminary_samples": as_count("n_preliminary_samples", n_preliminary_samples),
+            "n_local_search": as_count("n_local_search", n_local_search),
+            "warn_independent_sampling": bool(warn_independent_sampling),
+            "warp_outputs": bool(warp_outputs),
+        }
+        self._core_sampler = self._build_core(as_seed(seed))
 
     def _build_core(self, seed: int | None) -> _core.Sampler:
         independent_core = getattr(self._independent_sampler, "_core_sampler", None)

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ferrotune import _core
+from ferrotune._convert import as_seed
 from ferrotune.distributions import BaseDistribution, CategoricalChoiceType, _plain
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._core_backed import CoreSamplerState
-from ferrotune.samplers._seed import check_seed
 from ferrotune.trial import FrozenTrial
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class GridSampler(CoreSamplerState, BaseSampler):
                 )
             space.append((name, [_plain(v) for v in values]))
         self._search_space = {name: list(values) for name, values in space}
-        self._core_sampler = self._build_core(check_seed(seed))
+        self._core_sampler = self._build_core(as_seed(seed))
 
     def _build_core(self, seed: int | None) -> _core.Sampler:
         return _core.Sampler.grid(list(self._search_space.items()), seed)

@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ferrotune import _core
-from ferrotune.exceptions import FerrotuneValueError
+from ferrotune._convert import as_count, as_seed, as_str
 from ferrotune.logging import get_logger
 from ferrotune.samplers._base import BaseSampler
-from ferrotune.samplers._core_backed import CoreBackedSampler
+from ferrotune.samplers._core_backed import CoreBackedSampler, check_independent
 from ferrotune.samplers._random import RandomSampler
-from ferrotune.samplers._seed import check_seed
 
 _logger = get_logger(__name__)
-
-_QMC_TYPES = ("sobol", "halton")
-
-
-def _check_qmc_type(qmc_type: Any) -> str:
-    if not isinstance(qmc_type, str) or qmc_type not in _QMC_TYPES:
-        raise FerrotuneValueError(f"qmc_type={qmc_type!r} is invalid; choose 'sobol' or 'halton'")
-    return qmc_type
-
-
-def _check_count(name: str, v: Any, minimum: int) -> int:
-    item = getattr(v, "item", None)
-    if callable(item) and getattr(v, "shape", None) == ():
-        v = item()
-    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-        raise FerrotuneValueError(f"{name} must be an int >= {minimum}, got {v!r}")
-    return v
-
 
 class QMCSampler(CoreBackedSampler):
     """Quasi-Monte Carlo search: trials follow a low-discrepancy sequence, as Optuna's ``QMCSampler``.
@@ -74,18 +53,10 @@ class QMCSampler(CoreBackedSampler):
         warn_asynchronous_seeding: bool = True,
         warn_independent_sampling: bool = True,
     ) -> None:
-        self._qmc_type = _check_qmc_type(qmc_type)
-        seed = check_seed(seed)
-        if independent_sampler is not None:
-            if not isinstance(independent_sampler, BaseSampler):
-                raise FerrotuneValueError(
-                    f"independent_sampler must be a ferrotune sampler or None, got {independent_sampler!r}"
-                )
-            if getattr(independent_sampler, "_core_sampler", None) is None:
-                raise FerrotuneValueError(
-                    f"independent_sampler={type(independent_sampler).__name__}() is written in Python; QMCSampler "
-                    "takes a built-in ferrotune sampler (RandomSampler, TPESampler, ...) or None (random search)"
-                )
+        # converted here; the core parses qmc_type
+        self._qmc_type = as_str("qmc_type", qmc_type)
+        seed = as_seed(seed)
+        independent_sampler = check_independent(independent_sampler, "QMCSampler")
         self._scramble = bool(scramble)
         self._warn_independent_sampling = bool(warn_independent_sampling)
         if seed is None and self._scramble and warn_asynchronous_seeding:
@@ -140,12 +111,9 @@ def qmc_points(
         seed: Seed of the scrambling.
         skip: Points to skip first.
     """
-    qmc_type = _check_qmc_type(qmc_type)
-    dim = _check_count("dim", dim, 1)
-    n = _check_count("n", n, 0)
-    skip = _check_count("skip", skip, 0)
-    if skip >= 2**64:
-        raise FerrotuneValueError(f"skip must be below 2**64, got {skip}")
-    s = check_seed(seed)
-    raw = _core.qmc_points(qmc_type, dim, n, bool(scramble), 0 if s is None else s, skip)
+    qmc_type = as_str("qmc_type", qmc_type)
+    dim = as_count("dim", dim)
+    n = as_count("n", n)
+    s = as_seed(seed)
+    raw = _core.qmc_points(qmc_type, dim, n, bool(scramble), 0 if s is None else s, as_count("skip", skip))
     return np.frombuffer(raw, dtype="<f8").reshape(n, dim).copy()

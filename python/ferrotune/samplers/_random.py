@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ferrotune import _core
+from ferrotune._convert import as_seed
 from ferrotune.distributions import BaseDistribution
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._core_backed import CoreSamplerState
-from ferrotune.samplers._seed import check_seed
 from ferrotune.trial import FrozenTrial
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class RandomSampler(CoreSamplerState, BaseSampler):
     """
 
     def __init__(self, seed: int | None = None) -> None:
-        self._core_sampler = self._build_core(check_seed(seed))
+        self._core_sampler = self._build_core(as_seed(seed))
 
     def _build_core(self, seed: int | None) -> _core.Sampler:
         return _core.Sampler.random(seed)

@@ -7,13 +7,16 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ferrotune import _core
-from ferrotune.exceptions import FerrotuneValueError
+from ferrotune._convert import as_callable, as_count, as_float, as_seed
 from ferrotune.samplers._core_backed import CoreBackedSampler
-from ferrotune.samplers._seed import check_seed
 from ferrotune.trial import FrozenTrial
 
 if TYPE_CHECKING:
     import numpy as np
+
+
+# The core holds the defaults TPE uses when gamma or weights is None; these are the same rules
+# as functions, for Optuna code that calls, wraps or passes them.
 
 
 def default_gamma(x: int) -> int:
@@ -28,7 +31,7 @@ def default_gamma_multiobjective(x: int) -> int:
 
 def hyperopt_default_gamma(x: int) -> int:
     """``min(ceil(0.25 sqrt(x)), 25)``: Hyperopt's split."""
-    return min(math.ceil(0.25 * x**0.5), 25)
+    return min(math.ceil(0.25 * math.sqrt(x)), 25)
 
 
 def default_weights(x: int) -> np.ndarray:
@@ -40,12 +43,6 @@ def default_weights(x: int) -> np.ndarray:
     if x < 25:
         return np.ones(x)
     return np.concatenate([np.linspace(1.0 / x, 1.0, num=x - 25), np.ones(25)])
-
-
-def _check_nonneg_int(name: str, v: Any, minimum: int = 0) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-        raise FerrotuneValueError(f"{name} must be an int >= {minimum}, got {v!r}")
-    return v
 
 
 class TPESampler(CoreBackedSampler):
@@ -100,41 +97,28 @@ class TPESampler(CoreBackedSampler):
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
         categorical_distance_func: dict[str, Callable[[Any, Any], float]] | None = None,
     ) -> None:
-        _check_nonneg_int("n_startup_trials", n_startup_trials)
-        _check_nonneg_int("n_ei_candidates", n_ei_candidates, 1)
-        try:
-            prior_weight = float(prior_weight)
-        except (TypeError, ValueError):
-            raise FerrotuneValueError(f"prior_weight must be a number, got {prior_weight!r}") from None
-        if not (prior_weight >= 0 and math.isfinite(prior_weight)):
-            raise FerrotuneValueError(f"prior_weight must be a finite number >= 0, got {prior_weight}")
-        if group and multivariate is False:
-            raise FerrotuneValueError("group=True needs multivariate TPE; drop multivariate=False")
-        for name, f in (("gamma", gamma), ("weights", weights), ("constraints_func", constraints_func)):
-            if f is not None and not callable(f):
-                raise FerrotuneValueError(f"{name} must be callable or None, got {f!r}")
+        # Converted here, judged by the core (n_ei_candidates >= 1, prior_weight, group).
         distances = dict(categorical_distance_func or {})
         for k, fn in distances.items():
-            if not callable(fn):
-                raise FerrotuneValueError(f"categorical_distance_func[{k!r}] must be callable, got {fn!r}")
-        self._constraints_func = constraints_func
-        self._args: dict[str, Any] = dict(
-            consider_prior=bool(consider_prior),
-            prior_weight=prior_weight,
-            consider_magic_clip=bool(consider_magic_clip),
-            consider_endpoints=bool(consider_endpoints),
-            n_startup_trials=n_startup_trials,
-            n_ei_candidates=n_ei_candidates,
-            gamma=gamma,
-            weights=weights,
-            multivariate=multivariate,
-            group=bool(group),
-            constant_liar=bool(constant_liar),
-            distances=distances,
-            warn_independent_sampling=bool(warn_independent_sampling),
-            constraints=constraints_func is not None,
-        )
-        self._core_sampler = self._build_core(check_seed(seed))
+            as_callable(f"categorical_distance_func[{k!r}]", fn)
+        self._constraints_func = as_callable("constraints_func", constraints_func)
+        self._args: dict[str, Any] = {
+            "consider_prior": bool(consider_prior),
+            "prior_weight": as_float("prior_weight", prior_weight),
+            "consider_magic_clip": bool(consider_magic_clip),
+            "consider_endpoints": bool(consider_endpoints),
+            "n_startup_trials": as_count("n_startup_trials", n_startup_trials),
+            "n_ei_candidates": as_count("n_ei_candidates", n_ei_candidates),
+            "gamma": as_callable("gamma", gamma),
+            "weights": as_callable("weights", weights),
+            "multivariate": None if multivariate is None else bool(multivariate),
+            "group": bool(group),
+            "constant_liar": bool(constant_liar),
+            "distances": distances,
+            "warn_independent_sampling": bool(warn_independent_sampling),
+            "constraints": constraints_func is not None,
+        }
+        self._core_sampler = self._build_core(as_seed(seed))
 
     def _build_core(self, seed: int | None) -> _core.Sampler:
         return _core.Sampler.tpe(seed=seed, **self._args)

@@ -510,14 +510,9 @@ class Study:
         for name, value in trial.params.items():
             d = trial.distributions[name]
             params.append((name, d.to_internal_repr(value), d._spec()))
-        values = trial.values
-        if values is not None and len(values) != len(self._directions):
-            raise FerrotuneValueError(
-                f"the trial has {len(values)} value(s) but the study has {len(self._directions)} objective(s)"
-            )
         self._engine.add_trial(
             int(trial.state),
-            values,
+            trial.values,
             params,
             sorted((int(k), float(v)) for k, v in trial.intermediate_values.items()),
             {k: _json.dumps(k, v) for k, v in trial.user_attrs.items()},

@@ -161,18 +161,7 @@ impl Sampler {
         warp_outputs: bool,
         independent: Option<PyRef<'_, Sampler>>,
     ) -> PyResult<Self> {
-        let acquisition = match acquisition {
-            "logei" => Acquisition::LogEi,
-            "logpi" => Acquisition::LogPi,
-            "ucb" => Acquisition::Ucb { beta },
-            other => {
-                return Err(crate::errors::raise(
-                    py,
-                    "FerrotuneValueError",
-                    format!("acquisition must be 'logei', 'logpi' or 'ucb', got '{other}'"),
-                ))
-            }
-        };
+        let acquisition = run_held(py, || Acquisition::parse(acquisition, beta))?;
         let cfg = GpConfig {
             seed,
             n_startup_trials,

@@ -487,10 +487,19 @@ impl StudyEngine {
                 return Err(Error::InvalidValue(format!("value {v} of parameter '{name}' is not in {}", d.repr())));
             }
         }
+        let count = |v: &Vec<f64>| {
+            Error::InvalidValue(format!(
+                "the trial has {} value(s) but the study has {n_obj} objective(s); give one value per objective",
+                v.len()
+            ))
+        };
         match t.state {
             TrialState::Complete => match &t.values {
-                Some(v) if v.len() == n_obj && !v.iter().any(|x| x.is_nan()) => {}
-                Some(v) => return Err(Error::InvalidValue(format!("a COMPLETE trial needs {n_obj} non-NaN values, got {v:?}"))),
+                Some(v) if v.len() != n_obj => return Err(count(v)),
+                Some(v) if v.iter().any(|x| x.is_nan()) => {
+                    return Err(Error::InvalidValue(format!("a COMPLETE trial's values must not be NaN, got {v:?}")))
+                }
+                Some(_) => {}
                 None => return Err(Error::InvalidValue("a COMPLETE trial needs values; pass value= or values=".into())),
             },
             TrialState::Fail | TrialState::Waiting | TrialState::Running => {
@@ -499,10 +508,8 @@ impl StudyEngine {
                 }
             }
             TrialState::Pruned => {
-                if let Some(v) = &t.values {
-                    if v.len() != n_obj {
-                        return Err(Error::InvalidValue(format!("a PRUNED trial needs {n_obj} values or none")));
-                    }
+                if let Some(v) = t.values.as_ref().filter(|v| v.len() != n_obj) {
+                    return Err(count(v));
                 }
             }
         }

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 
 use super::normal::{log_cdf, log_h};
 use super::regressor::Gp;
+use crate::error::{Error, Result};
 
 /// One block of screened candidates: kernel columns (column-major, n rows), means, bounds.
 struct Block {
@@ -44,6 +45,21 @@ pub enum Acquisition {
 }
 
 impl Acquisition {
+    /// The acquisition named `name` (`"logei"`, `"logpi"` or `"ucb"`, any case). `beta` is used
+    /// by UCB only but must be a finite number >= 0 whichever is named, so that a bad value is
+    /// refused where it is given rather than when the acquisition changes.
+    pub fn parse(name: &str, beta: f64) -> Result<Self> {
+        if !(beta.is_finite() && beta >= 0.0) {
+            return Err(Error::InvalidValue(format!("beta must be a finite number >= 0, got {beta}")));
+        }
+        match name.to_ascii_lowercase().as_str() {
+            "logei" => Ok(Acquisition::LogEi),
+            "logpi" => Ok(Acquisition::LogPi),
+            "ucb" => Ok(Acquisition::Ucb { beta }),
+            _ => Err(Error::InvalidValue(format!("acquisition must be 'logei', 'logpi' or 'ucb', got '{name}'"))),
+        }
+    }
+
     /// The value at posterior `(mean, var)` against the incumbent `best`, with the partial
     /// derivatives with respect to `mean` and `var`.
     pub fn value(&self, mean: f64, var: f64, best: f64) -> (f64, f64, f64) {
@@ -204,6 +220,19 @@ impl AcqFn<'_> {
 mod tests {
     use super::*;
     use crate::gp::kernel::KernelParams;
+
+    #[test]
+    fn parse_names_any_case_and_checks_beta() {
+        assert_eq!(Acquisition::parse("LogEI", 2.0).unwrap(), Acquisition::LogEi);
+        assert_eq!(Acquisition::parse("logpi", 0.0).unwrap(), Acquisition::LogPi);
+        assert_eq!(Acquisition::parse("ucb", 3.0).unwrap(), Acquisition::Ucb { beta: 3.0 });
+        let e = Acquisition::parse("ei", 2.0).unwrap_err().to_string();
+        assert!(e.contains("acquisition") && e.contains("'logei'") && e.contains("'ei'"), "{e}");
+        for beta in [-1.0, f64::NAN, f64::INFINITY] {
+            let e = Acquisition::parse("logei", beta).unwrap_err().to_string();
+            assert!(e.contains("beta must be a finite number >= 0"), "{e}");
+        }
+    }
 
     #[test]
     fn closed_forms() {

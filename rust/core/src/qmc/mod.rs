@@ -36,7 +36,7 @@ impl QmcType {
         match s {
             "sobol" => Ok(QmcType::Sobol),
             "halton" => Ok(QmcType::Halton),
-            _ => Err(Error::InvalidValue(format!("qmc_type={s:?} is invalid; choose 'sobol' or 'halton'"))),
+            _ => Err(Error::InvalidValue(format!("qmc_type='{s}' is invalid; choose 'sobol' or 'halton'"))),
         }
     }
 
@@ -133,7 +133,7 @@ mod tests {
         assert_eq!(QmcType::parse("sobol").unwrap(), QmcType::Sobol);
         assert_eq!(QmcType::parse("halton").unwrap().name(), "halton");
         let e = QmcType::parse("lhs").unwrap_err().to_string();
-        assert!(e.contains("\"lhs\"") && e.contains("'sobol'") && e.contains("'halton'"), "{e}");
+        assert!(e.contains("qmc_type='lhs'") && e.contains("'sobol'") && e.contains("'halton'"), "{e}");
     }
 
     #[test]

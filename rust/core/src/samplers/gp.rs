@@ -42,8 +42,9 @@ pub enum BatchMode {
 }
 
 impl BatchMode {
+    /// The batch mode named `s` (any case).
     pub fn parse(s: &str) -> Result<Self> {
-        match s {
+        match s.to_ascii_lowercase().as_str() {
             "believer" | "kriging_believer" => Ok(BatchMode::Believer),
             "liar" | "constant_liar" => Ok(BatchMode::Liar),
             "none" => Ok(BatchMode::Ignore),
