@@ -40,7 +40,7 @@ class CoreBackedPruner(BasePruner):
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         """True when the trial numbered ``trial.number`` in ``study`` should stop now."""
-        return study._engine.prune_with(self._core_pruner, trial.number)
+        return study._context.prune_with(self._core_pruner, trial.number)
 
     def _fast(self) -> bool:
         """True when a study may ask the core without calling :meth:`prune`."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ferrotune.distributions import BaseDistribution, _from_spec
+from ferrotune.distributions import BaseDistribution
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.trial import FrozenTrial
@@ -74,15 +74,13 @@ class CoreBackedSampler(CoreSamplerState, BaseSampler):
 
     def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
         """The parameters the sampler proposes jointly for the study as it is now."""
-        space = study._engine.relative_search_space_with(self._core_sampler, trial.number)
-        return {name: _from_spec(spec) for name, spec in space}
+        return study._context.relative_search_space(self._core_sampler, trial.number)
 
     def sample_relative(self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
         """The joint proposal for the parameters of ``search_space`` (empty when there is none)."""
-        rel = study._engine.sample_relative_with(self._core_sampler, trial.number)
-        return {name: _from_spec(spec).to_external_repr(v) for name, v, spec in rel if name in search_space}
+        rel = study._context.sample_relative(self._core_sampler, trial.number)
+        return {name: v for name, v in rel.items() if name in search_space}
 
     def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution) -> Any:
         """A value for one parameter outside the joint proposal."""
-        v = study._engine.sample_independent_with(self._core_sampler, trial.number, param_name, param_distribution._spec())
-        return param_distribution.to_external_repr(v)
+        return study._context.sample_independent(self._core_sampler, trial.number, param_name, param_distribution)

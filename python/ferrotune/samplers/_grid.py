@@ -65,7 +65,7 @@ class GridSampler(CoreSamplerState, BaseSampler):
 
     def is_exhausted(self, study: Study) -> bool:
         """True when every grid point has been claimed by a trial of ``study``."""
-        return study._engine.is_exhausted()
+        return study._context.is_exhausted()
 
     def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution) -> Any:
         grid_id = trial.system_attrs.get("grid_id")

@@ -53,7 +53,8 @@ class RetryHeartbeatStaleTrialCallback:
     @staticmethod
     def retry_history(trial: FrozenTrial) -> list[int]:
         """The numbers of the trials this one retries, oldest first (empty for a first attempt)."""
-        return trial.system_attrs.get("retry_history", [])
+        history: list[int] = trial.system_attrs.get("retry_history", [])
+        return history
 
 
 class RetryFailedTrialCallback(RetryHeartbeatStaleTrialCallback):

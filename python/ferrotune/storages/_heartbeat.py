@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from ferrotune.exceptions import FerrotuneValueError
 
@@ -85,16 +85,16 @@ def fail_stale_trials(study: Study) -> None:
     once exactly one fails each stale trial and runs its callback. Without heartbeats it does
     nothing.
     """
-    storage = study._storage
-    if not is_heartbeat_enabled(storage):
+    context = study._context
+    storage = context.storage
+    if not isinstance(storage, BaseHeartbeat) or storage.get_heartbeat_interval() is None:
         return
-    failed = storage._fail_stale_trial_ids(study._study_id)
+    failed = storage._fail_stale_trial_ids(context.study_id)
     callback = storage.get_heartbeat_stale_trial_callback()
     if callback is None:
         return
     for trial_id in failed:
-        number, _ = study._engine.locate(trial_id)
-        callback(study, study._trial(number))
+        callback(study, context.trial_of_id(trial_id))
 
 
 class HeartbeatThread:
@@ -110,7 +110,7 @@ class HeartbeatThread:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> HeartbeatThread:
+    def __enter__(self) -> Self:
         interval = self._storage.get_heartbeat_interval()
         if interval is None:
             return self
@@ -121,7 +121,7 @@ class HeartbeatThread:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()

@@ -164,7 +164,7 @@ def run_trial(study: Study, func: ObjectiveFuncType, catch: tuple[type[BaseExcep
 
     Returns the finished trial (or a marker when ``want_frozen`` is false), None when the
     sampler is exhausted."""
-    if study._heartbeats:
+    if study._heartbeat is not None:
         # As Optuna does: trials whose worker died are failed (and maybe retried) first.
         fail_stale_trials(study)
     trial = study._ask(stop_if_exhausted=True)
@@ -185,8 +185,8 @@ def _run_and_tell(study: Study, trial: Trial, func: ObjectiveFuncType, catch: tu
     state = TrialState.COMPLETE
     message = ""
     try:
-        if study._heartbeats:
-            with HeartbeatThread(trial._trial_id, study._storage):
+        if study._heartbeat is not None:
+            with HeartbeatThread(trial._trial_id, study._heartbeat):
                 values = func(trial)
         else:
             values = func(trial)

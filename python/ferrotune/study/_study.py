@@ -23,9 +23,12 @@ from ferrotune.pruners import BasePruner, HyperbandPruner, NopPruner
 from ferrotune.pruners._core_backed import CoreBackedPruner
 from ferrotune.samplers import BaseSampler, TPESampler
 from ferrotune.storages import BaseStorage, get_storage
-from ferrotune.storages._heartbeat import is_heartbeat_enabled
+from ferrotune.storages._heartbeat import BaseHeartbeat, is_heartbeat_enabled
 from ferrotune.study import _optimize
+from ferrotune.study._context import StudyContext
 from ferrotune.study._direction import StudyDirection, parse_direction
+from ferrotune.study._prune import CorePrune, NeverPrune, PythonPrune
+from ferrotune.study._suggest import CorePath, PythonPath
 from ferrotune.trial import FrozenTrial, Trial, TrialState
 from ferrotune.trial._base import _check_name
 
@@ -68,17 +71,17 @@ class Study:
 
     def _init(self, storage: BaseStorage, study_id: int, sampler: Any, pruner: Any) -> None:
         self._storage = storage
-        # read once per trial by optimize: whether trials record heartbeats
-        self._heartbeats = is_heartbeat_enabled(storage)
+        # read once per trial by optimize: the storage when trials record heartbeats in it
+        self._heartbeat: BaseHeartbeat | None = storage if isinstance(storage, BaseHeartbeat) and is_heartbeat_enabled(storage) else None
         self._study_id = study_id
         info = storage._core.study_info(study_id)
         self.study_name: str = info[1]
         self._directions = [StudyDirection(d) for d in info[2]]
-        self.pruner = pruner
         self._stop_flag = False
         self._optimizing = False
         self._cache: list[FrozenTrial] = []
         self._cache_lock = threading.Lock()
+        self._pruner = _check_pruner(pruner)
         self.sampler = _check_sampler(sampler)
 
     # -- sampler / engine -----------------------------------------------------------------------
@@ -89,12 +92,10 @@ class Study:
 
     @sampler.setter
     def sampler(self, sampler: BaseSampler) -> None:
-        sampler = _check_sampler(sampler)
-        core = getattr(sampler, "_core_sampler", None)
-        self._sampler = sampler
-        self._py_sampler: BaseSampler | None = None if core is not None else sampler
-        self._engine = _core.Engine(self._storage._core, self._study_id, core)
-        self._apply_pruner()
+        self._sampler = _check_sampler(sampler)
+        self._engine = _core.Engine(self._storage._core, self._study_id, getattr(self._sampler, "_core_sampler", None))
+        self._context = StudyContext(self._engine, self._storage, self._study_id, self._trial)
+        self._choose_paths()
 
     # -- pruner ---------------------------------------------------------------------------------
     @property
@@ -105,31 +106,28 @@ class Study:
     @pruner.setter
     def pruner(self, pruner: BasePruner | None) -> None:
         self._pruner = _check_pruner(pruner)
-        self._apply_pruner()
+        self._choose_paths()
 
-    def _apply_pruner(self) -> None:
-        """Hands a built-in pruner to the engine: "should_prune" then costs one call into the
-        core, and under Hyperband the sampler sees only the trials of each trial's bracket."""
+    def _choose_paths(self) -> None:
+        """Chooses, once per sampler and pruner, how trials get their parameters (``_path``)
+        and how ``should_prune`` is answered (``_prune``), and hands a built-in pruner to the
+        engine: a decision then costs one call into the core, and under Hyperband model-based
+        samplers see only the trials of each trial's bracket."""
         p = self._pruner
-        core = p._core_pruner if isinstance(p, CoreBackedPruner) and not isinstance(p, NopPruner) else None
-        self._fast_prune = core is not None and p._fast()
-        self._hyperband = isinstance(p, HyperbandPruner)
-        engine = self.__dict__.get("_engine")
-        if engine is not None:
-            engine.set_pruner(core)
-
-    def _sampler_study(self, number: int) -> Study:
-        """The study as the sampler sees it when working for trial ``number``: under
-        Hyperband, once its brackets are known, a view whose ``get_trials`` holds only the
-        trials of that trial's bracket (as in Optuna); otherwise the study itself."""
-        if not self._hyperband:
-            return self
-        bracket = self._engine.bracket_of(number)
-        if bracket is None:
-            return self
-        from ferrotune.study._bracket import _BracketStudy
-
-        return _BracketStudy(self, bracket)
+        core_pruner = p._core_pruner if isinstance(p, CoreBackedPruner) and not isinstance(p, NopPruner) else None
+        self._engine.set_pruner(core_pruner)
+        self._prune: NeverPrune | CorePrune | PythonPrune
+        if type(p) is NopPruner:
+            self._prune = NeverPrune()
+        elif isinstance(p, CoreBackedPruner) and core_pruner is not None and p._fast():
+            self._prune = CorePrune(self._engine, p)
+        else:
+            self._prune = PythonPrune(p, self)
+        self._path: CorePath | PythonPath
+        if getattr(self._sampler, "_core_sampler", None) is not None:
+            self._path = CorePath(self._engine)
+        else:
+            self._path = PythonPath(self._engine, self._sampler, self, isinstance(p, HyperbandPruner))
 
     # -- directions -----------------------------------------------------------------------------
     @property
@@ -286,20 +284,7 @@ class Study:
         for w in warns:
             warnings.warn(w, UserWarning, stacklevel=3)
         trial = Trial(self, trial_id, number)
-        sampler = self._py_sampler
-        if sampler is not None:
-            try:
-                frozen = trial._frozen()
-                view = self._sampler_study(number)
-                sampler.before_trial(view, frozen)
-                space = sampler.infer_relative_search_space(view, frozen)
-                if space:
-                    rel = sampler.sample_relative(view, frozen, space)
-                    trial._relative = {n: (space[n], v) for n, v in rel.items() if n in space}
-            except BaseException:
-                # The trial exists already: a failing sampler hook must not leave it RUNNING forever.
-                self._engine.tell(trial_id, int(TrialState.FAIL), None)
-                raise
+        self._path.start(trial)
         return trial
 
     def tell(
@@ -415,8 +400,7 @@ class Study:
                 self._engine.tell(trial._trial_id, int(TrialState.FAIL), None)
                 raise
         try:
-            if self._py_sampler is not None:
-                self._py_sampler.after_trial(self._sampler_study(trial.number), trial._frozen(), state, values)
+            self._path.finish(trial, state, values)
         finally:
             self._engine.tell(trial._trial_id, int(state), values)
         log = _logger.isEnabledFor(ft_logging.INFO)
@@ -461,20 +445,7 @@ class Study:
                 )
 
     def _should_prune(self, trial: Trial) -> bool:
-        if self._fast_prune:
-            # Successive halving and Hyperband decide only at the end of a rung: until the
-            # trial reports that step, the answer is known without asking the core.
-            quiet = trial._quiet
-            if quiet is not None and quiet[0] is self._pruner and trial._max_step is not None and trial._max_step < quiet[1]:
-                return False
-            # a built-in pruner: one call into the core, no FrozenTrial built
-            prune, until = self._engine.should_prune(trial._trial_id)
-            trial._quiet = None if until is None else (self._pruner, until)
-            return prune
-        pruner = self._pruner
-        if type(pruner) is NopPruner:
-            return False
-        return bool(pruner.prune(self, trial._frozen()))
+        return self._prune.should_prune(trial)
 
     def stop(self) -> None:
         """Asks :meth:`optimize` to start no new trial (call it from the objective or a callback)."""
@@ -711,5 +682,5 @@ def get_all_study_names(storage: Any) -> list[str]:
     return [s[1] for s in st._core.studies()]
 
 
-__all__ = ["Study", "copy_study", "create_study", "load_study", "delete_study", "get_all_study_names"]
+__all__ = ["Study", "copy_study", "create_study", "delete_study", "get_all_study_names", "load_study"]
 

@@ -11,9 +11,6 @@ from ferrotune import _json
 from ferrotune.distributions import (
     BaseDistribution,
     CategoricalChoiceType,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
     _as_int,
     _from_spec,
     _plain,
@@ -23,7 +20,7 @@ from ferrotune.exceptions import (
     InvalidDistributionError,
     MultiObjectiveError,
 )
-from ferrotune.trial._base import BaseTrial, _check_name, _distribution_for
+from ferrotune.trial._base import BaseTrial, _check_name
 from ferrotune.trial._frozen import FrozenTrial
 
 if TYPE_CHECKING:
@@ -37,12 +34,14 @@ class Trial(BaseTrial):
     Created by :meth:`Study.ask` or by :meth:`Study.optimize`; not meant to be built directly.
     """
 
-    __slots__ = ("study", "_trial_id", "_number", "_engine", "_relative")
+    __slots__ = ("_engine", "_max_step", "_number", "_path", "_quiet", "_relative", "_trial_id", "study")
 
     def __init__(self, study: Study, trial_id: int, number: int | None = None) -> None:
         self.study = study
         self._trial_id = trial_id
         self._engine = study._engine
+        # How parameters are chosen (the study's sampler in the core, or one written in Python).
+        self._path = study._path
         if number is None:
             number = self._engine.locate(trial_id)[0]
         self._number = number
@@ -57,16 +56,7 @@ class Trial(BaseTrial):
     def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
         """A float parameter in ``[low, high]``; ``log=True`` samples in log space, ``step``
         restricts it to ``low + k * step``."""
-        name = _check_name(name)
-        log = bool(log)
-        if self.study._py_sampler is not None:
-            return self._suggest_py(name, _distribution_for(name, FloatDistribution, low, high, log=log, step=step))
-        try:
-            return self._engine.suggest_float(self._trial_id, name, low, high, step, log)
-        except (TypeError, OverflowError):
-            raise InvalidDistributionError(
-                f"parameter '{name}': low, high and step must be finite numbers, got low={low!r}, high={high!r}, step={step!r}"
-            ) from None
+        return self._path.suggest_float(self, _check_name(name), low, high, step, bool(log))
 
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
         """An integer parameter in ``[low, high]`` on a grid of ``step``; ``log=True`` samples in log space."""
@@ -76,16 +66,7 @@ class Trial(BaseTrial):
                 low, high, step = _as_int(low, "low"), _as_int(high, "high"), _as_int(step, "step")
             except InvalidDistributionError as e:
                 raise InvalidDistributionError(f"parameter '{name}': {e}".replace("invalid distribution: ", "")) from None
-        log = bool(log)
-        if self.study._py_sampler is not None:
-            return self._suggest_py(name, _distribution_for(name, IntDistribution, low, high, log=log, step=step))
-        try:
-            return self._engine.suggest_int(self._trial_id, name, low, high, step, log)
-        except OverflowError:
-            raise InvalidDistributionError(
-                f"parameter '{name}': integer bounds must lie within +/-2**53, got low={low}, high={high}, step={step}; "
-                "use suggest_float for wider ranges"
-            ) from None
+        return self._path.suggest_int(self, name, low, high, step, bool(log))
 
     def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
         """One of ``choices`` (None, bool, int, float or str values)."""
@@ -96,38 +77,11 @@ class Trial(BaseTrial):
                     f"parameter '{name}': choices must be a list or tuple, got {choices!r}"
                 )
             choices = choices.tolist() if hasattr(choices, "tolist") else list(choices)
-        if self.study._py_sampler is not None:
-            return self._suggest_py(name, _distribution_for(name, CategoricalDistribution, choices))
-        return choices[self._engine.suggest_categorical(self._trial_id, name, choices)]
+        return self._path.suggest_categorical(self, name, choices)
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
         """Suggests from a distribution object (``ask(fixed_distributions=...)``)."""
-        if self.study._py_sampler is not None:
-            return self._suggest_py(name, distribution)
-        v = self._engine.suggest(self._trial_id, name, distribution._spec())
-        return distribution.to_external_repr(v)
-
-    def _suggest_py(self, name: str, dist: BaseDistribution) -> Any:
-        """The suggestion path of a sampler written in Python."""
-        v = self._engine.preset(self._trial_id, name, dist._spec())
-        if v is not None:
-            return dist.to_external_repr(v)
-        sampler = self.study._py_sampler
-        assert sampler is not None  # only called for samplers written in Python
-        external: Any
-        if self._relative is not None and name in self._relative and self._relative[name][0] == dist:
-            external = self._relative[name][1]
-        else:
-            external = sampler.sample_independent(self.study._sampler_study(self._number), self._frozen(), name, dist)
-        try:
-            internal = dist.to_internal_repr(external)
-        except InvalidDistributionError:
-            raise FerrotuneValueError(
-                f"the sampler {type(sampler).__name__} proposed {external!r} for parameter '{name}', "
-                f"which is not in {dist!r}; return a value inside the distribution"
-            ) from None
-        self._engine.set_param(self._trial_id, name, dist._spec(), internal)
-        return dist.to_external_repr(internal)
+        return self._path.suggest(self, name, distribution)
 
     # -- intermediate values and pruning -----------------------------------------------------------
     def report(self, value: float, step: int) -> None:
