@@ -797,7 +797,7 @@ def test_custom_gamma_changes_the_split():
     [
         (lambda n: -np.ones(n), ("weights", "non-negative")),
         (lambda n: [float("nan")] * n, ("weights", "finite")),
-        (lambda n: np.zeros(n), ("weights", "not all zero")),
+        (np.zeros, ("weights", "not all zero")),
         (lambda n: np.ones(max(n - 1, 0)), ("weights",)),
         (lambda n: "ramp", ("weights",)),
         (lambda n: 1 / 0, ("weights", "ZeroDivisionError")),

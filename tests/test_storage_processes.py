@@ -4,6 +4,7 @@ study, workers killed with SIGKILL at random moments, and parameters that wait t
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import signal
@@ -84,6 +85,11 @@ CHURN_WORKER = textwrap.dedent(
 ROUNDS = 8
 
 
+def _round_running(markers: list[str]) -> bool:
+    """Every worker of a round has asked a trial, and one of them has completed one."""
+    return all(os.path.exists(m + ".running") for m in markers) and any(os.path.exists(m + ".complete") for m in markers)
+
+
 def test_killed_workers_never_damage_completed_trials(shared_storage_url, tmp_path):
     p = shared_storage_url
     ferrotune.create_study(storage=p, study_name="k")
@@ -100,7 +106,7 @@ def test_killed_workers_never_damage_completed_trials(shared_storage_url, tmp_pa
                 procs.append(subprocess.Popen([sys.executable, "-c", CHURN_WORKER, p, str(seed), markers[-1]], stderr=err))
         try:
             wait_until(
-                lambda: all(os.path.exists(m + ".running") for m in markers) and any(os.path.exists(m + ".complete") for m in markers),
+                functools.partial(_round_running, markers),
                 what=f"the workers of round {round_} to run and one of them to complete a trial",
                 alive=procs,
             )
