@@ -91,7 +91,7 @@ def table(head: list[str], rows: list[list[str]], right: list[bool], markdown: b
     widths = [max(len(head[i]), *(len(r[i]) for r in rows)) for i in range(len(head))]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if rt else c.ljust(w) for c, w, rt in zip(cells, widths, right)).rstrip()
+        return "  ".join(c.rjust(w) if rt else c.ljust(w) for c, w, rt in zip(cells, widths, right, strict=True)).rstrip()
 
     return "\n".join([line(head), line(["-" * w for w in widths])] + [line(r) for r in rows])
 

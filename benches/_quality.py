@@ -30,8 +30,8 @@ def run(study: Any, name: str, fn: dict[str, Any], seed: int, n: int) -> tuple[l
 def verdict(ours: list[float], theirs: list[float], stats: Any) -> dict[str, Any]:
     """Our best values against another sampler's, seed by seed (W/T/L) and as samples (a
     two-sided Mann-Whitney U test; p < ALPHA gives "better" or "worse" by the medians)."""
-    wins = sum(a < b for a, b in zip(ours, theirs))
-    losses = sum(a > b for a, b in zip(ours, theirs))
+    wins = sum(a < b for a, b in zip(ours, theirs, strict=True))
+    losses = sum(a > b for a, b in zip(ours, theirs, strict=True))
     ties = len(ours) - wins - losses
     if ours == theirs or len(set(ours) | set(theirs)) == 1:
         p = 1.0

@@ -33,11 +33,11 @@ import argparse
 import math
 import sys
 import time
-from typing import Any, Callable
-
-import numpy as np
+from collections.abc import Callable
+from typing import Any
 
 import _common as common
+import numpy as np
 
 N_CONFIGS = 200
 N_STEPS = 100
@@ -68,12 +68,12 @@ def pruners(lib: Any) -> dict[str, Callable[[], Any]]:
     """The pruners compared, built the same way in both libraries."""
     p = lib.pruners
     return {
-        "none": lambda: p.NopPruner(),
+        "none": p.NopPruner,
         "median": lambda: p.MedianPruner(n_startup_trials=5, n_warmup_steps=10),
         "percentile 25": lambda: p.PercentilePruner(25.0, n_startup_trials=5, n_warmup_steps=10),
         "threshold 1.0": lambda: p.ThresholdPruner(upper=1.0, n_warmup_steps=5),
         "patient(median, 3)": lambda: p.PatientPruner(p.MedianPruner(n_startup_trials=5, n_warmup_steps=10), patience=3),
-        "successive halving": lambda: p.SuccessiveHalvingPruner(),
+        "successive halving": p.SuccessiveHalvingPruner,
         "hyperband": lambda: p.HyperbandPruner(min_resource=1, max_resource=N_STEPS, reduction_factor=3),
     }
 
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     # Part 1
     rows = []
     best_none: dict[str, float] = {}
-    for name, make in pruners(ft).items():
+    for name in pruners(ft):
         res = {}
         for lib_name, lib in libs.items():
             make_lib = pruners(lib)[name]

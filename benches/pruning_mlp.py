@@ -22,11 +22,11 @@ import argparse
 import math
 import sys
 import time
-from typing import Any, Callable
-
-import numpy as np
+from collections.abc import Callable
+from typing import Any
 
 import _common as common
+import numpy as np
 
 STUDY_NAME = "digits-mlp"
 
@@ -51,7 +51,7 @@ def configurations(n: int, seed: int) -> list[dict[str, Any]]:
     return [
         {
             "lr": float(10 ** rng.uniform(-4, -1)),
-            "hidden": int(round(2 ** rng.uniform(4, 8))),
+            "hidden": round(2 ** rng.uniform(4, 8)),
             "weight_decay": float(10 ** rng.uniform(-6, -2)),
             "dropout": float(rng.uniform(0.0, 0.5)),
             "batch_size": int(rng.choice([32, 64, 128])),
@@ -100,9 +100,9 @@ def make_objective(lib: Any, data: tuple[Any, Any, Any, Any], epochs: int, log: 
 def pruners(lib: Any, epochs: int) -> dict[str, Callable[[], Any]]:
     p = lib.pruners
     return {
-        "none": lambda: p.NopPruner(),
+        "none": p.NopPruner,
         "median": lambda: p.MedianPruner(n_startup_trials=5, n_warmup_steps=5),
-        "asha": lambda: p.SuccessiveHalvingPruner(),
+        "asha": p.SuccessiveHalvingPruner,
         "hyperband": lambda: p.HyperbandPruner(min_resource=1, max_resource=epochs, reduction_factor=3),
     }
 
@@ -134,8 +134,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        import torch
         import sklearn  # noqa: F401
+        import torch
     except ImportError as e:
         sys.exit(f"error: {e}; this benchmark needs torch and scikit-learn: pip install -e '.[bench-pruning]'")
     torch.set_num_threads(1)
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         same = sum(1 for k in range(args.trials) if logs["ferrotune"].get(k, (None,))[:2] == logs["optuna"].get(k, (None,))[:2])
 
         def cell(f: Callable[[dict[int, tuple[int, bool, float]]], float], fmt: str) -> str:
-            return " / ".join(format(f(logs[n]), fmt) for n in libs)
+            return " / ".join(format(f(logs[n]), fmt) for n in libs)  # noqa: B023 (called in this iteration)
 
         def best(log: dict[int, tuple[int, bool, float]]) -> float:
             done = [acc for (_, pruned, acc) in log.values() if not pruned]

@@ -38,8 +38,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import _common as common
@@ -48,7 +50,7 @@ STUDY = "storage-bench"
 SERVER_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "postgres-test-server"
 
 # A context manager that yields where a fresh, empty store is: a journal path or a database URL.
-Fresh = Callable[[], ContextManager[str]]
+Fresh = Callable[[], AbstractContextManager[str]]
 
 
 def objective(trial: Any) -> float:

@@ -78,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--markdown", action="store_true", help="also print the table as markdown")
     args = ap.parse_args(argv)
     try:
-        import torch
         import sklearn  # noqa: F401
+        import torch
     except ImportError as e:
         sys.exit(f"error: {e}; this benchmark needs torch and scikit-learn: pip install -e '.[bench-pruning]'")
     torch.set_num_threads(1)

@@ -196,10 +196,7 @@ def _rows(results: list[dict[str, Any]]) -> list[list[str]]:
         target = ""
         if r["n"] in TARGETS:
             t = TARGETS[r["n"]]
-            if ratio is None:
-                target = f">= {t:.0f}x: not measured"
-            else:
-                target = f">= {t:.0f}x: {'met' if ratio >= t else 'not met'}"
+            target = f">= {t:.0f}x: " + ("not measured" if ratio is None else "met" if ratio >= t else "not met")
         first = f"{r['ferrotune_first']:.3f} / " + ("-" if r["optuna_first"] is None else f"{r['optuna_first']:.2f}")
         rows.append([
             r["mode"],

@@ -57,8 +57,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # finds _common.py under runpy.run_path too
 import _common as common
-import _quality
 import _functions
+import _quality
 from _functions import FUNCTIONS
 
 ALPHA = _quality.ALPHA
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     n_max = max(args.budgets)
     # best[fn][sampler][seed] = best-so-far list over n_max trials
     best: dict[str, dict[str, list[list[float]]]] = {}
-    wall = {s: 0.0 for s in SAMPLERS}
+    wall = dict.fromkeys(SAMPLERS, 0.0)
     f_refs = {}
     t_all = time.perf_counter()
     for name in args.functions:

@@ -106,7 +106,7 @@ def plot(rows: list[dict[str, Any]], path: str) -> bool:
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.bar([x - 0.2 for x in xs], [r["validation"] for r in rows], yerr=[r["validation_sd"] for r in rows], width=0.4, label="validation")
     ax.bar([x + 0.2 for x in xs], [r["test"] for r in rows], yerr=[r["test_sd"] for r in rows], width=0.4, label="test")
-    ax.set_xticks(list(xs), [f"{n}\n{r['seconds']:.0f} s" for n, r in zip(names, rows)])
+    ax.set_xticks(list(xs), [f"{n}\n{r['seconds']:.0f} s" for n, r in zip(names, rows, strict=True)])
     low = min(min(r["validation"] - r["validation_sd"], r["test"] - r["test_sd"]) for r in rows)
     ax.set_ylim(max(0.0, low - 0.05), 1.0)
     ax.set_ylabel("accuracy (mean, sd over seeds)")

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> tuple[ferrotune.Study, float]:
     study.optimize(objective, n_trials=args.n_trials)
     wall = time.perf_counter() - start
 
-    model, params = ft.load_best_model(study, build_model, checkpoint_dir)
+    model, _ = ft.load_best_model(study, build_model, checkpoint_dir)
     test_accuracy = ft.evaluate(model, DataLoader(data["test"], batch_size=512))
     best = study.best_trial
     n_pruned = sum(t.state == ferrotune.TrialState.PRUNED for t in study.trials)

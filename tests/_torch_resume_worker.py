@@ -49,7 +49,10 @@ def main() -> None:
     if mode == "reference":
         train(ferrotune.FixedTrial(PARAMS), None, out, None)
         return
-    storage = JournalStorage(JournalFileBackend(journal), heartbeat_interval=1, grace_period=2, failed_trial_callback=RetryFailedTrialCallback(max_retry=1))
+    # Concurrent workers judge each other's trials by their heartbeats: give them a grace period a
+    # loaded machine cannot outlast. The kill-and-resume test waits past the short one instead.
+    grace = 600 if mode == "work" else 2
+    storage = JournalStorage(JournalFileBackend(journal), heartbeat_interval=1, grace_period=grace, failed_trial_callback=RetryFailedTrialCallback(max_retry=1))
     study = ferrotune.create_study(study_name="resume", storage=storage, direction="maximize", load_if_exists=True)
     if mode == "kill":
         study.enqueue_trial(PARAMS)

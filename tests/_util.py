@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+import time
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
 import pytest
+
+T = TypeVar("T")
+
+# How long a test waits for an event before it calls the event lost. Generous on purpose: a
+# loaded CI machine may take many seconds to start a Python process; a healthy run never waits
+# anywhere near this long, and a broken one fails with a message instead of hanging.
+EVENT_TIMEOUT = 120.0
 
 
 def assert_message(excinfo: pytest.ExceptionInfo, *fragments: str) -> None:
@@ -22,3 +34,32 @@ def pareto_front(points: list[tuple[float, ...]], directions: list[str]) -> set[
         return no_worse and better
 
     return {i for i, p in enumerate(points) if not any(dominates(q, p) for q in points)}
+
+
+def wait_until(
+    predicate: Callable[[], T],
+    *,
+    what: str,
+    timeout: float = EVENT_TIMEOUT,
+    interval: float = 0.01,
+    alive: Iterable[subprocess.Popen] = (),
+) -> T:
+    """Poll predicate until it returns something truthy, and return that.
+
+    Tests wait for the event they need this way instead of sleeping a fixed time, so a slow or
+    loaded machine makes them slower, never wrong. Raises AssertionError naming what was awaited
+    after timeout seconds, or at once when one of the processes in alive has exited (a worker
+    that crashed will never bring the event)."""
+    procs = list(alive)
+    deadline = time.monotonic() + timeout
+    while True:
+        got = predicate()
+        if got:
+            return got
+        for proc in procs:
+            code = proc.poll()
+            if code is not None:
+                raise AssertionError(f"process {proc.pid} exited with status {code} while waiting for {what}")
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"waited {timeout:g} s for {what}; it did not happen")
+        time.sleep(interval)

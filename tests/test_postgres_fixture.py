@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import psql
 
 SEEN: list[str] = []  # the URLs handed to the runs below, in order

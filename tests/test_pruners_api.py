@@ -37,7 +37,7 @@ from ferrotune.trial import FrozenTrial
         (lambda: MedianPruner(n_startup_trials=1.5), ["n_startup_trials", "int"]),
         (lambda: MedianPruner(n_startup_trials=True), ["n_startup_trials", "int"]),
         (lambda: MedianPruner(n_startup_trials=2**70), ["n_startup_trials", "out of range"]),
-        (lambda: ThresholdPruner(), ["lower or upper"]),
+        (ThresholdPruner, ["lower or upper"]),
         (lambda: ThresholdPruner(lower=2.0, upper=1.0), ["lower must be <= upper"]),
         (lambda: ThresholdPruner(upper="x"), ["upper", "number"]),
         (lambda: PatientPruner(None, patience=-1), ["patience", ">= 0"]),

@@ -62,7 +62,7 @@ def test_same_decisions_as_optuna(name, args, kwargs, direction, workers, nan_ra
     log = _compare(name, args, kwargs, cs, direction=direction, workers=workers, seed=seed, study_name=f"cmp-{seed}")
     # the scenario exercises the pruner: some trials stop, some do not
     n_pruned = sum(p is not None for _, p in log)
-    assert 0 < n_pruned
+    assert n_pruned > 0
 
 
 @pytest.mark.parametrize(("name", "args", "kwargs"), [c for c in CONFIGS if c[0] in ("SuccessiveHalvingPruner", "HyperbandPruner")])
@@ -116,7 +116,7 @@ def test_wilcoxon_pruner_same_decisions_as_optuna(n_instances, decimals, p_thres
     values, steps = _instances(n_instances, n_instances, 6, decimals)
     po = optuna.pruners.WilcoxonPruner(p_threshold=p_threshold, n_startup_steps=n_startup_steps)
     pf = ferrotune.pruners.WilcoxonPruner(p_threshold=p_threshold, n_startup_steps=n_startup_steps)
-    kw = dict(direction=direction, steps=steps, final="mean")
+    kw = {"direction": direction, "steps": steps, "final": "mean"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         got = run(ferrotune, pf, values, **kw)
@@ -134,7 +134,7 @@ def test_wilcoxon_pvalues_match_scipy():
             best = [rng.gauss(0, 1) for _ in range(n)]
             cur = [round(b + rng.gauss(0.3, 1), decimals) for b in best]
             best = [round(b, decimals) for b in best]
-            d = [c - b for c, b in zip(cur, best)]
+            d = [c - b for c, b in zip(cur, best, strict=True)]
             want = ss.wilcoxon(d, alternative="greater", zero_method="zsplit").pvalue
             # the pruner's verdict flips exactly where SciPy's p-value crosses the threshold
             study = ferrotune.create_study()
@@ -195,7 +195,7 @@ def test_python_samplers_see_the_trials_optuna_shows_them():
             for step in range(9):
                 trial.report(x + (trial.number % 5) / (step + 1), step)
                 if trial.should_prune():
-                    raise lib.TrialPruned()
+                    raise lib.TrialPruned()  # noqa: B023 (optimized in this iteration)
             return x
 
         study.optimize(objective, n_trials=40)

@@ -61,7 +61,7 @@ def best(sampler, objective, n, direction="minimize"):
 def test_branin_near_optimum_in_40_trials_and_better_than_random():
     gp = [best(GPSampler(seed=s), branin, 40).best_value for s in range(5)]
     rnd = [best(RandomSampler(seed=s), branin, 40).best_value for s in range(5)]
-    assert all(g < r for g, r in zip(gp, rnd)), (gp, rnd)
+    assert all(g < r for g, r in zip(gp, rnd, strict=True)), (gp, rnd)
     # Global minimum 0.397887; random search's median here is around 1.
     assert statistics.median(gp) < 0.41, gp
 
@@ -70,7 +70,7 @@ def test_far_fewer_trials_than_random_on_a_smooth_function():
     # 30 GP trials beat 300 random ones on a 4-d quadratic.
     gp = [best(GPSampler(seed=s), sphere4, 30).best_value for s in range(4)]
     rnd = [best(RandomSampler(seed=s), sphere4, 300).best_value for s in range(4)]
-    assert all(g < r for g, r in zip(gp, rnd)), (gp, rnd)
+    assert all(g < r for g, r in zip(gp, rnd, strict=True)), (gp, rnd)
     assert max(gp) < 0.05, gp
 
 
@@ -100,7 +100,7 @@ def test_every_acquisition_function_optimizes(acquisition):
     # Over 20 seeds: log EI and UCB beat random on all, log PI (the greediest) on 18-20.
     vals = [best(GPSampler(seed=s, acquisition=acquisition), sphere4, 30).best_value for s in range(4)]
     rnd = [best(RandomSampler(seed=s), sphere4, 30).best_value for s in range(4)]
-    assert sum(v < r for v, r in zip(vals, rnd)) >= 3, (vals, rnd)
+    assert sum(v < r for v, r in zip(vals, rnd, strict=True)) >= 3, (vals, rnd)
     assert statistics.median(vals) < statistics.median(rnd) / 4, (vals, rnd)
 
 

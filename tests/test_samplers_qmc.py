@@ -213,7 +213,7 @@ def test_trial_k_takes_point_k_of_scipys_sequence(qmc_type):
     for t in trials[1:]:
         k = t.number - 1
         assert t.system_attrs["qmc_id"] == k
-        expect = {name: _optuna_untransform(d, u) for (name, d), u in zip(SPACE.items(), pts[k])}
+        expect = {name: _optuna_untransform(d, u) for (name, d), u in zip(SPACE.items(), pts[k], strict=True)}
         assert t.params == expect, t.number
         for name, v in t.params.items():
             assert type(v) is type(expect[name])
@@ -302,7 +302,7 @@ def test_scrambled_sampler_follows_the_scrambled_sequence():
     s.optimize(_objective, n_trials=33)
     pts = qmc_points("sobol", len(SPACE), 32, scramble=True, seed=9)
     for t in s.trials[1:]:
-        expect = {name: _optuna_untransform(d, u) for (name, d), u in zip(SPACE.items(), pts[t.number - 1])}
+        expect = {name: _optuna_untransform(d, u) for (name, d), u in zip(SPACE.items(), pts[t.number - 1], strict=True)}
         assert t.params == expect
 
 
@@ -429,7 +429,7 @@ def test_bad_arguments_raise_ferrotune_errors():
     with pytest.raises(FerrotuneValueError) as e:
         QMCSampler(qmc_type="lhs")
     assert_message(e, "qmc_type='lhs'", "'sobol'", "'halton'")
-    with pytest.raises(ValueError):  # what an Optuna user catches
+    with pytest.raises(ValueError, match="qmc_type"):  # what an Optuna user catches
         QMCSampler(qmc_type="Sobol")
     with pytest.raises(FerrotuneValueError) as e:
         QMCSampler(seed=-1)

@@ -274,7 +274,7 @@ def test_warning_reaches_the_logger(tmp_path, caplog):
     with open(p, "ab") as f:
         f.write(b"xx")
     ferrotune.logging.enable_propagation()
-    with caplog.at_level("WARNING", logger="ferrotune"), pytest.warns(UserWarning):
+    with caplog.at_level("WARNING", logger="ferrotune"), pytest.warns(UserWarning, match="ignored 2 bytes"):
         journal(p)
     assert any("ignored 2 bytes" in r.getMessage() for r in caplog.records)
 

@@ -7,6 +7,7 @@ import itertools
 import pickle
 
 import pytest
+from _util import assert_message
 from conftest import psql
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,7 +18,6 @@ from ferrotune.exceptions import FerrotuneValueError, StorageInternalError
 from ferrotune.samplers import RandomSampler
 from ferrotune.storages import InMemoryStorage, RDBStorage, get_storage
 from ferrotune.trial import TrialState
-from _util import assert_message
 
 
 def _objective(t):

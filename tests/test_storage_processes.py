@@ -4,6 +4,7 @@ study, workers killed with SIGKILL at random moments, and parameters that wait t
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import signal
@@ -15,6 +16,7 @@ import time
 import warnings
 
 import pytest
+from _util import wait_until
 from conftest import psql
 
 import ferrotune
@@ -45,7 +47,7 @@ def test_eight_workers_visit_each_grid_point_once(shared_storage_url):
     ferrotune.create_study(storage=p, study_name="grid")
     procs = [subprocess.Popen([sys.executable, "-c", GRID_WORKER, p, str(i)], stderr=subprocess.PIPE) for i in range(8)]
     for pr in procs:
-        _, err = pr.communicate(timeout=300)
+        _, err = pr.communicate(timeout=600)
         assert pr.returncode == 0, err.decode()
     trials = ferrotune.load_study(study_name="grid", storage=p).trials
     assert [t.number for t in trials] == list(range(GRID_X * GRID_Y))
@@ -58,11 +60,15 @@ def test_eight_workers_visit_each_grid_point_once(shared_storage_url):
 
 CHURN_WORKER = textwrap.dedent(
     """
-    import sys, time, ferrotune
+    import os, sys, time, ferrotune
     from ferrotune.samplers import RandomSampler
     ferrotune.logging.set_verbosity(ferrotune.logging.WARNING)
     s = ferrotune.load_study(study_name="k", storage=sys.argv[1], sampler=RandomSampler(seed=int(sys.argv[2])))
+    def mark(path):
+        if not os.path.exists(path):
+            open(path, "w").close()
     def f(t):
+        mark(sys.argv[3] + ".running")  # tells the test that this worker has connected and asked
         x = t.suggest_float("x", -1, 1)
         n = t.suggest_int("n", 0, 9)
         for step in range(3):
@@ -71,36 +77,52 @@ CHURN_WORKER = textwrap.dedent(
         # A large record makes a kill inside a write more likely.
         t.set_user_attr("check", [x, n, "#" * (n * 20000)])
         return x * 10 + n
-    s.optimize(f, n_trials=100000)
+    # Tells the test that a trial of this worker is complete in the storage.
+    s.optimize(f, n_trials=100000, callbacks=[lambda study, trial: mark(sys.argv[3] + ".complete")])
     """
 )
 
+ROUNDS = 8
 
-def test_killed_workers_never_damage_completed_trials(shared_storage_url):
+
+def _round_running(markers: list[str]) -> bool:
+    """Every worker of a round has asked a trial, and one of them has completed one."""
+    return all(os.path.exists(m + ".running") for m in markers) and any(os.path.exists(m + ".complete") for m in markers)
+
+
+def test_killed_workers_never_damage_completed_trials(shared_storage_url, tmp_path):
     p = shared_storage_url
     ferrotune.create_study(storage=p, study_name="k")
     rng = random.Random(0)
     seed = 0
-    kills = 0
-    deadline = time.monotonic() + 12
-    # Rounds of 3 workers, each killed with SIGKILL after a random delay.
-    while kills < 24 and time.monotonic() < deadline:
-        procs = []
+    # Rounds of 3 workers, each killed with SIGKILL once all of them run trials and one of them
+    # has completed a trial: the kills land in the middle of the run (often inside a write).
+    for round_ in range(ROUNDS):
+        procs, markers = [], []
         for _ in range(3):
             seed += 1
-            procs.append(subprocess.Popen([sys.executable, "-c", CHURN_WORKER, p, str(seed)], stderr=subprocess.DEVNULL))
-        time.sleep(0.4)  # let them import and start writing
-        for pr in procs:
-            time.sleep(rng.uniform(0.0, 0.1))
-            os.kill(pr.pid, signal.SIGKILL)
-            pr.wait()
-            kills += 1
+            markers.append(str(tmp_path / f"worker-{seed}"))
+            with open(tmp_path / f"stderr-{seed}", "w") as err:
+                procs.append(subprocess.Popen([sys.executable, "-c", CHURN_WORKER, p, str(seed), markers[-1]], stderr=err))
+        try:
+            wait_until(
+                functools.partial(_round_running, markers),
+                what=f"the workers of round {round_} to run and one of them to complete a trial",
+                alive=procs,
+            )
+            for pr in procs:
+                time.sleep(rng.uniform(0.0, 0.1))  # a random moment of the run, not a wait for an event
+                os.kill(pr.pid, signal.SIGKILL)
+        finally:
+            for pr in procs:
+                pr.kill()
+                pr.wait()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a kill inside a journal write leaves a torn tail, reported
         s = ferrotune.load_study(study_name="k", storage=p)
         trials = s.trials
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
-    assert len(complete) > 0
+    assert len(complete) >= ROUNDS  # each round's first completed trial, at least
     assert [t.number for t in trials] == list(range(len(trials)))
     for t in complete:
         x, n = t.params["x"], t.params["n"]
@@ -134,7 +156,7 @@ def test_workers_share_one_budget(shared_storage_url):
     # The documented recipe: the same script started several times, one study budget for all.
     procs = [subprocess.Popen([sys.executable, "-c", BUDGET_WORKER, shared_storage_url], stderr=subprocess.PIPE) for _ in range(3)]
     for pr in procs:
-        _, err = pr.communicate(timeout=120)
+        _, err = pr.communicate(timeout=600)
         assert pr.returncode == 0, err.decode()
     trials = ferrotune.load_study(study_name="b", storage=shared_storage_url).trials
     assert 60 <= len(trials) <= 62  # each worker finishes the trial it is running
@@ -165,10 +187,8 @@ def test_parameters_reach_other_instances_without_another_write(shared_storage_u
     t = a.ask()
     x = t.suggest_float("x", 0, 1)
     b = ferrotune.load_study(study_name="v", storage=_open(shared_storage_url))
-    deadline = time.monotonic() + 1.0
-    while b.trials[1].params != {"x": x}:
-        assert time.monotonic() < deadline, "the parameter did not reach another instance within 1 s"
-        time.sleep(0.01)
+    # No write follows the suggestion: the waiting parameter goes out on its own.
+    wait_until(lambda: b.trials[1].params == {"x": x}, what="the parameter to reach another instance")
     assert b.trials[1].state == TrialState.RUNNING
 
 
@@ -179,7 +199,7 @@ SUGGEST_THEN_SLEEP = textwrap.dedent(
     t = s.ask()
     x, n = t.suggest_float("x", 0, 1), t.suggest_int("n", 0, 9)
     open(sys.argv[2], "w").write(repr((t.number, x, n)))
-    time.sleep(60)
+    time.sleep(600)  # killed by the test
     """
 )
 
@@ -191,15 +211,14 @@ def test_killed_worker_leaves_its_parameters(shared_storage_url, tmp_path):
     marker = tmp_path / "suggested"
     proc = subprocess.Popen([sys.executable, "-c", SUGGEST_THEN_SLEEP, url, str(marker)])
     try:
-        deadline = time.monotonic() + 30
-        while not marker.exists() or not marker.read_text():
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.01)
-        time.sleep(0.5)
+        wait_until(lambda: marker.exists() and marker.read_text(), what="the worker to suggest", alive=[proc])
+        number, x, n = eval(marker.read_text())
+        other = ferrotune.load_study(study_name="k", storage=_open(url))
+        # The worker writes nothing after its suggestions: its flusher sends them on its own.
+        wait_until(lambda: other.trials[number].params == {"x": x, "n": n}, what="the worker's parameters to be written", alive=[proc])
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    number, x, n = eval(marker.read_text())
     t = ferrotune.load_study(study_name="k", storage=_open(url)).trials[number]
     assert t.state == TrialState.RUNNING
     assert t.params == {"x": x, "n": n}
@@ -208,6 +227,7 @@ def test_killed_worker_leaves_its_parameters(shared_storage_url, tmp_path):
 FORKED_TRIAL = textwrap.dedent(
     """
     import os, sys, time, ferrotune
+    from ferrotune.storages import JournalStorage, JournalFileBackend, RDBStorage
     s = ferrotune.load_study(study_name="f", storage=sys.argv[1])
     t = s.ask()
     t.suggest_float("x", 0, 1)  # waits to be sent when the child is forked
@@ -218,8 +238,16 @@ FORKED_TRIAL = textwrap.dedent(
         u.suggest_float("x", 0, 1)
         s.tell(u, 2.0)
         v = s.ask()
-        v.suggest_float("x", 0, 1)
-        time.sleep(0.3)  # the child's own flusher sends it
+        x = v.suggest_float("x", 0, 1)
+        # The child's own flusher sends it: wait until another instance reads it (120 s at most).
+        url = sys.argv[1]
+        other = RDBStorage(url) if url.startswith("postgresql://") else JournalStorage(JournalFileBackend(url))
+        seen = ferrotune.load_study(study_name="f", storage=other)
+        deadline = time.monotonic() + 120
+        while seen.trials[v.number].params != {"x": x}:
+            if time.monotonic() > deadline:
+                os._exit(3)
+            time.sleep(0.01)
         os._exit(0)
     _, status = os.waitpid(pid, 0)
     assert status == 0, status
@@ -233,7 +261,7 @@ def test_forked_child_leaves_waiting_parameters_to_its_parent(shared_storage_url
     url = shared_storage_url
     study = ferrotune.create_study(study_name="f", storage=url)
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
-    subprocess.run([sys.executable, "-c", FORKED_TRIAL, url], check=True, timeout=60)
+    subprocess.run([sys.executable, "-c", FORKED_TRIAL, url], check=True, timeout=300)
     trials = ferrotune.load_study(study_name="f", storage=_open(url)).trials
     assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.COMPLETE, TrialState.RUNNING]
     assert all(set(t.params) == {"x"} for t in trials)

@@ -76,7 +76,7 @@ def test_a_killed_workers_trial_is_retried_and_resumes_from_its_checkpoint(tmp_p
     killed = worker("kill", "killed.pt")
     assert killed.returncode == -9, killed.stderr
     assert (ckpt / "resume" / "trial_0" / "last.pt").exists()
-    time.sleep(3.5)  # past the 2 s grace period: the dead worker's heartbeat is stale
+    time.sleep(3.5)  # past the 2 s grace period: the dead worker's heartbeat is stale (a lower bound)
     retry = worker("retry", "retry.pt")
     assert retry.returncode == 0, retry.stderr
     ref = worker("reference", "reference.pt")

@@ -342,7 +342,7 @@ def test_frozen_trial_suggest_errors():
     with pytest.raises(FerrotuneValueError) as e:
         t.suggest_float("missing", 0, 1)
     assert_message(e, "'missing'")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not in FloatDistribution"):
         t.suggest_float("x", 0.6, 1.0)
 
 

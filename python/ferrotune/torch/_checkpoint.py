@@ -86,7 +86,8 @@ class TrialCheckpoint:
         directories where only you can write."""
         if not self.last_path.exists():
             return None
-        return torch.load(self.last_path, map_location=map_location, weights_only=False)
+        state: dict[str, Any] = torch.load(self.last_path, map_location=map_location, weights_only=False)
+        return state
 
     def save_best(self, model_state: dict[str, torch.Tensor], info: dict[str, Any]) -> None:
         """Stores the best weights so far, with what they scored (``info``: epoch, value, params)."""
@@ -99,7 +100,8 @@ class TrialCheckpoint:
             raise FerrotuneValueError(
                 f"no best weights at {self.best_path}; train with fit(..., checkpoint_dir=...) to write them"
             )
-        return torch.load(self.best_path, map_location=map_location, weights_only=True)
+        best: dict[str, Any] = torch.load(self.best_path, map_location=map_location, weights_only=True)
+        return best
 
     def __repr__(self) -> str:
         return f"TrialCheckpoint({str(self.directory)!r})"

@@ -184,7 +184,7 @@ def fit(
     # Only a trial of a study can be retried; a FixedTrial or no trial resumes whatever is there.
     run = _run_token(trial) if ckpt is not None and getattr(trial, "study", None) is not None else None
     saved = ckpt.load_last(map_location=dev) if ckpt is not None else None
-    if saved is not None and run is not None and saved.get("run") != run:
+    if ckpt is not None and saved is not None and run is not None and saved.get("run") != run:
         raise FerrotuneValueError(
             f"{ckpt.directory} holds a checkpoint of another run (an earlier study, or another study of the same name); "
             "use a fresh checkpoint_dir for each study, or delete that directory"
@@ -290,7 +290,7 @@ def _train_epoch(
         value = loss.item()  # the one device sync per batch
         if not math.isfinite(value):
             _diverged(epoch, on_divergence)
-        scaler.scale(loss).backward()
+        torch.autograd.backward(scaler.scale(loss))  # loss.backward(), through a typed function
         if grad_clip is not None:
             scaler.unscale_(optimizer)
             torch.nn.utils.clip_grad_norm_(model.parameters(), float(grad_clip))

@@ -9,7 +9,7 @@ import torch
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.torch._space import choices, tune
 
-OPTIMIZERS = {
+OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
     "sgd": torch.optim.SGD,
     "adam": torch.optim.Adam,
     "adamw": torch.optim.AdamW,

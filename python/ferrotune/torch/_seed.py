@@ -37,7 +37,7 @@ def seed_everything(seed: int, *, deterministic: bool = False) -> None:
 def _generators(loader: Any, augment: Any) -> list[torch.Generator]:
     """The generators a data loader draws its order from and an augmentation its draws, when
     they have their own rather than the global one."""
-    found = []
+    found: list[torch.Generator] = []
     for obj in (loader, getattr(loader, "sampler", None), getattr(loader, "batch_sampler", None), augment):
         g = getattr(obj, "generator", None)
         if isinstance(g, torch.Generator) and all(g is not f for f in found):
@@ -47,7 +47,8 @@ def _generators(loader: Any, augment: Any) -> list[torch.Generator]:
 
 def rng_state(loader: Any = None, augment: Any = None) -> dict[str, Any]:
     """Every random state that training draws from, in types ``torch.load`` reads safely."""
-    np_state = np.random.get_state()
+    np_state = np.random.get_state(legacy=True)
+    assert isinstance(np_state, tuple)  # the legacy form (a dict only for non-MT19937 generators)
     state: dict[str, Any] = {
         "python": random.getstate(),
         "numpy": (np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), int(np_state[2]), int(np_state[3]), float(np_state[4])),
