@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import ferrotune
 import pytest
 from _util import assert_message
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ferrotune
 from ferrotune import FixedTrial
 from ferrotune.distributions import FloatDistribution
 from ferrotune.exceptions import FerrotuneValueError, InvalidDistributionError
@@ -29,8 +32,6 @@ from ferrotune.samplers import (
     qmc_points,
 )
 from ferrotune.storages import InMemoryStorage
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 class _MidpointSampler(BaseSampler):
@@ -179,7 +180,7 @@ _CONSTRUCTORS: dict[str, Callable[[Any], Any]] = {
     "GPSampler.n_local_search": lambda v: GPSampler(n_local_search=v),
     "QMCSampler.qmc_type": lambda v: QMCSampler(qmc_type=v),
     "qmc_points.dim": lambda v: qmc_points("sobol", v, 2),
-    "PercentilePruner.percentile": lambda v: PercentilePruner(v),
+    "PercentilePruner.percentile": PercentilePruner,
     "MedianPruner.n_warmup_steps": lambda v: MedianPruner(n_warmup_steps=v),
     "ThresholdPruner.lower": lambda v: ThresholdPruner(lower=v),
     "PatientPruner.min_delta": lambda v: PatientPruner(None, patience=1, min_delta=v),
@@ -196,7 +197,10 @@ def test_any_argument_value_builds_or_raises_a_ferrotune_error_naming_it(argumen
     try:
         _CONSTRUCTORS[argument](value)
     except FerrotuneValueError as e:
-        assert argument.split(".")[1] in str(e) or (argument.endswith("lower") and "lower or upper" in str(e))
+        message = str(e)
+    else:
+        return
+    assert argument.split(".")[1] in message or (argument.endswith("lower") and "lower or upper" in message)
 
 
 @pytest.mark.parametrize(
@@ -208,7 +212,7 @@ def test_any_argument_value_builds_or_raises_a_ferrotune_error_naming_it(argumen
         (lambda: GPSampler(acquisition="ei"), ["acquisition", "'logei'", "'ei'"]),
         (lambda: GPSampler(beta=float("nan")), ["beta must be a finite number >= 0"]),
         (lambda: QMCSampler(qmc_type="lhs"), ["qmc_type='lhs'", "'sobol'"]),
-        (lambda: ThresholdPruner(), ["lower or upper"]),
+        (ThresholdPruner, ["lower or upper"]),
     ],
 )
 def test_the_core_judges_sampler_and_pruner_arguments(make, fragments):

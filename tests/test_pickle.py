@@ -11,8 +11,11 @@ import sys
 import time
 from typing import Any
 
-import ferrotune
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ferrotune
 from ferrotune import TrialState
 from ferrotune.pruners import (
     HyperbandPruner,
@@ -33,8 +36,6 @@ from ferrotune.samplers import (
 )
 from ferrotune.samplers._tpe import default_gamma, default_weights
 from ferrotune.storages import InMemoryStorage
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 def _eventually(check: Any, deadline: float = 60.0) -> None:
@@ -68,7 +69,7 @@ def _grid_objective(trial: ferrotune.Trial) -> float:
 # -- samplers ---------------------------------------------------------------------------------------
 
 _SAMPLERS = {
-    "random": lambda: RandomSampler(),
+    "random": RandomSampler,
     "tpe": lambda: TPESampler(n_startup_trials=4),
     "tpe-callables": lambda: TPESampler(
         n_startup_trials=3, multivariate=True, group=True, gamma=_gamma, weights=default_weights, prior_weight=0.5
@@ -198,7 +199,7 @@ def _states(pruner: Any) -> list[TrialState]:
     return [t.state for t in study.trials]
 
 
-@pytest.mark.parametrize("pruner", _PRUNERS, ids=lambda p: repr(p))
+@pytest.mark.parametrize("pruner", _PRUNERS, ids=repr)
 @pytest.mark.parametrize("how", ["pickle", "deepcopy"])
 def test_a_pruner_copy_decides_as_the_original(pruner, how):
     twin = _round_trip(pruner) if how == "pickle" else copy.deepcopy(pruner)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import ferrotune
 import pytest
+
+import ferrotune
 from ferrotune.pruners import BasePruner, HyperbandPruner, MedianPruner, NopPruner
 from ferrotune.samplers import BaseSampler, RandomSampler
 

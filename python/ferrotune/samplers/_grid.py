@@ -36,11 +36,10 @@ class GridSampler(CoreSamplerState, BaseSampler):
                 f"search_space must be a dict of parameter name to list of values, got {type(search_space).__name__}"
             )
         space: list[tuple[str, list[Any]]] = []
-        for name, values in search_space.items():
+        for name, given in search_space.items():
             if not isinstance(name, str):
                 raise FerrotuneValueError(f"search_space keys must be parameter names (str), got {name!r}")
-            if hasattr(values, "tolist"):
-                values = values.tolist()
+            values = given.tolist() if hasattr(given, "tolist") else given
             if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
                 raise FerrotuneValueError(
                     f"search_space[{name!r}] must be a list of values, got {values!r}; wrap a single value in a list"

@@ -7,7 +7,8 @@ Shift, flip and rotation are one affine resampling per batch (``affine_grid`` +
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F

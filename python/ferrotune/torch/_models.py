@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from torch import nn
 
@@ -75,7 +76,7 @@ def suggest_cnn(
     *,
     n_conv: Any = (1, 3),
     filters: Any = (8, 64),
-    kernel_size: Any = [3, 5],
+    kernel_size: Any = [3, 5],  # noqa: B006 -- a list means categorical choices here; never mutated
     pooling: str | Sequence[str] = ("max", "avg"),
     pool_size: Any = 2,
     activations: str | Sequence[str] = "relu",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch.optim import lr_scheduler as sched
@@ -29,7 +30,7 @@ def suggest_lr_scheduler(
     step_size: Any = None,
     step_gamma: Any = (0.1, 0.9),
     T_0: Any = None,
-    T_mult: Any = [1, 2],
+    T_mult: Any = [1, 2],  # noqa: B006 -- a list means categorical choices here; never mutated
     max_lr_factor: Any = (1.0, 10.0),
     warmup_epochs: Any = None,
     warmup_start_factor: Any = (0.01, 0.5),

@@ -66,7 +66,7 @@ def set_rng_state(state: dict[str, Any], loader: Any = None, augment: Any = None
     kind, keys, pos, has_gauss, cached = state["numpy"]
     np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
     torch.set_rng_state(state["torch"])
-    for g, s in zip(_generators(loader, augment), state["own"]):
+    for g, s in zip(_generators(loader, augment), state["own"], strict=True):
         g.set_state(s)
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])

@@ -40,9 +40,7 @@ def default_npz() -> Path:
 
 
 def rows(values: list[int], per_line: int) -> str:
-    lines = []
-    for i in range(0, len(values), per_line):
-        lines.append("    " + " ".join(f"{v}," for v in values[i : i + per_line]))
+    lines = ["    " + " ".join(f"{v}," for v in values[i : i + per_line]) for i in range(0, len(values), per_line)]
     return "\n".join(lines)
 
 
