@@ -116,4 +116,5 @@ def qmc_points(
     n = as_count("n", n)
     s = as_seed(seed)
     raw = _core.qmc_points(qmc_type, dim, n, bool(scramble), 0 if s is None else s, as_count("skip", skip))
-    return np.frombuffer(raw, dtype="<f8").reshape(n, dim).copy()
+    points: np.ndarray = np.frombuffer(raw, dtype="<f8").reshape(n, dim).copy()
+    return points

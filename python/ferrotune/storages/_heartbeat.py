@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from ferrotune.exceptions import FerrotuneValueError
 
@@ -110,7 +110,7 @@ class HeartbeatThread:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> HeartbeatThread:
         interval = self._storage.get_heartbeat_interval()
         if interval is None:
             return self
