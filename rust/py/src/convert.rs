@@ -9,7 +9,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyTuple};
 
-use crate::errors::{raise, run_held};
+use crate::errors::{pure, raise};
 
 pub fn choice_from_py(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Choice> {
     if v.is_none() {
@@ -92,7 +92,7 @@ pub fn dist_to_spec<'py>(py: Python<'py>, d: &Distribution) -> PyResult<Bound<'p
 #[pyfunction]
 pub fn validate_distribution(py: Python<'_>, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<()> {
     let d = dist_from_spec(spec, name)?;
-    run_held(py, || d.validate(name))
+    pure(py, || d.validate(name))
 }
 
 /// Whether an internal value belongs to the distribution.

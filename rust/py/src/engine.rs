@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
 use crate::convert::{choice_from_py, choice_to_py, dist_from_spec, dist_to_spec};
-use crate::errors::{run, run_held};
+use crate::errors::enter_core;
 use crate::pruner::Pruner;
 use crate::sampler::Sampler;
 use crate::storage::Storage;
@@ -121,20 +121,11 @@ impl Export {
 }
 
 impl Engine {
-    /// Runs a short engine call: with the GIL released when the storage may block (file locks,
-    /// I/O), else keeping it (releasing and taking it back would cost more than the call).
-    fn call<T: Send>(&self, py: Python<'_>, f: impl FnOnce() -> ferrotune_core::Result<T> + Send) -> PyResult<T> {
-        if self.inner.storage().may_block() {
-            run(py, f)
-        } else {
-            run_held(py, f)
-        }
-    }
-
-    /// Emits the sampler's pending messages as Python `UserWarning`s.
+    /// Emits the sampler's and the storage's pending messages as Python `UserWarning`s.
     fn warn(&self, py: Python<'_>) -> PyResult<()> {
-        emit(py, self.inner.take_warnings(), 1)?;
-        emit(py, self.inner.storage().take_warnings(), 1)
+        let (sampler, storage) = enter_core(py, || Ok((self.inner.take_warnings(), self.inner.storage().take_warnings())))?;
+        emit(py, sampler, 1)?;
+        emit(py, storage, 1)
     }
 }
 
@@ -161,7 +152,7 @@ impl Engine {
     fn ask(&self, py: Python<'_>, stop_if_exhausted: bool) -> PyResult<Option<(u64, usize, Vec<String>)>> {
         let e = self.inner.clone();
         let st = self.inner.storage().clone();
-        run(py, move || e.ask(stop_if_exhausted)).map(|o| {
+        enter_core(py, move || e.ask(stop_if_exhausted)).map(|o| {
             o.map(|mut a| {
                 a.warnings.extend(st.take_warnings());
                 (a.trial_id, a.number, a.warnings)
@@ -171,14 +162,14 @@ impl Engine {
 
     fn is_exhausted(&self, py: Python<'_>) -> PyResult<bool> {
         let e = self.inner.clone();
-        run(py, move || e.is_exhausted())
+        enter_core(py, move || e.is_exhausted())
     }
 
     #[pyo3(signature = (trial_id, name, low, high, step=None, log=false))]
     fn suggest_float(&self, py: Python<'_>, trial_id: u64, name: &str, low: f64, high: f64, step: Option<f64>, log: bool) -> PyResult<f64> {
         let d = Distribution::Float { low, high, log, step };
         let e = self.inner.clone();
-        let v = run(py, move || e.suggest(trial_id, name, &d))?;
+        let v = enter_core(py, move || e.suggest(trial_id, name, &d))?;
         self.warn(py)?;
         Ok(v)
     }
@@ -187,7 +178,7 @@ impl Engine {
     fn suggest_int(&self, py: Python<'_>, trial_id: u64, name: &str, low: i64, high: i64, step: i64, log: bool) -> PyResult<i64> {
         let d = Distribution::Int { low, high, log, step };
         let e = self.inner.clone();
-        let v = run(py, move || e.suggest(trial_id, name, &d))?;
+        let v = enter_core(py, move || e.suggest(trial_id, name, &d))?;
         self.warn(py)?;
         Ok(v as i64)
     }
@@ -196,7 +187,7 @@ impl Engine {
     fn suggest_categorical(&self, py: Python<'_>, trial_id: u64, name: &str, choices: &Bound<'_, PyAny>) -> PyResult<usize> {
         let d = Distribution::Categorical { choices: crate::convert::choices_from_py(choices, name)? };
         let e = self.inner.clone();
-        let v = run(py, move || e.suggest(trial_id, name, &d))?;
+        let v = enter_core(py, move || e.suggest(trial_id, name, &d))?;
         self.warn(py)?;
         Ok(v as usize)
     }
@@ -205,7 +196,7 @@ impl Engine {
     fn suggest(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<f64> {
         let d = dist_from_spec(spec, name)?;
         let e = self.inner.clone();
-        let v = run(py, move || e.suggest(trial_id, name, &d))?;
+        let v = enter_core(py, move || e.suggest(trial_id, name, &d))?;
         self.warn(py)?;
         Ok(v)
     }
@@ -221,7 +212,7 @@ impl Engine {
     ) -> PyResult<f64> {
         let d = dist_from_spec(spec, name)?;
         let (e, s) = (self.inner.clone(), sampler.inner.clone());
-        run(py, move || e.sample_independent_with(s.as_ref(), number, name, &d))
+        enter_core(py, move || e.sample_independent_with(s.as_ref(), number, name, &d))
     }
 
     /// `sampler`'s current joint search space: [(name, spec)] (for trial `number`: as seen from
@@ -234,13 +225,14 @@ impl Engine {
         number: Option<usize>,
     ) -> PyResult<Vec<(String, Bound<'py, PyTuple>)>> {
         let (e, s) = (self.inner.clone(), sampler.inner.clone());
-        let space = run(py, move || e.relative_search_space_with(s.as_ref(), number))?;
+        let space = enter_core(py, move || e.relative_search_space_with(s.as_ref(), number))?;
         space.into_iter().map(|(n, d)| Ok((n, dist_to_spec(py, &d)?))).collect()
     }
 
     /// The joint proposal made for a live trial when it was asked: [(name, internal value, spec)].
     fn relative_params<'py>(&self, py: Python<'py>, trial_id: u64) -> PyResult<Vec<(String, f64, Bound<'py, PyTuple>)>> {
-        self.inner.relative_params(trial_id).into_iter().map(|(n, v, d)| Ok((n, v, dist_to_spec(py, &d)?))).collect()
+        let rel = enter_core(py, || Ok(self.inner.relative_params(trial_id)))?;
+        rel.into_iter().map(|(n, v, d)| Ok((n, v, dist_to_spec(py, &d)?))).collect()
     }
 
     /// `sampler.sample_relative` against this study's history: [(name, internal value, spec)].
@@ -251,7 +243,7 @@ impl Engine {
         number: usize,
     ) -> PyResult<Vec<(String, f64, Bound<'py, PyTuple>)>> {
         let (e, s) = (self.inner.clone(), sampler.inner.clone());
-        let rel = run(py, move || e.sample_relative_with(s.as_ref(), number))?;
+        let rel = enter_core(py, move || e.sample_relative_with(s.as_ref(), number))?;
         rel.into_iter().map(|(n, v, d)| Ok((n, v, dist_to_spec(py, &d)?))).collect()
     }
 
@@ -259,29 +251,33 @@ impl Engine {
     /// Python sampler has to choose.
     fn preset(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
         let d = dist_from_spec(spec, name)?;
-        self.call(py, || self.inner.preset(trial_id, name, &d))
+        enter_core(py, || self.inner.preset(trial_id, name, &d))
     }
 
     fn set_param(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>, value: f64) -> PyResult<()> {
         let d = dist_from_spec(spec, name)?;
-        self.call(py, || self.inner.set_param(trial_id, name, &d, value))
+        enter_core(py, || self.inner.set_param(trial_id, name, &d, value))
     }
 
     fn report(&self, py: Python<'_>, trial_id: u64, step: i64, value: f64) -> PyResult<bool> {
-        self.call(py, || self.inner.report(trial_id, step, value))
+        enter_core(py, || self.inner.report(trial_id, step, value))
     }
 
     /// Sets (or clears) the built-in pruner `should_prune` asks and Hyperband's bracket routing.
     #[pyo3(signature = (pruner=None))]
-    fn set_pruner(&self, pruner: Option<&Pruner>) {
-        self.inner.set_pruner(pruner.map(|p| p.inner.clone()));
+    fn set_pruner(&self, py: Python<'_>, pruner: Option<&Pruner>) -> PyResult<()> {
+        let p = pruner.map(|p| p.inner.clone());
+        enter_core(py, || {
+            self.inner.set_pruner(p);
+            Ok(())
+        })
     }
 
     /// The study pruner's decision for a live trial, and the step before which no decision can
     /// stop it (None: ask every time); its messages become `UserWarning`s.
     fn should_prune(&self, py: Python<'_>, trial_id: u64) -> PyResult<(bool, Option<i64>)> {
         let e = self.inner.clone();
-        let v = run(py, move || e.should_prune(trial_id))?;
+        let v = enter_core(py, move || e.should_prune(trial_id))?;
         // attributed to the objective: Study._should_prune <- Trial.should_prune <- objective
         emit(py, v.warnings, 3)?;
         Ok((v.prune, v.quiet_until))
@@ -290,7 +286,7 @@ impl Engine {
     /// `pruner`'s decision for trial `number` of this study (a built-in pruner's `prune`).
     fn prune_with(&self, py: Python<'_>, pruner: &Pruner, number: usize) -> PyResult<bool> {
         let (e, p) = (self.inner.clone(), pruner.inner.clone());
-        let v = run(py, move || {
+        let v = enter_core(py, move || {
             let id = e.read(|h| h.meta.get(number).map(|m| m.trial_id))?.ok_or_else(|| {
                 Error::TrialNotFound(format!("no trial number {number} in this study; pass a trial of the study being pruned"))
             })?;
@@ -304,24 +300,24 @@ impl Engine {
     /// The Hyperband bracket of trial `number`, or None (no Hyperband pruner, or its brackets
     /// are not known yet).
     fn bracket_of(&self, py: Python<'_>, number: usize) -> PyResult<Option<usize>> {
-        self.call(py, || self.inner.bracket_of(number))
+        enter_core(py, || self.inner.bracket_of(number))
     }
 
     /// The Hyperband bracket of every trial by number, or None as for `bracket_of`.
     fn trial_brackets(&self, py: Python<'_>) -> PyResult<Option<Vec<usize>>> {
         let e = self.inner.clone();
-        run(py, move || e.trial_brackets())
+        enter_core(py, move || e.trial_brackets())
     }
 
     #[pyo3(signature = (trial_id, state, values=None))]
     fn tell(&self, py: Python<'_>, trial_id: u64, state: u8, values: Option<Vec<f64>>) -> PyResult<()> {
         let e = self.inner.clone();
-        run(py, move || e.tell(trial_id, state_of(state)?, values.as_deref()))
+        enter_core(py, move || e.tell(trial_id, state_of(state)?, values.as_deref()))
     }
 
     fn set_trial_attr(&self, py: Python<'_>, trial_id: u64, user: bool, key: &str, json: &str) -> PyResult<()> {
         let kind = if user { AttrKind::User } else { AttrKind::System };
-        self.call(py, || self.inner.set_trial_attr(trial_id, kind, key, json))
+        enter_core(py, || self.inner.set_trial_attr(trial_id, kind, key, json))
     }
 
     /// Queues a trial with fixed user values; returns its number, or None when skipped.
@@ -336,7 +332,7 @@ impl Engine {
         for (n, v) in &params {
             fixed.push((n.clone(), choice_from_py(v, &format!("enqueued parameter '{n}'"))?));
         }
-        self.call(py, || self.inner.enqueue(fixed, user_attrs, skip_if_exists))
+        enter_core(py, || self.inner.enqueue(fixed, user_attrs, skip_if_exists))
     }
 
     /// Adds a trial built in Python; returns its number.
@@ -358,7 +354,7 @@ impl Engine {
         for (n, v, spec) in &params {
             ps.push((n.clone(), *v, dist_from_spec(spec, n)?));
         }
-        self.call(py, || {
+        enter_core(py, || {
             let t = TrialTemplate {
                 state: state_of(state)?,
                 values,
@@ -375,12 +371,12 @@ impl Engine {
     }
 
     fn n_trials(&self, py: Python<'_>) -> PyResult<usize> {
-        self.call(py, || self.inner.read(|h| h.n_trials()))
+        enter_core(py, || self.inner.read(|h| h.n_trials()))
     }
 
     /// Number of trials per state code, indexed by code.
     fn state_counts(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
-        self.call(py, || {
+        enter_core(py, || {
             self.inner.read(|h| {
                 let mut c = vec![0usize; 5];
                 for s in &h.states {
@@ -396,7 +392,7 @@ impl Engine {
     #[pyo3(signature = (start=0, states=None))]
     fn export_trials<'py>(&self, py: Python<'py>, start: usize, states: Option<Vec<u8>>) -> PyResult<Bound<'py, PyTuple>> {
         let e = self.inner.clone();
-        let export = run(py, move || {
+        let export = enter_core(py, move || {
             e.read(|h| {
                 let mut x = Export::default();
                 for r in start..h.n_trials() {
@@ -412,7 +408,7 @@ impl Engine {
 
     /// One trial, in the format of `export_trials`.
     fn export_trial<'py>(&self, py: Python<'py>, number: usize) -> PyResult<Bound<'py, PyTuple>> {
-        let export = self.call(py, || {
+        let export = enter_core(py, || {
             self.inner.read(|h| {
                 if number < h.n_trials() {
                     let mut x = Export::default();
@@ -428,12 +424,12 @@ impl Engine {
 
     /// The intermediate value of the largest step a trial reported, if any.
     fn last_intermediate(&self, py: Python<'_>, number: usize) -> PyResult<Option<f64>> {
-        self.call(py, || self.inner.read(|h| h.meta.get(number).and_then(|m| m.intermediate.last().map(|e| e.1))))
+        enter_core(py, || self.inner.read(|h| h.meta.get(number).and_then(|m| m.intermediate.last().map(|e| e.1))))
     }
 
     /// trial id -> (number, state code)
     fn locate(&self, py: Python<'_>, trial_id: u64) -> PyResult<(usize, u8)> {
-        self.call(py, || {
+        enter_core(py, || {
             let t = self.inner.storage().trial_ref(trial_id)?;
             if t.study != self.inner.study_id() {
                 return Err(Error::TrialNotFound(format!("trial id {trial_id} belongs to another study")));
@@ -444,7 +440,7 @@ impl Engine {
 
     /// number -> trial id
     fn trial_id_of(&self, py: Python<'_>, number: usize) -> PyResult<u64> {
-        self.call(py, || {
+        enter_core(py, || {
             self.inner.read(|h| {
                 h.meta
                     .get(number)
@@ -456,23 +452,23 @@ impl Engine {
 
     /// Number of the best complete trial of a single-objective study.
     fn best_number(&self, py: Python<'_>) -> PyResult<Option<usize>> {
-        self.call(py, || self.inner.read(|h| h.best_row()))
+        enter_core(py, || self.inner.read(|h| h.best_row()))
     }
 
     /// Best value of a single-objective study (None without complete trials).
     fn best_value(&self, py: Python<'_>) -> PyResult<Option<f64>> {
-        self.call(py, || self.inner.read(|h| h.best_row().map(|r| h.values[0][r])))
+        enter_core(py, || self.inner.read(|h| h.best_row().map(|r| h.values[0][r])))
     }
 
     /// Numbers of the Pareto-optimal complete trials.
     fn pareto_numbers(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
         let e = self.inner.clone();
-        run(py, move || e.read(pareto_rows))
+        enter_core(py, move || e.read(pareto_rows))
     }
 
     /// Internal values of every trial for one parameter (NaN where absent), as a list.
     fn param_column(&self, py: Python<'_>, name: &str) -> PyResult<Vec<f64>> {
-        self.call(py, || {
+        enter_core(py, || {
             self.inner.read(|h| {
                 let n = h.n_trials();
                 match h.column(name) {
