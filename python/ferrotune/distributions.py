@@ -90,16 +90,12 @@ class FloatDistribution(BaseDistribution):
     __slots__ = ("low", "high", "log", "step")
 
     def __init__(self, low: float, high: float, log: bool = False, step: float | None = None) -> None:
-        try:
-            self.low = float(low)
-            self.high = float(high)
-            self.step = None if step is None else float(step)
-        except (TypeError, ValueError, OverflowError):
-            raise InvalidDistributionError(
-                f"invalid distribution: low, high and step must be finite numbers, got low={low!r}, high={high!r}, step={step!r}"
-            ) from None
+        # The core reads the arguments strictly (a bool is no bound, "yes" is no bool) and checks them.
+        _core.validate_distribution("", ("float", low, high, log, step))
+        self.low = float(_plain(low))
+        self.high = float(_plain(high))
+        self.step = None if step is None else float(_plain(step))
         self.log = bool(log)
-        _core.validate_distribution("", self._spec())
 
     def _spec(self) -> tuple:
         return ("float", self.low, self.high, self.log, self.step)
@@ -122,14 +118,14 @@ class IntDistribution(BaseDistribution):
         self.low = _as_int(low, "low")
         self.high = _as_int(high, "high")
         self.step = _as_int(step, "step")
-        self.log = bool(log)
         if not all(-(2**63) <= v < 2**63 for v in (self.low, self.high, self.step)):
             # The core cannot read ints beyond 64 bits (and itself rejects bounds beyond 2**53).
             raise InvalidDistributionError(
                 f"invalid distribution: integer bounds must lie within +/-2**53, got low={self.low}, "
                 f"high={self.high}, step={self.step}; use FloatDistribution for wider ranges"
             )
-        _core.validate_distribution("", self._spec())
+        _core.validate_distribution("", ("int", self.low, self.high, log, self.step))
+        self.log = bool(log)
 
     def _spec(self) -> tuple:
         return ("int", self.low, self.high, self.log, self.step)

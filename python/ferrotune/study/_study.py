@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-import warnings
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -280,7 +279,7 @@ class Study:
             return None
         trial_id, number, warns = asked
         for w in warns:
-            warnings.warn(w, UserWarning, stacklevel=3)
+            ft_logging._warn(w)
         trial = Trial(self, trial_id, number)
         sampler = self._py_sampler
         if sampler is not None:

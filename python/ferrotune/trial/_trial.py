@@ -57,7 +57,6 @@ class Trial(BaseTrial):
     def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
         """A float parameter in ``[low, high]``; ``log=True`` samples in log space, ``step``
         restricts it to ``low + k * step``."""
-        log = bool(log)
         if self.study._py_sampler is not None:
             return self._suggest_py(name, _distribution_for(name, FloatDistribution, low, high, log=log, step=step))
         try:
@@ -74,7 +73,6 @@ class Trial(BaseTrial):
                 low, high, step = _as_int(low, "low"), _as_int(high, "high"), _as_int(step, "step")
             except InvalidDistributionError as e:
                 raise InvalidDistributionError(f"parameter '{name}': {e}".replace("invalid distribution: ", "")) from None
-        log = bool(log)
         if self.study._py_sampler is not None:
             return self._suggest_py(name, _distribution_for(name, IntDistribution, low, high, log=log, step=step))
         try:

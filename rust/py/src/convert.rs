@@ -56,21 +56,77 @@ pub fn choices_from_py(seq: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<Choic
     Ok(out)
 }
 
+// Arguments of a distribution, read strictly: a bool is not a bound and a string is not a bool,
+// whatever Python's truthiness says. Errors name the parameter (or say "invalid distribution"
+// for a distribution built on its own) and the argument, and what to pass instead.
+
+fn bad_arg(v: &Bound<'_, PyAny>, name: &str, arg: &str, expected: &str) -> PyErr {
+    let who = if name.is_empty() { "invalid distribution".to_string() } else { format!("parameter '{name}'") };
+    let mut shown = v.repr().map(|r| r.to_string()).unwrap_or_else(|_| "?".into());
+    if shown.chars().count() > 60 {
+        shown = shown.chars().take(57).chain("...".chars()).collect();
+    }
+    raise(v.py(), "InvalidDistributionError", format!("{who}: {arg} must be {expected}, got {shown}"))
+}
+
+/// A numpy scalar's Python value (np.float64 -> float, np.bool_ -> bool), else `v` itself.
+fn plain<'py>(v: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if v.is_instance_of::<PyBool>() || v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>() {
+        return Ok(v.clone());
+    }
+    if v.hasattr("dtype")? && v.hasattr("item")? && v.getattr("shape")?.len().ok() == Some(0) {
+        return v.call_method0("item");
+    }
+    Ok(v.clone())
+}
+
+/// `True` or `False` (or numpy's bool).
+pub fn arg_bool(v: &Bound<'_, PyAny>, name: &str, arg: &str) -> PyResult<bool> {
+    let p = plain(v)?;
+    if p.is_instance_of::<PyBool>() {
+        return p.extract();
+    }
+    Err(bad_arg(v, name, arg, "a bool (True or False)"))
+}
+
+/// A float or an int (not a bool); one too large for a float is an error, not infinity.
+pub fn arg_f64(v: &Bound<'_, PyAny>, name: &str, arg: &str) -> PyResult<f64> {
+    let p = plain(v)?;
+    if p.is_instance_of::<PyBool>() || !(p.is_instance_of::<PyFloat>() || p.is_instance_of::<PyInt>()) {
+        return Err(bad_arg(v, name, arg, "a number (int or float)"));
+    }
+    p.extract::<f64>().map_err(|_| bad_arg(v, name, arg, "a finite number"))
+}
+
+/// An int within 64 bits (not a bool).
+pub fn arg_i64(v: &Bound<'_, PyAny>, name: &str, arg: &str) -> PyResult<i64> {
+    let p = plain(v)?;
+    if p.is_instance_of::<PyBool>() || !p.is_instance_of::<PyInt>() {
+        return Err(bad_arg(v, name, arg, "an int"));
+    }
+    p.extract::<i64>()
+        .map_err(|_| bad_arg(v, name, arg, "an int within +/-2**53 (use suggest_float or FloatDistribution for wider ranges)"))
+}
+
 pub fn dist_from_spec(spec: &Bound<'_, PyAny>, name: &str) -> PyResult<Distribution> {
     let t = spec.cast::<PyTuple>().map_err(|_| PyTypeError::new_err("distribution spec must be a tuple"))?;
     let kind: String = t.get_item(0)?.extract()?;
+    let step = t.get_item(4);
     Ok(match kind.as_str() {
         "float" => Distribution::Float {
-            low: t.get_item(1)?.extract()?,
-            high: t.get_item(2)?.extract()?,
-            log: t.get_item(3)?.extract()?,
-            step: t.get_item(4)?.extract()?,
+            low: arg_f64(&t.get_item(1)?, name, "low")?,
+            high: arg_f64(&t.get_item(2)?, name, "high")?,
+            log: arg_bool(&t.get_item(3)?, name, "log")?,
+            step: match step? {
+                s if s.is_none() => None,
+                s => Some(arg_f64(&s, name, "step")?),
+            },
         },
         "int" => Distribution::Int {
-            low: t.get_item(1)?.extract()?,
-            high: t.get_item(2)?.extract()?,
-            log: t.get_item(3)?.extract()?,
-            step: t.get_item(4)?.extract()?,
+            low: arg_i64(&t.get_item(1)?, name, "low")?,
+            high: arg_i64(&t.get_item(2)?, name, "high")?,
+            log: arg_bool(&t.get_item(3)?, name, "log")?,
+            step: arg_i64(&step?, name, "step")?,
         },
         "categorical" => Distribution::Categorical { choices: choices_from_py(&t.get_item(1)?, name)? },
         other => return Err(PyTypeError::new_err(format!("unknown distribution kind {other:?}"))),

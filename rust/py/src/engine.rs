@@ -13,7 +13,7 @@ use ferrotune_core::Error;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
-use crate::convert::{choice_from_py, choice_to_py, dist_from_spec, dist_to_spec};
+use crate::convert::{arg_bool, arg_f64, arg_i64, choice_from_py, choice_to_py, dist_from_spec, dist_to_spec};
 use crate::errors::enter_core;
 use crate::pruner::Pruner;
 use crate::sampler::Sampler;
@@ -124,16 +124,20 @@ impl Engine {
     /// Emits the sampler's and the storage's pending messages as Python `UserWarning`s.
     fn warn(&self, py: Python<'_>) -> PyResult<()> {
         let (sampler, storage) = enter_core(py, || Ok((self.inner.take_warnings(), self.inner.storage().take_warnings())))?;
-        emit(py, sampler, 1)?;
-        emit(py, storage, 1)
+        emit(py, sampler)?;
+        emit(py, storage)
     }
 }
 
-/// Raises each message as a `UserWarning` attributed `stacklevel` frames up.
-fn emit(py: Python<'_>, warnings: Vec<String>, stacklevel: i32) -> PyResult<()> {
+/// Emits each message once as a `UserWarning` attributed to the user's frame
+/// (`ferrotune.logging._warn`).
+fn emit(py: Python<'_>, warnings: Vec<String>) -> PyResult<()> {
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    let warn = py.import("ferrotune.logging")?.getattr("_warn")?;
     for w in warnings {
-        let msg = std::ffi::CString::new(w).unwrap_or_default();
-        PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyUserWarning>(), &msg, stacklevel)?;
+        warn.call1((w,))?;
     }
     Ok(())
 }
@@ -165,18 +169,48 @@ impl Engine {
         enter_core(py, move || e.is_exhausted())
     }
 
-    #[pyo3(signature = (trial_id, name, low, high, step=None, log=false))]
-    fn suggest_float(&self, py: Python<'_>, trial_id: u64, name: &str, low: f64, high: f64, step: Option<f64>, log: bool) -> PyResult<f64> {
-        let d = Distribution::Float { low, high, log, step };
+    /// The arguments are read strictly (a bool is not a bound, `log` must be a bool), so the
+    /// Python layer passes them as the user gave them.
+    #[pyo3(signature = (trial_id, name, low, high, step=None, log=None))]
+    fn suggest_float(
+        &self,
+        py: Python<'_>,
+        trial_id: u64,
+        name: &str,
+        low: &Bound<'_, PyAny>,
+        high: &Bound<'_, PyAny>,
+        step: Option<&Bound<'_, PyAny>>,
+        log: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<f64> {
+        let d = Distribution::Float {
+            low: arg_f64(low, name, "low")?,
+            high: arg_f64(high, name, "high")?,
+            log: log.map(|l| arg_bool(l, name, "log")).transpose()?.unwrap_or(false),
+            step: step.filter(|s| !s.is_none()).map(|s| arg_f64(s, name, "step")).transpose()?,
+        };
         let e = self.inner.clone();
         let v = enter_core(py, move || e.suggest(trial_id, name, &d))?;
         self.warn(py)?;
         Ok(v)
     }
 
-    #[pyo3(signature = (trial_id, name, low, high, step=1, log=false))]
-    fn suggest_int(&self, py: Python<'_>, trial_id: u64, name: &str, low: i64, high: i64, step: i64, log: bool) -> PyResult<i64> {
-        let d = Distribution::Int { low, high, log, step };
+    #[pyo3(signature = (trial_id, name, low, high, step=None, log=None))]
+    fn suggest_int(
+        &self,
+        py: Python<'_>,
+        trial_id: u64,
+        name: &str,
+        low: &Bound<'_, PyAny>,
+        high: &Bound<'_, PyAny>,
+        step: Option<&Bound<'_, PyAny>>,
+        log: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<i64> {
+        let d = Distribution::Int {
+            low: arg_i64(low, name, "low")?,
+            high: arg_i64(high, name, "high")?,
+            log: log.map(|l| arg_bool(l, name, "log")).transpose()?.unwrap_or(false),
+            step: step.map(|s| arg_i64(s, name, "step")).transpose()?.unwrap_or(1),
+        };
         let e = self.inner.clone();
         let v = enter_core(py, move || e.suggest(trial_id, name, &d))?;
         self.warn(py)?;
@@ -259,7 +293,16 @@ impl Engine {
         enter_core(py, || self.inner.set_param(trial_id, name, &d, value))
     }
 
-    fn report(&self, py: Python<'_>, trial_id: u64, step: i64, value: f64) -> PyResult<bool> {
+    /// `step` is any Python int; one beyond 64 bits is a `FerrotuneValueError`, not an
+    /// `OverflowError` from the conversion.
+    fn report(&self, py: Python<'_>, trial_id: u64, step: &Bound<'_, PyAny>, value: f64) -> PyResult<bool> {
+        let step = step.extract::<i64>().map_err(|_| {
+            crate::errors::raise(
+                py,
+                "FerrotuneValueError",
+                format!("report() step must be an int within 64 bits (-2**63 to 2**63 - 1), got {step}; use a smaller step"),
+            )
+        })?;
         enter_core(py, || self.inner.report(trial_id, step, value))
     }
 
@@ -278,8 +321,7 @@ impl Engine {
     fn should_prune(&self, py: Python<'_>, trial_id: u64) -> PyResult<(bool, Option<i64>)> {
         let e = self.inner.clone();
         let v = enter_core(py, move || e.should_prune(trial_id))?;
-        // attributed to the objective: Study._should_prune <- Trial.should_prune <- objective
-        emit(py, v.warnings, 3)?;
+        emit(py, v.warnings)?;
         Ok((v.prune, v.quiet_until))
     }
 
@@ -292,8 +334,7 @@ impl Engine {
             })?;
             e.prune_with(p.as_ref(), id)
         })?;
-        // attributed to the caller of the pruner's prune()
-        emit(py, v.warnings, 2)?;
+        emit(py, v.warnings)?;
         Ok(v.prune)
     }
 

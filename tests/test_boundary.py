@@ -1,0 +1,140 @@
+"""What crosses the boundary between Python and the core: arguments are read strictly and a bad
+one is a ferrotune exception naming the parameter and the argument; the core's messages reach
+the user once, attributed to the user's own line."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import pytest
+
+import ferrotune
+from ferrotune.distributions import FloatDistribution, IntDistribution
+from ferrotune.exceptions import FerrotuneValueError, InvalidDistributionError
+from ferrotune.samplers import BaseSampler, RandomSampler, TPESampler
+from ferrotune.storages import JournalFileBackend, JournalStorage
+from ferrotune.trial import FixedTrial
+
+# -- arguments ------------------------------------------------------------------------------------------
+
+
+def test_report_step_beyond_64_bits_is_a_ferrotune_error():
+    s = ferrotune.create_study()
+    t = s.ask()
+    for step in (2**63, -(2**63) - 1, 10**30):
+        with pytest.raises(FerrotuneValueError) as e:
+            t.report(1.0, step)
+        assert "step" in str(e.value) and str(step) in str(e.value)
+    t.report(1.0, 2**63 - 1)  # the largest step is fine, and the trial is still usable
+    s.tell(t, 1.0)
+
+
+class _MidpointSampler(BaseSampler):
+    def infer_relative_search_space(self, study, trial):
+        return {}
+
+    def sample_relative(self, study, trial, search_space):
+        return {}
+
+    def sample_independent(self, study, trial, param_name, param_distribution):
+        return (param_distribution.low + param_distribution.high) / 2
+
+
+def _trial(kind):
+    if kind == "core sampler":
+        return ferrotune.create_study(sampler=RandomSampler(seed=0)).ask()
+    if kind == "python sampler":
+        return ferrotune.create_study(sampler=_MidpointSampler()).ask()
+    return FixedTrial({"ok": 0.5})
+
+
+@pytest.mark.parametrize(
+    ("call", "fragments"),
+    [
+        (lambda t: t.suggest_float("x", 0.0, 1.0, log="yes"), ["log", "bool", "'yes'"]),
+        (lambda t: t.suggest_float("x", 1e-3, 1.0, log=1), ["log", "bool"]),
+        (lambda t: t.suggest_float("x", True, 2.0), ["low", "number", "True"]),
+        (lambda t: t.suggest_float("x", 0.0, True), ["high", "number", "True"]),
+        (lambda t: t.suggest_float("x", 0.0, 1.0, step=False), ["step", "number", "False"]),
+        (lambda t: t.suggest_float("x", "0", 1.0), ["low", "number", "'0'"]),
+        (lambda t: t.suggest_int("x", 0, 10, log="yes"), ["log", "bool", "'yes'"]),
+        (lambda t: t.suggest_int("x", True, 10), ["low", "True"]),
+    ],
+)
+@pytest.mark.parametrize("kind", ["core sampler", "python sampler", "fixed trial"])
+def test_suggest_arguments_are_read_strictly(kind, call, fragments):
+    t = _trial(kind)
+    with pytest.raises(InvalidDistributionError) as e:
+        call(t)
+    msg = str(e.value)
+    assert "'x'" in msg, msg
+    for f in fragments:
+        assert f in msg, (f, msg)
+    assert "x" not in t.params
+    assert 0 <= t.suggest_float("ok", 0, 1) <= 1
+
+
+def test_numpy_arguments_are_still_read():
+    np = pytest.importorskip("numpy")
+    t = ferrotune.create_study(sampler=RandomSampler(seed=0)).ask()
+    assert 1e-3 <= t.suggest_float("x", np.float64(1e-3), np.float32(1.0), log=np.bool_(True)) <= 1.0
+    assert 1 <= t.suggest_int("n", np.int64(1), np.int32(8), log=np.True_) <= 8
+
+
+@pytest.mark.parametrize(
+    ("make", "fragments"),
+    [
+        (lambda: FloatDistribution(0.0, 1.0, log="yes"), ["log", "bool"]),
+        (lambda: FloatDistribution(True, 2.0), ["low", "number"]),
+        (lambda: FloatDistribution(0.0, 1.0, step=True), ["step", "number"]),
+        (lambda: IntDistribution(1, 8, log="no"), ["log", "bool"]),
+    ],
+)
+def test_distribution_arguments_are_read_strictly(make, fragments):
+    with pytest.raises(InvalidDistributionError) as e:
+        make()
+    for f in fragments:
+        assert f in str(e.value), (f, str(e.value))
+
+
+# -- warnings: once, at the user's line ---------------------------------------------------------------
+
+
+def test_storage_warning_is_emitted_once_at_the_users_line(tmp_path, caplog):
+    p = tmp_path / "j.log"
+    s = ferrotune.create_study(storage=JournalStorage(JournalFileBackend(str(p))), study_name="s", sampler=RandomSampler(seed=0))
+    s.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    with open(p, "ab") as f:
+        f.write(b"xx")
+    ferrotune.logging.enable_propagation()
+    try:
+        with caplog.at_level(logging.WARNING, logger="ferrotune"), warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            JournalStorage(JournalFileBackend(str(p)))  # the damaged tail is found here
+    finally:
+        ferrotune.logging.disable_propagation()
+    found = [x for x in w if "ignored 2 bytes" in str(x.message)]
+    assert len(found) == 1, [str(x.message) for x in w]
+    assert found[0].category is UserWarning
+    assert found[0].filename == __file__
+    assert not [r for r in caplog.records if "ignored 2 bytes" in r.getMessage()]
+
+
+def test_sampler_warning_points_at_the_users_line():
+    s = ferrotune.create_study(
+        sampler=TPESampler(seed=0, n_startup_trials=2, multivariate=True, warn_independent_sampling=True)
+    )
+
+    def objective(t):
+        x = t.suggest_float("x", 0, 1)
+        if t.number % 2:
+            x += t.suggest_float("y", 0, 1)  # a dynamic parameter: sampled independently
+        return x
+
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        s.optimize(objective, n_trials=8)
+    found = [x for x in w if "sampled independently" in str(x.message)]
+    assert found
+    assert {x.filename for x in found} == {__file__}
