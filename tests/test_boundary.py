@@ -4,13 +4,20 @@ the user once, attributed to the user's own line."""
 
 from __future__ import annotations
 
+import copy
 import logging
+import math
+import pickle
 import warnings
 
-import pytest
-
 import ferrotune
-from ferrotune.distributions import FloatDistribution, IntDistribution
+import pytest
+from ferrotune import _core
+from ferrotune.distributions import (
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 from ferrotune.exceptions import FerrotuneValueError, InvalidDistributionError
 from ferrotune.samplers import BaseSampler, RandomSampler, TPESampler
 from ferrotune.storages import JournalFileBackend, JournalStorage
@@ -138,3 +145,60 @@ def test_sampler_warning_points_at_the_users_line():
     found = [x for x in w if "sampled independently" in str(x.message)]
     assert found
     assert {x.filename for x in found} == {__file__}
+
+
+# -- typed data: distributions and trials --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "d",
+    [
+        FloatDistribution(1e-3, 1.0, log=True),
+        FloatDistribution(0.0, 1.0, step=0.25),
+        IntDistribution(1, 9, step=2),
+        CategoricalDistribution([None, True, 1, 1.0, "a", math.nan]),
+    ],
+    ids=repr,
+)
+def test_a_distribution_holds_one_core_distribution_and_pickles(d):
+    core = d._spec()
+    assert isinstance(core, _core.Distribution)
+    assert d._spec() is core  # built once, handed to every call as is
+    for back in (pickle.loads(pickle.dumps(d)), copy.deepcopy(d), copy.copy(d)):
+        assert back == d and hash(back) == hash(d)
+        assert back._spec() == core and hash(back._spec()) == hash(core)
+    assert repr(pickle.loads(pickle.dumps(d))) == repr(d)
+
+
+def test_core_distributions_compare_by_kind_and_choice_type():
+    assert _core.Distribution.categorical([1]) != _core.Distribution.categorical([True])
+    assert _core.Distribution.categorical([1]) != _core.Distribution.categorical([1.0])
+    nan = _core.Distribution.categorical([math.nan])
+    assert nan == _core.Distribution.categorical([math.nan]) and hash(nan) == hash(_core.Distribution.categorical([math.nan]))
+    assert _core.Distribution.float(0, 1) == _core.Distribution.float(0.0, 1.0)
+    assert _core.Distribution.float(0, 1) != _core.Distribution.int(0, 1)
+    with pytest.raises(InvalidDistributionError, match="parameter 'p': log must be a bool"):
+        _core.Distribution.int(1, 2, log="no", name="p")
+
+
+def test_trials_cross_as_a_typed_export():
+    s = ferrotune.create_study(sampler=RandomSampler(seed=0))
+    s.enqueue_trial({"c": "b"})
+    t = s.ask()
+    x = t.suggest_float("x", 0, 1)
+    c = t.suggest_categorical("c", ["a", "b"])
+    t.report(0.5, 3)
+    t.set_user_attr("u", [1])
+    s.tell(t, 1.0)
+    export = s._engine.export_trials()
+    assert isinstance(export, _core.TrialExport) and len(export) == 1
+    assert export.names == ["x", "c"]
+    assert [d.kind for d in export.distributions] == ["float", "categorical"]
+    row = export.rows[0]
+    assert isinstance(row, _core.TrialRow)
+    assert (row.number, row.state, row.values, row.intermediate) == (0, 1, [1.0], [(3, 0.5)])
+    assert [(export.names[n], v) for n, v, _ in row.params] == [("x", x), ("c", 1.0)]
+    assert row.user_attrs == {"u": "[1]"} and row.fixed_params == [("c", "b")]
+    assert c == "b"
+    assert s.trials[0].params == {"x": x, "c": "b"}
+    assert s.trials[0].distributions["x"] == FloatDistribution(0, 1)

@@ -1,15 +1,11 @@
-//! Conversions between Python values and core types.
-//!
-//! A distribution crosses the boundary as a "spec" tuple:
-//! `("float", low, high, log, step_or_None)`, `("int", low, high, log, step)`,
-//! `("categorical", (choice, ...))`.
+//! Conversions between Python values and core types: choices, and the arguments of a
+//! distribution (see `distribution.rs`).
 
-use ferrotune_core::space::{Choice, Distribution};
-use pyo3::exceptions::PyTypeError;
+use ferrotune_core::space::Choice;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyTuple};
+use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
 
-use crate::errors::{pure, raise};
+use crate::errors::raise;
 
 pub fn choice_from_py(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Choice> {
     if v.is_none() {
@@ -106,66 +102,4 @@ pub fn arg_i64(v: &Bound<'_, PyAny>, name: &str, arg: &str) -> PyResult<i64> {
     }
     p.extract::<i64>()
         .map_err(|_| bad_arg(v, name, arg, "an int within +/-2**53 (use suggest_float or FloatDistribution for wider ranges)"))
-}
-
-pub fn dist_from_spec(spec: &Bound<'_, PyAny>, name: &str) -> PyResult<Distribution> {
-    let t = spec.cast::<PyTuple>().map_err(|_| PyTypeError::new_err("distribution spec must be a tuple"))?;
-    let kind: String = t.get_item(0)?.extract()?;
-    let step = t.get_item(4);
-    Ok(match kind.as_str() {
-        "float" => Distribution::Float {
-            low: arg_f64(&t.get_item(1)?, name, "low")?,
-            high: arg_f64(&t.get_item(2)?, name, "high")?,
-            log: arg_bool(&t.get_item(3)?, name, "log")?,
-            step: match step? {
-                s if s.is_none() => None,
-                s => Some(arg_f64(&s, name, "step")?),
-            },
-        },
-        "int" => Distribution::Int {
-            low: arg_i64(&t.get_item(1)?, name, "low")?,
-            high: arg_i64(&t.get_item(2)?, name, "high")?,
-            log: arg_bool(&t.get_item(3)?, name, "log")?,
-            step: arg_i64(&step?, name, "step")?,
-        },
-        "categorical" => Distribution::Categorical { choices: choices_from_py(&t.get_item(1)?, name)? },
-        other => return Err(PyTypeError::new_err(format!("unknown distribution kind {other:?}"))),
-    })
-}
-
-pub fn dist_to_spec<'py>(py: Python<'py>, d: &Distribution) -> PyResult<Bound<'py, PyTuple>> {
-    match d {
-        Distribution::Float { low, high, log, step } => ("float", *low, *high, *log, *step).into_pyobject(py),
-        Distribution::Int { low, high, log, step } => ("int", *low, *high, *log, *step).into_pyobject(py),
-        Distribution::Categorical { choices } => {
-            let items = choices.iter().map(|c| choice_to_py(py, c)).collect::<PyResult<Vec<_>>>()?;
-            ("categorical", PyTuple::new(py, items)?).into_pyobject(py)
-        }
-    }
-}
-
-/// Validates a distribution spec; raises `InvalidDistributionError` naming `name`.
-#[pyfunction]
-pub fn validate_distribution(py: Python<'_>, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<()> {
-    let d = dist_from_spec(spec, name)?;
-    pure(py, || d.validate(name))
-}
-
-/// Whether an internal value belongs to the distribution.
-#[pyfunction]
-pub fn dist_contains(spec: &Bound<'_, PyAny>, value: f64) -> PyResult<bool> {
-    Ok(dist_from_spec(spec, "")?.contains(value))
-}
-
-/// The internal value of a user value, or None when it is not in the distribution.
-#[pyfunction]
-pub fn dist_to_internal(spec: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
-    let d = dist_from_spec(spec, "")?;
-    let c = choice_from_py(value, "value")?;
-    Ok(d.to_internal(&c))
-}
-
-#[pyfunction]
-pub fn dist_repr(spec: &Bound<'_, PyAny>) -> PyResult<String> {
-    Ok(dist_from_spec(spec, "")?.repr())
 }

@@ -1,20 +1,21 @@
 //! `_core.Engine`: one study's ask / suggest / report / tell, as called by `ferrotune.Study`
 //! and `ferrotune.Trial`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrotune_core::engine::StudyEngine;
-use ferrotune_core::history::{TrialHistory, TrialState};
+use ferrotune_core::history::{TrialExport as CoreExport, TrialState};
 use ferrotune_core::pareto::pareto_rows;
-use ferrotune_core::space::{Choice, Distribution};
+use ferrotune_core::space::Distribution;
 use ferrotune_core::storage::{AttrKind, TrialTemplate};
 use ferrotune_core::Error;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
 
-use crate::convert::{arg_bool, arg_f64, arg_i64, choice_from_py, choice_to_py, dist_from_spec, dist_to_spec};
+use crate::convert::{arg_bool, arg_f64, arg_i64, choice_from_py};
+use crate::distribution::PyDistribution;
 use crate::errors::enter_core;
+use crate::export::TrialExport;
 use crate::pruner::Pruner;
 use crate::sampler::Sampler;
 use crate::storage::Storage;
@@ -26,98 +27,6 @@ pub struct Engine {
 
 fn state_of(code: u8) -> ferrotune_core::Result<TrialState> {
     TrialState::from_code(code).ok_or_else(|| Error::InvalidValue(format!("unknown trial state code {code}")))
-}
-
-/// One trial copied out of the history, so conversion to Python happens after the lock is gone.
-/// Parameters refer to the export's name and distribution tables by index.
-struct TrialRow {
-    number: usize,
-    trial_id: u64,
-    state: u8,
-    values: Option<Vec<f64>>,
-    start: Option<f64>,
-    complete: Option<f64>,
-    params: Vec<(u32, f64, u32)>,
-    user_attrs: BTreeMap<String, String>,
-    system_attrs: BTreeMap<String, String>,
-    intermediate: Vec<(i64, f64)>,
-    fixed: Vec<(String, Choice)>,
-}
-
-/// Trials copied out of the history. Parameter names and distributions are listed once per
-/// export, not once per trial: a study has few distinct ones, and Python then builds one
-/// distribution object for each instead of one per trial and parameter.
-#[derive(Default)]
-struct Export {
-    names: Vec<String>,
-    dists: Vec<Distribution>,
-    rows: Vec<TrialRow>,
-    name_index: HashMap<u32, u32>,
-    dist_index: HashMap<(u32, u32), u32>,
-}
-
-impl Export {
-    fn add(&mut self, h: &TrialHistory, row: usize) {
-        let m = &h.meta[row];
-        let mut params = Vec::with_capacity(m.param_order.len());
-        for &ci in &m.param_order {
-            let c = &h.columns[ci as usize];
-            let Some(v) = c.get(row) else { continue };
-            let di = c.dist_idx[row];
-            let names = &mut self.names;
-            let ni = *self.name_index.entry(ci).or_insert_with(|| {
-                names.push(c.name.clone());
-                (names.len() - 1) as u32
-            });
-            let dists = &mut self.dists;
-            let si = *self.dist_index.entry((ci, di)).or_insert_with(|| {
-                dists.push(c.distributions[di as usize].clone());
-                (dists.len() - 1) as u32
-            });
-            params.push((ni, v, si));
-        }
-        self.rows.push(TrialRow {
-            number: row,
-            trial_id: m.trial_id,
-            state: h.states[row] as u8,
-            values: h.values_of(row),
-            start: m.datetime_start,
-            complete: m.datetime_complete,
-            params,
-            user_attrs: m.user_attrs.clone(),
-            system_attrs: m.system_attrs.clone(),
-            intermediate: m.intermediate.clone(),
-            fixed: m.fixed_params.clone(),
-        });
-    }
-
-    /// `(names, distribution specs, rows)`; see `_core.pyi`.
-    fn into_py(self, py: Python<'_>) -> PyResult<Bound<'_, PyTuple>> {
-        let specs = self.dists.iter().map(|d| dist_to_spec(py, d)).collect::<PyResult<Vec<_>>>()?;
-        let rows = PyList::empty(py);
-        for r in self.rows {
-            let fixed = PyList::empty(py);
-            for (n, c) in &r.fixed {
-                fixed.append((n.as_str(), choice_to_py(py, c)?))?;
-            }
-            let row = (
-                r.number,
-                r.trial_id,
-                r.state,
-                r.values,
-                r.start,
-                r.complete,
-                r.params,
-                r.user_attrs,
-                r.system_attrs,
-                r.intermediate,
-                fixed,
-            )
-                .into_pyobject(py)?;
-            rows.append(row)?;
-        }
-        (self.names, specs, rows).into_pyobject(py)
-    }
 }
 
 impl Engine {
@@ -227,8 +136,8 @@ impl Engine {
     }
 
     /// Suggests from a distribution spec; returns the internal value.
-    fn suggest(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<f64> {
-        let d = dist_from_spec(spec, name)?;
+    fn suggest(&self, py: Python<'_>, trial_id: u64, name: &str, dist: &Bound<'_, PyDistribution>) -> PyResult<f64> {
+        let d = dist.get().inner.clone();
         let e = self.inner.clone();
         let v = enter_core(py, move || e.suggest(trial_id, name, &d))?;
         self.warn(py)?;
@@ -242,9 +151,9 @@ impl Engine {
         sampler: &Sampler,
         number: usize,
         name: &str,
-        spec: &Bound<'_, PyAny>,
+        dist: &Bound<'_, PyDistribution>,
     ) -> PyResult<f64> {
-        let d = dist_from_spec(spec, name)?;
+        let d = dist.get().inner.clone();
         let (e, s) = (self.inner.clone(), sampler.inner.clone());
         enter_core(py, move || e.sample_independent_with(s.as_ref(), number, name, &d))
     }
@@ -257,16 +166,16 @@ impl Engine {
         py: Python<'py>,
         sampler: &Sampler,
         number: Option<usize>,
-    ) -> PyResult<Vec<(String, Bound<'py, PyTuple>)>> {
+    ) -> PyResult<Vec<(String, Py<PyDistribution>)>> {
         let (e, s) = (self.inner.clone(), sampler.inner.clone());
         let space = enter_core(py, move || e.relative_search_space_with(s.as_ref(), number))?;
-        space.into_iter().map(|(n, d)| Ok((n, dist_to_spec(py, &d)?))).collect()
+        space.into_iter().map(|(n, d)| Ok((n, Py::new(py, PyDistribution::new(d))?))).collect()
     }
 
     /// The joint proposal made for a live trial when it was asked: [(name, internal value, spec)].
-    fn relative_params<'py>(&self, py: Python<'py>, trial_id: u64) -> PyResult<Vec<(String, f64, Bound<'py, PyTuple>)>> {
+    fn relative_params<'py>(&self, py: Python<'py>, trial_id: u64) -> PyResult<Vec<(String, f64, Py<PyDistribution>)>> {
         let rel = enter_core(py, || Ok(self.inner.relative_params(trial_id)))?;
-        rel.into_iter().map(|(n, v, d)| Ok((n, v, dist_to_spec(py, &d)?))).collect()
+        rel.into_iter().map(|(n, v, d)| Ok((n, v, Py::new(py, PyDistribution::new(d))?))).collect()
     }
 
     /// `sampler.sample_relative` against this study's history: [(name, internal value, spec)].
@@ -275,21 +184,21 @@ impl Engine {
         py: Python<'py>,
         sampler: &Sampler,
         number: usize,
-    ) -> PyResult<Vec<(String, f64, Bound<'py, PyTuple>)>> {
+    ) -> PyResult<Vec<(String, f64, Py<PyDistribution>)>> {
         let (e, s) = (self.inner.clone(), sampler.inner.clone());
         let rel = enter_core(py, move || e.sample_relative_with(s.as_ref(), number))?;
-        rel.into_iter().map(|(n, v, d)| Ok((n, v, dist_to_spec(py, &d)?))).collect()
+        rel.into_iter().map(|(n, v, d)| Ok((n, v, Py::new(py, PyDistribution::new(d))?))).collect()
     }
 
     /// The value a parameter must take (existing, enqueued, single-point), or None when the
     /// Python sampler has to choose.
-    fn preset(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
-        let d = dist_from_spec(spec, name)?;
+    fn preset(&self, py: Python<'_>, trial_id: u64, name: &str, dist: &Bound<'_, PyDistribution>) -> PyResult<Option<f64>> {
+        let d = dist.get().inner.clone();
         enter_core(py, || self.inner.preset(trial_id, name, &d))
     }
 
-    fn set_param(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>, value: f64) -> PyResult<()> {
-        let d = dist_from_spec(spec, name)?;
+    fn set_param(&self, py: Python<'_>, trial_id: u64, name: &str, dist: &Bound<'_, PyDistribution>, value: f64) -> PyResult<()> {
+        let d = dist.get().inner.clone();
         enter_core(py, || self.inner.set_param(trial_id, name, &d, value))
     }
 
@@ -384,7 +293,7 @@ impl Engine {
         py: Python<'_>,
         state: u8,
         values: Option<Vec<f64>>,
-        params: Vec<(String, f64, Bound<'_, PyAny>)>,
+        params: Vec<(String, f64, Bound<'_, PyDistribution>)>,
         intermediate: Vec<(i64, f64)>,
         user_attrs: BTreeMap<String, String>,
         system_attrs: BTreeMap<String, String>,
@@ -392,8 +301,8 @@ impl Engine {
         datetime_complete: Option<f64>,
     ) -> PyResult<usize> {
         let mut ps = Vec::with_capacity(params.len());
-        for (n, v, spec) in &params {
-            ps.push((n.clone(), *v, dist_from_spec(spec, n)?));
+        for (n, v, d) in &params {
+            ps.push((n.clone(), *v, d.get().inner.clone()));
         }
         enter_core(py, || {
             let t = TrialTemplate {
@@ -431,36 +340,29 @@ impl Engine {
     /// Trials numbered `start` and above, optionally only those whose state code is in
     /// `states`, as `(names, distribution specs, rows)` (see `ferrotune._core.pyi`).
     #[pyo3(signature = (start=0, states=None))]
-    fn export_trials<'py>(&self, py: Python<'py>, start: usize, states: Option<Vec<u8>>) -> PyResult<Bound<'py, PyTuple>> {
+    fn export_trials(&self, py: Python<'_>, start: usize, states: Option<Vec<u8>>) -> PyResult<TrialExport> {
         let e = self.inner.clone();
         let export = enter_core(py, move || {
             e.read(|h| {
-                let mut x = Export::default();
-                for r in start..h.n_trials() {
-                    if states.as_ref().is_none_or(|s| s.contains(&(h.states[r] as u8))) {
-                        x.add(h, r);
-                    }
-                }
-                x
+                let rows = (start..h.n_trials()).filter(|&r| states.as_ref().is_none_or(|s| s.contains(&(h.states[r] as u8))));
+                CoreExport::of_rows(h, rows)
             })
         })?;
-        export.into_py(py)
+        TrialExport::from_core(py, export)
     }
 
     /// One trial, in the format of `export_trials`.
-    fn export_trial<'py>(&self, py: Python<'py>, number: usize) -> PyResult<Bound<'py, PyTuple>> {
+    fn export_trial(&self, py: Python<'_>, number: usize) -> PyResult<TrialExport> {
         let export = enter_core(py, || {
             self.inner.read(|h| {
                 if number < h.n_trials() {
-                    let mut x = Export::default();
-                    x.add(h, number);
-                    Ok(x)
+                    Ok(CoreExport::of_rows(h, [number]))
                 } else {
                     Err(Error::TrialNotFound(format!("no trial number {number} in this study (it has {} trials)", h.n_trials())))
                 }
             })?
         })?;
-        export.into_py(py)
+        TrialExport::from_core(py, export)
     }
 
     /// The intermediate value of the largest step a trial reported, if any.

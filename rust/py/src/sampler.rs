@@ -15,6 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::convert::{choice_to_py, choices_from_py};
+use crate::distribution::PyDistribution;
 use crate::errors::{from_callback, pure};
 
 /// `repr(value)` for messages (a value whose repr fails is shown by type).
@@ -235,10 +236,8 @@ impl Sampler {
 
     /// Internal value of a random draw for (trial number, name): used by Python samplers that
     /// fall back to random sampling.
-    fn random_draw(&self, py: Python<'_>, number: usize, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<f64> {
-        let d = crate::convert::dist_from_spec(spec, name)?;
-        pure(py, || d.validate(name))?;
-        Ok(RandomSampler::new(Some(self.seed)).draw(number, name, &d))
+    fn random_draw(&self, number: usize, name: &str, dist: &Bound<'_, PyDistribution>) -> f64 {
+        RandomSampler::new(Some(self.seed)).draw(number, name, &dist.get().inner)
     }
 }
 
