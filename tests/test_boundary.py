@@ -202,3 +202,80 @@ def test_trials_cross_as_a_typed_export():
     assert c == "b"
     assert s.trials[0].params == {"x": x, "c": "b"}
     assert s.trials[0].distributions["x"] == FloatDistribution(0, 1)
+
+
+# -- one crossing per tell -------------------------------------------------------------------------------
+
+
+class _CountingEngine:
+    """Delegates to the study's engine, recording the name of every call into the core."""
+
+    def __init__(self, engine: _core.Engine) -> None:
+        self._engine = engine
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._engine, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            self.calls.append(name)
+            return attr(*args, **kwargs)
+
+        return call
+
+
+@pytest.fixture
+def info_logging():
+    ferrotune.logging.set_verbosity(ferrotune.logging.INFO)
+    yield
+    ferrotune.logging.set_verbosity(ferrotune.logging.INFO)
+
+
+def _counted(study: ferrotune.Study) -> _CountingEngine:
+    counting = _CountingEngine(study._engine)
+    study._engine = counting  # type: ignore[assignment]
+    return counting
+
+
+def test_a_finished_trial_of_optimize_is_one_crossing_with_its_log_line(info_logging, caplog):
+    s = ferrotune.create_study(sampler=RandomSampler(seed=0))
+    s.optimize(lambda t: 3.0, n_trials=1)  # a best trial exists
+    counting = _counted(s)
+    ferrotune.logging.enable_propagation()
+    try:
+        with caplog.at_level(logging.INFO, logger="ferrotune"):
+            s.optimize(lambda t: 2.0, n_trials=1)
+    finally:
+        ferrotune.logging.disable_propagation()
+    assert counting.calls.count("tell") == 1
+    assert [c for c in counting.calls if c != "ask"] == ["tell"], counting.calls
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Trial 1 ")]
+    # (caplog may see a record through two handlers)
+    assert set(lines) == {"Trial 1 finished with value: 2.0 and parameters: {}. Best is trial 1 with value: 2.0."}
+
+
+def test_tell_returns_the_trial_from_its_one_crossing(info_logging):
+    s = ferrotune.create_study(sampler=RandomSampler(seed=0))
+    t = s.ask()
+    t.suggest_float("x", 0, 1)
+    counting = _counted(s)
+    frozen = s.tell(t, 1.5)
+    assert counting.calls.count("tell") == 1 and "export_trial" not in counting.calls
+    assert "best_number" not in counting.calls and "best_value" not in counting.calls
+    assert frozen.value == 1.5 and frozen.params == s.trials[0].params
+
+
+def test_a_pruned_trial_without_value_takes_its_last_report_in_the_core():
+    s = ferrotune.create_study(sampler=RandomSampler(seed=0))
+    t = s.ask()
+    t.report(4.0, 1)
+    t.report(3.0, 2)
+    frozen = s.tell(t, state=ferrotune.trial.TrialState.PRUNED)
+    assert frozen.value == 3.0 and s.trials[0].value == 3.0
+    # directly through the engine too: the rule lives in the core
+    t2 = s.ask()
+    t2.report(7.0, 0)
+    s._engine.tell(t2._trial_id, int(ferrotune.trial.TrialState.PRUNED), None)
+    assert s.trials[1].value == 7.0

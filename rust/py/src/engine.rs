@@ -259,10 +259,31 @@ impl Engine {
         enter_core(py, move || e.trial_brackets())
     }
 
-    #[pyo3(signature = (trial_id, state, values=None))]
-    fn tell(&self, py: Python<'_>, trial_id: u64, state: u8, values: Option<Vec<f64>>) -> PyResult<()> {
+    /// Finishes a trial. With `export`, also returns, read in the same crossing, what the
+    /// caller shows of it: the trial (as `export_trial`), and the study's best trial number and
+    /// value (None for several objectives or no complete trial).
+    #[pyo3(signature = (trial_id, state, values=None, export=false))]
+    fn tell(
+        &self,
+        py: Python<'_>,
+        trial_id: u64,
+        state: u8,
+        values: Option<Vec<f64>>,
+        export: bool,
+    ) -> PyResult<Option<(TrialExport, Option<usize>, Option<f64>)>> {
         let e = self.inner.clone();
-        enter_core(py, move || e.tell(trial_id, state_of(state)?, values.as_deref()))
+        let told = enter_core(py, move || {
+            e.tell(trial_id, state_of(state)?, values.as_deref())?;
+            if !export {
+                return Ok(None);
+            }
+            let number = e.storage().trial_ref(trial_id)?.number;
+            e.read(|h| {
+                let best = if h.directions.len() == 1 { h.best_row() } else { None };
+                Some((CoreExport::of_rows(h, [number]), best, best.map(|r| h.values[0][r])))
+            })
+        })?;
+        told.map(|(x, best, value)| Ok((TrialExport::from_core(py, x)?, best, value))).transpose()
     }
 
     fn set_trial_attr(&self, py: Python<'_>, trial_id: u64, user: bool, key: &str, json: &str) -> PyResult<()> {

@@ -389,10 +389,15 @@ impl StudyEngine {
     }
 
     /// Finishes a trial. COMPLETE needs one finite-or-infinite (not NaN) value per objective;
-    /// PRUNED may carry values (its last intermediate value); FAIL carries none.
+    /// PRUNED may carry values, and a single-objective one told without takes its last
+    /// intermediate value (Optuna's rule); FAIL carries none.
     pub fn tell(&self, trial_id: TrialId, state: TrialState, values: Option<&[f64]>) -> Result<()> {
         let t = self.trial(trial_id)?;
-        let n_obj = self.read(|h| h.directions.len())?;
+        let (n_obj, last) = self.read(|h| (h.directions.len(), h.meta[t.number].intermediate.last().map(|e| [e.1])))?;
+        let values = match (state, values) {
+            (TrialState::Pruned, None) if n_obj == 1 => last.as_ref().map(|v| &v[..]),
+            _ => values,
+        };
         match state {
             TrialState::Complete => {
                 let v = values
@@ -611,5 +616,20 @@ mod tests {
         assert!(e.tell(a.trial_id, TrialState::Complete, None).is_err());
         // the trial is still running after the rejected calls
         e.tell(a.trial_id, TrialState::Fail, None).unwrap();
+    }
+
+    #[test]
+    fn a_pruned_trial_told_without_values_takes_its_last_intermediate_value() {
+        let e = engine(Arc::new(RandomSampler::new(Some(0))));
+        let a = e.ask(false).unwrap().unwrap();
+        e.report(a.trial_id, 1, 4.0).unwrap();
+        e.report(a.trial_id, 2, 3.0).unwrap();
+        e.tell(a.trial_id, TrialState::Pruned, None).unwrap();
+        let b = e.ask(false).unwrap().unwrap(); // nothing reported: no value
+        e.tell(b.trial_id, TrialState::Pruned, None).unwrap();
+        let c = e.ask(false).unwrap().unwrap(); // a value told wins
+        e.report(c.trial_id, 0, 9.0).unwrap();
+        e.tell(c.trial_id, TrialState::Pruned, Some(&[5.0])).unwrap();
+        assert_eq!(e.read(|h| (h.values_of(0), h.values_of(1), h.values_of(2))).unwrap(), (Some(vec![3.0]), None, Some(vec![5.0])));
     }
 }
