@@ -20,6 +20,9 @@ use crate::pruner::Pruner;
 use crate::sampler::Sampler;
 use crate::storage::Storage;
 
+/// What `Engine.tell` returns with `export`: the trial, the best trial's number and value.
+type Told = (TrialExport, Option<usize>, Option<f64>);
+
 #[pyclass(frozen, module = "ferrotune._core")]
 pub struct Engine {
     inner: Arc<StudyEngine>,
@@ -263,14 +266,7 @@ impl Engine {
     /// caller shows of it: the trial (as `export_trial`), and the study's best trial number and
     /// value (None for several objectives or no complete trial).
     #[pyo3(signature = (trial_id, state, values=None, export=false))]
-    fn tell(
-        &self,
-        py: Python<'_>,
-        trial_id: u64,
-        state: u8,
-        values: Option<Vec<f64>>,
-        export: bool,
-    ) -> PyResult<Option<(TrialExport, Option<usize>, Option<f64>)>> {
+    fn tell(&self, py: Python<'_>, trial_id: u64, state: u8, values: Option<Vec<f64>>, export: bool) -> PyResult<Option<Told>> {
         let e = self.inner.clone();
         let told = enter_core(py, move || {
             e.tell(trial_id, state_of(state)?, values.as_deref())?;
