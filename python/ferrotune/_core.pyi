@@ -7,12 +7,15 @@ directions travel as Optuna's integer codes.
 
 import builtins
 import os
-from typing import Any
+from typing import Any, final
+
+__all__ = ["__version__", "Storage", "Sampler", "Engine", "Pruner", "Distribution", "TrialExport", "TrialRow", "qmc_points"]
 
 __version__: str
 
-Choice = None | bool | int | float | str
+_Choice = None | bool | int | float | str
 
+@final
 class Distribution:
     """A core distribution. Constructors read their arguments strictly (bounds and step are
     numbers, not bools; ``log`` is a bool) and validate them, raising InvalidDistributionError
@@ -36,14 +39,15 @@ class Distribution:
     @property
     def step(self) -> Any: ...
     @property
-    def choices(self) -> tuple[Choice, ...]: ...
+    def choices(self) -> tuple[_Choice, ...]: ...
     def contains(self, value: builtins.float) -> bool:
         """Whether an internal value belongs to the distribution."""
-    def to_internal(self, value: Choice) -> builtins.float | None:
+    def to_internal(self, value: _Choice) -> builtins.float | None:
         """The internal value of a user value, or None when it is not in the distribution."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> builtins.int: ...
 
+@final
 class TrialRow:
     """One exported trial; ``params`` are ``(name index, internal value, distribution index)``
     into the export's ``names`` and ``distributions``; attributes are JSON text."""
@@ -69,8 +73,9 @@ class TrialRow:
     @property
     def intermediate(self) -> list[tuple[int, float]]: ...
     @property
-    def fixed_params(self) -> list[tuple[str, Choice]]: ...
+    def fixed_params(self) -> list[tuple[str, _Choice]]: ...
 
+@final
 class TrialExport:
     """Trials, with the parameter names and distributions they use listed once."""
 
@@ -86,6 +91,7 @@ def qmc_points(qmc_type: str, dim: int, n: int, scramble: bool = False, seed: in
     """Points ``skip .. skip + n - 1`` of a Sobol' or Halton sequence as little-endian float64
     bytes, row-major ``(n, dim)``."""
 
+@final
 class Storage:
     @staticmethod
     def in_memory() -> Storage: ...
@@ -115,12 +121,13 @@ class Storage:
     def set_study_attr(self, study: int, user: bool, key: str, json: str) -> None: ...
     def study_attrs(self, study: int, user: bool) -> dict[str, str]: ...
 
+@final
 class Sampler:
     seed: int
     @staticmethod
     def random(seed: int | None = None) -> Sampler: ...
     @staticmethod
-    def grid(space: list[tuple[str, list[Choice]]], seed: int | None = None) -> Sampler: ...
+    def grid(space: list[tuple[str, list[_Choice]]], seed: int | None = None) -> Sampler: ...
     @staticmethod
     def tpe(
         consider_prior: bool,
@@ -167,10 +174,11 @@ class Sampler:
         """Gaussian-process sampler; ``acquisition`` is ``"logei"``, ``"logpi"`` or ``"ucb"``,
         ``batch_mode`` is ``"believer"``, ``"liar"`` or ``"none"``; ``independent`` (default:
         random with ``seed``) samples start-up trials and parameters outside the joint space."""
-    def grid_point(self, grid_id: int) -> list[tuple[str, Choice]]: ...
+    def grid_point(self, grid_id: int) -> list[tuple[str, _Choice]]: ...
     def grid_size(self) -> int | None: ...
     def random_draw(self, number: int, name: str, dist: Distribution) -> float: ...
 
+@final
 class Pruner:
     """A built-in pruner; arguments are validated here (FerrotuneValueError naming the argument)."""
 
@@ -192,8 +200,9 @@ class Pruner:
     def hyperband(min_resource: int, max_resource: int | None, reduction_factor: int, bootstrap_count: int) -> Pruner:
         """``max_resource=None`` is "auto"."""
 
+@final
 class Engine:
-    def __init__(self, storage: Storage, study_id: int, sampler: Sampler | None = None) -> None: ...
+    def __new__(cls, storage: Storage, study_id: int, sampler: Sampler | None = None) -> Engine: ...
     def ask(self, stop_if_exhausted: bool = False) -> tuple[int, int, list[str]] | None: ...
     def is_exhausted(self) -> bool: ...
     def suggest_float(
@@ -229,7 +238,7 @@ class Engine:
         """Finishes a trial (a pruned single-objective trial without values takes its last
         intermediate value). With ``export``: the trial, and the best trial's number and value."""
     def set_trial_attr(self, trial_id: int, user: bool, key: str, json: str) -> None: ...
-    def enqueue(self, params: list[tuple[str, Choice]], user_attrs: dict[str, str], skip_if_exists: bool) -> int | None: ...
+    def enqueue(self, params: list[tuple[str, _Choice]], user_attrs: dict[str, str], skip_if_exists: bool) -> int | None: ...
     def add_trial(
         self,
         state: int,
