@@ -67,12 +67,11 @@ impl Engine {
     #[pyo3(signature = (stop_if_exhausted=false))]
     fn ask(&self, py: Python<'_>, stop_if_exhausted: bool) -> PyResult<Option<(u64, usize, Vec<String>)>> {
         let e = self.inner.clone();
-        let st = self.inner.storage().clone();
-        enter_core(py, move || e.ask(stop_if_exhausted)).map(|o| {
-            o.map(|mut a| {
-                a.warnings.extend(st.take_warnings());
+        enter_core(py, move || {
+            Ok(e.ask(stop_if_exhausted)?.map(|mut a| {
+                a.warnings.extend(e.storage().take_warnings());
                 (a.trial_id, a.number, a.warnings)
-            })
+            }))
         })
     }
 
