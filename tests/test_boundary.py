@@ -22,6 +22,8 @@ from ferrotune.exceptions import FerrotuneValueError, InvalidDistributionError
 from ferrotune.samplers import BaseSampler, RandomSampler, TPESampler
 from ferrotune.storages import JournalFileBackend, JournalStorage
 from ferrotune.trial import FixedTrial
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 # -- arguments ------------------------------------------------------------------------------------------
 
@@ -279,3 +281,40 @@ def test_a_pruned_trial_without_value_takes_its_last_report_in_the_core():
     t2.report(7.0, 0)
     s._engine.tell(t2._trial_id, int(ferrotune.trial.TrialState.PRUNED), None)
     assert s.trials[1].value == 7.0
+
+
+# -- properties of the core distribution type ----------------------------------------------------------
+
+_choice = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=3),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.lists(_choice, min_size=1, max_size=4), b=st.lists(_choice, min_size=1, max_size=4))
+def test_core_categorical_equality_matches_python_and_hash_follows_it(a, b):
+    da, db = CategoricalDistribution(a), CategoricalDistribution(b)
+    ca, cb = da._spec(), db._spec()
+    assert (ca == cb) == (da == db)
+    if ca == cb:
+        assert hash(ca) == hash(cb)
+    assert ca == CategoricalDistribution(list(a))._spec()  # equal to itself, NaN included
+    assert pickle.loads(pickle.dumps(da)) == da
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    low=st.floats(-1e6, 1e6),
+    width=st.floats(0, 1e6),
+    log=st.booleans(),
+)
+def test_core_float_distribution_round_trips_its_arguments(low, width, log):
+    low = abs(low) + 1e-3 if log else low
+    d = FloatDistribution(low, low + width, log=log)
+    assert (d.low, d.high, d.log, d.step) == (low, low + width, log, None)
+    assert d._spec() == _core.Distribution.float(low, low + width, log)
+    assert hash(d._spec()) == hash(_core.Distribution.float(low, low + width, log))
