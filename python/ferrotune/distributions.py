@@ -39,12 +39,18 @@ def _plain(value: Any) -> Any:
 
 
 class BaseDistribution:
-    """Base class of the distributions. Subclasses define ``_spec()``, the tuple the core reads."""
+    """Base class of the distributions. Each holds its core distribution (``_spec()``), read and
+    validated once when the object is built, and handed to the engine as is."""
 
-    __slots__ = ()
+    __slots__ = ("_core_dist",)
 
-    def _spec(self) -> tuple:
-        raise TypeError(f"{type(self).__name__} is not a ferrotune distribution")
+    _core_dist: _core.Distribution
+
+    def _spec(self) -> _core.Distribution:
+        try:
+            return self._core_dist
+        except AttributeError:
+            raise TypeError(f"{type(self).__name__} is not a ferrotune distribution") from None
 
     def to_external_repr(self, param_value_in_internal_repr: float) -> Any:
         """The user value of an internal value."""
@@ -52,7 +58,7 @@ class BaseDistribution:
 
     def to_internal_repr(self, param_value_in_external_repr: Any) -> float:
         """The internal value (a float) of a user value; raises when it is not in the distribution."""
-        v = _core.dist_to_internal(self._spec(), _plain(param_value_in_external_repr))
+        v = self._spec().to_internal(_plain(param_value_in_external_repr))
         if v is None:
             raise InvalidDistributionError(
                 f"value {param_value_in_external_repr!r} is not in {self!r}; use a value inside the distribution"
@@ -64,7 +70,7 @@ class BaseDistribution:
         raise TypeError
 
     def _contains(self, param_value_in_internal_repr: float) -> bool:
-        return _core.dist_contains(self._spec(), float(param_value_in_internal_repr))
+        return self._spec().contains(float(param_value_in_internal_repr))
 
     def _asdict(self) -> dict[str, Any]:
         slots: tuple[str, ...] = type(self).__slots__
@@ -77,7 +83,7 @@ class BaseDistribution:
         return hash((type(self).__name__, self._key()))
 
     def _key(self) -> tuple:
-        return self._spec()
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in sorted(self._asdict().items()))
@@ -90,19 +96,18 @@ class FloatDistribution(BaseDistribution):
     __slots__ = ("low", "high", "log", "step")
 
     def __init__(self, low: float, high: float, log: bool = False, step: float | None = None) -> None:
-        try:
-            self.low = float(low)
-            self.high = float(high)
-            self.step = None if step is None else float(step)
-        except (TypeError, ValueError, OverflowError):
-            raise InvalidDistributionError(
-                f"invalid distribution: low, high and step must be finite numbers, got low={low!r}, high={high!r}, step={step!r}"
-            ) from None
-        self.log = bool(log)
-        _core.validate_distribution("", self._spec())
+        # The core reads the arguments strictly (a bool is no bound, "yes" is no bool) and checks them.
+        self._set(_core.Distribution.float(low, high, log, step))
 
-    def _spec(self) -> tuple:
+    def _set(self, d: _core.Distribution) -> None:
+        self._core_dist = d
+        self.low, self.high, self.log, self.step = d.low, d.high, d.log, d.step
+
+    def _key(self) -> tuple:
         return ("float", self.low, self.high, self.log, self.step)
+
+    def __reduce__(self) -> tuple:
+        return (FloatDistribution, (self.low, self.high, self.log, self.step))
 
     def to_external_repr(self, param_value_in_internal_repr: float) -> float:
         return float(param_value_in_internal_repr)
@@ -122,17 +127,17 @@ class IntDistribution(BaseDistribution):
         self.low = _as_int(low, "low")
         self.high = _as_int(high, "high")
         self.step = _as_int(step, "step")
-        self.log = bool(log)
-        if not all(-(2**63) <= v < 2**63 for v in (self.low, self.high, self.step)):
-            # The core cannot read ints beyond 64 bits (and itself rejects bounds beyond 2**53).
-            raise InvalidDistributionError(
-                f"invalid distribution: integer bounds must lie within +/-2**53, got low={self.low}, "
-                f"high={self.high}, step={self.step}; use FloatDistribution for wider ranges"
-            )
-        _core.validate_distribution("", self._spec())
+        self._set(_core.Distribution.int(self.low, self.high, log, self.step))
 
-    def _spec(self) -> tuple:
+    def _set(self, d: _core.Distribution) -> None:
+        self._core_dist = d
+        self.low, self.high, self.log, self.step = d.low, d.high, d.log, d.step
+
+    def _key(self) -> tuple:
         return ("int", self.low, self.high, self.log, self.step)
+
+    def __reduce__(self) -> tuple:
+        return (IntDistribution, (self.low, self.high, self.log, self.step))
 
     def to_external_repr(self, param_value_in_internal_repr: float) -> int:
         return int(param_value_in_internal_repr)
@@ -165,10 +170,10 @@ class CategoricalDistribution(BaseDistribution):
                 raise InvalidDistributionError(
                     f"invalid distribution: choice {c} does not fit in 64 bits; use a smaller int or a str"
                 )
-        _core.validate_distribution("", self._spec())
+        self._core_dist = _core.Distribution.categorical(self.choices)
 
-    def _spec(self) -> tuple:
-        return ("categorical", self.choices)
+    def __reduce__(self) -> tuple:
+        return (CategoricalDistribution, (self.choices,))
 
     def _key(self) -> tuple:
         # bool/int/float compare equal in Python (True == 1 == 1.0); keep them apart.
@@ -211,25 +216,29 @@ def _as_int(v: Any, what: str) -> int:
     raise InvalidDistributionError(f"invalid distribution: {what} must be an integer, got {v!r}; use an int")
 
 
-_SPEC_CACHE: dict[tuple, BaseDistribution] = {}
+_SPEC_CACHE: dict[_core.Distribution, BaseDistribution] = {}
 
 
-def _from_spec(spec: tuple) -> BaseDistribution:
-    """The distribution object of a core spec tuple (cached: a study reuses few distributions;
-    specs hold only None/bool/int/float/str, so they are always hashable)."""
-    key = spec if spec[0] != "categorical" else ("categorical", tuple((type(c).__name__, c) for c in spec[1]))
-    d = _SPEC_CACHE.get(key)
+def _from_spec(spec: _core.Distribution) -> BaseDistribution:
+    """The distribution object of a core distribution (cached: a study reuses few
+    distributions; the core's are hashable, NaN choices included)."""
+    d = _SPEC_CACHE.get(spec)
     if d is not None:
         return d
-    kind = spec[0]
-    if kind == "float":
-        d = FloatDistribution(spec[1], spec[2], log=spec[3], step=spec[4])
-    elif kind == "int":
-        d = IntDistribution(spec[1], spec[2], log=spec[3], step=spec[4])
+    kind = spec.kind
+    if kind == "categorical":
+        c = CategoricalDistribution.__new__(CategoricalDistribution)
+        c.choices = spec.choices
+        c._core_dist = spec
+        d = c
     else:
-        d = CategoricalDistribution(spec[1])
-    if len(_SPEC_CACHE) < 100_000:  # NaN choices never match a cached key: keep the cache bounded
-        _SPEC_CACHE[key] = d
+        n: FloatDistribution | IntDistribution = (
+            FloatDistribution.__new__(FloatDistribution) if kind == "float" else IntDistribution.__new__(IntDistribution)
+        )
+        n._set(spec)
+        d = n
+    if len(_SPEC_CACHE) < 100_000:
+        _SPEC_CACHE[spec] = d
     return d
 
 

@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import logging as _logging
+import os
 import sys
 import threading
+import warnings as _warnings
 from logging import CRITICAL, DEBUG, ERROR, FATAL, INFO, WARN, WARNING
 
 __all__ = [
@@ -99,3 +101,17 @@ def enable_propagation() -> None:
     """Lets ferrotune's records reach the root logger's handlers too."""
     _configure()
     _root().propagate = True
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """Emits ``message`` once, as a warning attributed to the innermost frame outside ferrotune
+    (the user's line that led to it), whichever ferrotune function or glue call found it."""
+    frame = sys._getframe(1)
+    level = 2  # stacklevel 2 is this function's caller
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    _warnings.warn(message, category, stacklevel=level)

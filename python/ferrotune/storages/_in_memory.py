@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import warnings
-
 from ferrotune import _core
-from ferrotune.logging import get_logger
-
-_logger = get_logger(__name__)
+from ferrotune.logging import _warn
 
 
 class BaseStorage:
@@ -20,12 +16,11 @@ class BaseStorage:
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
-    def _emit_warnings(self, stacklevel: int = 3) -> None:
-        # Storage problems found while reading (a damaged journal tail) reach the user both as a
-        # UserWarning and on the ferrotune logger.
+    def _emit_warnings(self) -> None:
+        # Storage problems found while reading (a damaged journal tail) reach the user once, as
+        # a UserWarning pointing at the user's line (logging.captureWarnings routes it to logs).
         for w in self._core.take_warnings():
-            _logger.warning(w)
-            warnings.warn(w, UserWarning, stacklevel=stacklevel)
+            _warn(w)
 
 
 class InMemoryStorage(BaseStorage):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-import warnings
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -282,7 +281,7 @@ class Study:
             return None
         trial_id, number, warns = asked
         for w in warns:
-            warnings.warn(w, UserWarning, stacklevel=3)
+            ft_logging._warn(w)
         trial = Trial(self, trial_id, number)
         self._path.start(trial)
         return trial
@@ -385,10 +384,7 @@ class Study:
         prune_message: str = "",
         want_frozen: bool = True,
     ) -> FrozenTrial | None:
-        if state == TrialState.PRUNED and values is None and not self._is_multi():
-            last = self._engine.last_intermediate(trial.number)
-            if last is not None:
-                values = [last]
+        # (a pruned trial told without a value takes its last reported one: the core's rule)
         if fail_reason is not None:
             trial.set_system_attr("fail_reason", fail_reason)
         constraints_func = getattr(self._sampler, "_constraints_func", None)
@@ -399,16 +395,19 @@ class Study:
                 # A failing constraints_func must not leave the trial RUNNING forever.
                 self._engine.tell(trial._trial_id, int(TrialState.FAIL), None)
                 raise
+        log = _logger.isEnabledFor(ft_logging.INFO)
+        told = None
         try:
             self._path.finish(trial, state, values)
         finally:
-            self._engine.tell(trial._trial_id, int(state), values)
-        log = _logger.isEnabledFor(ft_logging.INFO)
-        if not (want_frozen or log):
+            # one crossing: the tell, and what the caller and the log line need
+            told = self._engine.tell(trial._trial_id, int(state), values, want_frozen or log)
+        if told is None:
             return None
-        frozen = trial._frozen()
+        export, best_number, best_value = told
+        frozen = FrozenTrial._from_export(export)[0]
         if log:
-            self._log_finished(frozen, prune_message)
+            self._log_finished(frozen, prune_message, best_number, best_value)
         return frozen
 
     def _store_constraints(self, trial: Trial, constraints_func: Callable[[FrozenTrial], Sequence[float]]) -> None:
@@ -431,17 +430,16 @@ class Study:
             ) from None
         trial.set_system_attr("constraints", values)
 
-    def _log_finished(self, t: FrozenTrial, prune_message: str) -> None:
+    def _log_finished(self, t: FrozenTrial, prune_message: str, best_number: int | None, best_value: float | None) -> None:
         if t.state == TrialState.PRUNED:
             _logger.info(f"Trial {t.number} pruned. {prune_message}".rstrip())
         elif t.state == TrialState.COMPLETE:
             if self._is_multi():
                 _logger.info(f"Trial {t.number} finished with values: {t.values} and parameters: {t.params}.")
             else:
-                b = self._engine.best_number()
                 _logger.info(
                     f"Trial {t.number} finished with value: {t.values[0]} and parameters: {t.params}. "  # type: ignore[index]
-                    f"Best is trial {b} with value: {self._engine.best_value()}."
+                    f"Best is trial {best_number} with value: {best_value}."
                 )
 
     def _should_prune(self, trial: Trial) -> bool:

@@ -8,7 +8,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ferrotune import _json
+from ferrotune import _core, _json
 from ferrotune.distributions import (
     BaseDistribution,
     _from_spec,
@@ -73,40 +73,41 @@ class FrozenTrial(_OfflineTrial):
 
     # -- construction from the core's export --------------------------------------------------
     @classmethod
-    def _from_export(cls, export: tuple) -> list[FrozenTrial]:
-        """Trials from ``Engine.export_trials``/``export_trial``: ``(names, specs, rows)``.
+    def _from_export(cls, export: _core.TrialExport) -> list[FrozenTrial]:
+        """Trials from ``Engine.export_trials``/``export_trial``.
 
         Distribution objects are built once per distinct distribution of the export and shared
         by the trials (distributions are immutable)."""
-        names, specs, rows = export
-        dists = [_from_spec(s) for s in specs]
-        return [cls._from_row(r, names, dists) for r in rows]
+        names = export.names
+        dists = [_from_spec(d) for d in export.distributions]
+        return [cls._from_row(r, names, dists) for r in export.rows]
 
     @classmethod
-    def _from_row(cls, row: tuple, names: list[str], dists: list[BaseDistribution]) -> FrozenTrial:
-        number, trial_id, state, values, start, complete, params, uattrs, sattrs, inter, fixed = row
+    def _from_row(cls, row: _core.TrialRow, names: list[str], dists: list[BaseDistribution]) -> FrozenTrial:
         t = cls.__new__(cls)
-        t._number = number
-        t.state = _STATES[state]
-        t._values = values
+        t._number = row.number
+        t.state = _STATES[row.state]
+        t._values = row.values
+        start, complete = row.datetime_start, row.datetime_complete
         t._datetime_start = None if start is None else _fromtimestamp(start)
         t.datetime_complete = None if complete is None else _fromtimestamp(complete)
         ps: dict[str, Any] = {}
         ds: dict[str, BaseDistribution] = {}
-        for ni, v, si in params:
+        for ni, v, si in row.params:
             d = dists[si]
             name = names[ni]
             ds[name] = d
             ps[name] = d.to_external_repr(v)
         t._params = ps
         t._distributions = ds
+        uattrs, sattrs, inter, fixed = row.user_attrs, row.system_attrs, row.intermediate, row.fixed_params
         t._user_attrs = _json.loads_map(uattrs) if uattrs else {}
         sa = _json.loads_map(sattrs) if sattrs else {}
         if fixed:
             sa["fixed_params"] = dict(fixed)
         t._system_attrs = sa
         t.intermediate_values = dict(inter) if inter else {}
-        t._trial_id = trial_id
+        t._trial_id = row.trial_id
         return t
 
     def _copy(self) -> FrozenTrial:

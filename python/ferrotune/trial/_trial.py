@@ -56,7 +56,7 @@ class Trial(BaseTrial):
     def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
         """A float parameter in ``[low, high]``; ``log=True`` samples in log space, ``step``
         restricts it to ``low + k * step``."""
-        return self._path.suggest_float(self, _check_name(name), low, high, step, bool(log))
+        return self._path.suggest_float(self, _check_name(name), low, high, step, log)
 
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
         """An integer parameter in ``[low, high]`` on a grid of ``step``; ``log=True`` samples in log space."""
@@ -66,7 +66,7 @@ class Trial(BaseTrial):
                 low, high, step = _as_int(low, "low"), _as_int(high, "high"), _as_int(step, "step")
             except InvalidDistributionError as e:
                 raise InvalidDistributionError(f"parameter '{name}': {e}".replace("invalid distribution: ", "")) from None
-        return self._path.suggest_int(self, name, low, high, step, bool(log))
+        return self._path.suggest_int(self, name, low, high, step, log)
 
     def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
         """One of ``choices`` (None, bool, int, float or str values)."""

@@ -1,15 +1,11 @@
-//! Conversions between Python values and core types.
-//!
-//! A distribution crosses the boundary as a "spec" tuple:
-//! `("float", low, high, log, step_or_None)`, `("int", low, high, log, step)`,
-//! `("categorical", (choice, ...))`.
+//! Conversions between Python values and core types: choices, and the arguments of a
+//! distribution (see `distribution.rs`).
 
-use ferrotune_core::space::{Choice, Distribution};
-use pyo3::exceptions::PyTypeError;
+use ferrotune_core::space::Choice;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyTuple};
+use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
 
-use crate::errors::{raise, run_held};
+use crate::errors::raise;
 
 pub fn choice_from_py(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Choice> {
     if v.is_none() {
@@ -56,60 +52,54 @@ pub fn choices_from_py(seq: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<Choic
     Ok(out)
 }
 
-pub fn dist_from_spec(spec: &Bound<'_, PyAny>, name: &str) -> PyResult<Distribution> {
-    let t = spec.cast::<PyTuple>().map_err(|_| PyTypeError::new_err("distribution spec must be a tuple"))?;
-    let kind: String = t.get_item(0)?.extract()?;
-    Ok(match kind.as_str() {
-        "float" => Distribution::Float {
-            low: t.get_item(1)?.extract()?,
-            high: t.get_item(2)?.extract()?,
-            log: t.get_item(3)?.extract()?,
-            step: t.get_item(4)?.extract()?,
-        },
-        "int" => Distribution::Int {
-            low: t.get_item(1)?.extract()?,
-            high: t.get_item(2)?.extract()?,
-            log: t.get_item(3)?.extract()?,
-            step: t.get_item(4)?.extract()?,
-        },
-        "categorical" => Distribution::Categorical { choices: choices_from_py(&t.get_item(1)?, name)? },
-        other => return Err(PyTypeError::new_err(format!("unknown distribution kind {other:?}"))),
-    })
-}
+// Arguments of a distribution, read strictly: a bool is not a bound and a string is not a bool,
+// whatever Python's truthiness says. Errors name the parameter (or say "invalid distribution"
+// for a distribution built on its own) and the argument, and what to pass instead.
 
-pub fn dist_to_spec<'py>(py: Python<'py>, d: &Distribution) -> PyResult<Bound<'py, PyTuple>> {
-    match d {
-        Distribution::Float { low, high, log, step } => ("float", *low, *high, *log, *step).into_pyobject(py),
-        Distribution::Int { low, high, log, step } => ("int", *low, *high, *log, *step).into_pyobject(py),
-        Distribution::Categorical { choices } => {
-            let items = choices.iter().map(|c| choice_to_py(py, c)).collect::<PyResult<Vec<_>>>()?;
-            ("categorical", PyTuple::new(py, items)?).into_pyobject(py)
-        }
+fn bad_arg(v: &Bound<'_, PyAny>, name: &str, arg: &str, expected: &str) -> PyErr {
+    let who = if name.is_empty() { "invalid distribution".to_string() } else { format!("parameter '{name}'") };
+    let mut shown = v.repr().map(|r| r.to_string()).unwrap_or_else(|_| "?".into());
+    if shown.chars().count() > 60 {
+        shown = shown.chars().take(57).chain("...".chars()).collect();
     }
+    raise(v.py(), "InvalidDistributionError", format!("{who}: {arg} must be {expected}, got {shown}"))
 }
 
-/// Validates a distribution spec; raises `InvalidDistributionError` naming `name`.
-#[pyfunction]
-pub fn validate_distribution(py: Python<'_>, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<()> {
-    let d = dist_from_spec(spec, name)?;
-    run_held(py, || d.validate(name))
+/// A numpy scalar's Python value (np.float64 -> float, np.bool_ -> bool), else `v` itself.
+fn plain<'py>(v: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if v.is_instance_of::<PyBool>() || v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>() {
+        return Ok(v.clone());
+    }
+    if v.hasattr("dtype")? && v.hasattr("item")? && v.getattr("shape")?.len().ok() == Some(0) {
+        return v.call_method0("item");
+    }
+    Ok(v.clone())
 }
 
-/// Whether an internal value belongs to the distribution.
-#[pyfunction]
-pub fn dist_contains(spec: &Bound<'_, PyAny>, value: f64) -> PyResult<bool> {
-    Ok(dist_from_spec(spec, "")?.contains(value))
+/// `True` or `False` (or numpy's bool).
+pub fn arg_bool(v: &Bound<'_, PyAny>, name: &str, arg: &str) -> PyResult<bool> {
+    let p = plain(v)?;
+    if p.is_instance_of::<PyBool>() {
+        return p.extract();
+    }
+    Err(bad_arg(v, name, arg, "a bool (True or False)"))
 }
 
-/// The internal value of a user value, or None when it is not in the distribution.
-#[pyfunction]
-pub fn dist_to_internal(spec: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
-    let d = dist_from_spec(spec, "")?;
-    let c = choice_from_py(value, "value")?;
-    Ok(d.to_internal(&c))
+/// A float or an int (not a bool); one too large for a float is an error, not infinity.
+pub fn arg_f64(v: &Bound<'_, PyAny>, name: &str, arg: &str) -> PyResult<f64> {
+    let p = plain(v)?;
+    if p.is_instance_of::<PyBool>() || !(p.is_instance_of::<PyFloat>() || p.is_instance_of::<PyInt>()) {
+        return Err(bad_arg(v, name, arg, "a number (int or float)"));
+    }
+    p.extract::<f64>().map_err(|_| bad_arg(v, name, arg, "a finite number"))
 }
 
-#[pyfunction]
-pub fn dist_repr(spec: &Bound<'_, PyAny>) -> PyResult<String> {
-    Ok(dist_from_spec(spec, "")?.repr())
+/// An int within 64 bits (not a bool).
+pub fn arg_i64(v: &Bound<'_, PyAny>, name: &str, arg: &str) -> PyResult<i64> {
+    let p = plain(v)?;
+    if p.is_instance_of::<PyBool>() || !p.is_instance_of::<PyInt>() {
+        return Err(bad_arg(v, name, arg, "an int"));
+    }
+    p.extract::<i64>()
+        .map_err(|_| bad_arg(v, name, arg, "an int within +/-2**53 (use suggest_float or FloatDistribution for wider ranges)"))
 }

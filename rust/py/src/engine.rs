@@ -1,23 +1,27 @@
 //! `_core.Engine`: one study's ask / suggest / report / tell, as called by `ferrotune.Study`
 //! and `ferrotune.Trial`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrotune_core::engine::StudyEngine;
-use ferrotune_core::history::{TrialHistory, TrialState};
+use ferrotune_core::history::{TrialExport as CoreExport, TrialState};
 use ferrotune_core::pareto::pareto_rows;
-use ferrotune_core::space::{Choice, Distribution};
+use ferrotune_core::space::Distribution;
 use ferrotune_core::storage::{AttrKind, TrialTemplate};
 use ferrotune_core::Error;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
 
-use crate::convert::{choice_from_py, choice_to_py, dist_from_spec, dist_to_spec};
-use crate::errors::{run, run_held};
+use crate::convert::{arg_bool, arg_f64, arg_i64, choice_from_py};
+use crate::distribution::PyDistribution;
+use crate::errors::enter_core;
+use crate::export::TrialExport;
 use crate::pruner::Pruner;
 use crate::sampler::Sampler;
 use crate::storage::Storage;
+
+/// What `Engine.tell` returns with `export`: the trial, the best trial's number and value.
+type Told = (TrialExport, Option<usize>, Option<f64>);
 
 #[pyclass(frozen, module = "ferrotune._core")]
 pub struct Engine {
@@ -28,121 +32,24 @@ fn state_of(code: u8) -> ferrotune_core::Result<TrialState> {
     TrialState::from_code(code).ok_or_else(|| Error::InvalidValue(format!("unknown trial state code {code}")))
 }
 
-/// One trial copied out of the history, so conversion to Python happens after the lock is gone.
-/// Parameters refer to the export's name and distribution tables by index.
-struct TrialRow {
-    number: usize,
-    trial_id: u64,
-    state: u8,
-    values: Option<Vec<f64>>,
-    start: Option<f64>,
-    complete: Option<f64>,
-    params: Vec<(u32, f64, u32)>,
-    user_attrs: BTreeMap<String, String>,
-    system_attrs: BTreeMap<String, String>,
-    intermediate: Vec<(i64, f64)>,
-    fixed: Vec<(String, Choice)>,
-}
-
-/// Trials copied out of the history. Parameter names and distributions are listed once per
-/// export, not once per trial: a study has few distinct ones, and Python then builds one
-/// distribution object for each instead of one per trial and parameter.
-#[derive(Default)]
-struct Export {
-    names: Vec<String>,
-    dists: Vec<Distribution>,
-    rows: Vec<TrialRow>,
-    name_index: HashMap<u32, u32>,
-    dist_index: HashMap<(u32, u32), u32>,
-}
-
-impl Export {
-    fn add(&mut self, h: &TrialHistory, row: usize) {
-        let m = &h.meta[row];
-        let mut params = Vec::with_capacity(m.param_order.len());
-        for &ci in &m.param_order {
-            let c = &h.columns[ci as usize];
-            let Some(v) = c.get(row) else { continue };
-            let di = c.dist_idx[row];
-            let names = &mut self.names;
-            let ni = *self.name_index.entry(ci).or_insert_with(|| {
-                names.push(c.name.clone());
-                (names.len() - 1) as u32
-            });
-            let dists = &mut self.dists;
-            let si = *self.dist_index.entry((ci, di)).or_insert_with(|| {
-                dists.push(c.distributions[di as usize].clone());
-                (dists.len() - 1) as u32
-            });
-            params.push((ni, v, si));
-        }
-        self.rows.push(TrialRow {
-            number: row,
-            trial_id: m.trial_id,
-            state: h.states[row] as u8,
-            values: h.values_of(row),
-            start: m.datetime_start,
-            complete: m.datetime_complete,
-            params,
-            user_attrs: m.user_attrs.clone(),
-            system_attrs: m.system_attrs.clone(),
-            intermediate: m.intermediate.clone(),
-            fixed: m.fixed_params.clone(),
-        });
-    }
-
-    /// `(names, distribution specs, rows)`; see `_core.pyi`.
-    fn into_py(self, py: Python<'_>) -> PyResult<Bound<'_, PyTuple>> {
-        let specs = self.dists.iter().map(|d| dist_to_spec(py, d)).collect::<PyResult<Vec<_>>>()?;
-        let rows = PyList::empty(py);
-        for r in self.rows {
-            let fixed = PyList::empty(py);
-            for (n, c) in &r.fixed {
-                fixed.append((n.as_str(), choice_to_py(py, c)?))?;
-            }
-            let row = (
-                r.number,
-                r.trial_id,
-                r.state,
-                r.values,
-                r.start,
-                r.complete,
-                r.params,
-                r.user_attrs,
-                r.system_attrs,
-                r.intermediate,
-                fixed,
-            )
-                .into_pyobject(py)?;
-            rows.append(row)?;
-        }
-        (self.names, specs, rows).into_pyobject(py)
-    }
-}
-
 impl Engine {
-    /// Runs a short engine call: with the GIL released when the storage may block (file locks,
-    /// I/O), else keeping it (releasing and taking it back would cost more than the call).
-    fn call<T: Send>(&self, py: Python<'_>, f: impl FnOnce() -> ferrotune_core::Result<T> + Send) -> PyResult<T> {
-        if self.inner.storage().may_block() {
-            run(py, f)
-        } else {
-            run_held(py, f)
-        }
-    }
-
-    /// Emits the sampler's pending messages as Python `UserWarning`s.
+    /// Emits the sampler's and the storage's pending messages as Python `UserWarning`s.
     fn warn(&self, py: Python<'_>) -> PyResult<()> {
-        emit(py, self.inner.take_warnings(), 1)?;
-        emit(py, self.inner.storage().take_warnings(), 1)
+        let (sampler, storage) = enter_core(py, || Ok((self.inner.take_warnings(), self.inner.storage().take_warnings())))?;
+        emit(py, sampler)?;
+        emit(py, storage)
     }
 }
 
-/// Raises each message as a `UserWarning` attributed `stacklevel` frames up.
-fn emit(py: Python<'_>, warnings: Vec<String>, stacklevel: i32) -> PyResult<()> {
+/// Emits each message once as a `UserWarning` attributed to the user's frame
+/// (`ferrotune.logging._warn`).
+fn emit(py: Python<'_>, warnings: Vec<String>) -> PyResult<()> {
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    let warn = py.import("ferrotune.logging")?.getattr("_warn")?;
     for w in warnings {
-        let msg = std::ffi::CString::new(w).unwrap_or_default();
-        PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyUserWarning>(), &msg, stacklevel)?;
+        warn.call1((w,))?;
     }
     Ok(())
 }
@@ -160,34 +67,63 @@ impl Engine {
     #[pyo3(signature = (stop_if_exhausted=false))]
     fn ask(&self, py: Python<'_>, stop_if_exhausted: bool) -> PyResult<Option<(u64, usize, Vec<String>)>> {
         let e = self.inner.clone();
-        let st = self.inner.storage().clone();
-        run(py, move || e.ask(stop_if_exhausted)).map(|o| {
-            o.map(|mut a| {
-                a.warnings.extend(st.take_warnings());
+        enter_core(py, move || {
+            Ok(e.ask(stop_if_exhausted)?.map(|mut a| {
+                a.warnings.extend(e.storage().take_warnings());
                 (a.trial_id, a.number, a.warnings)
-            })
+            }))
         })
     }
 
     fn is_exhausted(&self, py: Python<'_>) -> PyResult<bool> {
         let e = self.inner.clone();
-        run(py, move || e.is_exhausted())
+        enter_core(py, move || e.is_exhausted())
     }
 
-    #[pyo3(signature = (trial_id, name, low, high, step=None, log=false))]
-    fn suggest_float(&self, py: Python<'_>, trial_id: u64, name: &str, low: f64, high: f64, step: Option<f64>, log: bool) -> PyResult<f64> {
-        let d = Distribution::Float { low, high, log, step };
+    /// The arguments are read strictly (a bool is not a bound, `log` must be a bool), so the
+    /// Python layer passes them as the user gave them.
+    #[pyo3(signature = (trial_id, name, low, high, step=None, log=None))]
+    fn suggest_float(
+        &self,
+        py: Python<'_>,
+        trial_id: u64,
+        name: &str,
+        low: &Bound<'_, PyAny>,
+        high: &Bound<'_, PyAny>,
+        step: Option<&Bound<'_, PyAny>>,
+        log: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<f64> {
+        let d = Distribution::Float {
+            low: arg_f64(low, name, "low")?,
+            high: arg_f64(high, name, "high")?,
+            log: log.map(|l| arg_bool(l, name, "log")).transpose()?.unwrap_or(false),
+            step: step.filter(|s| !s.is_none()).map(|s| arg_f64(s, name, "step")).transpose()?,
+        };
         let e = self.inner.clone();
-        let v = run(py, move || e.suggest(trial_id, name, &d))?;
+        let v = enter_core(py, move || e.suggest(trial_id, name, &d))?;
         self.warn(py)?;
         Ok(v)
     }
 
-    #[pyo3(signature = (trial_id, name, low, high, step=1, log=false))]
-    fn suggest_int(&self, py: Python<'_>, trial_id: u64, name: &str, low: i64, high: i64, step: i64, log: bool) -> PyResult<i64> {
-        let d = Distribution::Int { low, high, log, step };
+    #[pyo3(signature = (trial_id, name, low, high, step=None, log=None))]
+    fn suggest_int(
+        &self,
+        py: Python<'_>,
+        trial_id: u64,
+        name: &str,
+        low: &Bound<'_, PyAny>,
+        high: &Bound<'_, PyAny>,
+        step: Option<&Bound<'_, PyAny>>,
+        log: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<i64> {
+        let d = Distribution::Int {
+            low: arg_i64(low, name, "low")?,
+            high: arg_i64(high, name, "high")?,
+            log: log.map(|l| arg_bool(l, name, "log")).transpose()?.unwrap_or(false),
+            step: step.map(|s| arg_i64(s, name, "step")).transpose()?.unwrap_or(1),
+        };
         let e = self.inner.clone();
-        let v = run(py, move || e.suggest(trial_id, name, &d))?;
+        let v = enter_core(py, move || e.suggest(trial_id, name, &d))?;
         self.warn(py)?;
         Ok(v as i64)
     }
@@ -196,16 +132,16 @@ impl Engine {
     fn suggest_categorical(&self, py: Python<'_>, trial_id: u64, name: &str, choices: &Bound<'_, PyAny>) -> PyResult<usize> {
         let d = Distribution::Categorical { choices: crate::convert::choices_from_py(choices, name)? };
         let e = self.inner.clone();
-        let v = run(py, move || e.suggest(trial_id, name, &d))?;
+        let v = enter_core(py, move || e.suggest(trial_id, name, &d))?;
         self.warn(py)?;
         Ok(v as usize)
     }
 
     /// Suggests from a distribution spec; returns the internal value.
-    fn suggest(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<f64> {
-        let d = dist_from_spec(spec, name)?;
+    fn suggest(&self, py: Python<'_>, trial_id: u64, name: &str, dist: &Bound<'_, PyDistribution>) -> PyResult<f64> {
+        let d = dist.get().inner.clone();
         let e = self.inner.clone();
-        let v = run(py, move || e.suggest(trial_id, name, &d))?;
+        let v = enter_core(py, move || e.suggest(trial_id, name, &d))?;
         self.warn(py)?;
         Ok(v)
     }
@@ -217,11 +153,11 @@ impl Engine {
         sampler: &Sampler,
         number: usize,
         name: &str,
-        spec: &Bound<'_, PyAny>,
+        dist: &Bound<'_, PyDistribution>,
     ) -> PyResult<f64> {
-        let d = dist_from_spec(spec, name)?;
+        let d = dist.get().inner.clone();
         let (e, s) = (self.inner.clone(), sampler.inner.clone());
-        run(py, move || e.sample_independent_with(s.as_ref(), number, name, &d))
+        enter_core(py, move || e.sample_independent_with(s.as_ref(), number, name, &d))
     }
 
     /// `sampler`'s current joint search space: [(name, spec)] (for trial `number`: as seen from
@@ -232,15 +168,16 @@ impl Engine {
         py: Python<'py>,
         sampler: &Sampler,
         number: Option<usize>,
-    ) -> PyResult<Vec<(String, Bound<'py, PyTuple>)>> {
+    ) -> PyResult<Vec<(String, Py<PyDistribution>)>> {
         let (e, s) = (self.inner.clone(), sampler.inner.clone());
-        let space = run(py, move || e.relative_search_space_with(s.as_ref(), number))?;
-        space.into_iter().map(|(n, d)| Ok((n, dist_to_spec(py, &d)?))).collect()
+        let space = enter_core(py, move || e.relative_search_space_with(s.as_ref(), number))?;
+        space.into_iter().map(|(n, d)| Ok((n, Py::new(py, PyDistribution::new(d))?))).collect()
     }
 
     /// The joint proposal made for a live trial when it was asked: [(name, internal value, spec)].
-    fn relative_params<'py>(&self, py: Python<'py>, trial_id: u64) -> PyResult<Vec<(String, f64, Bound<'py, PyTuple>)>> {
-        self.inner.relative_params(trial_id).into_iter().map(|(n, v, d)| Ok((n, v, dist_to_spec(py, &d)?))).collect()
+    fn relative_params<'py>(&self, py: Python<'py>, trial_id: u64) -> PyResult<Vec<(String, f64, Py<PyDistribution>)>> {
+        let rel = enter_core(py, || Ok(self.inner.relative_params(trial_id)))?;
+        rel.into_iter().map(|(n, v, d)| Ok((n, v, Py::new(py, PyDistribution::new(d))?))).collect()
     }
 
     /// `sampler.sample_relative` against this study's history: [(name, internal value, spec)].
@@ -249,79 +186,104 @@ impl Engine {
         py: Python<'py>,
         sampler: &Sampler,
         number: usize,
-    ) -> PyResult<Vec<(String, f64, Bound<'py, PyTuple>)>> {
+    ) -> PyResult<Vec<(String, f64, Py<PyDistribution>)>> {
         let (e, s) = (self.inner.clone(), sampler.inner.clone());
-        let rel = run(py, move || e.sample_relative_with(s.as_ref(), number))?;
-        rel.into_iter().map(|(n, v, d)| Ok((n, v, dist_to_spec(py, &d)?))).collect()
+        let rel = enter_core(py, move || e.sample_relative_with(s.as_ref(), number))?;
+        rel.into_iter().map(|(n, v, d)| Ok((n, v, Py::new(py, PyDistribution::new(d))?))).collect()
     }
 
     /// The value a parameter must take (existing, enqueued, single-point), or None when the
     /// Python sampler has to choose.
-    fn preset(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
-        let d = dist_from_spec(spec, name)?;
-        self.call(py, || self.inner.preset(trial_id, name, &d))
+    fn preset(&self, py: Python<'_>, trial_id: u64, name: &str, dist: &Bound<'_, PyDistribution>) -> PyResult<Option<f64>> {
+        let d = dist.get().inner.clone();
+        enter_core(py, || self.inner.preset(trial_id, name, &d))
     }
 
-    fn set_param(&self, py: Python<'_>, trial_id: u64, name: &str, spec: &Bound<'_, PyAny>, value: f64) -> PyResult<()> {
-        let d = dist_from_spec(spec, name)?;
-        self.call(py, || self.inner.set_param(trial_id, name, &d, value))
+    fn set_param(&self, py: Python<'_>, trial_id: u64, name: &str, dist: &Bound<'_, PyDistribution>, value: f64) -> PyResult<()> {
+        let d = dist.get().inner.clone();
+        enter_core(py, || self.inner.set_param(trial_id, name, &d, value))
     }
 
-    fn report(&self, py: Python<'_>, trial_id: u64, step: i64, value: f64) -> PyResult<bool> {
-        self.call(py, || self.inner.report(trial_id, step, value))
+    /// `step` is any Python int; one beyond 64 bits is a `FerrotuneValueError`, not an
+    /// `OverflowError` from the conversion.
+    fn report(&self, py: Python<'_>, trial_id: u64, step: &Bound<'_, PyAny>, value: f64) -> PyResult<bool> {
+        let step = step.extract::<i64>().map_err(|_| {
+            crate::errors::raise(
+                py,
+                "FerrotuneValueError",
+                format!("report() step must be an int within 64 bits (-2**63 to 2**63 - 1), got {step}; use a smaller step"),
+            )
+        })?;
+        enter_core(py, || self.inner.report(trial_id, step, value))
     }
 
     /// Sets (or clears) the built-in pruner `should_prune` asks and Hyperband's bracket routing.
     #[pyo3(signature = (pruner=None))]
-    fn set_pruner(&self, pruner: Option<&Pruner>) {
-        self.inner.set_pruner(pruner.map(|p| p.inner.clone()));
+    fn set_pruner(&self, py: Python<'_>, pruner: Option<&Pruner>) -> PyResult<()> {
+        let p = pruner.map(|p| p.inner.clone());
+        enter_core(py, || {
+            self.inner.set_pruner(p);
+            Ok(())
+        })
     }
 
     /// The study pruner's decision for a live trial, and the step before which no decision can
     /// stop it (None: ask every time); its messages become `UserWarning`s.
     fn should_prune(&self, py: Python<'_>, trial_id: u64) -> PyResult<(bool, Option<i64>)> {
         let e = self.inner.clone();
-        let v = run(py, move || e.should_prune(trial_id))?;
-        // attributed to the objective: Study._should_prune <- Trial.should_prune <- objective
-        emit(py, v.warnings, 3)?;
+        let v = enter_core(py, move || e.should_prune(trial_id))?;
+        emit(py, v.warnings)?;
         Ok((v.prune, v.quiet_until))
     }
 
     /// `pruner`'s decision for trial `number` of this study (a built-in pruner's `prune`).
     fn prune_with(&self, py: Python<'_>, pruner: &Pruner, number: usize) -> PyResult<bool> {
         let (e, p) = (self.inner.clone(), pruner.inner.clone());
-        let v = run(py, move || {
+        let v = enter_core(py, move || {
             let id = e.read(|h| h.meta.get(number).map(|m| m.trial_id))?.ok_or_else(|| {
                 Error::TrialNotFound(format!("no trial number {number} in this study; pass a trial of the study being pruned"))
             })?;
             e.prune_with(p.as_ref(), id)
         })?;
-        // attributed to the caller of the pruner's prune()
-        emit(py, v.warnings, 2)?;
+        emit(py, v.warnings)?;
         Ok(v.prune)
     }
 
     /// The Hyperband bracket of trial `number`, or None (no Hyperband pruner, or its brackets
     /// are not known yet).
     fn bracket_of(&self, py: Python<'_>, number: usize) -> PyResult<Option<usize>> {
-        self.call(py, || self.inner.bracket_of(number))
+        enter_core(py, || self.inner.bracket_of(number))
     }
 
     /// The Hyperband bracket of every trial by number, or None as for `bracket_of`.
     fn trial_brackets(&self, py: Python<'_>) -> PyResult<Option<Vec<usize>>> {
         let e = self.inner.clone();
-        run(py, move || e.trial_brackets())
+        enter_core(py, move || e.trial_brackets())
     }
 
-    #[pyo3(signature = (trial_id, state, values=None))]
-    fn tell(&self, py: Python<'_>, trial_id: u64, state: u8, values: Option<Vec<f64>>) -> PyResult<()> {
+    /// Finishes a trial. With `export`, also returns, read in the same crossing, what the
+    /// caller shows of it: the trial (as `export_trial`), and the study's best trial number and
+    /// value (None for several objectives or no complete trial).
+    #[pyo3(signature = (trial_id, state, values=None, export=false))]
+    fn tell(&self, py: Python<'_>, trial_id: u64, state: u8, values: Option<Vec<f64>>, export: bool) -> PyResult<Option<Told>> {
         let e = self.inner.clone();
-        run(py, move || e.tell(trial_id, state_of(state)?, values.as_deref()))
+        let told = enter_core(py, move || {
+            e.tell(trial_id, state_of(state)?, values.as_deref())?;
+            if !export {
+                return Ok(None);
+            }
+            let number = e.storage().trial_ref(trial_id)?.number;
+            e.read(|h| {
+                let best = if h.directions.len() == 1 { h.best_row() } else { None };
+                Some((CoreExport::of_rows(h, [number]), best, best.map(|r| h.values[0][r])))
+            })
+        })?;
+        told.map(|(x, best, value)| Ok((TrialExport::from_core(py, x)?, best, value))).transpose()
     }
 
     fn set_trial_attr(&self, py: Python<'_>, trial_id: u64, user: bool, key: &str, json: &str) -> PyResult<()> {
         let kind = if user { AttrKind::User } else { AttrKind::System };
-        self.call(py, || self.inner.set_trial_attr(trial_id, kind, key, json))
+        enter_core(py, || self.inner.set_trial_attr(trial_id, kind, key, json))
     }
 
     /// Queues a trial with fixed user values; returns its number, or None when skipped.
@@ -336,7 +298,7 @@ impl Engine {
         for (n, v) in &params {
             fixed.push((n.clone(), choice_from_py(v, &format!("enqueued parameter '{n}'"))?));
         }
-        self.call(py, || self.inner.enqueue(fixed, user_attrs, skip_if_exists))
+        enter_core(py, || self.inner.enqueue(fixed, user_attrs, skip_if_exists))
     }
 
     /// Adds a trial built in Python; returns its number.
@@ -347,7 +309,7 @@ impl Engine {
         py: Python<'_>,
         state: u8,
         values: Option<Vec<f64>>,
-        params: Vec<(String, f64, Bound<'_, PyAny>)>,
+        params: Vec<(String, f64, Bound<'_, PyDistribution>)>,
         intermediate: Vec<(i64, f64)>,
         user_attrs: BTreeMap<String, String>,
         system_attrs: BTreeMap<String, String>,
@@ -355,10 +317,10 @@ impl Engine {
         datetime_complete: Option<f64>,
     ) -> PyResult<usize> {
         let mut ps = Vec::with_capacity(params.len());
-        for (n, v, spec) in &params {
-            ps.push((n.clone(), *v, dist_from_spec(spec, n)?));
+        for (n, v, d) in &params {
+            ps.push((n.clone(), *v, d.get().inner.clone()));
         }
-        self.call(py, || {
+        enter_core(py, || {
             let t = TrialTemplate {
                 state: state_of(state)?,
                 values,
@@ -375,12 +337,12 @@ impl Engine {
     }
 
     fn n_trials(&self, py: Python<'_>) -> PyResult<usize> {
-        self.call(py, || self.inner.read(|h| h.n_trials()))
+        enter_core(py, || self.inner.read(|h| h.n_trials()))
     }
 
     /// Number of trials per state code, indexed by code.
     fn state_counts(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
-        self.call(py, || {
+        enter_core(py, || {
             self.inner.read(|h| {
                 let mut c = vec![0usize; 5];
                 for s in &h.states {
@@ -394,46 +356,39 @@ impl Engine {
     /// Trials numbered `start` and above, optionally only those whose state code is in
     /// `states`, as `(names, distribution specs, rows)` (see `ferrotune._core.pyi`).
     #[pyo3(signature = (start=0, states=None))]
-    fn export_trials<'py>(&self, py: Python<'py>, start: usize, states: Option<Vec<u8>>) -> PyResult<Bound<'py, PyTuple>> {
+    fn export_trials(&self, py: Python<'_>, start: usize, states: Option<Vec<u8>>) -> PyResult<TrialExport> {
         let e = self.inner.clone();
-        let export = run(py, move || {
+        let export = enter_core(py, move || {
             e.read(|h| {
-                let mut x = Export::default();
-                for r in start..h.n_trials() {
-                    if states.as_ref().is_none_or(|s| s.contains(&(h.states[r] as u8))) {
-                        x.add(h, r);
-                    }
-                }
-                x
+                let rows = (start..h.n_trials()).filter(|&r| states.as_ref().is_none_or(|s| s.contains(&(h.states[r] as u8))));
+                CoreExport::of_rows(h, rows)
             })
         })?;
-        export.into_py(py)
+        TrialExport::from_core(py, export)
     }
 
     /// One trial, in the format of `export_trials`.
-    fn export_trial<'py>(&self, py: Python<'py>, number: usize) -> PyResult<Bound<'py, PyTuple>> {
-        let export = self.call(py, || {
+    fn export_trial(&self, py: Python<'_>, number: usize) -> PyResult<TrialExport> {
+        let export = enter_core(py, || {
             self.inner.read(|h| {
                 if number < h.n_trials() {
-                    let mut x = Export::default();
-                    x.add(h, number);
-                    Ok(x)
+                    Ok(CoreExport::of_rows(h, [number]))
                 } else {
                     Err(Error::TrialNotFound(format!("no trial number {number} in this study (it has {} trials)", h.n_trials())))
                 }
             })?
         })?;
-        export.into_py(py)
+        TrialExport::from_core(py, export)
     }
 
     /// The intermediate value of the largest step a trial reported, if any.
     fn last_intermediate(&self, py: Python<'_>, number: usize) -> PyResult<Option<f64>> {
-        self.call(py, || self.inner.read(|h| h.meta.get(number).and_then(|m| m.intermediate.last().map(|e| e.1))))
+        enter_core(py, || self.inner.read(|h| h.meta.get(number).and_then(|m| m.intermediate.last().map(|e| e.1))))
     }
 
     /// trial id -> (number, state code)
     fn locate(&self, py: Python<'_>, trial_id: u64) -> PyResult<(usize, u8)> {
-        self.call(py, || {
+        enter_core(py, || {
             let t = self.inner.storage().trial_ref(trial_id)?;
             if t.study != self.inner.study_id() {
                 return Err(Error::TrialNotFound(format!("trial id {trial_id} belongs to another study")));
@@ -444,7 +399,7 @@ impl Engine {
 
     /// number -> trial id
     fn trial_id_of(&self, py: Python<'_>, number: usize) -> PyResult<u64> {
-        self.call(py, || {
+        enter_core(py, || {
             self.inner.read(|h| {
                 h.meta
                     .get(number)
@@ -456,23 +411,23 @@ impl Engine {
 
     /// Number of the best complete trial of a single-objective study.
     fn best_number(&self, py: Python<'_>) -> PyResult<Option<usize>> {
-        self.call(py, || self.inner.read(|h| h.best_row()))
+        enter_core(py, || self.inner.read(|h| h.best_row()))
     }
 
     /// Best value of a single-objective study (None without complete trials).
     fn best_value(&self, py: Python<'_>) -> PyResult<Option<f64>> {
-        self.call(py, || self.inner.read(|h| h.best_row().map(|r| h.values[0][r])))
+        enter_core(py, || self.inner.read(|h| h.best_row().map(|r| h.values[0][r])))
     }
 
     /// Numbers of the Pareto-optimal complete trials.
     fn pareto_numbers(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
         let e = self.inner.clone();
-        run(py, move || e.read(pareto_rows))
+        enter_core(py, move || e.read(pareto_rows))
     }
 
     /// Internal values of every trial for one parameter (NaN where absent), as a list.
     fn param_column(&self, py: Python<'_>, name: &str) -> PyResult<Vec<f64>> {
-        self.call(py, || {
+        enter_core(py, || {
             self.inner.read(|h| {
                 let n = h.n_trials();
                 match h.column(name) {

@@ -1,7 +1,15 @@
-//! Maps core errors (and any panic) to the exception classes of `ferrotune.exceptions`.
+//! The one way into the core (`enter_core`), and the mapping of core errors (and any panic) to
+//! the exception classes of `ferrotune.exceptions`.
+//!
+//! The GIL rule: every call that may take a core lock (a storage, an engine, a sampler's or
+//! pruner's state) goes through `enter_core`, which releases the GIL first; and the core never
+//! calls into Python while it holds a lock (samplers defer user callbacks until their locks are
+//! released, see `ferrotune_core::samplers::tpe`). Together these rule out the deadlock where
+//! one thread holds the GIL waiting for a core lock while the lock's holder waits for the GIL.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use ferrotune_core::error::CallbackError;
 use ferrotune_core::Error;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -22,7 +30,13 @@ pub fn raise(py: Python<'_>, name: &str, msg: String) -> PyErr {
     }
 }
 
-pub fn to_py(e: Error) -> PyErr {
+/// A Python exception raised by a user callable the core called, carried through the core's
+/// error path so that `to_py` raises it again as itself (same class, same traceback).
+pub fn from_callback(e: PyErr) -> Error {
+    Error::Callback(CallbackError::new(e.to_string(), e))
+}
+
+pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
     let name = match &e {
         Error::InvalidDistribution(_) => "InvalidDistributionError",
         Error::InvalidValue(_) => "FerrotuneValueError",
@@ -32,26 +46,33 @@ pub fn to_py(e: Error) -> PyErr {
         Error::TrialNotFound(_) => "TrialNotFoundError",
         Error::UpdateFinishedTrial(_) => "UpdateFinishedTrialError",
         Error::Storage(_) => "StorageInternalError",
+        Error::Callback(c) => match c.payload::<PyErr>() {
+            Some(user) => return user.clone_ref(py),
+            None => "FerrotuneError",
+        },
+        Error::Deferred(_) => "FerrotuneError",
     };
-    Python::attach(|py| raise(py, name, e.to_string()))
+    raise(py, name, e.to_string())
 }
 
-/// Runs core work with the GIL released, turning errors into ferrotune exceptions and a
-/// panic (a bug) into `FerrotuneError` instead of letting it unwind into Python.
-pub fn run<T: Send>(py: Python<'_>, f: impl FnOnce() -> ferrotune_core::Result<T> + Send) -> PyResult<T> {
+/// Runs core work with the GIL released (the glue's only way into anything that may take a core
+/// lock), turning errors into ferrotune exceptions and a panic (a bug) into `FerrotuneError`
+/// instead of letting it unwind into Python.
+pub fn enter_core<T: Send>(py: Python<'_>, f: impl FnOnce() -> ferrotune_core::Result<T> + Send) -> PyResult<T> {
     let r = py.detach(|| catch_unwind(AssertUnwindSafe(f)));
     finish(py, r)
 }
 
-/// Like `run` but keeps the GIL (for work that touches Python objects or is trivially short).
-pub fn run_held<T>(py: Python<'_>, f: impl FnOnce() -> ferrotune_core::Result<T>) -> PyResult<T> {
+/// Runs a pure core function (a constructor's checks, a distribution's validation: no lock, no
+/// shared state) keeping the GIL, with the same error mapping as `enter_core`.
+pub fn pure<T>(py: Python<'_>, f: impl FnOnce() -> ferrotune_core::Result<T>) -> PyResult<T> {
     finish(py, catch_unwind(AssertUnwindSafe(f)))
 }
 
 fn finish<T>(py: Python<'_>, r: std::thread::Result<ferrotune_core::Result<T>>) -> PyResult<T> {
     match r {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(to_py(e)),
+        Ok(Err(e)) => Err(to_py(py, e)),
         Err(p) => {
             let msg = p
                 .downcast_ref::<String>()

@@ -5,8 +5,10 @@
 #![allow(clippy::too_many_arguments)]
 
 mod convert;
+mod distribution;
 mod engine;
 mod errors;
+mod export;
 mod pruner;
 mod sampler;
 mod storage;
@@ -20,10 +22,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sampler::Sampler>()?;
     m.add_class::<engine::Engine>()?;
     m.add_class::<pruner::Pruner>()?;
-    m.add_function(wrap_pyfunction!(convert::validate_distribution, m)?)?;
-    m.add_function(wrap_pyfunction!(convert::dist_contains, m)?)?;
-    m.add_function(wrap_pyfunction!(convert::dist_to_internal, m)?)?;
-    m.add_function(wrap_pyfunction!(convert::dist_repr, m)?)?;
+    m.add_class::<distribution::PyDistribution>()?;
+    m.add_class::<export::TrialExport>()?;
+    m.add_class::<export::TrialRow>()?;
     m.add_function(wrap_pyfunction!(sampler::qmc_points, m)?)?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use ferrotune_core::pruners::{
 };
 use pyo3::prelude::*;
 
-use crate::errors::run_held;
+use crate::errors::pure;
 
 #[pyclass(frozen, module = "ferrotune._core")]
 pub struct Pruner {
@@ -35,13 +35,13 @@ impl Pruner {
         interval_steps: i64,
         n_min_trials: i64,
     ) -> PyResult<Self> {
-        run_held(py, || PercentilePruner::new(percentile, n_startup_trials, n_warmup_steps, interval_steps, n_min_trials)).map(wrap)
+        pure(py, || PercentilePruner::new(percentile, n_startup_trials, n_warmup_steps, interval_steps, n_min_trials)).map(wrap)
     }
 
     #[staticmethod]
     #[pyo3(signature = (lower, upper, n_warmup_steps, interval_steps))]
     fn threshold(py: Python<'_>, lower: Option<f64>, upper: Option<f64>, n_warmup_steps: i64, interval_steps: i64) -> PyResult<Self> {
-        run_held(py, || ThresholdPruner::new(lower, upper, n_warmup_steps, interval_steps)).map(wrap)
+        pure(py, || ThresholdPruner::new(lower, upper, n_warmup_steps, interval_steps)).map(wrap)
     }
 
     /// `wrapped`: the core of a built-in pruner, or None (pure early stopping; a pruner
@@ -50,12 +50,12 @@ impl Pruner {
     #[pyo3(signature = (wrapped, patience, min_delta))]
     fn patient(py: Python<'_>, wrapped: Option<&Pruner>, patience: i64, min_delta: f64) -> PyResult<Self> {
         let wrapped = wrapped.map(|w| w.inner.clone());
-        run_held(py, || PatientPruner::new(wrapped, patience, min_delta)).map(wrap)
+        pure(py, || PatientPruner::new(wrapped, patience, min_delta)).map(wrap)
     }
 
     #[staticmethod]
     fn wilcoxon(py: Python<'_>, p_threshold: f64, n_startup_steps: i64) -> PyResult<Self> {
-        run_held(py, || WilcoxonPruner::new(p_threshold, n_startup_steps)).map(wrap)
+        pure(py, || WilcoxonPruner::new(p_threshold, n_startup_steps)).map(wrap)
     }
 
     /// `min_resource=None` is "auto".
@@ -68,7 +68,7 @@ impl Pruner {
         min_early_stopping_rate: i64,
         bootstrap_count: i64,
     ) -> PyResult<Self> {
-        run_held(py, || SuccessiveHalvingPruner::new(min_resource, reduction_factor, min_early_stopping_rate, bootstrap_count)).map(wrap)
+        pure(py, || SuccessiveHalvingPruner::new(min_resource, reduction_factor, min_early_stopping_rate, bootstrap_count)).map(wrap)
     }
 
     /// `max_resource=None` is "auto".
@@ -81,6 +81,6 @@ impl Pruner {
         reduction_factor: i64,
         bootstrap_count: i64,
     ) -> PyResult<Self> {
-        run_held(py, || HyperbandPruner::new(min_resource, max_resource, reduction_factor, bootstrap_count)).map(wrap)
+        pure(py, || HyperbandPruner::new(min_resource, max_resource, reduction_factor, bootstrap_count)).map(wrap)
     }
 }

@@ -10,11 +10,18 @@ use ferrotune_core::samplers::tpe::{DistanceFn, GammaFn, WeightsFn};
 use ferrotune_core::samplers::QmcSampler;
 use ferrotune_core::samplers::{BatchMode, GpConfig, GpSampler, GridSampler, RandomSampler, Sampler as CoreSampler, TpeConfig, TpeSampler};
 use ferrotune_core::space::Choice;
+use ferrotune_core::Error;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::convert::choices_from_py;
-use crate::errors::run_held;
+use crate::convert::{choice_to_py, choices_from_py};
+use crate::distribution::PyDistribution;
+use crate::errors::{from_callback, pure};
+
+/// `repr(value)` for messages (a value whose repr fails is shown by type).
+fn repr(v: &Bound<'_, PyAny>) -> String {
+    v.repr().map(|r| r.to_string()).unwrap_or_else(|_| format!("<{}>", v.get_type()))
+}
 
 #[pyclass(frozen, module = "ferrotune._core")]
 pub struct Sampler {
@@ -43,7 +50,7 @@ impl Sampler {
             parsed.push((name.clone(), choices_from_py(values, name)?));
         }
         let seed = seed.unwrap_or_else(ferrotune_core::rng::os_seed);
-        let g = run_held(py, || GridSampler::new(parsed, Some(seed)))?;
+        let g = pure(py, || GridSampler::new(parsed, Some(seed)))?;
         let g = Arc::new(g);
         Ok(Sampler { inner: g.clone(), grid: Some(g), seed })
     }
@@ -71,30 +78,48 @@ impl Sampler {
         warn_independent_sampling: bool,
         constraints: bool,
     ) -> PyResult<Self> {
+        // Each wrapper takes the GIL for the call only; the core calls them with no lock held.
+        // The user's own exceptions cross the core unchanged (`from_callback`).
         let gamma = gamma.map(|f| {
-            Arc::new(move |n: usize| Python::attach(|py| f.call1(py, (n,)).and_then(|r| r.extract::<usize>(py)).map_err(|e| e.to_string())))
-                as Arc<GammaFn>
+            Arc::new(move |n: usize| {
+                Python::attach(|py| {
+                    let r = f.call1(py, (n,)).map_err(from_callback)?;
+                    r.extract::<usize>(py).map_err(|_| {
+                        Error::InvalidValue(format!("the gamma function must return an int >= 0, got {} for n={n}", repr(r.bind(py))))
+                    })
+                })
+            }) as Arc<GammaFn>
         });
         let weights = weights.map(|f| {
             Arc::new(move |n: usize| {
                 Python::attach(|py| {
-                    let r = f.call1(py, (n,))?;
+                    let r = f.call1(py, (n,)).map_err(from_callback)?;
                     let r = r.bind(py);
-                    let r = if r.hasattr("tolist")? { r.call_method0("tolist")? } else { r.clone() };
-                    r.extract::<Vec<f64>>()
+                    let list =
+                        if r.hasattr("tolist").unwrap_or(false) { r.call_method0("tolist").map_err(from_callback)? } else { r.clone() };
+                    list.extract::<Vec<f64>>().map_err(|_| {
+                        Error::InvalidValue(format!("the weights function must return a sequence of numbers, got {} for n={n}", repr(r)))
+                    })
                 })
-                .map_err(|e| e.to_string())
             }) as Arc<WeightsFn>
         });
         let distances = distances
             .into_iter()
             .map(|(name, f)| {
+                let param = name.clone();
                 let d = Arc::new(move |a: &Choice, b: &Choice| {
                     Python::attach(|py| {
-                        let (a, b) = (crate::convert::choice_to_py(py, a)?, crate::convert::choice_to_py(py, b)?);
-                        f.call1(py, (a, b))?.extract::<f64>(py)
+                        let args = (choice_to_py(py, a).map_err(from_callback)?, choice_to_py(py, b).map_err(from_callback)?);
+                        let r = f.call1(py, args).map_err(from_callback)?;
+                        r.extract::<f64>(py).map_err(|_| {
+                            Error::InvalidValue(format!(
+                                "the distance function of parameter '{param}' must return a number, got {} for ({}, {})",
+                                repr(r.bind(py)),
+                                a.repr(),
+                                b.repr()
+                            ))
+                        })
                     })
-                    .map_err(|e| e.to_string())
                 }) as Arc<DistanceFn>;
                 (name, d)
             })
@@ -116,7 +141,7 @@ impl Sampler {
             warn_independent_sampling,
             constraints,
         };
-        let t = run_held(py, || TpeSampler::new(cfg))?;
+        let t = pure(py, || TpeSampler::new(cfg))?;
         let seed = t.seed();
         Ok(Sampler { inner: Arc::new(t), grid: None, seed })
     }
@@ -135,7 +160,7 @@ impl Sampler {
         independent_name: String,
         warn_independent_sampling: bool,
     ) -> PyResult<Self> {
-        let kind = run_held(py, || QmcType::parse(qmc_type))?;
+        let kind = pure(py, || QmcType::parse(qmc_type))?;
         let independent = independent.map(|s| (s.inner.clone(), independent_name));
         let q = QmcSampler::new(kind, scramble, seed, independent, warn_independent_sampling);
         let seed = q.seed();
@@ -167,7 +192,7 @@ impl Sampler {
             n_startup_trials,
             deterministic_objective,
             acquisition,
-            batch_mode: run_held(py, || BatchMode::parse(batch_mode))?,
+            batch_mode: pure(py, || BatchMode::parse(batch_mode))?,
             n_candidates: n_preliminary_samples,
             n_local_search,
             warn_independent_sampling,
@@ -175,7 +200,7 @@ impl Sampler {
             independent: independent.map(|s| s.inner.clone()),
             ..GpConfig::default()
         };
-        let g = run_held(py, || GpSampler::new(cfg))?;
+        let g = pure(py, || GpSampler::new(cfg))?;
         let seed = g.seed();
         Ok(Sampler { inner: Arc::new(g), grid: None, seed })
     }
@@ -200,10 +225,8 @@ impl Sampler {
 
     /// Internal value of a random draw for (trial number, name): used by Python samplers that
     /// fall back to random sampling.
-    fn random_draw(&self, py: Python<'_>, number: usize, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<f64> {
-        let d = crate::convert::dist_from_spec(spec, name)?;
-        run_held(py, || d.validate(name))?;
-        Ok(RandomSampler::new(Some(self.seed)).draw(number, name, &d))
+    fn random_draw(&self, number: usize, name: &str, dist: &Bound<'_, PyDistribution>) -> f64 {
+        RandomSampler::new(Some(self.seed)).draw(number, name, &dist.get().inner)
     }
 }
 
@@ -223,7 +246,7 @@ pub fn qmc_points<'py>(
     seed: u64,
     skip: u64,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let bytes = crate::errors::run(py, move || {
+    let bytes = crate::errors::enter_core(py, move || {
         let kind = QmcType::parse(qmc_type)?;
         if n.checked_mul(dim).is_none_or(|total| total > MAX_QMC_VALUES) {
             return Err(ferrotune_core::Error::InvalidValue(format!(

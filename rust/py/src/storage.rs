@@ -8,7 +8,7 @@ use ferrotune_core::storage::{copy_study, AttrKind, InMemoryStorage, JournalStor
 use ferrotune_core::Error;
 use pyo3::prelude::*;
 
-use crate::errors::run;
+use crate::errors::enter_core;
 
 #[pyclass(frozen, module = "ferrotune._core")]
 pub struct Storage {
@@ -42,7 +42,7 @@ impl Storage {
     #[staticmethod]
     #[pyo3(signature = (path, fsync=false))]
     fn journal(py: Python<'_>, path: std::path::PathBuf, fsync: bool) -> PyResult<Self> {
-        let j = run(py, move || JournalStorage::open(&path, fsync))?;
+        let j = enter_core(py, move || JournalStorage::open(&path, fsync))?;
         let j = Arc::new(j);
         Ok(Storage { inner: j.clone(), journal: Some(j) })
     }
@@ -51,14 +51,14 @@ impl Storage {
     /// its log, with the GIL released.
     #[staticmethod]
     fn postgres(py: Python<'_>, url: String) -> PyResult<Self> {
-        let p = run(py, move || PostgresStorage::open(&url))?;
+        let p = enter_core(py, move || PostgresStorage::open(&url))?;
         Ok(Storage { inner: Arc::new(p), journal: None })
     }
 
     /// Writes the journal's snapshot (GIL released); returns its path.
     fn snapshot(&self, py: Python<'_>) -> PyResult<std::path::PathBuf> {
         let j = self.journal.clone();
-        run(py, move || match j {
+        enter_core(py, move || match j {
             Some(j) => j.snapshot(),
             None => Err(Error::InvalidValue(
                 "snapshot() is only for journal file storages (JournalStorage); this storage has no snapshot".into(),
@@ -68,16 +68,16 @@ impl Storage {
 
     /// Copies study `study` into a new study `to_name` of `to` (GIL released); returns its id.
     fn copy_study(&self, py: Python<'_>, study: u32, to: &Storage, to_name: &str) -> PyResult<u32> {
-        run(py, || copy_study(&*self.inner, study, &*to.inner, to_name))
+        enter_core(py, || copy_study(&*self.inner, study, &*to.inner, to_name))
     }
 
     /// Messages about the storage (a damaged journal tail, ...) not yet shown, drained.
-    fn take_warnings(&self) -> Vec<String> {
-        self.inner.take_warnings()
+    fn take_warnings(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        enter_core(py, || Ok(self.inner.take_warnings()))
     }
 
     fn create_study(&self, py: Python<'_>, name: &str, directions: Vec<u8>) -> PyResult<u32> {
-        run(py, || {
+        enter_core(py, || {
             let dirs = directions
                 .iter()
                 .map(|c| StudyDirection::from_code(*c).ok_or_else(|| Error::InvalidValue(format!("bad direction code {c}"))))
@@ -87,46 +87,46 @@ impl Storage {
     }
 
     fn delete_study(&self, py: Python<'_>, study: u32) -> PyResult<()> {
-        run(py, || self.inner.delete_study(study))
+        enter_core(py, || self.inner.delete_study(study))
     }
 
     fn study_id(&self, py: Python<'_>, name: &str) -> PyResult<u32> {
-        run(py, || self.inner.study_id(name))
+        enter_core(py, || self.inner.study_id(name))
     }
 
     /// (id, name, direction codes, n_trials)
     fn study_info(&self, py: Python<'_>, study: u32) -> PyResult<InfoTuple> {
-        run(py, || self.inner.study_info(study).map(info))
+        enter_core(py, || self.inner.study_info(study).map(info))
     }
 
     fn studies(&self, py: Python<'_>) -> PyResult<Vec<InfoTuple>> {
-        run(py, || Ok(self.inner.studies().into_iter().map(info).collect()))
+        enter_core(py, || Ok(self.inner.studies().into_iter().map(info).collect()))
     }
 
     fn set_study_attr(&self, py: Python<'_>, study: u32, user: bool, key: &str, json: &str) -> PyResult<()> {
-        run(py, || self.inner.set_study_attr(study, kind(user), key, json))
+        enter_core(py, || self.inner.set_study_attr(study, kind(user), key, json))
     }
 
     /// Records a heartbeat of a running trial (GIL released: the journal may wait on its lock).
     fn record_heartbeat(&self, py: Python<'_>, trial_id: u64) -> PyResult<()> {
-        run(py, || self.inner.record_heartbeat(trial_id))
+        enter_core(py, || self.inner.record_heartbeat(trial_id))
     }
 
     fn last_heartbeat(&self, py: Python<'_>, trial_id: u64) -> PyResult<Option<f64>> {
-        run(py, || self.inner.last_heartbeat(trial_id))
+        enter_core(py, || self.inner.last_heartbeat(trial_id))
     }
 
     fn stale_trials(&self, py: Python<'_>, study: u32, grace: f64) -> PyResult<Vec<u64>> {
-        run(py, || self.inner.stale_trials(study, grace))
+        enter_core(py, || self.inner.stale_trials(study, grace))
     }
 
     /// Fails the study's running trials whose last heartbeat is older than `grace` seconds, in
     /// one atomic step; returns their trial ids.
     fn fail_stale_trials(&self, py: Python<'_>, study: u32, grace: f64) -> PyResult<Vec<u64>> {
-        run(py, || self.inner.fail_stale_trials(study, grace))
+        enter_core(py, || self.inner.fail_stale_trials(study, grace))
     }
 
     fn study_attrs(&self, py: Python<'_>, study: u32, user: bool) -> PyResult<BTreeMap<String, String>> {
-        run(py, || self.inner.study_attrs(study, kind(user)))
+        enter_core(py, || self.inner.study_attrs(study, kind(user)))
     }
 }

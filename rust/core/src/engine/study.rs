@@ -39,6 +39,19 @@ pub struct StudyEngine {
 /// The pruner that may split the history the sampler sees, with the study's name.
 type Routing<'a> = Option<(Arc<dyn Pruner>, &'a str)>;
 
+/// Runs `f`, which calls a sampler under the storage's lock; when the sampler needs a user
+/// callback's value it returns `Error::Deferred` instead of calling it there, and this runs
+/// that work with no lock held and tries again. So user code (a Python callable waiting for the
+/// GIL, or reading the study) never runs while the core holds a lock.
+fn resolving<R>(mut f: impl FnMut() -> Result<R>) -> Result<R> {
+    loop {
+        match f() {
+            Err(Error::Deferred(work)) => work.run()?,
+            r => return r,
+        }
+    }
+}
+
 impl StudyEngine {
     pub fn new(storage: Arc<dyn Storage>, study: StudyId, sampler: Option<Arc<dyn Sampler>>) -> Self {
         StudyEngine {
@@ -130,7 +143,7 @@ impl StudyEngine {
     pub fn is_exhausted(&self) -> Result<bool> {
         match &self.sampler {
             None => Ok(false),
-            Some(s) => self.read(|h| s.is_exhausted(self.study, h)),
+            Some(s) => resolving(|| self.read(|h| s.is_exhausted(self.study, h))),
         }
     }
 
@@ -165,14 +178,18 @@ impl StudyEngine {
                 None => Claim::New(TrialTemplate { system_attrs: attrs, ..Default::default() }),
             })
         };
-        let r = if sampler.as_ref().is_some_and(|s| s.before_trial_claims()) {
-            self.storage.create_trial(study, &mut decide)
-        } else {
-            self.storage.create_trial_pure(study, &mut decide)
-        };
+        let r = resolving(|| {
+            if sampler.as_ref().is_some_and(|s| s.before_trial_claims()) {
+                self.storage.create_trial(study, &mut decide)
+            } else {
+                self.storage.create_trial_pure(study, &mut decide)
+            }
+        });
         let Some(t) = r? else { return Ok(None) };
         if let Some(s) = &self.sampler {
-            let rel = match self.read(|h| self.on_view(s.as_ref(), &routing, h, t.number, |id, v| s.sample_relative(id, v, t.number)))? {
+            let rel = match resolving(|| {
+                self.read(|h| self.on_view(s.as_ref(), &routing, h, t.number, |id, v| s.sample_relative(id, v, t.number)))?
+            }) {
                 Ok(rel) => rel,
                 Err(e) => {
                     // The trial exists already; a failed proposal must not leave it running.
@@ -264,25 +281,27 @@ impl StudyEngine {
         dist.validate(name)?;
         let t = self.trial(trial_id)?;
         let routing = self.routing()?;
-        let decided = self.read(|h| -> Result<(f64, bool)> {
-            let row = t.number;
-            if let Some(p) = self.preset_locked(h, trial_id, row, name, dist)? {
-                return Ok(p);
-            }
-            match &self.sampler {
-                Some(s) => {
-                    let v = self.on_view(s.as_ref(), &routing, h, row, |id, v| s.sample_independent(id, v, row, name, dist))?;
-                    if !dist.contains(v) {
-                        return Err(Error::InvalidValue(format!(
-                            "the sampler proposed {v} for parameter '{name}', outside {}",
-                            dist.repr()
-                        )));
-                    }
-                    Ok((v, true))
+        let decided = resolving(|| {
+            self.read(|h| -> Result<(f64, bool)> {
+                let row = t.number;
+                if let Some(p) = self.preset_locked(h, trial_id, row, name, dist)? {
+                    return Ok(p);
                 }
-                None => Err(Error::InvalidValue("this study's sampler is written in Python; its values are set with set_param".into())),
-            }
-        })??;
+                match &self.sampler {
+                    Some(s) => {
+                        let v = self.on_view(s.as_ref(), &routing, h, row, |id, v| s.sample_independent(id, v, row, name, dist))?;
+                        if !dist.contains(v) {
+                            return Err(Error::InvalidValue(format!(
+                                "the sampler proposed {v} for parameter '{name}', outside {}",
+                                dist.repr()
+                            )));
+                        }
+                        Ok((v, true))
+                    }
+                    None => Err(Error::InvalidValue("this study's sampler is written in Python; its values are set with set_param".into())),
+                }
+            })?
+        })?;
         if decided.1 {
             self.storage.set_trial_param(trial_id, name, decided.0, dist)?;
         }
@@ -299,12 +318,14 @@ impl StudyEngine {
     pub fn sample_independent_with(&self, sampler: &dyn Sampler, number: usize, name: &str, dist: &Distribution) -> Result<f64> {
         dist.validate(name)?;
         let routing = self.routing()?;
-        self.read(|h| {
-            if number >= h.n_trials() {
-                return Err(Error::TrialNotFound(format!("no trial number {number} in this study")));
-            }
-            self.on_view(sampler, &routing, h, number, |id, v| sampler.sample_independent(id, v, number, name, dist))
-        })?
+        resolving(|| {
+            self.read(|h| {
+                if number >= h.n_trials() {
+                    return Err(Error::TrialNotFound(format!("no trial number {number} in this study")));
+                }
+                self.on_view(sampler, &routing, h, number, |id, v| sampler.sample_independent(id, v, number, name, dist))
+            })?
+        })
     }
 
     /// The sampler's current joint search space (for trial `number`: as seen from its bracket
@@ -325,12 +346,14 @@ impl StudyEngine {
     /// Runs the sampler's joint sampling for trial `number` without storing anything.
     pub fn sample_relative_with(&self, sampler: &dyn Sampler, number: usize) -> Result<Vec<(String, f64, Distribution)>> {
         let routing = self.routing()?;
-        self.read(|h| {
-            if number >= h.n_trials() {
-                return Err(Error::TrialNotFound(format!("no trial number {number} in this study")));
-            }
-            self.on_view(sampler, &routing, h, number, |id, v| sampler.sample_relative(id, v, number))
-        })?
+        resolving(|| {
+            self.read(|h| {
+                if number >= h.n_trials() {
+                    return Err(Error::TrialNotFound(format!("no trial number {number} in this study")));
+                }
+                self.on_view(sampler, &routing, h, number, |id, v| sampler.sample_relative(id, v, number))
+            })?
+        })
     }
 
     /// Stores a value chosen outside the engine (a Python sampler, `FixedTrial`-like use).
@@ -366,10 +389,15 @@ impl StudyEngine {
     }
 
     /// Finishes a trial. COMPLETE needs one finite-or-infinite (not NaN) value per objective;
-    /// PRUNED may carry values (its last intermediate value); FAIL carries none.
+    /// PRUNED may carry values, and a single-objective one told without takes its last
+    /// intermediate value (Optuna's rule); FAIL carries none.
     pub fn tell(&self, trial_id: TrialId, state: TrialState, values: Option<&[f64]>) -> Result<()> {
         let t = self.trial(trial_id)?;
-        let n_obj = self.read(|h| h.directions.len())?;
+        let (n_obj, last) = self.read(|h| (h.directions.len(), h.meta[t.number].intermediate.last().map(|e| [e.1])))?;
+        let values = match (state, values) {
+            (TrialState::Pruned, None) if n_obj == 1 => last.as_ref().map(|v| &v[..]),
+            _ => values,
+        };
         match state {
             TrialState::Complete => {
                 let v = values
@@ -595,5 +623,20 @@ mod tests {
         assert!(e.tell(a.trial_id, TrialState::Complete, None).is_err());
         // the trial is still running after the rejected calls
         e.tell(a.trial_id, TrialState::Fail, None).unwrap();
+    }
+
+    #[test]
+    fn a_pruned_trial_told_without_values_takes_its_last_intermediate_value() {
+        let e = engine(Arc::new(RandomSampler::new(Some(0))));
+        let a = e.ask(false).unwrap().unwrap();
+        e.report(a.trial_id, 1, 4.0).unwrap();
+        e.report(a.trial_id, 2, 3.0).unwrap();
+        e.tell(a.trial_id, TrialState::Pruned, None).unwrap();
+        let b = e.ask(false).unwrap().unwrap(); // nothing reported: no value
+        e.tell(b.trial_id, TrialState::Pruned, None).unwrap();
+        let c = e.ask(false).unwrap().unwrap(); // a value told wins
+        e.report(c.trial_id, 0, 9.0).unwrap();
+        e.tell(c.trial_id, TrialState::Pruned, Some(&[5.0])).unwrap();
+        assert_eq!(e.read(|h| (h.values_of(0), h.values_of(1), h.values_of(2))).unwrap(), (Some(vec![3.0]), None, Some(vec![5.0])));
     }
 }

@@ -5,11 +5,13 @@
 //! samplers do not need (timestamps, attributes) lives in `TrialMeta` rows beside the columns.
 
 mod columns;
+mod export;
 mod scan;
 mod state;
 mod table;
 
 pub use columns::{ParamColumn, StepColumn};
+pub use export::{ExportRow, TrialExport};
 pub use scan::{RowScan, Visit};
 pub use state::{StudyDirection, TrialState};
 pub use table::{TrialHistory, TrialMeta};

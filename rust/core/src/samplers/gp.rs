@@ -475,10 +475,13 @@ impl Sampler for GpSampler {
             && h.n_complete() >= self.cfg.n_startup_trials.max(1)
             && !Self::intersection(h).0.iter().any(|(n, _)| n == name)
         {
+            // warned once the value is drawn: a draw the engine retries (deferred work) warns once
+            let v = self.independent.sample_independent(study, h, row, name, dist)?;
             self.warn(format!(
                 "trial {row}: parameter '{name}' is sampled by the independent sampler because it is not in every complete \
                  trial (GPSampler models a fixed search space)"
             ));
+            return Ok(v);
         }
         self.independent.sample_independent(study, h, row, name, dist)
     }

@@ -330,9 +330,12 @@ impl Sampler for QmcSampler {
                 st.sync(h);
                 st.first_finished.is_some()
             };
+            // warned once the value is drawn: a draw the engine retries (deferred work) warns once
+            let v = self.independent.sample_independent(study, h, row, name, dist)?;
             if finished {
                 self.warnings.lock().unwrap_or_else(|e| e.into_inner()).push(independent_warning(name, row, &self.independent_name));
             }
+            return Ok(v);
         }
         self.independent.sample_independent(study, h, row, name, dist)
     }

@@ -20,7 +20,7 @@
 //! reduces to one weight per choice.
 
 use super::columns::{tie_key, Bits, Column, Geometry, KernelConsts, NEG_LNZ_MAX};
-use super::parzen::{categorical_table, discrete_log_kernel, fast_exp, fast_ln, log_sum_exp, DistanceFn};
+use super::parzen::{categorical_table, discrete_log_kernel, fast_exp, fast_ln, log_sum_exp, DistanceTable};
 use crate::history::TrialHistory;
 use crate::space::Distribution;
 
@@ -45,8 +45,8 @@ pub struct Settings<'a> {
     pub prior_weight: f64,
     pub consider_magic_clip: bool,
     pub consider_endpoints: bool,
-    /// Distance functions of categorical dimensions, by dimension.
-    pub distances: Vec<Option<&'a DistanceFn>>,
+    /// Distance tables of categorical dimensions, by dimension.
+    pub distances: Vec<Option<&'a DistanceTable>>,
 }
 
 /// Mixture weights of the above group, normalized with the prior's weight. The default

@@ -10,6 +10,7 @@
 //! rank after feasible ones.
 
 mod above;
+mod callbacks;
 mod columns;
 mod hypervolume;
 mod parzen;
@@ -21,9 +22,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use above::{Settings, Weights};
+use callbacks::Callbacks;
 use columns::{tie_key, Column};
-pub use parzen::DistanceFn;
-use parzen::{Parzen, ParzenParams};
+use parzen::{DistanceTable, Parzen, ParzenParams};
 use space::SpaceCache;
 use split::Split;
 
@@ -31,13 +32,17 @@ use super::{RandomSampler, Sampler};
 use crate::error::{Error, Result};
 use crate::history::TrialHistory;
 use crate::rng::{os_seed, stream};
-use crate::space::Distribution;
+use crate::space::{Choice, Distribution};
 use crate::storage::StudyId;
 
+// User callbacks. They are never called under a lock (see `callbacks.rs`); an error they return
+// (`Error::Callback` for the user's own) is the suggestion's error, unchanged.
 /// `gamma(n)`: how many of `n` trials form the "below" group.
-pub type GammaFn = dyn Fn(usize) -> std::result::Result<usize, String> + Send + Sync;
+pub type GammaFn = dyn Fn(usize) -> Result<usize> + Send + Sync;
 /// `weights(n)`: the weights of `n` observations, oldest first.
-pub type WeightsFn = dyn Fn(usize) -> std::result::Result<Vec<f64>, String> + Send + Sync;
+pub type WeightsFn = dyn Fn(usize) -> Result<Vec<f64>> + Send + Sync;
+/// A user's distance between two choices of a categorical parameter.
+pub type DistanceFn = dyn Fn(&Choice, &Choice) -> Result<f64> + Send + Sync;
 
 /// The system attribute holding a trial's constraint values (a JSON list; > 0 is a violation).
 pub const CONSTRAINTS_ATTR: &str = "constraints";
@@ -114,6 +119,7 @@ pub struct TpeSampler {
     cfg: TpeConfig,
     seed: u64,
     random: RandomSampler,
+    callbacks: Callbacks,
     studies: Mutex<HashMap<StudyId, StudyState>>,
     warnings: Mutex<Vec<String>>,
 }
@@ -131,10 +137,12 @@ impl TpeSampler {
         }
         let seed = cfg.seed.unwrap_or_else(os_seed);
         cfg.seed = Some(seed);
+        let callbacks = Callbacks::new(cfg.gamma.clone(), cfg.weights.clone(), cfg.distances.clone());
         Ok(TpeSampler {
             cfg,
             seed,
             random: RandomSampler::new(Some(seed)),
+            callbacks,
             studies: Mutex::new(HashMap::new()),
             warnings: Mutex::new(Vec::new()),
         })
@@ -161,17 +169,17 @@ impl TpeSampler {
     }
 
     fn gamma(&self, n: usize, multi: bool) -> Result<usize> {
-        match &self.cfg.gamma {
-            None => Ok(if multi { default_gamma_multi(n) } else { default_gamma(n) }),
-            Some(g) => g(n).map_err(|e| Error::InvalidValue(format!("the gamma function failed: {e}"))),
+        if !self.callbacks.has_gamma() {
+            return Ok(if multi { default_gamma_multi(n) } else { default_gamma(n) });
         }
+        self.callbacks.gamma(n)
     }
 
     fn weights(&self, n: usize) -> Result<Vec<f64>> {
-        let w = match &self.cfg.weights {
-            None => return Ok(default_weights(n)),
-            Some(f) => f(n).map_err(|e| Error::InvalidValue(format!("the weights function failed: {e}")))?,
-        };
+        if !self.callbacks.has_weights() {
+            return Ok(default_weights(n));
+        }
+        let w = self.callbacks.weights(n)?;
         if w.len() < n {
             return Err(Error::InvalidValue(format!("the weights function returned {} weights for {n} observations", w.len())));
         }
@@ -187,8 +195,16 @@ impl TpeSampler {
     /// Jointly samples `space` for the trial at `row`; returns internal values in `space` order.
     fn sample(&self, study: StudyId, h: &TrialHistory, row: usize, space: &[(String, Distribution)], key: &str) -> Result<Vec<f64>> {
         let multi = h.directions.len() > 1;
+        // Distance tables first: computing one is deferred work (see `callbacks.rs`).
+        let tables = space
+            .iter()
+            .map(|(n, d)| match d {
+                Distribution::Categorical { choices } if self.callbacks.has_distance(n) => self.callbacks.distance_table(n, choices),
+                _ => Ok(None),
+            })
+            .collect::<Result<Vec<_>>>()?;
         self.with_state(study, h, |st| {
-            let split = st.split(h, row, |n| self.gamma(n, multi).map_err(|e| e.to_string())).map_err(Error::InvalidValue)?;
+            let split = st.split(h, row, |n| self.gamma(n, multi))?;
             let idx: Vec<usize> = space.iter().map(|(n, d)| st.column(h, n, d)).collect();
             // The observations of this space: rows with a usable value in every dimension.
             let has_all = |r: usize| idx.iter().all(|&i| st.columns[i].present.contains(r));
@@ -212,7 +228,7 @@ impl TpeSampler {
             extras.sort_unstable();
 
             let dists: Vec<&Distribution> = space.iter().map(|(_, d)| d).collect();
-            let distances: Vec<Option<&DistanceFn>> = space.iter().map(|(n, _)| self.cfg.distances.get(n).map(|f| f.as_ref())).collect();
+            let distances: Vec<Option<&DistanceTable>> = tables.iter().map(|t| t.as_deref().map(|t| t.as_slice())).collect();
             let params = ParzenParams {
                 consider_prior: self.cfg.consider_prior,
                 prior_weight: self.cfg.prior_weight,
@@ -292,12 +308,7 @@ impl StudyState {
     }
 
     /// The split for sampling `row`; suggestions of one trial share it while no trial finishes.
-    fn split(
-        &mut self,
-        h: &TrialHistory,
-        row: usize,
-        gamma: impl FnOnce(usize) -> std::result::Result<usize, String>,
-    ) -> std::result::Result<Arc<Split>, String> {
+    fn split(&mut self, h: &TrialHistory, row: usize, gamma: impl FnOnce(usize) -> Result<usize>) -> Result<Arc<Split>> {
         let at = (row, h.n_trials(), self.space.n_finished);
         if let Some((k, s)) = &self.split {
             if *k == at {
@@ -381,13 +392,14 @@ impl Sampler for TpeSampler {
         if n_done < self.cfg.n_startup_trials {
             return Ok(self.random.draw(row, name, dist));
         }
+        // warned after sampling: a suggestion the engine retries (deferred callbacks) warns once
+        let v = self.sample(study, h, row, &[(name.to_string(), dist.clone())], name)?;
         if self.cfg.warn_independent_sampling && self.multivariate(h) && h.column(name).is_some() {
             self.warnings.lock().unwrap_or_else(|e| e.into_inner()).push(format!(
                 "trial {row}: parameter '{name}' is sampled independently by TPE because it is not in every \
                  finished trial (a dynamic search space); group=True models such parameters jointly"
             ));
         }
-        let v = self.sample(study, h, row, &[(name.to_string(), dist.clone())], name)?;
         Ok(v[0])
     }
 

@@ -19,16 +19,17 @@ use crate::space::{Choice, Distribution};
 /// Widest cell, in kernel standard deviations, whose mass the midpoint rule approximates.
 const MIDPOINT_MAX_WIDTH: f64 = 0.3;
 
-/// A user's distance between two categorical choices.
-pub type DistanceFn = dyn Fn(&Choice, &Choice) -> Result<f64, String> + Send + Sync;
+/// A categorical dimension's distances between its choices, row-major `k × k` (row `a`: the
+/// distances from choice `a`), computed from the user's function before sampling.
+pub type DistanceTable = [f64];
 
 pub struct ParzenParams<'a> {
     pub consider_prior: bool,
     pub prior_weight: f64,
     pub consider_magic_clip: bool,
     pub consider_endpoints: bool,
-    /// Distance functions of categorical dimensions (by dimension index).
-    pub distances: Vec<Option<&'a DistanceFn>>,
+    /// Distance tables of categorical dimensions (by dimension index).
+    pub distances: Vec<Option<&'a DistanceTable>>,
 }
 
 enum Kernel {
@@ -367,7 +368,7 @@ pub fn categorical_table(
     n_kernels: usize,
     with_prior: bool,
     prior_weight: f64,
-    distance: Option<&DistanceFn>,
+    distance: Option<&DistanceTable>,
 ) -> Result<Vec<f64>, String> {
     let k = choices.len();
     let base = if with_prior { prior_weight / n_kernels as f64 } else { 0.0 };
@@ -375,14 +376,14 @@ pub fn categorical_table(
     for a in 0..k {
         match distance {
             None => raw[a * k + a] += 1.0,
-            Some(f) => {
+            Some(table) => {
                 // Observed choice a spreads its mass to choice j by exp(-(d_aj / max_j d_aj)² · c),
                 // sharper when there are more kernels per unit of prior.
                 if !observed[a] {
                     continue;
                 }
                 let coef = (n_kernels as f64 / prior_weight.max(1e-12)).ln() * (k as f64).ln() / 6f64.ln();
-                let d = choices.iter().map(|c| f(&choices[a], c)).collect::<Result<Vec<f64>, String>>()?;
+                let d = table.get(a * k..(a + 1) * k).ok_or("a distance table does not match its choices")?;
                 let dmax = d.iter().cloned().fold(0.0, f64::max);
                 for (j, x) in d.iter().enumerate() {
                     raw[a * k + j] += if dmax > 0.0 { (-(x / dmax).powi(2) * coef).exp() } else { 1.0 };
