@@ -186,7 +186,7 @@ impl Sampler {
         warp_outputs: bool,
         independent: Option<PyRef<'_, Sampler>>,
     ) -> PyResult<Self> {
-        let acquisition = run_held(py, || Acquisition::parse(acquisition, beta))?;
+        let acquisition = pure(py, || Acquisition::parse(acquisition, beta))?;
         let cfg = GpConfig {
             seed,
             n_startup_trials,
