@@ -24,7 +24,7 @@ class _Recording(BaseSampler):
     def sample_independent(self, study: Any, trial: Any, param_name: str, param_distribution: Any) -> Any:
         self.calls.append(("sample", trial.number))
         self.seen_types.add(type(study).__name__)
-        return param_distribution.to_external_repr(param_distribution._spec()[1])
+        return param_distribution.low
 
     def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
         self.calls.append(("after", trial.number))
