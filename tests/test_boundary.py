@@ -10,8 +10,11 @@ import math
 import pickle
 import warnings
 
-import ferrotune
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ferrotune
 from ferrotune import _core
 from ferrotune.distributions import (
     CategoricalDistribution,
@@ -22,8 +25,6 @@ from ferrotune.exceptions import FerrotuneValueError, InvalidDistributionError
 from ferrotune.samplers import BaseSampler, RandomSampler, TPESampler
 from ferrotune.storages import JournalFileBackend, JournalStorage
 from ferrotune.trial import FixedTrial
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 # -- arguments ------------------------------------------------------------------------------------------
 

@@ -9,9 +9,10 @@ import sys
 import textwrap
 import traceback
 
-import ferrotune
 import numpy as np
 import pytest
+
+import ferrotune
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.samplers import TPESampler
 from ferrotune.trial import TrialState
@@ -128,7 +129,7 @@ def test_callables_are_not_called_while_the_core_holds_a_lock():
         assert done.wait(60), "a write from another thread waited on a lock held around gamma"
         return max(1, n // 10)
 
-    s = ferrotune.create_study(sampler=TPESampler(seed=0, n_startup_trials=3, gamma=gamma, weights=lambda n: np.ones(n)))
+    s = ferrotune.create_study(sampler=TPESampler(seed=0, n_startup_trials=3, gamma=gamma, weights=np.ones))
     study_box.append(s)
     s.optimize(lambda t: t.suggest_float("x", -3, 3) ** 2, n_trials=8)
     assert s.user_attrs  # gamma ran, and its writes went through

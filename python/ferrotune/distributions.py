@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any
 
 from ferrotune import _core
 from ferrotune.exceptions import InvalidDistributionError
 
-CategoricalChoiceType = Union[None, bool, int, float, str]
+CategoricalChoiceType = None | bool | int | float | str
 
 __all__ = [
     "BaseDistribution",
@@ -77,12 +77,12 @@ class BaseDistribution:
         return {k: getattr(self, k) for k in slots}
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self._key() == other._key()  # type: ignore[attr-defined]
+        return isinstance(other, BaseDistribution) and type(self) is type(other) and self._key() == other._key()
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self._key()))
 
-    def _key(self) -> tuple:
+    def _key(self) -> tuple[Any, ...]:
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -103,10 +103,10 @@ class FloatDistribution(BaseDistribution):
         self._core_dist = d
         self.low, self.high, self.log, self.step = d.low, d.high, d.log, d.step
 
-    def _key(self) -> tuple:
+    def _key(self) -> tuple[Any, ...]:
         return ("float", self.low, self.high, self.log, self.step)
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (FloatDistribution, (self.low, self.high, self.log, self.step))
 
     def to_external_repr(self, param_value_in_internal_repr: float) -> float:
@@ -114,8 +114,8 @@ class FloatDistribution(BaseDistribution):
 
     def single(self) -> bool:
         if self.step is None:
-            return self.low == self.high
-        return self.high - self.low < self.step
+            return bool(self.low == self.high)
+        return bool(self.high - self.low < self.step)
 
 
 class IntDistribution(BaseDistribution):
@@ -133,10 +133,10 @@ class IntDistribution(BaseDistribution):
         self._core_dist = d
         self.low, self.high, self.log, self.step = d.low, d.high, d.log, d.step
 
-    def _key(self) -> tuple:
+    def _key(self) -> tuple[Any, ...]:
         return ("int", self.low, self.high, self.log, self.step)
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (IntDistribution, (self.low, self.high, self.log, self.step))
 
     def to_external_repr(self, param_value_in_internal_repr: float) -> int:
@@ -152,7 +152,7 @@ class CategoricalDistribution(BaseDistribution):
     __slots__ = ("choices",)
 
     def __init__(self, choices: Sequence[CategoricalChoiceType]) -> None:
-        if isinstance(choices, (str, bytes)) or not isinstance(choices, Sequence) and not hasattr(choices, "tolist"):
+        if isinstance(choices, (str, bytes)) or (not isinstance(choices, Sequence) and not hasattr(choices, "tolist")):
             raise InvalidDistributionError(
                 f"invalid distribution: choices must be a list or tuple, got {choices!r}"
             )
@@ -172,10 +172,10 @@ class CategoricalDistribution(BaseDistribution):
                 )
         self._core_dist = _core.Distribution.categorical(self.choices)
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (CategoricalDistribution, (self.choices,))
 
-    def _key(self) -> tuple:
+    def _key(self) -> tuple[Any, ...]:
         # bool/int/float compare equal in Python (True == 1 == 1.0); keep them apart.
         return ("categorical", tuple((type(c).__name__, c) for c in self.choices))
 
@@ -186,10 +186,11 @@ class CategoricalDistribution(BaseDistribution):
         if type(other) is not CategoricalDistribution:
             return False
         a, b = self.choices, other.choices
-        return len(a) == len(b) and all(_same_choice(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same_choice(x, y) for x, y in zip(a, b, strict=True))
 
     def to_external_repr(self, param_value_in_internal_repr: float) -> CategoricalChoiceType:
-        return self.choices[int(param_value_in_internal_repr)]
+        choice: CategoricalChoiceType = self.choices[int(param_value_in_internal_repr)]
+        return choice
 
     def single(self) -> bool:
         return len(self.choices) == 1
@@ -200,7 +201,7 @@ def _same_choice(a: Any, b: Any) -> bool:
         return False
     if isinstance(a, float) and math.isnan(a):
         return math.isnan(b)
-    return a == b
+    return bool(a == b)
 
 
 def _as_int(v: Any, what: str) -> int:

@@ -46,7 +46,7 @@ def _root() -> _logging.Logger:
 
 
 def _configure() -> None:
-    global _default_handler
+    global _default_handler  # noqa: PLW0603 -- one handler per process, installed lazily
     with _lock:
         if _default_handler is not None:
             return

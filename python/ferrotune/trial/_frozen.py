@@ -122,7 +122,7 @@ class FrozenTrial(_OfflineTrial):
         t._values = None if self._values is None else list(self._values)
         return t
 
-    def __deepcopy__(self, memo: dict) -> FrozenTrial:
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenTrial:
         return self._copy()
 
     # -- values -------------------------------------------------------------------------------
