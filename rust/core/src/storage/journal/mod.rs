@@ -162,10 +162,12 @@ impl Inner {
             g.offset = base + end as u64;
         });
         for (at, why) in undecodable {
-            self.warn(format!(
-                "journal {}: skipped a record at byte {at} that could not be decoded ({why}); it may come from a newer ferrotune",
-                self.file.path.display()
-            ));
+            self.warnings.push_once(at, || {
+                format!(
+                    "journal {}: skipped a record at byte {at} that could not be decoded ({why}); it may come from a newer ferrotune",
+                    self.file.path.display()
+                )
+            });
         }
         tail
     }

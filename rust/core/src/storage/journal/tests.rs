@@ -11,7 +11,8 @@ use crate::history::{StudyDirection, TrialState};
 use crate::space::{Choice, Distribution};
 use crate::storage::journal::record::Template;
 use crate::storage::test_support::{
-    claim_first_waiting, dir, dump, float, is_param, new_trial, race_workers_against_stale_sweeper, study, wait_until,
+    claim_first_waiting, delete_then_work_without_rebuilds, dir, dump, float, is_param, new_trial, race_workers_against_stale_sweeper,
+    study, wait_until,
 };
 use crate::storage::{read_with, AttrKind, Claim, Storage, TrialId, TrialTemplate};
 
@@ -463,4 +464,53 @@ fn writers_whose_trials_are_failed_as_stale_replay_exactly() {
     let d = dir();
     let p = d.path().join("stale_race.log");
     race_workers_against_stale_sweeper(|| JournalStorage::open(&p, false).unwrap());
+}
+
+fn rebuilds(s: &JournalStorage) -> u64 {
+    s.inner.replica.read().unwrap().rebuilds
+}
+
+#[test]
+fn a_deleted_study_costs_no_rebuild_of_later_calls() {
+    let d = dir();
+    let p = d.path().join("del.log");
+    let a = JournalStorage::open(&p, false).unwrap();
+    delete_then_work_without_rebuilds(&a, &|| rebuilds(&a));
+    // Another process reading the file replays the deletion once, at open, and no more.
+    let b = JournalStorage::open(&p, false).unwrap();
+    let before = rebuilds(&b);
+    let id = b.study_id("kept").unwrap();
+    new_trial(&b, id);
+    new_trial(&a, a.study_id("kept").unwrap());
+    assert_eq!(b.study_info(id).unwrap().n_trials, 26);
+    assert_eq!(rebuilds(&b), before);
+    // A snapshot is taken from a replica that is not stale.
+    a.snapshot().unwrap();
+    assert_eq!(dump(&JournalStorage::open(&p, false).unwrap()), dump(&a));
+}
+
+#[test]
+fn an_undecodable_record_is_reported_once() {
+    let d = dir();
+    let p = d.path().join("undecodable.log");
+    let a = JournalStorage::open(&p, false).unwrap();
+    study(&a, "s");
+    let other = study(&a, "deleted");
+    a.delete_study(other).unwrap();
+    // A well-framed record of an operation this version does not know.
+    let mut buf = Vec::new();
+    frame::frame(&[0xff, 0x00], &mut buf);
+    OpenOptions::new().append(true).open(&p).unwrap().write_all(&buf).unwrap();
+    // A process that reads the deletion from the file, and one that wrote it, each warn once.
+    let b = JournalStorage::open(&p, false).unwrap();
+    let mut warnings = Vec::new();
+    for _ in 0..10 {
+        for s in [&a, &b] {
+            let t = new_trial(s, s.study_id("s").unwrap());
+            s.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+            warnings.extend(s.take_warnings());
+        }
+    }
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings.iter().all(|w| w.contains("could not be decoded")), "{warnings:?}");
 }

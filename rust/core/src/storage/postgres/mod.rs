@@ -234,10 +234,12 @@ impl Inner {
                 // A record that does not fit the state is skipped by every reader alike.
                 drop(g.apply(op, true))
             }
-            Err(e) => self.warn(format!(
-                "PostgreSQL storage: skipped log record {seq} that could not be decoded ({}); it may come from a newer ferrotune",
-                e.0
-            )),
+            Err(e) => self.warnings.push_once(seq, || {
+                format!(
+                    "PostgreSQL storage: skipped log record {seq} that could not be decoded ({}); it may come from a newer ferrotune",
+                    e.0
+                )
+            }),
         }
         g.offset = seq;
         Ok(())

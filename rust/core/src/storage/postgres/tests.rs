@@ -6,7 +6,8 @@ use super::*;
 use crate::history::{StudyDirection, TrialState};
 use crate::space::Distribution;
 use crate::storage::test_support::{
-    claim_first_waiting, dump, float, is_param, new_trial, race_workers_against_stale_sweeper, study, wait_until,
+    claim_first_waiting, delete_then_work_without_rebuilds, dump, float, is_param, new_trial, race_workers_against_stale_sweeper, study,
+    wait_until,
 };
 use crate::storage::{read_with, AttrKind, Storage, TrialTemplate};
 
@@ -357,4 +358,30 @@ fn writers_whose_trials_are_failed_as_stale_replay_exactly() {
     // moments: afterwards every connection's state is the log's.
     let Some(url) = fresh_db("stale_race") else { return };
     race_workers_against_stale_sweeper(|| PostgresStorage::open(&url).unwrap());
+}
+
+#[test]
+fn a_deleted_study_costs_no_rebuild_of_later_calls() {
+    let Some(url) = fresh_db("deleted") else { return };
+    let a = PostgresStorage::open(&url).unwrap();
+    let rebuilds = |s: &PostgresStorage| s.inner.replica.read().unwrap().rebuilds;
+    delete_then_work_without_rebuilds(&a, &|| rebuilds(&a));
+    let b = PostgresStorage::open(&url).unwrap();
+    let before = rebuilds(&b);
+    let id = b.study_id("kept").unwrap();
+    new_trial(&b, id);
+    new_trial(&a, a.study_id("kept").unwrap());
+    wait_until("b sees a's trial", WAIT * 5, || b.study_info(id).unwrap().n_trials == 26);
+    assert_eq!(rebuilds(&b), before);
+    // An undecodable record is reported once, however many calls read past it.
+    raw(&url).execute("INSERT INTO ferrotune_log (seq, body) SELECT max(seq) + 1, '\\xff00'::bytea FROM ferrotune_log", &[]).unwrap();
+    let mut warnings = Vec::new();
+    for _ in 0..10 {
+        for s in [&a, &b] {
+            let t = new_trial(s, s.study_id("kept").unwrap());
+            s.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+            warnings.extend(s.take_warnings());
+        }
+    }
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
 }
