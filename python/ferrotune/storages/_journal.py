@@ -16,8 +16,10 @@ class JournalStorage(SharedStorage):
     """Optuna's ``JournalStorage``: ``JournalStorage(JournalFileBackend("study.log"))``.
 
     The journal survives the process and can be shared by many processes. Opening it replays
-    the file; a damaged tail (a writer killed mid-write) is reported as a warning and ignored.
-    See docs/storage.md for the format, locking and durability rules.
+    the file; a damaged tail (a writer killed mid-write) is reported as a warning and ignored,
+    and damaged records in the middle are skipped with a warning, keeping every valid record
+    after them (``ferrotune.storages.journal.repair_journal`` writes a clean copy). See
+    docs/storage.md for the format, locking, damage and durability rules.
 
     With ``heartbeat_interval`` (seconds, as RDBStorage takes it in Optuna), a trial running in
     ``Study.optimize`` records a heartbeat in the journal that often; before each new trial,

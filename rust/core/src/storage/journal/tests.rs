@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::history::{StudyDirection, TrialState};
 use crate::space::{Choice, Distribution};
 use crate::storage::journal::record::Template;
+use crate::storage::journal::{repair, DAMAGED_ATTR};
 use crate::storage::test_support::{
     claim_first_waiting, delete_then_work_without_rebuilds, dir, dump, float, is_param, new_trial, race_workers_against_stale_sweeper,
     study, wait_until,
@@ -513,4 +514,132 @@ fn an_undecodable_record_is_reported_once() {
     }
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(warnings.iter().all(|w| w.contains("could not be decoded")), "{warnings:?}");
+}
+
+// -- damage in the middle of the file --------------------------------------------------------------
+
+/// A journal of `n` finished trials of study "s", each with parameter "x".
+fn journal_of(p: &std::path::Path, n: usize) {
+    let a = JournalStorage::open(p, false).unwrap();
+    let id = study(&a, "s");
+    for i in 0..n {
+        let t = new_trial(&a, id);
+        a.set_trial_param(t.trial_id, "x", i as f64 / n as f64, &float()).unwrap();
+        a.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[i as f64])).unwrap();
+    }
+}
+
+/// Each trial of study "s" as (state, values, params).
+fn trials_of(s: &dyn Storage) -> Vec<String> {
+    let id = s.study_id("s").unwrap();
+    read_with(s, id, |h| (0..h.n_trials()).map(|r| format!("{:?} {:?} {:?}", h.states[r], h.values_of(r), h.params_of(r))).collect())
+        .unwrap()
+}
+
+/// Flips bit `bit` of `width` bytes from `at` on (one byte: one flipped bit).
+fn flip_bits(p: &std::path::Path, at: usize, bit: u8, width: usize) {
+    let mut bytes = std::fs::read(p).unwrap();
+    for b in bytes.iter_mut().skip(at).take(width) {
+        *b ^= 1 << bit;
+    }
+    std::fs::write(p, bytes).unwrap();
+}
+
+/// What `width` flipped bits from `at` on leave: readers see every trial (at most one differs),
+/// a writer appends after the damage without cutting it, with a fresh trial number, and the
+/// repaired journal replays to the same state without warnings.
+fn damage_keeps_the_rest(d: &std::path::Path, n: usize, at: usize, bit: u8, width: usize) -> Vec<String> {
+    let p = d.join("j.log");
+    let _ = std::fs::remove_file(&p);
+    journal_of(&p, n);
+    let before = trials_of(&JournalStorage::open(&p, false).unwrap());
+    flip_bits(&p, at, bit, width);
+    let len = std::fs::metadata(&p).unwrap().len();
+    let r = JournalStorage::open(&p, false).unwrap();
+    let seen = trials_of(&r);
+    // One flipped bit is put back; wider damage in one record costs that record at most: a
+    // trial changed, or gone when its creation's study index is damaged too.
+    let lost = usize::from(width > 1);
+    let differ = seen.iter().zip(&before).filter(|(a, b)| a != b).count();
+    let one_gone = seen.len() + 1 == n && (0..n).any(|i| before[..i] == seen[..i] && before[i + 1..] == seen[i..]);
+    assert!((seen.len() == n && differ <= lost) || (lost == 1 && one_gone), "damage at {at}: {differ} trials differ of {}", seen.len());
+    let warnings = r.take_warnings();
+    // Another worker writes: nothing is cut, the new trial gets the next number.
+    let w = JournalStorage::open(&p, false).unwrap();
+    let t = new_trial(&w, w.study_id("s").unwrap());
+    assert_eq!(t.number, seen.len(), "damage at {at}");
+    assert!(std::fs::metadata(&p).unwrap().len() > len || at as u64 >= len - 60, "damage at {at}: the file was cut");
+    let after = trials_of(&JournalStorage::open(&p, false).unwrap());
+    assert_eq!(after[..seen.len()], seen[..], "damage at {at}");
+    // The repaired journal holds what the reader saw, and opens cleanly.
+    let fixed = d.join("fixed.log");
+    let _ = std::fs::remove_file(&fixed);
+    repair(&p, &fixed).unwrap();
+    let f = JournalStorage::open(&fixed, false).unwrap();
+    assert!(f.take_warnings().is_empty(), "damage at {at}");
+    assert_eq!(dump(&f), dump(&JournalStorage::open(&p, false).unwrap()), "damage at {at}");
+    warnings
+}
+
+#[test]
+fn a_flipped_bit_mid_file_loses_one_record_not_the_rest() {
+    let d = dir();
+    let p = d.path().join("j.log");
+    journal_of(&p, 1000);
+    let at = std::fs::metadata(&p).unwrap().len() as usize / 10;
+    let w = damage_keeps_the_rest(d.path(), 1000, at, 3, 1);
+    assert_eq!(w.len(), 1, "{w:?}");
+    // The warning names the skipped range and keeps a copy of it.
+    let m = &w[0];
+    assert!(m.contains("damaged bytes at bytes ") && m.contains("repair"), "{m}");
+    let start: u64 = m.split("at bytes ").nth(1).unwrap().split("..").next().unwrap().parse().unwrap();
+    assert!(start <= at as u64 && at as u64 - start < 100, "{m}");
+    assert!(d.path().join(format!("j.log.corrupt-{start}")).exists(), "{m}");
+    // The damage stays in the file, quarantined rather than cut away.
+    let bytes = std::fs::read(&p).unwrap();
+    assert_ne!(frame::scan(&bytes[HEADER_LEN..], |_, _| ()), frame::Tail::Clean);
+}
+
+#[test]
+fn a_damaged_trial_creation_is_replaced_in_place() {
+    let d = dir();
+    let p = d.path().join("j.log");
+    journal_of(&p, 10);
+    // The fifth trial's creation: damage two bytes of its time (one flipped bit would be put
+    // back), which leaves the kind and study readable.
+    let bytes = std::fs::read(&p).unwrap();
+    let mut starts = vec![];
+    let mut prev = 0;
+    frame::scan(&bytes[HEADER_LEN..], |end, body| {
+        if body[0] == 4 {
+            starts.push(HEADER_LEN + prev);
+        }
+        prev = end;
+    });
+    let at = starts[4] + 8 + 3;
+    damage_keeps_the_rest(d.path(), 10, at, 0, 2);
+    let r = JournalStorage::open(&p, false).unwrap();
+    let id = r.study_id("s").unwrap();
+    read_with(&r, id, |h| {
+        assert!(h.meta[4].system_attrs.contains_key(DAMAGED_ATTR));
+        // Its parameter and result, intact after the damage, landed on it.
+        assert_eq!(h.states[4], TrialState::Complete);
+        assert_eq!(h.values_of(4), Some(vec![4.0]));
+    })
+    .unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn any_damage_loses_at_most_one_trial(frac in 0.0f64..1.0, bit in 0u8..8, width in 1usize..4) {
+        let d = dir();
+        let p = d.path().join("j.log");
+        journal_of(&p, 30);
+        let bytes = std::fs::read(&p).unwrap();
+        // Past the study's creation (a damaged one makes a renamed stand-in study).
+        let first = HEADER_LEN + 8 + u32::from_le_bytes(bytes[HEADER_LEN..HEADER_LEN + 4].try_into().unwrap()) as usize;
+        let at = first + ((bytes.len() - first) as f64 * frac) as usize;
+        damage_keeps_the_rest(d.path(), 30, at.min(bytes.len() - 1), bit, width);
+    }
 }
