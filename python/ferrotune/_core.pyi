@@ -53,6 +53,9 @@ class Storage:
     def take_warnings(self) -> list[str]:
         """Storage messages not yet shown (a damaged journal tail, ...), drained."""
     @staticmethod
+    def redact_url(url: str) -> str:
+        """``url`` with its password replaced by ``***`` (credentials end at the last ``@``)."""
+    @staticmethod
     def repair_journal(
         src: str | os.PathLike[str], dst: str | os.PathLike[str]
     ) -> tuple[int, list[tuple[int, int]], int, int, int, int]:

@@ -56,6 +56,12 @@ impl Storage {
         Ok(Storage { inner: Arc::new(p), journal: None })
     }
 
+    /// `url` with its password replaced by `***` (the core's reading of where it ends).
+    #[staticmethod]
+    fn redact_url(url: &str) -> String {
+        ferrotune_core::storage::url::redact(url)
+    }
+
     /// Writes to `dst` (a new file) a clean journal of every record of `src` that can be
     /// recovered (GIL released). Returns (intact records, damaged regions as (offset, length),
     /// records they probably held, records corrected, stand-in records written, bytes of a bad

@@ -20,6 +20,7 @@ mod state;
 mod template;
 #[cfg(test)]
 pub(crate) mod test_support;
+pub mod url;
 mod warnings;
 
 pub use export::{copy_study, template_from_row};

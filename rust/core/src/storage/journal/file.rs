@@ -186,9 +186,28 @@ impl JournalFile {
     }
 }
 
-/// Creates `path`, which must not exist, for a copy of (part of) the journal `journal`.
-pub fn create_beside(_journal: &Path, path: &Path) -> std::io::Result<File> {
-    OpenOptions::new().write(true).create_new(true).open(path)
+/// Creates `path`, which must not exist, for a copy of (part of) the journal `journal`, with
+/// the journal's permissions: a copy of a journal only its owner may read is only its owner's.
+pub fn create_beside(journal: &Path, path: &Path) -> std::io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        // Until the journal's mode is set below, no one but the owner may open the file.
+        o.mode(0o600);
+        std::fs::metadata(journal)?.permissions().mode() & 0o7777
+    };
+    #[cfg(not(unix))]
+    let _ = journal;
+    let f = o.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Set after creation: the umask narrows the creation mode, not this.
+        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(f)
 }
 
 #[cfg(unix)]

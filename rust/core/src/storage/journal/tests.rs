@@ -643,3 +643,32 @@ proptest! {
         damage_keeps_the_rest(d.path(), 30, at.min(bytes.len() - 1), bit, width);
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn copies_of_a_journal_keep_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    for journal_mode in [0o600, 0o640] {
+        let d = dir();
+        let p = d.path().join("j.log");
+        journal_of(&p, 5);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(journal_mode)).unwrap();
+        let a = JournalStorage::open(&p, false).unwrap();
+        assert_eq!(mode(&a.snapshot().unwrap()), journal_mode);
+        // A bad tail moved aside, damage in the middle copied aside, a repaired copy.
+        OpenOptions::new().append(true).open(&p).unwrap().write_all(&[5, 0, 0, 0, 1, 2, 3]).unwrap();
+        new_trial(&a, a.study_id("s").unwrap());
+        let len = std::fs::metadata(&p).unwrap().len() as usize;
+        flip_bits(&p, len / 2, 0, 3);
+        drop(JournalStorage::open(&p, false).unwrap());
+        let sides: Vec<_> =
+            std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.to_string_lossy().contains(".corrupt-")).collect();
+        assert_eq!(sides.len(), 2, "{sides:?}");
+        for s in sides {
+            assert_eq!(mode(&s), journal_mode, "{}", s.display());
+        }
+        repair(&p, &d.path().join("fixed.log")).unwrap();
+        assert_eq!(mode(&d.path().join("fixed.log")), journal_mode);
+    }
+}

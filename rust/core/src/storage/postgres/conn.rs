@@ -32,6 +32,9 @@ fn parse(url: &str) -> Result<Config> {
             "storage URL: {why}; write it as postgresql://user:password@host:port/dbname (the password is optional)"
         ))
     };
+    // The credentials end at the last '@' (storage::url); the driver's parser ends them at the
+    // first, so they reach it percent-encoded.
+    let url = crate::storage::url::normalized(url).ok_or_else(|| bad("no scheme".into()))?;
     let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("no scheme".into()))?;
     let base = scheme.split('+').next().unwrap_or("").to_ascii_lowercase();
     if base != "postgresql" && base != "postgres" {

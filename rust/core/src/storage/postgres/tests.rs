@@ -385,3 +385,23 @@ fn a_deleted_study_costs_no_rebuild_of_later_calls() {
     }
     assert_eq!(warnings.len(), 2, "{warnings:?}");
 }
+
+#[test]
+fn an_unencoded_at_sign_stays_in_the_password() {
+    // Port 1 refuses connections: the message names the host the URL was read to have.
+    let e = PostgresStorage::open("postgresql://u:pa@s3cret@127.0.0.1:1/db").err().unwrap().to_string();
+    assert!(e.contains("127.0.0.1:1/db") && !e.contains("s3cret") && !e.contains("pa@"), "{e}");
+    let e = PostgresStorage::open("postgresql://u:p/a@s3cret@127.0.0.1:1/db").err().unwrap().to_string();
+    assert!(e.contains("127.0.0.1:1/db") && !e.contains("s3cret"), "{e}");
+    // The password reaches the server as written: a user whose password holds '@' and '/' logs in.
+    let Some(url) = fresh_db("at_sign") else { return };
+    let mut c = raw(&url);
+    c.batch_execute("DROP ROLE IF EXISTS ferrotune_at_sign; CREATE ROLE ferrotune_at_sign LOGIN PASSWORD 'p@ss/w:rd'").unwrap();
+    let parts = crate::storage::url::split(&url).unwrap();
+    let with_user = format!("{}://ferrotune_at_sign:p@ss/w:rd@{}", parts.scheme, parts.rest);
+    match PostgresStorage::open(&with_user) {
+        Ok(s) => drop(s),
+        // The role may lack rights on the test database's schema: it connected all the same.
+        Err(e) => assert!(!e.to_string().contains("password authentication failed") && !e.to_string().contains("p@ss"), "{e}"),
+    }
+}
