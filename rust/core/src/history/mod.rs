@@ -6,10 +6,10 @@
 
 mod columns;
 mod scan;
-mod state;
 mod table;
+mod trial_state;
 
 pub use columns::{ParamColumn, StepColumn};
 pub use scan::{RowScan, Visit};
-pub use state::{StudyDirection, TrialState};
 pub use table::{TrialHistory, TrialMeta};
+pub use trial_state::{StudyDirection, TrialState};

@@ -114,8 +114,8 @@ pub fn race_workers_against_stale_sweeper<S: Storage + Sync>(open: impl Fn() -> 
 }
 
 /// Whether `op` sets a parameter of trial `t`.
-pub fn is_param(op: &crate::storage::journal::record::Op, t: u64) -> bool {
-    matches!(op, crate::storage::journal::record::Op::SetParam { trial, .. } if *trial == t)
+pub fn is_param(op: &crate::storage::log::record::Op, t: u64) -> bool {
+    matches!(op, crate::storage::log::record::Op::SetParam { trial, .. } if *trial == t)
 }
 
 /// Polls `f` until it holds, failing the test if it does not within `limit`.

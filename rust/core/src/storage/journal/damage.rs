@@ -13,12 +13,12 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
-use super::codec::Reader;
 use super::file::create_beside;
 use super::frame::{self, Piece, Tail, HEADER_LEN, MAGIC};
-use super::record::{Op, Template};
 use crate::error::{Error, Result};
 use crate::history::StudyDirection;
+use crate::storage::log::codec::Reader;
+use crate::storage::log::record::{Op, Template};
 use crate::storage::TrialTemplate;
 
 /// The system attribute of a trial recreated in place of a damaged creation record: the byte

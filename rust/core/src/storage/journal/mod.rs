@@ -1,10 +1,12 @@
 //! Journal file storage: an append-only log of storage operations, shared by any number of
 //! processes through advisory file locks.
 //!
-//! - `frame`: record framing with length and CRC-32; torn or corrupt tails are detected.
-//! - `codec`, `record`: the binary encoding of one operation.
-//! - `file`: the file itself: header, locks, positional reads, appends.
-//! - `replica`: the in-memory state rebuilt from the records (shared with `InMemoryStorage`).
+//! - `frame`: record framing with length and CRC-32; torn tails and damage are detected.
+//! - `file`: the file itself: header, locks, positional reads, appends, side files.
+//! - `damage`: damaged records in the middle of the file: stand-ins and `repair`.
+//! - `snapshot`: `<journal>.snapshot`, the replica as of an offset, so opening replays less.
+//! - The records, their encoding and the replica they are replayed into are the shared log's
+//!   (`storage::log`), as are the deferred parameter records and their flusher.
 //!
 //! Every mutation takes the exclusive file lock, applies the records other processes appended
 //! since this process last looked, validates and applies the operation, appends its record and
@@ -15,16 +17,13 @@
 //! in a fixed search space) is applied to the replica at once but written with the next append
 //! of this process, in the same write (so a trial costs two locked appends: its creation, and
 //! its result carrying its parameters), or by the flusher thread within 50 ms (see
-//! `storage::deferred` and `storage::flusher`). The replica is then the file up to `offset`,
+//! `storage::log::deferred` and `storage::log::flusher`). The replica is then the file up to `offset`,
 //! followed by the waiting records; a record of another process that conflicts with them
 //! marks it stale, and the rebuild from the file applies the waiting records that still fit.
 
-mod codec;
 mod damage;
 mod file;
 mod frame;
-pub(crate) mod record;
-pub(crate) mod replica;
 mod snapshot;
 
 use std::path::{Path, PathBuf};
@@ -34,13 +33,13 @@ use std::time::Duration;
 use self::damage::Salvage;
 use self::file::JournalFile;
 use self::frame::{Piece, Tail, HEADER_LEN};
-use self::record::Op;
-use self::replica::{Applied, Replica};
-use super::deferred::Local;
-use super::flusher::{self, FlushTarget};
-use super::oplog::{Append, OpLog};
-use super::state::MemState;
-use super::warnings::Warnings;
+use super::log::deferred::Local;
+use super::log::flusher::{self, FlushTarget};
+use super::log::oplog::{Append, OpLog};
+use super::log::record::Op;
+use super::log::replica::{Applied, Replica};
+use super::log::warnings::Warnings;
+use super::mem_state::MemState;
 use crate::error::{Error, Result};
 
 pub use self::damage::{repair, RepairReport, DAMAGED_ATTR};
@@ -416,7 +415,7 @@ impl OpLog for JournalStorage {
     /// Under the exclusive file lock: catch up, let `build` choose the operations from the
     /// current state, apply them (rejected unwritten if they do not fit) and append their
     /// records, after the deferred ones, in one write. `build` runs once. A blind parameter
-    /// that may wait (see `storage::deferred`) is applied without the file lock and written
+    /// that may wait (see `storage::log::deferred`) is applied without the file lock and written
     /// with the next append.
     fn commit(&self, how: Append, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
         self.inner.commit(how, build)

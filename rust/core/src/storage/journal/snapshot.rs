@@ -26,16 +26,16 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::codec::{DResult, DecodeError, Reader, Writer};
 use super::file::{create_beside, JournalFile};
 use super::frame::{self, Tail, HEADER_LEN};
-use super::record::{Op, Template};
-use super::replica::{Applied, Replica};
 use super::Inner;
 #[cfg(test)]
 use super::JournalStorage;
 use crate::error::{Error, Result};
 use crate::history::{StudyDirection, TrialHistory, TrialState};
+use crate::storage::log::codec::{DResult, DecodeError, Reader, Writer};
+use crate::storage::log::record::{Op, Template};
+use crate::storage::log::replica::{Applied, Replica};
 use crate::storage::{template_from_row, StudyId, TrialId, TrialTemplate};
 
 const MAGIC: &[u8; 6] = b"FTSNAP";

@@ -9,8 +9,8 @@ use super::*;
 use crate::error::Error;
 use crate::history::{StudyDirection, TrialState};
 use crate::space::{Choice, Distribution};
-use crate::storage::journal::record::Template;
 use crate::storage::journal::{repair, DAMAGED_ATTR};
+use crate::storage::log::record::Template;
 use crate::storage::test_support::{
     claim_first_waiting, delete_then_work_without_rebuilds, dir, dump, float, is_param, new_trial, race_workers_against_stale_sweeper,
     study, wait_until,

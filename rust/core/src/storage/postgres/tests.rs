@@ -76,7 +76,7 @@ fn stale_writer_catches_up_and_retries() {
     let id = study(&a, "s");
     // A record appended without a notification: `a` cannot know of it until its append loses.
     let mut body = Vec::new();
-    Op::NewTrial { study: 0, time: 1.0, template: crate::storage::journal::record::Template(TrialTemplate::default()) }.encode(&mut body);
+    Op::NewTrial { study: 0, time: 1.0, template: crate::storage::log::record::Template(TrialTemplate::default()) }.encode(&mut body);
     raw(&url).execute("INSERT INTO ferrotune_log (seq, body) VALUES (2, $1)", &[&body]).unwrap();
     assert_eq!(a.inner.write_replica().state.history(id).unwrap().n_trials(), 0);
     let ta = new_trial(&a, id);

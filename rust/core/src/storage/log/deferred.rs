@@ -17,9 +17,9 @@ use std::sync::Weak;
 use std::time::Duration;
 
 use super::flusher::{FlushTarget, Flusher};
+use super::record::Op;
+use super::replica::{Applied, Replica};
 use crate::error::Result;
-use crate::storage::journal::record::Op;
-use crate::storage::journal::replica::{Applied, Replica};
 use crate::storage::TrialId;
 
 /// The replica: the log up to `offset`, then the deferred records.
