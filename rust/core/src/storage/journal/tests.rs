@@ -672,3 +672,40 @@ fn copies_of_a_journal_keep_its_permissions() {
         assert_eq!(mode(&d.path().join("fixed.log")), journal_mode);
     }
 }
+
+#[test]
+fn readers_skip_damage_while_another_handle_appends() {
+    let d = dir();
+    let p = d.path().join("j.log");
+    journal_of(&p, 200);
+    let len = std::fs::metadata(&p).unwrap().len() as usize;
+    flip_bits(&p, len / 3, 2, 4);
+    let writer = JournalStorage::open(&p, false).unwrap();
+    let reader = JournalStorage::open(&p, false).unwrap();
+    let id_w = writer.study_id("s").unwrap();
+    let id_r = reader.study_id("s").unwrap();
+    let seen_at_open = reader.study_info(id_r).unwrap().n_trials;
+    assert!(seen_at_open >= 199, "{seen_at_open}");
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for i in 0..200 {
+                let t = new_trial(&writer, id_w);
+                writer.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[i as f64])).unwrap();
+            }
+        });
+        // Reads during the appends never go backwards nor fail.
+        let mut last = seen_at_open;
+        wait_until("the reader sees every appended trial", std::time::Duration::from_secs(60), || {
+            let n = reader.study_info(id_r).unwrap().n_trials;
+            assert!(n >= last, "{n} < {last}");
+            last = n;
+            n == seen_at_open + 200
+        });
+    });
+    // The damage was never cut: a fresh reader sees the same trials.
+    assert_eq!(trials_of(&JournalStorage::open(&p, false).unwrap()), trials_of(&reader));
+    let numbers = read_with(&reader, id_r, |h| h.meta.iter().map(|m| m.trial_id).collect::<Vec<_>>()).unwrap();
+    let mut unique = numbers.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), numbers.len());
+}
