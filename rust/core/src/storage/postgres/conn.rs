@@ -120,3 +120,21 @@ impl Conn {
         self.client.execute(&self.durable, &[]).map(drop).map_err(|e| pg_error("waiting for the disk", &e))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_driver_gets_the_password_that_ends_at_the_last_at_sign() {
+        let c = parse("postgresql://me:p@ss/w:rd%25@db-host:5433/hpo?connect_timeout=3").unwrap();
+        assert_eq!(c.get_user(), Some("me"));
+        assert_eq!(c.get_password(), Some(&b"p@ss/w:rd%"[..]));
+        assert_eq!(describe(&c), "db-host:5433/hpo");
+        assert_eq!(c.get_connect_timeout(), Some(&Duration::from_secs(3)));
+        let c = parse("postgres://me:p%40ss@db-host/hpo").unwrap();
+        assert_eq!(c.get_password(), Some(&b"p@ss"[..]));
+        let c = parse("postgresql+psycopg2://db-host/hpo").unwrap();
+        assert_eq!((c.get_user(), c.get_password()), (None, None));
+    }
+}

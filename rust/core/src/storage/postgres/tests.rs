@@ -393,7 +393,8 @@ fn an_unencoded_at_sign_stays_in_the_password() {
     assert!(e.contains("127.0.0.1:1/db") && !e.contains("s3cret") && !e.contains("pa@"), "{e}");
     let e = PostgresStorage::open("postgresql://u:p/a@s3cret@127.0.0.1:1/db").err().unwrap().to_string();
     assert!(e.contains("127.0.0.1:1/db") && !e.contains("s3cret"), "{e}");
-    // The password reaches the server as written: a user whose password holds '@' and '/' logs in.
+    // The password reaches the server as written (conn.rs checks what the driver is given;
+    // here a server that checks passwords lets a user whose password holds @ and / in).
     let Some(url) = fresh_db("at_sign") else { return };
     let mut c = raw(&url);
     c.batch_execute("DROP ROLE IF EXISTS ferrotune_at_sign; CREATE ROLE ferrotune_at_sign LOGIN PASSWORD 'p@ss/w:rd'").unwrap();
