@@ -206,7 +206,7 @@ impl Inner {
         format!(
             "journal {path}: {} damaged bytes at bytes {at}..{} ({what}); every valid record after them is read \
              and the file is left as it is; {copy}; `python -m ferrotune.storages.journal repair {path} NEW_PATH` \
-             writes a clean journal",
+             (in Rust, `storage::journal::repair`) writes a clean journal",
             region.len(),
             at + region.len() as u64
         )
