@@ -51,11 +51,20 @@ pub fn salvage(region: &[u8], at: u64) -> Salvage {
 /// Depends on the bytes only, so every reader makes the same stand-ins.
 pub fn stand_ins(region: &[u8], at: u64) -> (usize, Vec<Op>) {
     let bodies = frame::damaged_bodies(region);
-    let ops = bodies.iter().filter_map(|b| stand_in(b, at)).collect();
+    let mut ops = Vec::new();
+    // The first body starts where a valid frame ended; a later one only surely starts at a
+    // record when the body before it decoded (else a damaged length may have split a record,
+    // and its second half must not be read by its first bytes).
+    let mut at_record = true;
+    for b in &bodies {
+        ops.extend(stand_in(b, at, at_record));
+        at_record = Op::decode(b).is_ok();
+    }
     (bodies.len(), ops)
 }
 
-fn stand_in(body: &[u8], at: u64) -> Option<Op> {
+/// The stand-in for one damaged body; by its leading bytes alone only when `at_record`.
+fn stand_in(body: &[u8], at: u64, at_record: bool) -> Option<Op> {
     let trial = |study: u32, time: f64| {
         // The time may be one of the damaged bytes: keep it only when it is a plausible date
         // (1973 to 2286), else say nothing of when the trial started (the epoch).
@@ -75,33 +84,38 @@ fn stand_in(body: &[u8], at: u64) -> Option<Op> {
         Ok(Op::NewTrial { study, time, .. }) => Some(trial(study, time)),
         Ok(Op::CreateStudy { name, directions }) => Some(study(Some(name), directions)),
         Ok(_) => None,
-        // The kind and the study index lead the body: they often survive damage further on.
-        // When the kind itself is damaged, a body that decodes as a creation once its kind is
-        // replaced was one (the rest of a record's layout rarely fits another kind).
-        Err(_) => {
-            let mut r = Reader::new(body);
-            match r.u8().ok()? {
-                1 => Some(study(None, vec![StudyDirection::Minimize])),
-                4 => {
-                    let s = r.u32().ok()?;
-                    Some(trial(s, r.f64().unwrap_or(0.0)))
-                }
-                _ => {
-                    let mut b = body.to_vec();
-                    [4u8, 1].into_iter().find_map(|kind| {
-                        b[0] = kind;
-                        match Op::decode(&b) {
-                            Ok(Op::NewTrial { study, time, .. }) => Some(trial(study, time)),
-                            Ok(Op::CreateStudy { directions, .. }) => {
-                                Some(Op::CreateStudy { name: format!("damaged record at byte {at}"), directions })
-                            }
-                            _ => None,
-                        }
-                    })
+        Err(_) if !at_record => None,
+        // A damaged kind byte: a body that decodes whole under another kind was a record of
+        // that kind (the rest of a record's layout rarely fits another kind).
+        Err(_) if body.is_empty() => None,
+        Err(_) => match (1u8..=10).filter(|&k| k != body[0]).find_map(|k| with_kind(body, k)) {
+            Some(Op::NewTrial { study, time, .. }) => Some(trial(study, time)),
+            Some(Op::CreateStudy { directions, .. }) => Some(study(None, directions)),
+            Some(_) => None,
+            // Else a creation's leading fields often survive damage further on.
+            None => {
+                let mut r = Reader::new(body);
+                match r.u8().ok()? {
+                    1 => {
+                        let name = r.string().ok()?;
+                        Some(study(Some(name), r.directions().ok().filter(|d| !d.is_empty())?))
+                    }
+                    4 => {
+                        let s = r.u32().ok()?;
+                        Some(trial(s, r.f64().unwrap_or(0.0)))
+                    }
+                    _ => None,
                 }
             }
-        }
+        },
     }
+}
+
+/// `body` decoded with its kind byte replaced by `kind`.
+fn with_kind(body: &[u8], kind: u8) -> Option<Op> {
+    let mut b = body.to_vec();
+    b[0] = kind;
+    Op::decode(&b).ok()
 }
 
 /// What `repair` recovered.

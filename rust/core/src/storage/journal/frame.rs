@@ -99,8 +99,9 @@ pub enum Piece<'a> {
 }
 
 /// `scan`, but past damage: bytes that do not verify and are followed by a valid frame are
-/// reported as `Piece::Damaged` and the scan goes on at that frame. Stops only at a tail with
-/// no valid frame after it (which it returns, as `scan` does).
+/// reported as `Piece::Damaged` and the scan goes on at that frame (as is a last frame that one
+/// flipped bit explains). Stops only at a tail with no valid frame after it (which it returns,
+/// as `scan` does).
 pub fn scan_resync<'a>(buf: &'a [u8], mut f: impl FnMut(Piece<'a>)) -> Tail {
     let mut pos = 0;
     while pos < buf.len() {
@@ -114,6 +115,11 @@ pub fn scan_resync<'a>(buf: &'a [u8], mut f: impl FnMut(Piece<'a>)) -> Tail {
                 Some(next) => {
                     f(Piece::Damaged { at: pos, end: next });
                     pos = next;
+                }
+                // The last record with one flipped bit: whole, so not a write in progress.
+                None if correct_one_bit(&buf[pos..]).is_some() => {
+                    f(Piece::Damaged { at: pos, end: buf.len() });
+                    pos = buf.len();
                 }
                 None => return at(t, pos),
             },
@@ -152,9 +158,10 @@ pub fn correct_one_bit(region: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// The record bodies a damaged region probably held, read by their length fields without
-/// their checksums. When those lengths do not tile the region exactly, a length field is one
-/// of the damaged bytes: the region is taken as one record (it ends where the next valid frame
-/// starts, so that is where the damaged one ended).
+/// their checksums, in order. A length that runs past the region makes the rest one body (the
+/// region ends where the next valid frame starts, so that is where the last one ended). A
+/// damaged length can split a body in two: only a body that starts where a body that decodes
+/// ended is sure to start at a record (see `damage::stand_ins`).
 pub fn damaged_bodies(region: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
     let mut p = 0;
@@ -162,13 +169,11 @@ pub fn damaged_bodies(region: &[u8]) -> Vec<&[u8]> {
         let len = u32::from_le_bytes([region[p], region[p + 1], region[p + 2], region[p + 3]]) as usize;
         let end = p + FRAME_HEAD + len;
         if len > MAX_BODY || end > region.len() {
+            out.push(&region[p + FRAME_HEAD..]);
             break;
         }
         out.push(&region[p + FRAME_HEAD..end]);
         p = end;
     }
-    if p == region.len() {
-        return out;
-    }
-    region.get(FRAME_HEAD..).into_iter().collect()
+    out
 }
