@@ -103,6 +103,14 @@ class Storage:
         """Connects to a PostgreSQL database, creates ferrotune's tables on first use and reads the log (GIL released)."""
     def take_warnings(self) -> list[str]:
         """Storage messages not yet shown (a damaged journal tail, ...), drained."""
+    @staticmethod
+    def redact_url(url: str) -> str:
+        """``url`` with its password replaced by ``***`` (credentials end at the last ``@``)."""
+    @staticmethod
+    def repair_journal(
+        src: str | os.PathLike[str], dst: str | os.PathLike[str]
+    ) -> tuple[int, list[tuple[int, int]], int, int, int, int]:
+        """Writes a clean journal of what ``src`` holds to the new file ``dst`` (GIL released): (records, damaged (offset, length) regions, damaged records, corrected, stand-ins, tail bytes)."""
     def snapshot(self) -> os.PathLike[str]:
         """Writes ``<journal>.snapshot`` (journal storages only, else FerrotuneValueError); returns its path."""
     def copy_study(self, study: int, to: Storage, to_name: str) -> int:

@@ -16,8 +16,10 @@ class JournalStorage(SharedStorage):
     """Optuna's ``JournalStorage``: ``JournalStorage(JournalFileBackend("study.log"))``.
 
     The journal survives the process and can be shared by many processes. Opening it replays
-    the file; a damaged tail (a writer killed mid-write) is reported as a warning and ignored.
-    See docs/storage.md for the format, locking and durability rules.
+    the file; a damaged tail (a writer killed mid-write) is reported as a warning and ignored,
+    and damaged records in the middle are skipped with a warning, keeping every valid record
+    after them (``ferrotune.storages.journal.repair_journal`` writes a clean copy). See
+    docs/storage.md for the format, locking, damage and durability rules.
 
     With ``heartbeat_interval`` (seconds, as RDBStorage takes it in Optuna), a trial running in
     ``Study.optimize`` records a heartbeat in the journal that often; before each new trial,
@@ -121,13 +123,13 @@ def get_storage(storage: Any) -> BaseStorage:
             what = _UNSUPPORTED.get(scheme)
             kind = f"{what} storages are" if what else f"storage URLs with scheme {scheme!r} are"
             raise FerrotuneValueError(
-                f"storage {storage!r}: {kind} not supported; use a journal file, e.g. "
+                f"storage {_core.Storage.redact_url(storage)!r}: {kind} not supported; use a journal file, e.g. "
                 "storage='study.log', storage='journal:///path/to/study.log' or "
                 "JournalStorage(JournalFileBackend('study.log')) from ferrotune.storages, "
                 "or a PostgreSQL URL such as 'postgresql://user:password@host:5432/dbname'"
             )
         if not path:
-            raise FerrotuneValueError(f"storage {storage!r} names no file; give a path such as 'journal:///tmp/study.log'")
+            raise FerrotuneValueError(f"storage {_core.Storage.redact_url(storage)!r} names no file; give a path such as 'journal:///tmp/study.log'")
         return JournalStorage(JournalFileBackend(path))
     raise FerrotuneValueError(
         f"storage must be None, a journal file path or URL, a PostgreSQL URL, or a ferrotune storage object, got {type(storage).__name__}"

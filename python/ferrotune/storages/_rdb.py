@@ -22,23 +22,18 @@ def _check_url(url: Any) -> str:
         raise FerrotuneValueError(f"url must be a string such as 'postgresql://user:password@host:5432/dbname', got {type(url).__name__}")
     scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
     if scheme == "sqlite":
-        raise FerrotuneValueError(f"storage {url!r}: {_SQLITE_HINT}")
+        raise FerrotuneValueError(f"storage {_redact(url)!r}: {_SQLITE_HINT}")
     if scheme not in ("postgresql", "postgres"):
         raise FerrotuneValueError(
-            f"url {url!r}: RDBStorage supports PostgreSQL only; write postgresql://user:password@host:5432/dbname"
+            f"url {_redact(url)!r}: RDBStorage supports PostgreSQL only; write postgresql://user:password@host:5432/dbname"
         )
     return url
 
 
 def _redact(url: str) -> str:
-    """The URL with its password replaced, for reprs and messages."""
-    scheme, rest = url.split("://", 1)
-    if "@" not in rest:
-        return url
-    cred, host = rest.rsplit("@", 1)
-    if ":" in cred:
-        cred = cred.split(":", 1)[0] + ":***"
-    return f"{scheme}://{cred}@{host}"
+    """The URL with its password replaced, for reprs and messages. The core reads where the
+    password ends (at the last ``@``), as it does when it connects."""
+    return _core.Storage.redact_url(url)
 
 
 class RDBStorage(SharedStorage):

@@ -26,6 +26,7 @@ fn kind(user: bool) -> AttrKind {
 }
 
 type InfoTuple = (u32, String, Vec<u8>, usize);
+type RepairTuple = (usize, Vec<(u64, u64)>, usize, usize, usize, u64);
 
 fn info(i: StudyInfo) -> InfoTuple {
     (i.id, i.name, i.directions.iter().map(|d| *d as u8).collect(), i.n_trials)
@@ -53,6 +54,22 @@ impl Storage {
     fn postgres(py: Python<'_>, url: String) -> PyResult<Self> {
         let p = enter_core(py, move || PostgresStorage::open(&url))?;
         Ok(Storage { inner: Arc::new(p), journal: None })
+    }
+
+    /// `url` with its password replaced by `***` (the core's reading of where it ends).
+    #[staticmethod]
+    fn redact_url(url: &str) -> String {
+        ferrotune_core::storage::url::redact(url)
+    }
+
+    /// Writes to `dst` (a new file) a clean journal of every record of `src` that can be
+    /// recovered (GIL released). Returns (intact records, damaged regions as (offset, length),
+    /// records they probably held, records corrected, stand-in records written, bytes of a bad
+    /// tail left out).
+    #[staticmethod]
+    fn repair_journal(py: Python<'_>, src: std::path::PathBuf, dst: std::path::PathBuf) -> PyResult<RepairTuple> {
+        let r = run(py, move || ferrotune_core::storage::journal::repair(&src, &dst))?;
+        Ok((r.records, r.damaged, r.damaged_records, r.corrected, r.stand_ins, r.tail_bytes))
     }
 
     /// Writes the journal's snapshot (GIL released); returns its path.

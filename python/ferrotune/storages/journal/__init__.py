@@ -7,11 +7,14 @@ from ferrotune.storages.journal._file import (
     JournalFileOpenLock,
     JournalFileSymlinkLock,
 )
+from ferrotune.storages.journal._repair import JournalRepairReport, repair_journal
 
 __all__ = [
     "BaseJournalFileLock",
     "JournalFileBackend",
     "JournalFileOpenLock",
     "JournalFileSymlinkLock",
+    "JournalRepairReport",
     "JournalStorage",
+    "repair_journal",
 ]

@@ -7,11 +7,11 @@
 mod columns;
 mod export;
 mod scan;
-mod state;
 mod table;
+mod trial_state;
 
 pub use columns::{ParamColumn, StepColumn};
 pub use export::{ExportRow, TrialExport};
 pub use scan::{RowScan, Visit};
-pub use state::{StudyDirection, TrialState};
 pub use table::{TrialHistory, TrialMeta};
+pub use trial_state::{StudyDirection, TrialState};

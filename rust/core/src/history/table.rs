@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::columns::{ParamColumn, StepColumn};
-use super::state::{StudyDirection, TrialState};
+use super::trial_state::{StudyDirection, TrialState};
 use crate::space::{Choice, Distribution};
 
 /// Per-trial data that samplers do not scan: identity, timestamps, attributes.

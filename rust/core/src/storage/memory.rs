@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::RwLock;
 
-use super::state::MemState;
+use super::mem_state::MemState;
 use super::{check_grace, new_study_id, now, AttrKind, Claim, Storage, StudyId, StudyInfo, TrialId, TrialRef};
 use crate::error::Result;
 use crate::history::{StudyDirection, TrialHistory, TrialState};

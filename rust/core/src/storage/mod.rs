@@ -1,26 +1,26 @@
 //! Storage: where studies and trials live.
 //!
-//! `Storage` is the trait every backend implements: `InMemoryStorage` and the journal file
-//! (`JournalStorage`); both keep their studies in the same `MemState` (state.rs). Each backend
-//! keeps a `TrialHistory` per study, so samplers read the same columns whatever the backend.
+//! `Storage` is the trait every backend implements: `InMemoryStorage`, the journal file
+//! (`JournalStorage`) and PostgreSQL (`PostgresStorage`); all keep their studies in the same
+//! `MemState` (mem_state.rs). Each backend keeps a `TrialHistory` per study, so samplers read
+//! the same columns whatever the backend.
 //!
-//! The log backends (journal, PostgreSQL) share `oplog` (calls turned into records), `deferred`
-//! (parameter records that wait for the process's next write) and `flusher` (the thread that
-//! writes them when no write comes within 50 ms).
+//! The log backends (journal, PostgreSQL) share `log`: the records, their encoding, the replica
+//! they are replayed into, the `Storage` methods written once over them, the parameter records
+//! that wait for the process's next write and the thread that writes them. `url` reads storage
+//! URLs (and hides their passwords) for every backend and for Python.
 
-mod deferred;
 mod export;
-mod flusher;
 pub mod journal;
+mod log;
+mod mem_state;
 mod memory;
-mod oplog;
 #[cfg(feature = "postgres")]
 pub mod postgres;
-mod state;
 mod template;
 #[cfg(test)]
 pub(crate) mod test_support;
-mod warnings;
+pub mod url;
 
 pub use export::{copy_study, template_from_row};
 pub use journal::JournalStorage;

@@ -114,8 +114,8 @@ pub fn race_workers_against_stale_sweeper<S: Storage + Sync>(open: impl Fn() -> 
 }
 
 /// Whether `op` sets a parameter of trial `t`.
-pub fn is_param(op: &crate::storage::journal::record::Op, t: u64) -> bool {
-    matches!(op, crate::storage::journal::record::Op::SetParam { trial, .. } if *trial == t)
+pub fn is_param(op: &crate::storage::log::record::Op, t: u64) -> bool {
+    matches!(op, crate::storage::log::record::Op::SetParam { trial, .. } if *trial == t)
 }
 
 /// Polls `f` until it holds, failing the test if it does not within `limit`.
@@ -125,4 +125,30 @@ pub fn wait_until(what: &str, limit: std::time::Duration, mut f: impl FnMut() ->
         assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
+}
+
+/// Creates and deletes a second study next to a study with trials, then keeps working: the
+/// replica must not be rebuilt from the whole log by any later call (`rebuilds` reads the
+/// storage's count of rebuilds).
+pub fn delete_then_work_without_rebuilds(s: &dyn Storage, rebuilds: &dyn Fn() -> u64) {
+    let id = study(s, "kept");
+    let finish = |s: &dyn Storage| {
+        let t = new_trial(s, id);
+        s.set_trial_param(t.trial_id, "x", 0.5, &float()).unwrap();
+        s.set_trial_state_values(t.trial_id, crate::history::TrialState::Complete, Some(&[1.0])).unwrap();
+    };
+    for _ in 0..3 {
+        finish(s);
+    }
+    let other = study(s, "deleted");
+    finish(s);
+    s.delete_study(other).unwrap();
+    let before = rebuilds();
+    for _ in 0..20 {
+        finish(s);
+        assert_eq!(s.study_info(id).unwrap().n_trials, s.studies()[0].n_trials);
+    }
+    assert_eq!(rebuilds(), before, "later calls rebuilt the replica from the whole log");
+    assert_eq!(s.study_info(id).unwrap().n_trials, 24);
+    assert!(s.study_id("deleted").is_err());
 }

@@ -143,14 +143,40 @@ impl JournalFile {
         Ok(())
     }
 
+    /// Where bad bytes found at `at` are kept: `<journal>.corrupt-<at>`.
+    fn side_path(&self, at: u64) -> PathBuf {
+        let mut side = self.path.clone().into_os_string();
+        side.push(format!(".corrupt-{at}"));
+        PathBuf::from(side)
+    }
+
+    /// Copies `bytes`, found damaged at `at`, into their side file, unless it exists (another
+    /// process copied them first: the bytes of the middle of the file never change). Returns
+    /// the side file's path.
+    pub fn quarantine(&self, at: u64, bytes: &[u8]) -> Result<PathBuf> {
+        let side = self.side_path(at);
+        match create_beside(&self.path, &side) {
+            Ok(mut f) => {
+                f.write_all(bytes).map_err(|e| io(&side, "write", e))?;
+                f.sync_data().map_err(|e| io(&side, "fsync", e))?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(&side, "create", e)),
+        }
+        Ok(side)
+    }
+
     /// Copies the bytes from `at` on into a side file and cuts the journal there. Call with the
     /// exclusive lock held. Returns the side file's path.
     pub fn move_tail_aside(&self, at: u64) -> Result<PathBuf> {
         let tail = self.read_from(at)?;
-        let mut side = self.path.clone().into_os_string();
-        side.push(format!(".corrupt-{at}"));
-        let side = PathBuf::from(side);
-        let mut f = OpenOptions::new().create(true).append(true).open(&side).map_err(|e| io(&side, "open", e))?;
+        let side = self.side_path(at);
+        let mut f = match create_beside(&self.path, &side) {
+            // A tail moved aside at the same offset before (and written again since): keep both.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => OpenOptions::new().append(true).open(&side),
+            r => r,
+        }
+        .map_err(|e| io(&side, "open", e))?;
         f.write_all(&tail).map_err(|e| io(&side, "write", e))?;
         f.sync_data().map_err(|e| io(&side, "fsync", e))?;
         let j = self.handle()?;
@@ -158,6 +184,30 @@ impl JournalFile {
         j.sync_data().map_err(|e| io(&self.path, "fsync", e))?;
         Ok(side)
     }
+}
+
+/// Creates `path`, which must not exist, for a copy of (part of) the journal `journal`, with
+/// the journal's permissions: a copy of a journal only its owner may read is only its owner's.
+pub fn create_beside(journal: &Path, path: &Path) -> std::io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        // Until the journal's mode is set below, no one but the owner may open the file.
+        o.mode(0o600);
+        std::fs::metadata(journal)?.permissions().mode() & 0o7777
+    };
+    #[cfg(not(unix))]
+    let _ = journal;
+    let f = o.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Set after creation: the umask narrows the creation mode, not this.
+        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(f)
 }
 
 #[cfg(unix)]

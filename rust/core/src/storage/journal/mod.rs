@@ -1,10 +1,12 @@
 //! Journal file storage: an append-only log of storage operations, shared by any number of
 //! processes through advisory file locks.
 //!
-//! - `frame`: record framing with length and CRC-32; torn or corrupt tails are detected.
-//! - `codec`, `record`: the binary encoding of one operation.
-//! - `file`: the file itself: header, locks, positional reads, appends.
-//! - `replica`: the in-memory state rebuilt from the records (shared with `InMemoryStorage`).
+//! - `frame`: record framing with length and CRC-32; torn tails and damage are detected.
+//! - `file`: the file itself: header, locks, positional reads, appends, side files.
+//! - `damage`: damaged records in the middle of the file: stand-ins and `repair`.
+//! - `snapshot`: `<journal>.snapshot`, the replica as of an offset, so opening replays less.
+//! - The records, their encoding and the replica they are replayed into are the shared log's
+//!   (`storage::log`), as are the deferred parameter records and their flusher.
 //!
 //! Every mutation takes the exclusive file lock, applies the records other processes appended
 //! since this process last looked, validates and applies the operation, appends its record and
@@ -15,32 +17,32 @@
 //! in a fixed search space) is applied to the replica at once but written with the next append
 //! of this process, in the same write (so a trial costs two locked appends: its creation, and
 //! its result carrying its parameters), or by the flusher thread within 50 ms (see
-//! `storage::deferred` and `storage::flusher`). The replica is then the file up to `offset`,
+//! `storage::log::deferred` and `storage::log::flusher`). The replica is then the file up to `offset`,
 //! followed by the waiting records; a record of another process that conflicts with them
 //! marks it stale, and the rebuild from the file applies the waiting records that still fit.
 
-mod codec;
+mod damage;
 mod file;
 mod frame;
-pub(crate) mod record;
-pub(crate) mod replica;
 mod snapshot;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock, RwLockWriteGuard, Weak};
 use std::time::Duration;
 
+use self::damage::Salvage;
 use self::file::JournalFile;
-use self::frame::{Tail, HEADER_LEN};
-use self::record::Op;
-use self::replica::{Applied, Replica};
-use super::deferred::Local;
-use super::flusher::{self, FlushTarget};
-use super::oplog::{Append, OpLog};
-use super::state::MemState;
-use super::warnings::Warnings;
+use self::frame::{Piece, Tail, HEADER_LEN};
+use super::log::deferred::Local;
+use super::log::flusher::{self, FlushTarget};
+use super::log::oplog::{Append, OpLog};
+use super::log::record::Op;
+use super::log::replica::{Applied, Replica};
+use super::log::warnings::Warnings;
+use super::mem_state::MemState;
 use crate::error::{Error, Result};
 
+pub use self::damage::{repair, RepairReport, DAMAGED_ATTR};
 pub use self::frame::scan as scan_frames;
 pub use self::snapshot::{snapshot_path, AUTO_SNAPSHOT_BYTES};
 
@@ -144,30 +146,70 @@ impl Inner {
     }
 
     /// Applies the complete records in `bytes`, which start at the replica's offset. A record
-    /// that does not commute with the deferred records marks the replica stale.
-    fn apply_bytes(&self, g: &mut Local, bytes: &[u8]) -> Tail {
+    /// that does not commute with the deferred records marks the replica stale. With `resync`,
+    /// damaged bytes followed by valid frames are skipped (see `damage`); without, the scan
+    /// stops at them as at a bad tail.
+    fn apply_bytes(&self, g: &mut Local, bytes: &[u8], resync: bool) -> Tail {
         let base = g.offset;
         let mut undecodable = Vec::new();
-        let tail = frame::scan(bytes, |end, body| {
-            match Op::decode(body) {
-                Ok(op) => {
-                    if g.deferred.conflicts(&op) {
-                        g.stale = true;
-                    }
-                    // A record that does not fit the state is skipped by every reader alike.
-                    drop(g.apply(op, true))
+        let mut damaged = Vec::new();
+        let tail = if resync {
+            frame::scan_resync(bytes, |piece| match piece {
+                Piece::Record { end, body } => apply_record(g, base, end, body, &mut undecodable),
+                Piece::Damaged { at, end } => {
+                    let offset = base + at as u64;
+                    let fixed = match damage::salvage(&bytes[at..end], offset) {
+                        Salvage::Corrected(body) => {
+                            apply_record(g, base, end, &body, &mut undecodable);
+                            None
+                        }
+                        Salvage::StandIns(n, ops) => {
+                            for op in ops {
+                                drop(g.apply(op, true));
+                            }
+                            Some(n)
+                        }
+                    };
+                    damaged.push((offset, &bytes[at..end], fixed));
+                    g.offset = base + end as u64;
                 }
-                Err(e) => undecodable.push((g.offset, e.0)),
-            }
-            g.offset = base + end as u64;
-        });
+            })
+        } else {
+            frame::scan(bytes, |end, body| apply_record(g, base, end, body, &mut undecodable))
+        };
         for (at, why) in undecodable {
-            self.warn(format!(
-                "journal {}: skipped a record at byte {at} that could not be decoded ({why}); it may come from a newer ferrotune",
-                self.file.path.display()
-            ));
+            self.warnings.push_once(at, || {
+                format!(
+                    "journal {}: skipped a record at byte {at} that could not be decoded ({why}); it may come from a newer ferrotune",
+                    self.file.path.display()
+                )
+            });
+        }
+        for (at, region, n) in damaged {
+            self.warnings.push_once(at, || self.damage_warning(at, region, n));
         }
         tail
+    }
+
+    /// Keeps a copy of damaged bytes and says what was skipped, where, and what to do.
+    /// `lost`: how many records the region probably held, `None` when one flipped bit was put back.
+    fn damage_warning(&self, at: u64, region: &[u8], lost: Option<usize>) -> String {
+        let path = self.file.path.display();
+        let copy = match self.file.quarantine(at, region) {
+            Ok(side) => format!("a copy of them is in {}", side.display()),
+            Err(e) => format!("they could not be copied aside ({e})"),
+        };
+        let what = match lost {
+            None => "one record with one flipped bit, which its checksum put back: nothing was lost".to_string(),
+            Some(n) => format!("about {n} record(s) that fail their checksum were skipped"),
+        };
+        format!(
+            "journal {path}: {} damaged bytes at bytes {at}..{} ({what}); every valid record after them is read \
+             and the file is left as it is; {copy}; `python -m ferrotune.storages.journal repair {path} NEW_PATH` \
+             (in Rust, `storage::journal::repair`) writes a clean journal",
+            region.len(),
+            at + region.len() as u64
+        )
     }
 
     /// Applies the records appended since the replica's offset; a stale replica is rebuilt
@@ -195,7 +237,8 @@ impl Inner {
             return Ok(());
         }
         let bytes = self.file.read_from(g.offset)?;
-        let mut tail = self.apply_bytes(g, &bytes);
+        // Under the exclusive lock nothing is being written: bad bytes are damage or a bad tail.
+        let mut tail = self.apply_bytes(g, &bytes, exclusive);
         if tail == Tail::Clean {
             return Ok(());
         }
@@ -203,7 +246,7 @@ impl Inner {
             // The bad bytes may be a write still in progress: look again once writers are done.
             let _lock = self.file.lock_shared()?;
             let bytes = self.file.read_from(g.offset)?;
-            tail = self.apply_bytes(g, &bytes);
+            tail = self.apply_bytes(g, &bytes, true);
             if tail == Tail::Clean {
                 return Ok(());
             }
@@ -217,7 +260,7 @@ impl Inner {
         if exclusive {
             let side = self.file.move_tail_aside(at)?;
             self.warn(format!(
-                "journal {}: ignored {size} bytes at byte {at}: {what}; every record before them is intact; the bytes were moved to {}",
+                "journal {}: ignored {size} bytes at byte {at}: {what}; no valid record follows them, every record before them is intact; the bytes were moved to {}",
                 self.file.path.display(),
                 side.display()
             ));
@@ -226,7 +269,7 @@ impl Inner {
             if *w != Some(at) {
                 *w = Some(at);
                 self.warn(format!(
-                    "journal {}: ignored {size} bytes at byte {at}: {what}; every record before them is intact; the next write moves them aside",
+                    "journal {}: ignored {size} bytes at byte {at}: {what}; no valid record follows them, every record before them is intact; the next write moves them aside",
                     self.file.path.display()
                 ));
             }
@@ -310,6 +353,21 @@ impl Inner {
     }
 }
 
+/// Applies one framed record ending at `end` (relative to `base`); a record that does not fit
+/// the state is skipped by every reader alike.
+fn apply_record(g: &mut Local, base: u64, end: usize, body: &[u8], undecodable: &mut Vec<(u64, &'static str)>) {
+    match Op::decode(body) {
+        Ok(op) => {
+            if g.deferred.conflicts(&op) {
+                g.stale = true;
+            }
+            drop(g.apply(op, true))
+        }
+        Err(e) => undecodable.push((g.offset, e.0)),
+    }
+    g.offset = base + end as u64;
+}
+
 impl FlushTarget for Inner {
     /// The flusher thread's write of the deferred records that waited too long. A failure keeps
     /// them for the next append or a retry; it is reported as a warning when it persists, and
@@ -357,7 +415,7 @@ impl OpLog for JournalStorage {
     /// Under the exclusive file lock: catch up, let `build` choose the operations from the
     /// current state, apply them (rejected unwritten if they do not fit) and append their
     /// records, after the deferred ones, in one write. `build` runs once. A blind parameter
-    /// that may wait (see `storage::deferred`) is applied without the file lock and written
+    /// that may wait (see `storage::log::deferred`) is applied without the file lock and written
     /// with the next append.
     fn commit(&self, how: Append, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
         self.inner.commit(how, build)

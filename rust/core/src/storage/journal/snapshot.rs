@@ -22,20 +22,20 @@
 //! A snapshot is only a cache: a missing, foreign, mismatched (the journal was replaced) or
 //! newer-format one is ignored, a damaged one too with a warning, and the journal is replayed.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::codec::{DResult, DecodeError, Reader, Writer};
-use super::file::JournalFile;
+use super::file::{create_beside, JournalFile};
 use super::frame::{self, Tail, HEADER_LEN};
-use super::record::{Op, Template};
-use super::replica::{Applied, Replica};
 use super::Inner;
 #[cfg(test)]
 use super::JournalStorage;
 use crate::error::{Error, Result};
 use crate::history::{StudyDirection, TrialHistory, TrialState};
+use crate::storage::log::codec::{DResult, DecodeError, Reader, Writer};
+use crate::storage::log::record::{Op, Template};
+use crate::storage::log::replica::{Applied, Replica};
 use crate::storage::{template_from_row, StudyId, TrialId, TrialTemplate};
 
 const MAGIC: &[u8; 6] = b"FTSNAP";
@@ -205,7 +205,7 @@ pub(super) fn write(file: &JournalFile, g: &Replica) -> Result<PathBuf> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp-{}-{nanos}", std::process::id()));
     let tmp = PathBuf::from(tmp);
-    let r = write_to(&tmp, g, wlen, wcrc).and_then(|()| fs::rename(&tmp, &path).map_err(|e| io(&path, "rename", e)));
+    let r = write_to(&file.path, &tmp, g, wlen, wcrc).and_then(|()| fs::rename(&tmp, &path).map_err(|e| io(&path, "rename", e)));
     if r.is_err() {
         let _ = fs::remove_file(&tmp);
     }
@@ -214,8 +214,9 @@ pub(super) fn write(file: &JournalFile, g: &Replica) -> Result<PathBuf> {
     Ok(path)
 }
 
-fn write_to(tmp: &Path, g: &Replica, wlen: u32, wcrc: u32) -> Result<()> {
-    let f = OpenOptions::new().write(true).create_new(true).open(tmp).map_err(|e| io(tmp, "create", e))?;
+fn write_to(journal: &Path, tmp: &Path, g: &Replica, wlen: u32, wcrc: u32) -> Result<()> {
+    // The snapshot holds the whole state: it gets the journal's permissions.
+    let f = create_beside(journal, tmp).map_err(|e| io(tmp, "create", e))?;
     let mut out = BufWriter::with_capacity(1 << 20, f);
     out.write_all(&[0u8; HEAD_LEN]).map_err(|e| io(tmp, "write", e))?;
     let mut b = Body { out, hash: crc32fast::Hasher::new(), len: 0, body: Vec::new(), framed: Vec::new(), err: None };

@@ -32,6 +32,9 @@ fn parse(url: &str) -> Result<Config> {
             "storage URL: {why}; write it as postgresql://user:password@host:port/dbname (the password is optional)"
         ))
     };
+    // The credentials end at the last '@' (storage::url); the driver's parser ends them at the
+    // first, so they reach it percent-encoded.
+    let url = crate::storage::url::normalized(url).ok_or_else(|| bad("no scheme".into()))?;
     let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("no scheme".into()))?;
     let base = scheme.split('+').next().unwrap_or("").to_ascii_lowercase();
     if base != "postgresql" && base != "postgres" {
@@ -115,5 +118,23 @@ impl Conn {
     /// writers' flushes can share one disk write.
     pub fn flush(&mut self) -> Result<()> {
         self.client.execute(&self.durable, &[]).map(drop).map_err(|e| pg_error("waiting for the disk", &e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_driver_gets_the_password_that_ends_at_the_last_at_sign() {
+        let c = parse("postgresql://me:p@ss/w:rd%25@db-host:5433/hpo?connect_timeout=3").unwrap();
+        assert_eq!(c.get_user(), Some("me"));
+        assert_eq!(c.get_password(), Some(&b"p@ss/w:rd%"[..]));
+        assert_eq!(describe(&c), "db-host:5433/hpo");
+        assert_eq!(c.get_connect_timeout(), Some(&Duration::from_secs(3)));
+        let c = parse("postgres://me:p%40ss@db-host/hpo").unwrap();
+        assert_eq!(c.get_password(), Some(&b"p@ss"[..]));
+        let c = parse("postgresql+psycopg2://db-host/hpo").unwrap();
+        assert_eq!((c.get_user(), c.get_password()), (None, None));
     }
 }

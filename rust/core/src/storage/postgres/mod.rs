@@ -1,12 +1,12 @@
-//! PostgreSQL storage: the journal's operation log kept in a table, shared by every process
+//! PostgreSQL storage: the shared operation log (`storage::log`) kept in a table, shared by every process
 //! that connects to the database.
 //!
 //! - `schema`: the tables, the append function and the schema version.
 //! - `conn`: one connection per process (re-made after a fork or a dropped connection).
 //! - `listener`: a second connection, in a thread, that hears of other processes' appends.
-//! - `storage::deferred`: parameter records applied to the replica that wait for the next
+//! - `storage::log::deferred`: parameter records applied to the replica that wait for the next
 //!   append (shared with the journal).
-//! - `storage::flusher`: a thread that sends those records when no append comes within 50 ms.
+//! - `storage::log::flusher`: a thread that sends those records when no append comes within 50 ms.
 //! - `text`: records as hex text, for the batches that take several statements in one round trip.
 //!
 //! Writes come in three kinds (`oplog::Append`), each checked against this process's replica
@@ -56,13 +56,13 @@ use postgres::fallible_iterator::FallibleIterator;
 use self::conn::Conn;
 use self::listener::{Freshness, Listener};
 use self::text::{hex_literal, push_durably, text_rows};
-use super::deferred::Local;
-use super::flusher::{self, FlushTarget};
-use super::journal::record::Op;
-use super::journal::replica::{Applied, Replica};
-use super::oplog::{Append, OpLog};
-use super::state::MemState;
-use super::warnings::Warnings;
+use super::log::deferred::Local;
+use super::log::flusher::{self, FlushTarget};
+use super::log::oplog::{Append, OpLog};
+use super::log::record::Op;
+use super::log::replica::{Applied, Replica};
+use super::log::warnings::Warnings;
+use super::mem_state::MemState;
 use crate::error::{Error, Result};
 
 pub use self::schema::SCHEMA_VERSION;
@@ -234,10 +234,12 @@ impl Inner {
                 // A record that does not fit the state is skipped by every reader alike.
                 drop(g.apply(op, true))
             }
-            Err(e) => self.warn(format!(
-                "PostgreSQL storage: skipped log record {seq} that could not be decoded ({}); it may come from a newer ferrotune",
-                e.0
-            )),
+            Err(e) => self.warnings.push_once(seq, || {
+                format!(
+                    "PostgreSQL storage: skipped log record {seq} that could not be decoded ({}); it may come from a newer ferrotune",
+                    e.0
+                )
+            }),
         }
         g.offset = seq;
         Ok(())

@@ -6,7 +6,8 @@ use super::*;
 use crate::history::{StudyDirection, TrialState};
 use crate::space::Distribution;
 use crate::storage::test_support::{
-    claim_first_waiting, dump, float, is_param, new_trial, race_workers_against_stale_sweeper, study, wait_until,
+    claim_first_waiting, delete_then_work_without_rebuilds, dump, float, is_param, new_trial, race_workers_against_stale_sweeper, study,
+    wait_until,
 };
 use crate::storage::{read_with, AttrKind, Storage, TrialTemplate};
 
@@ -75,7 +76,7 @@ fn stale_writer_catches_up_and_retries() {
     let id = study(&a, "s");
     // A record appended without a notification: `a` cannot know of it until its append loses.
     let mut body = Vec::new();
-    Op::NewTrial { study: 0, time: 1.0, template: crate::storage::journal::record::Template(TrialTemplate::default()) }.encode(&mut body);
+    Op::NewTrial { study: 0, time: 1.0, template: crate::storage::log::record::Template(TrialTemplate::default()) }.encode(&mut body);
     raw(&url).execute("INSERT INTO ferrotune_log (seq, body) VALUES (2, $1)", &[&body]).unwrap();
     assert_eq!(a.inner.write_replica().state.history(id).unwrap().n_trials(), 0);
     let ta = new_trial(&a, id);
@@ -357,4 +358,51 @@ fn writers_whose_trials_are_failed_as_stale_replay_exactly() {
     // moments: afterwards every connection's state is the log's.
     let Some(url) = fresh_db("stale_race") else { return };
     race_workers_against_stale_sweeper(|| PostgresStorage::open(&url).unwrap());
+}
+
+#[test]
+fn a_deleted_study_costs_no_rebuild_of_later_calls() {
+    let Some(url) = fresh_db("deleted") else { return };
+    let a = PostgresStorage::open(&url).unwrap();
+    let rebuilds = |s: &PostgresStorage| s.inner.replica.read().unwrap().rebuilds;
+    delete_then_work_without_rebuilds(&a, &|| rebuilds(&a));
+    let b = PostgresStorage::open(&url).unwrap();
+    let before = rebuilds(&b);
+    let id = b.study_id("kept").unwrap();
+    new_trial(&b, id);
+    new_trial(&a, a.study_id("kept").unwrap());
+    wait_until("b sees a's trial", WAIT * 5, || b.study_info(id).unwrap().n_trials == 26);
+    assert_eq!(rebuilds(&b), before);
+    // An undecodable record is reported once, however many calls read past it.
+    raw(&url).execute("INSERT INTO ferrotune_log (seq, body) SELECT max(seq) + 1, '\\xff00'::bytea FROM ferrotune_log", &[]).unwrap();
+    let mut warnings = Vec::new();
+    for _ in 0..10 {
+        for s in [&a, &b] {
+            let t = new_trial(s, s.study_id("kept").unwrap());
+            s.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+            warnings.extend(s.take_warnings());
+        }
+    }
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+}
+
+#[test]
+fn an_unencoded_at_sign_stays_in_the_password() {
+    // Port 1 refuses connections: the message names the host the URL was read to have.
+    let e = PostgresStorage::open("postgresql://u:pa@s3cret@127.0.0.1:1/db").err().unwrap().to_string();
+    assert!(e.contains("127.0.0.1:1/db") && !e.contains("s3cret") && !e.contains("pa@"), "{e}");
+    let e = PostgresStorage::open("postgresql://u:p/a@s3cret@127.0.0.1:1/db").err().unwrap().to_string();
+    assert!(e.contains("127.0.0.1:1/db") && !e.contains("s3cret"), "{e}");
+    // The password reaches the server as written (conn.rs checks what the driver is given;
+    // here a server that checks passwords lets a user whose password holds @ and / in).
+    let Some(url) = fresh_db("at_sign") else { return };
+    let mut c = raw(&url);
+    c.batch_execute("DROP ROLE IF EXISTS ferrotune_at_sign; CREATE ROLE ferrotune_at_sign LOGIN PASSWORD 'p@ss/w:rd'").unwrap();
+    let parts = crate::storage::url::split(&url).unwrap();
+    let with_user = format!("{}://ferrotune_at_sign:p@ss/w:rd@{}", parts.scheme, parts.rest);
+    match PostgresStorage::open(&with_user) {
+        Ok(s) => drop(s),
+        // The role may lack rights on the test database's schema: it connected all the same.
+        Err(e) => assert!(!e.to_string().contains("password authentication failed") && !e.to_string().contains("p@ss"), "{e}"),
+    }
 }

@@ -1,18 +1,18 @@
 //! Storages kept as a log of operations: the journal file and PostgreSQL.
 //!
-//! Both keep a `Replica` (the journal's records applied to a `MemState`) and differ only in how
+//! Both keep a `Replica` (the log's records applied to a `MemState`) and differ only in how
 //! they read new records and append their own. `OpLog` is that difference; the `Storage`
 //! methods, written once here, turn each call into a read of the replica or into records.
 
 use std::collections::BTreeMap;
 
-use super::journal::record::{Op, Template};
-use super::journal::replica::{Applied, Replica};
-use super::state::MemState;
-use super::{check_grace, now, AttrKind, Claim, Storage, StudyId, StudyInfo, TrialId, TrialRef, TrialTemplate};
+use super::record::{Op, Template};
+use super::replica::{Applied, Replica};
 use crate::error::{Error, Result};
 use crate::history::{StudyDirection, TrialHistory, TrialState};
 use crate::space::Distribution;
+use crate::storage::mem_state::MemState;
+use crate::storage::{check_grace, now, AttrKind, Claim, Storage, StudyId, StudyInfo, TrialId, TrialRef, TrialTemplate};
 
 /// What an append needs from the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,7 @@
-//! Journal records: one storage mutation each. Studies are named by their index in the file
-//! (the order of their `CreateStudy` records) and trials by their file-wide creation order,
-//! so every process that replays the file resolves them the same way.
+//! Log records: one storage mutation each, the same in a journal file and in PostgreSQL.
+//! Studies are named by their index in the log (the order of their `CreateStudy` records) and
+//! trials by their log-wide creation order, so every process that replays the log resolves
+//! them the same way.
 
 use std::collections::BTreeMap;
 

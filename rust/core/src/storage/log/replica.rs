@@ -1,11 +1,12 @@
-//! The in-memory replica of a journal: the shared `MemState`, the map from file-level study
-//! indices to this process's study ids, and how far into the file it has applied.
+//! The in-memory replica of the log (a journal file or a PostgreSQL table): the shared
+//! `MemState`, the map from the log's study indices to this process's study ids, and how far
+//! into the log it has applied (a byte offset in a file, a record number in a table).
 
 use std::collections::HashMap;
 
 use super::record::{kind, Op};
 use crate::error::{Error, Result};
-use crate::storage::state::MemState;
+use crate::storage::mem_state::MemState;
 use crate::storage::{new_study_id, Claim, StudyId, TrialRef};
 
 /// What applying an operation produced.

@@ -17,9 +17,9 @@ use std::sync::Weak;
 use std::time::Duration;
 
 use super::flusher::{FlushTarget, Flusher};
+use super::record::Op;
+use super::replica::{Applied, Replica};
 use crate::error::Result;
-use crate::storage::journal::record::Op;
-use crate::storage::journal::replica::{Applied, Replica};
 use crate::storage::TrialId;
 
 /// The replica: the log up to `offset`, then the deferred records.
@@ -27,6 +27,8 @@ use crate::storage::TrialId;
 pub struct Local {
     pub replica: Replica,
     pub deferred: Deferred,
+    /// How many times the replica was rebuilt from the whole log (tests check that it stays put).
+    pub rebuilds: u64,
 }
 
 impl Local {
@@ -36,6 +38,7 @@ impl Local {
     /// and keeps every record for the next rebuild.
     pub fn rebuild(&mut self, start: u64, read: impl FnOnce(&mut Local) -> Result<()>) -> Result<()> {
         let deferred = self.deferred.take();
+        self.rebuilds += 1;
         self.reset(start);
         // Until the log is read again the records are neither applied nor to be applied.
         let r = read(self);
@@ -154,13 +157,15 @@ impl Deferred {
     /// lands before them in the log, could leave a different state than the log's order:
     /// it changes the parameters or the state of a trial with deferred records (finishing it
     /// makes them invalid; setting one of its parameters changes their order), or deletes a
-    /// study. Other records touch other trials or other parts of the trial (intermediate
+    /// study while records wait (the record names the study by its log index, not the trials
+    /// it removes). Other records touch other trials or other parts of the trial (intermediate
     /// values, attributes, heartbeats), or add trials, columns and distributions, which the
-    /// deferred records' indices do not depend on.
+    /// deferred records' indices do not depend on. With no record waiting nothing conflicts:
+    /// the rebuild a conflict causes replays the log with none waiting, so it must not find one.
     pub fn conflicts(&self, op: &Op) -> bool {
         match op {
             Op::SetParam { trial, .. } | Op::SetState { trial, .. } => self.trials.contains(trial),
-            Op::DeleteStudy { .. } => true,
+            Op::DeleteStudy { .. } => !self.ops.is_empty(),
             _ => false,
         }
     }

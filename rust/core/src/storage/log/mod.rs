@@ -1,0 +1,22 @@
+//! The operation log shared by the journal file and PostgreSQL: both keep their studies as a
+//! sequence of records, replayed into a replica, and differ only in where the records live.
+//!
+//! - `record`, `codec`: one storage mutation (`Op`) and its compact binary encoding.
+//! - `replica`: the records applied to a `MemState`, with the map from the log's study indices
+//!   to this process's study ids and how far into the log it has read.
+//! - `oplog`: the `Storage` methods, written once, as reads of the replica or records to append
+//!   (`OpLog` is what a backend provides: reading new records and appending its own).
+//! - `deferred`: parameter records applied to the replica that wait for the process's next
+//!   write; `flusher`: the thread that writes them when no write comes within 50 ms.
+//! - `warnings`: messages for the user a backend gathers (an undecodable record, damage).
+//!
+//! File framing, locks and snapshots are the journal's (`storage::journal`); tables, the
+//! connection and notifications are PostgreSQL's (`storage::postgres`).
+
+pub(crate) mod codec;
+pub(crate) mod deferred;
+pub(crate) mod flusher;
+pub(crate) mod oplog;
+pub(crate) mod record;
+pub(crate) mod replica;
+pub(crate) mod warnings;
