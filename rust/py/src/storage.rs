@@ -68,7 +68,7 @@ impl Storage {
     /// tail left out).
     #[staticmethod]
     fn repair_journal(py: Python<'_>, src: std::path::PathBuf, dst: std::path::PathBuf) -> PyResult<RepairTuple> {
-        let r = run(py, move || ferrotune_core::storage::journal::repair(&src, &dst))?;
+        let r = enter_core(py, move || ferrotune_core::storage::journal::repair(&src, &dst))?;
         Ok((r.records, r.damaged, r.damaged_records, r.corrected, r.stand_ins, r.tail_bytes))
     }
 
