@@ -12,7 +12,8 @@ use crate::storage::test_support::{
 use crate::storage::{read_with, AttrKind, Storage, TrialTemplate};
 
 /// How long a record may take to reach another instance in these tests.
-const WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+/// A deadline for an event another connection must see; generous, so a loaded machine cannot fail it.
+const WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A fresh database on the test server, or `None` (with the reason printed) when there is none.
 fn fresh_db(tag: &str) -> Option<String> {
@@ -371,7 +372,7 @@ fn a_deleted_study_costs_no_rebuild_of_later_calls() {
     let id = b.study_id("kept").unwrap();
     new_trial(&b, id);
     new_trial(&a, a.study_id("kept").unwrap());
-    wait_until("b sees a's trial", WAIT * 5, || b.study_info(id).unwrap().n_trials == 26);
+    wait_until("b sees a's trial", WAIT, || b.study_info(id).unwrap().n_trials == 26);
     assert_eq!(rebuilds(&b), before);
     // An undecodable record is reported once, however many calls read past it.
     raw(&url).execute("INSERT INTO ferrotune_log (seq, body) SELECT max(seq) + 1, '\\xff00'::bytea FROM ferrotune_log", &[]).unwrap();
