@@ -1,7 +1,7 @@
 //! Conversions between Python values and core types: choices, and the arguments of a
 //! distribution (see `distribution.rs`).
 
-use ferrotune_core::space::Choice;
+use ferrotune_core::space::{Choice, Distribution};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
 
@@ -102,4 +102,38 @@ pub fn arg_i64(v: &Bound<'_, PyAny>, name: &str, arg: &str) -> PyResult<i64> {
     }
     p.extract::<i64>()
         .map_err(|_| bad_arg(v, name, arg, "an int within +/-2**53 (use suggest_float or FloatDistribution for wider ranges)"))
+}
+
+/// A float distribution from the user's arguments, read strictly (numbers that are not bools,
+/// a bool `log`, `step` None or a number); the core validates the values.
+pub fn float_dist(
+    low: &Bound<'_, PyAny>,
+    high: &Bound<'_, PyAny>,
+    log: Option<&Bound<'_, PyAny>>,
+    step: Option<&Bound<'_, PyAny>>,
+    name: &str,
+) -> PyResult<Distribution> {
+    Ok(Distribution::Float {
+        low: arg_f64(low, name, "low")?,
+        high: arg_f64(high, name, "high")?,
+        log: log.map(|l| arg_bool(l, name, "log")).transpose()?.unwrap_or(false),
+        step: step.filter(|s| !s.is_none()).map(|s| arg_f64(s, name, "step")).transpose()?,
+    })
+}
+
+/// An int distribution from the user's arguments (ints within 64 bits, not bools; `step`
+/// None means 1).
+pub fn int_dist(
+    low: &Bound<'_, PyAny>,
+    high: &Bound<'_, PyAny>,
+    log: Option<&Bound<'_, PyAny>>,
+    step: Option<&Bound<'_, PyAny>>,
+    name: &str,
+) -> PyResult<Distribution> {
+    Ok(Distribution::Int {
+        low: arg_i64(low, name, "low")?,
+        high: arg_i64(high, name, "high")?,
+        log: log.map(|l| arg_bool(l, name, "log")).transpose()?.unwrap_or(false),
+        step: step.filter(|s| !s.is_none()).map(|s| arg_i64(s, name, "step")).transpose()?.unwrap_or(1),
+    })
 }

@@ -7,7 +7,7 @@ use ferrotune_core::space::{Choice, Distribution};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::convert::{arg_bool, arg_f64, arg_i64, choice_from_py, choice_to_py, choices_from_py};
+use crate::convert::{choice_from_py, choice_to_py, choices_from_py, float_dist, int_dist};
 use crate::errors::pure;
 
 #[pyclass(frozen, module = "ferrotune._core", name = "Distribution")]
@@ -51,12 +51,7 @@ impl PyDistribution {
         step: Option<&Bound<'_, PyAny>>,
         name: &str,
     ) -> PyResult<Self> {
-        let d = Distribution::Float {
-            low: arg_f64(low, name, "low")?,
-            high: arg_f64(high, name, "high")?,
-            log: log.map(|l| arg_bool(l, name, "log")).transpose()?.unwrap_or(false),
-            step: step.filter(|s| !s.is_none()).map(|s| arg_f64(s, name, "step")).transpose()?,
-        };
+        let d = float_dist(low, high, log, step, name)?;
         Self::checked(py, d, name)
     }
 
@@ -71,12 +66,7 @@ impl PyDistribution {
         step: Option<&Bound<'_, PyAny>>,
         name: &str,
     ) -> PyResult<Self> {
-        let d = Distribution::Int {
-            low: arg_i64(low, name, "low")?,
-            high: arg_i64(high, name, "high")?,
-            log: log.map(|l| arg_bool(l, name, "log")).transpose()?.unwrap_or(false),
-            step: step.filter(|s| !s.is_none()).map(|s| arg_i64(s, name, "step")).transpose()?.unwrap_or(1),
-        };
+        let d = int_dist(low, high, log, step, name)?;
         Self::checked(py, d, name)
     }
 

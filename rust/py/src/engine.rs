@@ -12,7 +12,7 @@ use ferrotune_core::storage::{AttrKind, TrialTemplate};
 use ferrotune_core::Error;
 use pyo3::prelude::*;
 
-use crate::convert::{arg_bool, arg_f64, arg_i64, choice_from_py};
+use crate::convert::{choice_from_py, float_dist, int_dist};
 use crate::distribution::PyDistribution;
 use crate::errors::enter_core;
 use crate::export::TrialExport;
@@ -93,12 +93,7 @@ impl Engine {
         step: Option<&Bound<'_, PyAny>>,
         log: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        let d = Distribution::Float {
-            low: arg_f64(low, name, "low")?,
-            high: arg_f64(high, name, "high")?,
-            log: log.map(|l| arg_bool(l, name, "log")).transpose()?.unwrap_or(false),
-            step: step.filter(|s| !s.is_none()).map(|s| arg_f64(s, name, "step")).transpose()?,
-        };
+        let d = float_dist(low, high, log, step, name)?;
         let e = self.inner.clone();
         let v = enter_core(py, move || e.suggest(trial_id, name, &d))?;
         self.warn(py)?;
@@ -116,12 +111,7 @@ impl Engine {
         step: Option<&Bound<'_, PyAny>>,
         log: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<i64> {
-        let d = Distribution::Int {
-            low: arg_i64(low, name, "low")?,
-            high: arg_i64(high, name, "high")?,
-            log: log.map(|l| arg_bool(l, name, "log")).transpose()?.unwrap_or(false),
-            step: step.map(|s| arg_i64(s, name, "step")).transpose()?.unwrap_or(1),
-        };
+        let d = int_dist(low, high, log, step, name)?;
         let e = self.inner.clone();
         let v = enter_core(py, move || e.suggest(trial_id, name, &d))?;
         self.warn(py)?;
