@@ -9,7 +9,7 @@ import builtins
 import os
 from typing import Any, final
 
-__all__ = ["__version__", "Storage", "Sampler", "Engine", "Pruner", "Distribution", "TrialExport", "TrialRow", "qmc_points"]
+__all__ = ["__version__", "Storage", "Sampler", "Engine", "Pruner", "Distribution", "TrialExport", "TrialRow", "qmc_points", "tpe_default_gamma", "tpe_default_weights"]
 
 __version__: str
 
@@ -90,6 +90,13 @@ class TrialExport:
 def qmc_points(qmc_type: str, dim: int, n: int, scramble: bool = False, seed: int = 0, skip: int = 0) -> bytes:
     """Points ``skip .. skip + n - 1`` of a Sobol' or Halton sequence as little-endian float64
     bytes, row-major ``(n, dim)``."""
+
+def tpe_default_gamma(n: int, multi_objective: bool = False) -> int:
+    """TPE's default "below" group size for ``n`` finished trials: ``min(ceil(0.1 n), 25)``,
+    or ``ceil(0.1 n)`` for several objectives."""
+
+def tpe_default_weights(n: int) -> list[float]:
+    """TPE's default weights for ``n`` observations, oldest first."""
 
 @final
 class Storage:
