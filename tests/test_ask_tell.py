@@ -318,3 +318,83 @@ def test_stop_outside_optimize_is_a_ferrotune_runtime_error():
     with pytest.raises(ferrotune.exceptions.FerrotuneRuntimeError) as e:
         s.stop()
     assert isinstance(e.value, RuntimeError)
+
+
+# -- tell: the core's rules, one crossing -------------------------------------------------------------
+
+
+class _CountingEngine:
+    """Stands in for the study's engine and counts the calls made into it."""
+
+    def __init__(self, engine):
+        self._engine = engine
+        self.calls = []
+
+    def __getattr__(self, name):
+        attr = getattr(self._engine, name)
+        if not callable(attr):
+            return attr
+
+        def counted(*args, **kwargs):
+            self.calls.append(name)
+            return attr(*args, **kwargs)
+
+        return counted
+
+
+@pytest.mark.parametrize("told", [{"values": 1.0}, {"values": math.nan}, {"state": TrialState.PRUNED}])
+def test_tell_with_a_core_sampler_is_one_crossing(told):
+    study = ferrotune.create_study(sampler=ferrotune.samplers.RandomSampler(seed=0))
+    t = study.ask()
+    t.report(0.5, 0)
+    spy = _CountingEngine(study._engine)
+    study._engine = spy
+    frozen = study.tell(t, **told)
+    assert spy.calls == ["tell"]
+    assert frozen.state == {1.0: TrialState.COMPLETE}.get(told.get("values"), frozen.state)
+    assert study.trials[0].state == frozen.state != TrialState.RUNNING
+
+
+def test_telling_a_finished_trial_names_the_way_out(study):
+    t = study.ask()
+    study.tell(t, 1.0)
+    with pytest.raises(UpdateFinishedTrialError) as e:
+        study.tell(t, 2.0)
+    assert_message(e, "trial 0", "COMPLETE", "skip_if_finished=True")
+    assert study.tell(t, 2.0, skip_if_finished=True).value == 1.0
+
+
+def test_a_told_value_that_is_not_a_number_fails_the_trial(study):
+    t = study.ask()
+    frozen = study.tell(t, "abc")
+    assert frozen.state == TrialState.FAIL and frozen.values is None
+    assert "'abc'" in frozen.system_attrs["fail_reason"]
+    # the count is checked first: the trial stays RUNNING after a wrong count
+    u = study.ask()
+    with pytest.raises(FerrotuneValueError):
+        study.tell(u, ["abc", 1.0])
+    assert study.trials[1].state == TrialState.RUNNING
+
+
+def test_tell_checks_in_the_core_before_constraints_func_runs():
+    seen = []
+
+    def constraints(frozen):
+        seen.append(frozen.number)
+        return [0.0]
+
+    study = ferrotune.create_study(sampler=ferrotune.samplers.TPESampler(seed=0, constraints_func=constraints))
+    t = study.ask()
+    with pytest.raises(FerrotuneValueError):
+        study.tell(t, [1.0, 2.0])
+    assert seen == []
+    study.tell(t, 1.0)
+    assert seen == [0]
+    with pytest.raises(UpdateFinishedTrialError) as e:
+        study.tell(t, 1.0)
+    assert_message(e, "skip_if_finished=True")
+    assert seen == [0]
+    frozen = study.tell(study.ask(), math.nan)
+    assert frozen.state == TrialState.FAIL and "nan" in frozen.system_attrs["fail_reason"]
+    assert seen == [0]  # a failed trial has no constraints to store
+

@@ -247,11 +247,29 @@ class Engine:
     def bracket_of(self, number: int) -> int | None:
         """The Hyperband bracket of a trial; None without Hyperband or before its brackets are known."""
     def trial_brackets(self) -> list[int] | None: ...
+    def check_tell(
+        self,
+        trial_id: int,
+        state: int | None = None,
+        values: list[float] | None = None,
+        skip_if_finished: bool = False,
+        fail_reason: str | None = None,
+    ) -> tuple[int, list[float] | None, str | None] | None:
+        """Checks a tell with the core's rules without writing: ``(state, values, fail_reason)``
+        to pass to :meth:`tell`, or None when ``skip_if_finished`` found the trial finished."""
     def tell(
-        self, trial_id: int, state: int, values: list[float] | None = None, export: bool = False
-    ) -> tuple[TrialExport, int | None, float | None] | None:
-        """Finishes a trial (a pruned single-objective trial without values takes its last
-        intermediate value). With ``export``: the trial, and the best trial's number and value."""
+        self,
+        trial_id: int,
+        state: int | None = None,
+        values: list[float] | None = None,
+        export: bool = False,
+        skip_if_finished: bool = False,
+        fail_reason: str | None = None,
+    ) -> tuple[TrialExport, int | None, float | None, bool] | None:
+        """Checks and finishes a trial (a NaN value, or ``fail_reason`` for values that are not
+        numbers, fails it; a pruned single-objective trial without values takes its last
+        intermediate value). With ``export``: the trial, the best trial's number and value, and
+        whether the tell was skipped."""
     def set_trial_attr(self, trial_id: int, user: bool, key: str, json: str) -> None: ...
     def enqueue(self, params: list[tuple[str, _Choice]], user_attrs: dict[str, str], skip_if_exists: bool) -> int | None: ...
     def add_trial(
