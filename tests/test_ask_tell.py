@@ -398,3 +398,12 @@ def test_tell_checks_in_the_core_before_constraints_func_runs():
     assert frozen.state == TrialState.FAIL and "nan" in frozen.system_attrs["fail_reason"]
     assert seen == [0]  # a failed trial has no constraints to store
 
+
+def test_add_trial_gets_the_cores_checks_for_a_trial_changed_after_creation(study):
+    frozen = create_trial(value=1.0)
+    frozen.values = [math.nan]
+    with pytest.raises(FerrotuneValueError) as e:
+        study.add_trial(frozen)
+    # the core's message names what it got
+    assert_message(e, "must not be NaN", "got [NaN]")
+    assert study.trials == []

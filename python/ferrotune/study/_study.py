@@ -454,11 +454,8 @@ class Study:
         self._add_frozen(trial)
 
     def _add_frozen(self, trial: FrozenTrial) -> None:
-        trial._validate()
-        params = []
-        for name, value in trial.params.items():
-            d = trial.distributions[name]
-            params.append((name, d.to_internal_repr(value), d._spec()))
+        trial._validate_shape()
+        params = [(name, trial._internal_param(name), d._spec()) for name, d in trial.distributions.items()]
         self._engine.add_trial(
             int(trial.state),
             trial.values,
