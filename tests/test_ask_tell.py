@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pytest
 from _util import assert_message
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ferrotune
 from ferrotune import TrialState, create_trial
@@ -397,6 +399,63 @@ def test_tell_checks_in_the_core_before_constraints_func_runs():
     frozen = study.tell(study.ask(), math.nan)
     assert frozen.state == TrialState.FAIL and "nan" in frozen.system_attrs["fail_reason"]
     assert seen == [0]  # a failed trial has no constraints to store
+
+
+class _AfterTrialSampler(ferrotune.samplers.BaseSampler):
+    """A Python sampler: its after_trial runs between the core's check and the write."""
+
+    def __init__(self):
+        self.after = []
+
+    def infer_relative_search_space(self, study, trial):
+        return {}
+
+    def sample_relative(self, study, trial, search_space):
+        return {}
+
+    def sample_independent(self, study, trial, param_name, param_distribution):
+        return param_distribution.low
+
+    def after_trial(self, study, trial, state, values):
+        self.after.append((state, values))
+
+
+def _outcome(study, number, **told):
+    try:
+        frozen = study.tell(number, **told)
+    except FerrotuneValueError as e:
+        return ("refused", str(e), study.trials[number].state)
+    return (frozen.state, frozen.values, frozen.system_attrs.get("fail_reason"))
+
+
+_told_value = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.just("abc"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.one_of(st.none(), _told_value, st.lists(_told_value, max_size=3)),
+    state=st.sampled_from([None, TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.RUNNING]),
+    n_objectives=st.sampled_from([1, 2]),
+    reported=st.booleans(),
+)
+def test_tell_with_and_without_python_hooks_follows_the_same_rules(values, state, n_objectives, reported):
+    # the one-crossing tell and the checked tell (hooks between check and write) agree on every
+    # input: the rules are the core's, and a refused tell leaves the trial RUNNING
+    outcomes = []
+    python_sampler = _AfterTrialSampler()
+    for sampler in (ferrotune.samplers.RandomSampler(seed=0), python_sampler):
+        study = ferrotune.create_study(directions=["minimize"] * n_objectives, sampler=sampler)
+        t = study.ask()
+        if reported and n_objectives == 1:
+            t.report(0.25, 0)
+        outcomes.append(_outcome(study, t.number, values=values, state=state))
+    assert repr(outcomes[0]) == repr(outcomes[1])
+    refused = outcomes[0][0] == "refused"
+    assert (outcomes[0][2] == TrialState.RUNNING) if refused else (outcomes[0][0] != TrialState.RUNNING)
+    # after_trial ran exactly when the trial was told, with what was stored
+    assert len(python_sampler.after) == (0 if refused else 1)
+    if not refused:
+        assert python_sampler.after[0][0] == outcomes[1][0]
 
 
 def test_add_trial_gets_the_cores_checks_for_a_trial_changed_after_creation(study):
