@@ -9,7 +9,19 @@ import builtins
 import os
 from typing import Any, final
 
-__all__ = ["__version__", "Storage", "Sampler", "Engine", "Pruner", "Distribution", "TrialExport", "TrialRow", "qmc_points", "tpe_default_gamma", "tpe_default_weights"]
+__all__ = [
+    "__version__",
+    "Storage",
+    "Sampler",
+    "Engine",
+    "Pruner",
+    "Distribution",
+    "TrialExport",
+    "TrialRow",
+    "qmc_points",
+    "tpe_default_gamma",
+    "tpe_default_weights",
+]
 
 __version__: str
 
