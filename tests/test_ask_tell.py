@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pytest
 from _util import assert_message
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ferrotune
 from ferrotune import TrialState, create_trial
@@ -318,3 +320,149 @@ def test_stop_outside_optimize_is_a_ferrotune_runtime_error():
     with pytest.raises(ferrotune.exceptions.FerrotuneRuntimeError) as e:
         s.stop()
     assert isinstance(e.value, RuntimeError)
+
+
+# -- tell: the core's rules, one crossing -------------------------------------------------------------
+
+
+class _CountingEngine:
+    """Stands in for the study's engine and counts the calls made into it."""
+
+    def __init__(self, engine):
+        self._engine = engine
+        self.calls = []
+
+    def __getattr__(self, name):
+        attr = getattr(self._engine, name)
+        if not callable(attr):
+            return attr
+
+        def counted(*args, **kwargs):
+            self.calls.append(name)
+            return attr(*args, **kwargs)
+
+        return counted
+
+
+@pytest.mark.parametrize("told", [{"values": 1.0}, {"values": math.nan}, {"state": TrialState.PRUNED}])
+def test_tell_with_a_core_sampler_is_one_crossing(told):
+    study = ferrotune.create_study(sampler=ferrotune.samplers.RandomSampler(seed=0))
+    t = study.ask()
+    t.report(0.5, 0)
+    spy = _CountingEngine(study._engine)
+    study._engine = spy
+    frozen = study.tell(t, **told)
+    assert spy.calls == ["tell"]
+    assert frozen.state == {1.0: TrialState.COMPLETE}.get(told.get("values"), frozen.state)
+    assert study.trials[0].state == frozen.state != TrialState.RUNNING
+
+
+def test_telling_a_finished_trial_names_the_way_out(study):
+    t = study.ask()
+    study.tell(t, 1.0)
+    with pytest.raises(UpdateFinishedTrialError) as e:
+        study.tell(t, 2.0)
+    assert_message(e, "trial 0", "COMPLETE", "skip_if_finished=True")
+    assert study.tell(t, 2.0, skip_if_finished=True).value == 1.0
+
+
+def test_a_told_value_that_is_not_a_number_fails_the_trial(study):
+    t = study.ask()
+    frozen = study.tell(t, "abc")
+    assert frozen.state == TrialState.FAIL and frozen.values is None
+    assert "'abc'" in frozen.system_attrs["fail_reason"]
+    # the count is checked first: the trial stays RUNNING after a wrong count
+    u = study.ask()
+    with pytest.raises(FerrotuneValueError):
+        study.tell(u, ["abc", 1.0])
+    assert study.trials[1].state == TrialState.RUNNING
+
+
+def test_tell_checks_in_the_core_before_constraints_func_runs():
+    seen = []
+
+    def constraints(frozen):
+        seen.append(frozen.number)
+        return [0.0]
+
+    study = ferrotune.create_study(sampler=ferrotune.samplers.TPESampler(seed=0, constraints_func=constraints))
+    t = study.ask()
+    with pytest.raises(FerrotuneValueError):
+        study.tell(t, [1.0, 2.0])
+    assert seen == []
+    study.tell(t, 1.0)
+    assert seen == [0]
+    with pytest.raises(UpdateFinishedTrialError) as e:
+        study.tell(t, 1.0)
+    assert_message(e, "skip_if_finished=True")
+    assert seen == [0]
+    frozen = study.tell(study.ask(), math.nan)
+    assert frozen.state == TrialState.FAIL and "nan" in frozen.system_attrs["fail_reason"]
+    assert seen == [0]  # a failed trial has no constraints to store
+
+
+class _AfterTrialSampler(ferrotune.samplers.BaseSampler):
+    """A Python sampler: its after_trial runs between the core's check and the write."""
+
+    def __init__(self):
+        self.after = []
+
+    def infer_relative_search_space(self, study, trial):
+        return {}
+
+    def sample_relative(self, study, trial, search_space):
+        return {}
+
+    def sample_independent(self, study, trial, param_name, param_distribution):
+        return param_distribution.low
+
+    def after_trial(self, study, trial, state, values):
+        self.after.append((state, values))
+
+
+def _outcome(study, number, **told):
+    try:
+        frozen = study.tell(number, **told)
+    except FerrotuneValueError as e:
+        return ("refused", str(e), study.trials[number].state)
+    return (frozen.state, frozen.values, frozen.system_attrs.get("fail_reason"))
+
+
+_told_value = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.just("abc"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.one_of(st.none(), _told_value, st.lists(_told_value, max_size=3)),
+    state=st.sampled_from([None, TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.RUNNING]),
+    n_objectives=st.sampled_from([1, 2]),
+    reported=st.booleans(),
+)
+def test_tell_with_and_without_python_hooks_follows_the_same_rules(values, state, n_objectives, reported):
+    # the one-crossing tell and the checked tell (hooks between check and write) agree on every
+    # input: the rules are the core's, and a refused tell leaves the trial RUNNING
+    outcomes = []
+    python_sampler = _AfterTrialSampler()
+    for sampler in (ferrotune.samplers.RandomSampler(seed=0), python_sampler):
+        study = ferrotune.create_study(directions=["minimize"] * n_objectives, sampler=sampler)
+        t = study.ask()
+        if reported and n_objectives == 1:
+            t.report(0.25, 0)
+        outcomes.append(_outcome(study, t.number, values=values, state=state))
+    assert repr(outcomes[0]) == repr(outcomes[1])
+    refused = outcomes[0][0] == "refused"
+    assert (outcomes[0][2] == TrialState.RUNNING) if refused else (outcomes[0][0] != TrialState.RUNNING)
+    # after_trial ran exactly when the trial was told, with what was stored
+    assert len(python_sampler.after) == (0 if refused else 1)
+    if not refused:
+        assert python_sampler.after[0][0] == outcomes[1][0]
+
+
+def test_add_trial_gets_the_cores_checks_for_a_trial_changed_after_creation(study):
+    frozen = create_trial(value=1.0)
+    frozen.values = [math.nan]
+    with pytest.raises(FerrotuneValueError) as e:
+        study.add_trial(frozen)
+    # the core's message names what it got
+    assert_message(e, "must not be NaN", "got [NaN]")
+    assert study.trials == []

@@ -357,6 +357,27 @@ def test_default_gamma_and_weights_helpers_match_the_builtin_defaults():
     assert _sequence(3, n_trials=60) == _sequence(3, n_trials=60, gamma=default_gamma, weights=default_weights)
 
 
+def test_default_gamma_and_weights_helpers_are_the_cores_definition(monkeypatch):
+    # the numbers are defined once, in the core: the helpers return what it computes
+    from ferrotune import _core
+
+    for n in (0, 1, 24, 25, 26, 40, 1000):
+        assert list(default_weights(n)) == _core.tpe_default_weights(n)
+        assert default_gamma(n) == _core.tpe_default_gamma(n)
+        assert default_gamma_multiobjective(n) == _core.tpe_default_gamma(n, multi_objective=True)
+    monkeypatch.setattr(_core, "tpe_default_weights", lambda n: [7.0] * n)
+    monkeypatch.setattr(_core, "tpe_default_gamma", lambda n, multi_objective=False: 7)
+    assert list(default_weights(2)) == [7.0, 7.0]
+    assert default_gamma(100) == default_gamma_multiobjective(100) == 7
+
+
+def test_default_gamma_and_weights_match_optunas_helpers():
+    optuna_tpe = pytest.importorskip("optuna.samplers._tpe.sampler")
+    for n in [0, 1, 2, 24, 25, 26, 27, 50, 99, 100, 251, 1000]:
+        assert default_gamma(n) == optuna_tpe.default_gamma(n)
+        assert np.allclose(default_weights(n), optuna_tpe.default_weights(n), rtol=1e-12, atol=0)
+
+
 # -- pruned and failed trials ------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ decision, and its ``FerrotuneValueError`` reaches the user as it is.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -78,3 +79,21 @@ def as_callable(name: str, value: Any) -> Callable[..., Any] | None:
 
 
 __all__ = ["as_callable", "as_count", "as_float", "as_int", "as_seed", "as_str"]
+
+
+def as_told_values(values: Any) -> tuple[list[float], str | None]:
+    """Told objective value(s) -> floats for the core, with why one is not a number (it is sent
+    as NaN; the core decides what that means for the trial's state)."""
+    from ferrotune.study._optimize import _as_value_list
+
+    converted = [_float_or_none(v) for v in _as_value_list(values)]
+    bad = next((v for v, f in converted if f is None), None)
+    reason = None if bad is None else f"the told value {bad!r} is not a number; tell a float"
+    return [math.nan if f is None else f for _, f in converted], reason
+
+
+def _float_or_none(v: Any) -> tuple[Any, float | None]:
+    try:
+        return v, float(v)
+    except (TypeError, ValueError, OverflowError):
+        return v, None

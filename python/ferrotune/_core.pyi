@@ -9,7 +9,19 @@ import builtins
 import os
 from typing import Any, final
 
-__all__ = ["__version__", "Storage", "Sampler", "Engine", "Pruner", "Distribution", "TrialExport", "TrialRow", "qmc_points"]
+__all__ = [
+    "__version__",
+    "Storage",
+    "Sampler",
+    "Engine",
+    "Pruner",
+    "Distribution",
+    "TrialExport",
+    "TrialRow",
+    "qmc_points",
+    "tpe_default_gamma",
+    "tpe_default_weights",
+]
 
 __version__: str
 
@@ -90,6 +102,13 @@ class TrialExport:
 def qmc_points(qmc_type: str, dim: int, n: int, scramble: bool = False, seed: int = 0, skip: int = 0) -> bytes:
     """Points ``skip .. skip + n - 1`` of a Sobol' or Halton sequence as little-endian float64
     bytes, row-major ``(n, dim)``."""
+
+def tpe_default_gamma(n: int, multi_objective: bool = False) -> int:
+    """TPE's default "below" group size for ``n`` finished trials: ``min(ceil(0.1 n), 25)``,
+    or ``ceil(0.1 n)`` for several objectives."""
+
+def tpe_default_weights(n: int) -> list[float]:
+    """TPE's default weights for ``n`` observations, oldest first."""
 
 @final
 class Storage:
@@ -240,11 +259,29 @@ class Engine:
     def bracket_of(self, number: int) -> int | None:
         """The Hyperband bracket of a trial; None without Hyperband or before its brackets are known."""
     def trial_brackets(self) -> list[int] | None: ...
+    def check_tell(
+        self,
+        trial_id: int,
+        state: int | None = None,
+        values: list[float] | None = None,
+        skip_if_finished: bool = False,
+        fail_reason: str | None = None,
+    ) -> tuple[int, list[float] | None, str | None] | None:
+        """Checks a tell with the core's rules without writing: ``(state, values, fail_reason)``
+        to pass to :meth:`tell`, or None when ``skip_if_finished`` found the trial finished."""
     def tell(
-        self, trial_id: int, state: int, values: list[float] | None = None, export: bool = False
-    ) -> tuple[TrialExport, int | None, float | None] | None:
-        """Finishes a trial (a pruned single-objective trial without values takes its last
-        intermediate value). With ``export``: the trial, and the best trial's number and value."""
+        self,
+        trial_id: int,
+        state: int | None = None,
+        values: list[float] | None = None,
+        export: bool = False,
+        skip_if_finished: bool = False,
+        fail_reason: str | None = None,
+    ) -> tuple[TrialExport, int | None, float | None, bool] | None:
+        """Checks and finishes a trial (a NaN value, or ``fail_reason`` for values that are not
+        numbers, fails it; a pruned single-objective trial without values takes its last
+        intermediate value). With ``export``: the trial, the best trial's number and value, and
+        whether the tell was skipped."""
     def set_trial_attr(self, trial_id: int, user: bool, key: str, json: str) -> None: ...
     def enqueue(self, params: list[tuple[str, _Choice]], user_attrs: dict[str, str], skip_if_exists: bool) -> int | None: ...
     def add_trial(

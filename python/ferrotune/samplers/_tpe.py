@@ -15,18 +15,20 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-# The core holds the defaults TPE uses when gamma or weights is None; these are the same rules
-# as functions, for Optuna code that calls, wraps or passes them.
+# The core holds the defaults TPE uses when gamma or weights is None; these return its numbers,
+# for Optuna code that calls, wraps or passes them.
 
 
 def default_gamma(x: int) -> int:
-    """``min(ceil(0.1 x), 25)``: the size of the "below" group of single-objective studies."""
-    return min(math.ceil(0.1 * x), 25)
+    """``min(ceil(0.1 x), 25)``: the size of the "below" group of single-objective studies
+    (the core's definition, which the sampler uses when ``gamma`` is not given)."""
+    return _core.tpe_default_gamma(max(x, 0))
 
 
 def default_gamma_multiobjective(x: int) -> int:
-    """``ceil(0.1 x)``: the size of the "below" group of multi-objective studies."""
-    return math.ceil(0.1 * x)
+    """``ceil(0.1 x)``: the size of the "below" group of multi-objective studies (the core's
+    definition)."""
+    return _core.tpe_default_gamma(max(x, 0), multi_objective=True)
 
 
 def hyperopt_default_gamma(x: int) -> int:
@@ -35,14 +37,11 @@ def hyperopt_default_gamma(x: int) -> int:
 
 
 def default_weights(x: int) -> np.ndarray:
-    """Equal weights for the newest 25 observations, a linear ramp from ``1/x`` to 1 before them."""
+    """Equal weights for the newest 25 observations, a linear ramp from ``1/x`` to 1 before them
+    (the core's definition, which the sampler uses when ``weights`` is not given)."""
     import numpy as np
 
-    if x == 0:
-        return np.asarray([])
-    if x < 25:
-        return np.ones(x)
-    return np.concatenate([np.linspace(1.0 / x, 1.0, num=x - 25), np.ones(25)])
+    return np.asarray(_core.tpe_default_weights(max(x, 0)), dtype=float)
 
 
 class TPESampler(CoreBackedSampler):

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ferrotune import _core, _json
+from ferrotune import _convert, _core, _json
 from ferrotune import logging as ft_logging
 from ferrotune.distributions import BaseDistribution, _plain
 from ferrotune.exceptions import (
@@ -16,7 +16,6 @@ from ferrotune.exceptions import (
     FerrotuneValueError,
     MultiObjectiveError,
     TrialNotFoundError,
-    UpdateFinishedTrialError,
 )
 from ferrotune.pruners import BasePruner, HyperbandPruner, NopPruner
 from ferrotune.pruners._core_backed import CoreBackedPruner
@@ -302,66 +301,49 @@ class Study:
             skip_if_finished: Return quietly when the trial is already finished instead of raising.
         """
         trial_id, number = self._resolve(trial)
-        _, code = self._engine.locate(trial_id)
-        if TrialState(code).is_finished():
-            if skip_if_finished:
-                _logger.info(f"Trial {number} already finished; skipping tell().")
-                return self._trial(number)
-            raise UpdateFinishedTrialError(
-                f"trial {number} is already finished ({TrialState(code).name}); a trial can be told once"
-            )
-        if TrialState(code) == TrialState.WAITING:
-            # An enqueued trial has no start time and no parameters yet; telling it would store
-            # a COMPLETE trial that never ran.
-            raise FerrotuneValueError(
-                f"trial {number} is WAITING (enqueued, not started); start it with ask() before telling it"
-            )
+        code = None
         if state is not None:
             try:
-                state = TrialState(state)
+                code = int(TrialState(state))
             except ValueError:
                 raise FerrotuneValueError(f"state must be a TrialState, got {state!r}") from None
-        if state is None:
-            if values is None:
-                raise FerrotuneValueError(
-                    f"trial {number}: no values and no state were told; pass values=... (or state=TrialState.FAIL/PRUNED)"
-                )
-            state = TrialState.COMPLETE
-        if state in (TrialState.RUNNING, TrialState.WAITING):
-            raise FerrotuneValueError(f"state must be COMPLETE, PRUNED or FAIL, got {state!r}")
-        vals: list[float] | None = None
-        fail_reason = None
-        if state == TrialState.COMPLETE:
-            if values is None:
-                raise FerrotuneValueError(f"trial {number}: state COMPLETE needs values; pass values=...")
-            seq = _optimize._as_value_list(values)
-            if len(seq) != len(self._directions):
-                raise FerrotuneValueError(
-                    f"trial {number}: {len(seq)} value(s) told but the study has {len(self._directions)} objective(s); "
-                    "pass one value per direction"
-                )
-            vals, fail_reason = _optimize._coerce(seq, len(self._directions))
-            if fail_reason is not None:
-                _logger.warning(f"Trial {number} failed because {fail_reason}")
-                state = TrialState.FAIL
-        elif state == TrialState.FAIL and values is not None:
-            raise FerrotuneValueError(f"trial {number}: values cannot be told with state FAIL; drop values=")
-        elif state == TrialState.PRUNED and values is not None:
-            seq = _optimize._as_value_list(values)
-            if len(seq) != len(self._directions):
-                raise FerrotuneValueError(
-                    f"trial {number}: {len(seq)} value(s) told but the study has {len(self._directions)} objective(s)"
-                )
-            try:
-                vals = [float(v) for v in seq]
-            except (TypeError, ValueError, OverflowError):
-                raise FerrotuneValueError(
-                    f"trial {number}: values of a PRUNED trial must be numbers, got {values!r}"
-                ) from None
+        vals, reason = (None, None) if values is None else _convert.as_told_values(values)
+        skip = bool(skip_if_finished)
+        # The core checks the tell (its rules, its messages). Without Python hooks to run before
+        # the write, checking, writing and reading back are one crossing.
+        if self._constraints_func() is None and isinstance(self._path, CorePath):
+            told = self._engine.tell(trial_id, code, vals, True, skip, reason)
+            assert told is not None
+            export, best_number, best_value, skipped = told
+            frozen = FrozenTrial._from_export(export)[0]
+            if skipped:
+                _logger.info(f"Trial {number} already finished; skipping tell().")
+                return frozen
+            self._warn_failed(frozen, code)
+            if _logger.isEnabledFor(ft_logging.INFO):
+                self._log_finished(frozen, "", best_number, best_value)
+            return frozen
+        plan = self._engine.check_tell(trial_id, code, vals, skip, reason)
+        if plan is None:
+            _logger.info(f"Trial {number} already finished; skipping tell().")
+            return self._trial(number)
+        told_state, told_values, fail_reason = plan
         t = trial if isinstance(trial, Trial) else Trial(self, trial_id, number)
-        frozen = self._tell_internal(t, state, vals, fail_reason=fail_reason)
-        assert frozen is not None
-        return frozen
+        if fail_reason is not None and code != int(TrialState.FAIL):
+            _logger.warning(f"Trial {number} failed because {fail_reason}")
+        finished = self._tell_internal(t, TrialState(told_state), told_values, fail_reason=fail_reason)
+        assert finished is not None
+        return finished
+
+    def _warn_failed(self, frozen: FrozenTrial, code: int | None) -> None:
+        """Logs why the core failed a trial told with values it could not accept."""
+        reason = frozen.system_attrs.get("fail_reason")
+        if frozen.state == TrialState.FAIL and code != int(TrialState.FAIL) and reason is not None:
+            _logger.warning(f"Trial {frozen.number} failed because {reason}")
+
+    def _constraints_func(self) -> Callable[[FrozenTrial], Sequence[float]] | None:
+        func: Callable[[FrozenTrial], Sequence[float]] | None = getattr(self._sampler, "_constraints_func", None)
+        return func
 
     def _resolve(self, trial: Trial | int) -> tuple[int, int]:
         if isinstance(trial, Trial):
@@ -385,15 +367,13 @@ class Study:
         want_frozen: bool = True,
     ) -> FrozenTrial | None:
         # (a pruned trial told without a value takes its last reported one: the core's rule)
-        if fail_reason is not None:
-            trial.set_system_attr("fail_reason", fail_reason)
-        constraints_func = getattr(self._sampler, "_constraints_func", None)
+        constraints_func = self._constraints_func()
         if constraints_func is not None and state in (TrialState.COMPLETE, TrialState.PRUNED):
             try:
                 self._store_constraints(trial, constraints_func)
             except BaseException:
                 # A failing constraints_func must not leave the trial RUNNING forever.
-                self._engine.tell(trial._trial_id, int(TrialState.FAIL), None)
+                self._engine.tell(trial._trial_id, int(TrialState.FAIL), None, False, False, fail_reason)
                 raise
         log = _logger.isEnabledFor(ft_logging.INFO)
         told = None
@@ -401,10 +381,10 @@ class Study:
             self._path.finish(trial, state, values)
         finally:
             # one crossing: the tell, and what the caller and the log line need
-            told = self._engine.tell(trial._trial_id, int(state), values, want_frozen or log)
+            told = self._engine.tell(trial._trial_id, int(state), values, want_frozen or log, False, fail_reason)
         if told is None:
             return None
-        export, best_number, best_value = told
+        export, best_number, best_value, _ = told
         frozen = FrozenTrial._from_export(export)[0]
         if log:
             self._log_finished(frozen, prune_message, best_number, best_value)
@@ -474,11 +454,8 @@ class Study:
         self._add_frozen(trial)
 
     def _add_frozen(self, trial: FrozenTrial) -> None:
-        trial._validate()
-        params = []
-        for name, value in trial.params.items():
-            d = trial.distributions[name]
-            params.append((name, d.to_internal_repr(value), d._spec()))
+        trial._validate_shape()
+        params = [(name, trial._internal_param(name), d._spec()) for name, d in trial.distributions.items()]
         self._engine.add_trial(
             int(trial.state),
             trial.values,

@@ -221,10 +221,9 @@ class FrozenTrial(_OfflineTrial):
 
     # -- validation, comparison, display ---------------------------------------------------------
     def _validate(self) -> None:
-        if self._datetime_start is None and self.state != TrialState.WAITING:
-            raise FerrotuneValueError("datetime_start is required unless the trial is WAITING")
-        if self.state.is_finished() and self.datetime_complete is None:
-            raise FerrotuneValueError("datetime_complete is required for a finished trial")
+        """Optuna's checks when a trial is created (``create_trial``): its shape, its values for
+        its state, and each parameter value inside its distribution."""
+        self._validate_shape()
         if self.state == TrialState.COMPLETE:
             if self._values is None:
                 raise FerrotuneValueError("a COMPLETE trial needs value= or values=")
@@ -232,6 +231,28 @@ class FrozenTrial(_OfflineTrial):
                 raise FerrotuneValueError("a COMPLETE trial's values must not be NaN")
         elif self.state == TrialState.FAIL and self._values is not None:
             raise FerrotuneValueError("a FAIL trial cannot have values")
+        for name, value in self._params.items():
+            d = self._distributions[name]
+            if not d._contains(self._internal_param(name)):
+                raise FerrotuneValueError(f"value {value!r} of parameter '{name}' is not in {d!r}")
+
+    def _internal_param(self, name: str) -> float:
+        """The internal form of parameter ``name``; a value with none (a choice that is not
+        among the choices) is refused here, as there is nothing to hand the core."""
+        d, value = self._distributions[name], self._params[name]
+        try:
+            return d.to_internal_repr(value)
+        except ValueError:
+            raise FerrotuneValueError(f"value {value!r} of parameter '{name}' is not in {d!r}") from None
+
+    def _validate_shape(self) -> None:
+        """What ``Study.add_trial`` checks before handing the trial to the core: the timestamps
+        (which the core stores as given) and that each parameter has a distribution to convert
+        it with. The values and parameter values are the core's to check, with its messages."""
+        if self._datetime_start is None and self.state != TrialState.WAITING:
+            raise FerrotuneValueError("datetime_start is required unless the trial is WAITING")
+        if self.state.is_finished() and self.datetime_complete is None:
+            raise FerrotuneValueError("datetime_complete is required for a finished trial")
         for name, d in self._distributions.items():
             if not isinstance(d, BaseDistribution):
                 raise FerrotuneValueError(
@@ -241,14 +262,6 @@ class FrozenTrial(_OfflineTrial):
             raise FerrotuneValueError(
                 f"params and distributions must have the same keys: {sorted(self._params)} vs {sorted(self._distributions)}"
             )
-        for name, value in self._params.items():
-            d = self._distributions[name]
-            try:
-                internal = d.to_internal_repr(value)
-            except ValueError:
-                raise FerrotuneValueError(f"value {value!r} of parameter '{name}' is not in {d!r}") from None
-            if not d._contains(internal):
-                raise FerrotuneValueError(f"value {value!r} of parameter '{name}' is not in {d!r}")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FrozenTrial):

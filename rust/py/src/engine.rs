@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ferrotune_core::engine::StudyEngine;
+use ferrotune_core::engine::{StudyEngine, TellPlan, TellRequest};
 use ferrotune_core::history::{TrialExport as CoreExport, TrialState};
 use ferrotune_core::pareto::pareto_rows;
 use ferrotune_core::space::Distribution;
@@ -21,7 +21,9 @@ use crate::sampler::Sampler;
 use crate::storage::Storage;
 
 /// What `Engine.tell` returns with `export`: the trial, the best trial's number and value.
-type Told = (TrialExport, Option<usize>, Option<f64>);
+type Told = (TrialExport, Option<usize>, Option<f64>, bool);
+/// A checked tell: (state code, values, fail reason).
+type Plan = (u8, Option<Vec<f64>>, Option<String>);
 
 #[pyclass(frozen, module = "ferrotune._core")]
 pub struct Engine {
@@ -30,6 +32,15 @@ pub struct Engine {
 
 fn state_of(code: u8) -> ferrotune_core::Result<TrialState> {
     TrialState::from_code(code).ok_or_else(|| Error::InvalidValue(format!("unknown trial state code {code}")))
+}
+
+fn tell_request(
+    state: Option<u8>,
+    values: Option<Vec<f64>>,
+    skip_if_finished: bool,
+    fail_reason: Option<String>,
+) -> ferrotune_core::Result<TellRequest> {
+    Ok(TellRequest { state: state.map(state_of).transpose()?, values, skip_if_finished, fail_reason })
 }
 
 impl Engine {
@@ -251,24 +262,56 @@ impl Engine {
         enter_core(py, move || e.trial_brackets())
     }
 
-    /// Finishes a trial. With `export`, also returns, read in the same crossing, what the
-    /// caller shows of it: the trial (as `export_trial`), and the study's best trial number and
-    /// value (None for several objectives or no complete trial).
-    #[pyo3(signature = (trial_id, state, values=None, export=false))]
-    fn tell(&self, py: Python<'_>, trial_id: u64, state: u8, values: Option<Vec<f64>>, export: bool) -> PyResult<Option<Told>> {
+    /// Checks a tell as `tell` would (the core's rules) without writing anything: the state,
+    /// values and fail reason `tell` should then be given, or None when `skip_if_finished`
+    /// found the trial finished. For callers whose own hooks run between the check and the write.
+    #[pyo3(signature = (trial_id, state=None, values=None, skip_if_finished=false, fail_reason=None))]
+    fn check_tell(
+        &self,
+        py: Python<'_>,
+        trial_id: u64,
+        state: Option<u8>,
+        values: Option<Vec<f64>>,
+        skip_if_finished: bool,
+        fail_reason: Option<String>,
+    ) -> PyResult<Option<Plan>> {
+        let e = self.inner.clone();
+        enter_core(py, move || {
+            Ok(match e.check_tell(trial_id, tell_request(state, values, skip_if_finished, fail_reason)?)? {
+                TellPlan::Skip => None,
+                TellPlan::Write(w) => Some((w.state as u8, w.values, w.fail_reason)),
+            })
+        })
+    }
+
+    /// Checks and finishes a trial in one crossing (the core's rules: see `check_tell`). With
+    /// `export`, also returns, read in the same crossing, what the caller shows of it: the trial
+    /// (as `export_trial`), the study's best trial number and value (None for several
+    /// objectives or no complete trial), and whether the tell was skipped.
+    #[pyo3(signature = (trial_id, state=None, values=None, export=false, skip_if_finished=false, fail_reason=None))]
+    fn tell(
+        &self,
+        py: Python<'_>,
+        trial_id: u64,
+        state: Option<u8>,
+        values: Option<Vec<f64>>,
+        export: bool,
+        skip_if_finished: bool,
+        fail_reason: Option<String>,
+    ) -> PyResult<Option<Told>> {
         let e = self.inner.clone();
         let told = enter_core(py, move || {
-            e.tell(trial_id, state_of(state)?, values.as_deref())?;
+            let plan = e.tell_with(trial_id, tell_request(state, values, skip_if_finished, fail_reason)?)?;
             if !export {
                 return Ok(None);
             }
             let number = e.storage().trial_ref(trial_id)?.number;
             e.read(|h| {
                 let best = if h.directions.len() == 1 { h.best_row() } else { None };
-                Some((CoreExport::of_rows(h, [number]), best, best.map(|r| h.values[0][r])))
+                Some((CoreExport::of_rows(h, [number]), best, best.map(|r| h.values[0][r]), plan == TellPlan::Skip))
             })
         })?;
-        told.map(|(x, best, value)| Ok((TrialExport::from_core(py, x)?, best, value))).transpose()
+        told.map(|(x, best, value, skipped)| Ok((TrialExport::from_core(py, x)?, best, value, skipped))).transpose()
     }
 
     fn set_trial_attr(&self, py: Python<'_>, trial_id: u64, user: bool, key: &str, json: &str) -> PyResult<()> {

@@ -26,5 +26,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<export::TrialExport>()?;
     m.add_class::<export::TrialRow>()?;
     m.add_function(wrap_pyfunction!(sampler::qmc_points, m)?)?;
+    m.add_function(wrap_pyfunction!(sampler::tpe_default_gamma, m)?)?;
+    m.add_function(wrap_pyfunction!(sampler::tpe_default_weights, m)?)?;
     Ok(())
 }

@@ -259,3 +259,22 @@ pub fn qmc_points<'py>(
     })?;
     Ok(PyBytes::new(py, &bytes))
 }
+
+/// TPE's default "below" group size for `n` finished trials (the core's one definition, which
+/// `ferrotune.samplers._tpe.default_gamma` and its multi-objective twin return).
+#[pyfunction]
+#[pyo3(signature = (n, multi_objective=false))]
+pub fn tpe_default_gamma(n: usize, multi_objective: bool) -> usize {
+    if multi_objective {
+        ferrotune_core::samplers::tpe::default_gamma_multi(n)
+    } else {
+        ferrotune_core::samplers::tpe::default_gamma(n)
+    }
+}
+
+/// TPE's default observation weights for `n` observations, oldest first (the core's one
+/// definition, which `ferrotune.samplers._tpe.default_weights` returns).
+#[pyfunction]
+pub fn tpe_default_weights(n: usize) -> Vec<f64> {
+    ferrotune_core::samplers::tpe::default_weights(n)
+}

@@ -3,5 +3,7 @@
 //! The Python layer makes one call here per user call; everything below runs without Python.
 
 mod study;
+mod tell;
 
 pub use study::{Asked, StudyEngine};
+pub use tell::{TellPlan, TellRequest, TellWrite};

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
+use super::tell::{plan, TellPlan, TellRequest, TellWrite, Told};
 use crate::error::{Error, Result};
 use crate::history::{StudyDirection, TrialHistory, TrialState};
 use crate::pruners::{PruneCx, Pruner, Verdict};
@@ -391,52 +392,44 @@ impl StudyEngine {
     /// Finishes a trial. COMPLETE needs one finite-or-infinite (not NaN) value per objective;
     /// PRUNED may carry values, and a single-objective one told without takes its last
     /// intermediate value (Optuna's rule); FAIL carries none.
+    /// Finishes a trial with `state` and `values` (checked as `check_tell` does: a NaN value
+    /// fails the trial with a reason).
     pub fn tell(&self, trial_id: TrialId, state: TrialState, values: Option<&[f64]>) -> Result<()> {
+        let req = TellRequest { state: Some(state), values: values.map(<[f64]>::to_vec), ..Default::default() };
+        self.tell_with(trial_id, req).map(|_| ())
+    }
+
+    /// Checks a tell against the trial and the study without writing anything (the rules are
+    /// in `tell.rs`): what `write_tell` would then write, or `Skip`.
+    pub fn check_tell(&self, trial_id: TrialId, req: TellRequest) -> Result<TellPlan> {
         let t = self.trial(trial_id)?;
-        let (n_obj, last) = self.read(|h| (h.directions.len(), h.meta[t.number].intermediate.last().map(|e| [e.1])))?;
-        let values = match (state, values) {
-            (TrialState::Pruned, None) if n_obj == 1 => last.as_ref().map(|v| &v[..]),
-            _ => values,
-        };
-        match state {
-            TrialState::Complete => {
-                let v = values
-                    .ok_or_else(|| Error::InvalidValue(format!("trial {} is told COMPLETE without values; pass values=...", t.number)))?;
-                if v.len() != n_obj {
-                    return Err(Error::InvalidValue(format!(
-                        "trial {} got {} values but the study has {} objectives; pass one value per direction",
-                        t.number,
-                        v.len(),
-                        n_obj
-                    )));
-                }
-                if let Some(i) = v.iter().position(|x| x.is_nan()) {
-                    return Err(Error::InvalidValue(format!("value {i} of trial {} is NaN; a complete trial needs numbers", t.number)));
-                }
-            }
-            TrialState::Pruned => {
-                if let Some(v) = values {
-                    if v.len() != n_obj {
-                        return Err(Error::InvalidValue(format!(
-                            "trial {} got {} values but the study has {} objectives",
-                            t.number,
-                            v.len(),
-                            n_obj
-                        )));
-                    }
-                }
-            }
-            TrialState::Fail => {}
-            TrialState::Running | TrialState::Waiting => {
-                return Err(Error::InvalidValue(format!(
-                    "state must be COMPLETE, PRUNED or FAIL when telling trial {}, got {}",
-                    t.number,
-                    state.name()
-                )))
-            }
+        let told = self.read(|h| Told {
+            number: t.number,
+            state: h.states[t.number],
+            n_objectives: h.directions.len(),
+            last_intermediate: h.meta[t.number].intermediate.last().map(|e| e.1),
+        })?;
+        plan(&told, req)
+    }
+
+    /// Checks and writes a tell in one call; returns what it did.
+    pub fn tell_with(&self, trial_id: TrialId, req: TellRequest) -> Result<TellPlan> {
+        let p = self.check_tell(trial_id, req)?;
+        if let TellPlan::Write(w) = &p {
+            self.write_tell(trial_id, w)?;
         }
-        let values = if state == TrialState::Fail { None } else { values };
-        self.storage.set_trial_state_values(trial_id, state, values)?;
+        Ok(p)
+    }
+
+    /// Writes a checked tell: the fail reason, the state and values; then the sampler hears of it.
+    pub fn write_tell(&self, trial_id: TrialId, w: &TellWrite) -> Result<()> {
+        let t = self.trial(trial_id)?;
+        if let Some(reason) = &w.fail_reason {
+            let json = serde_json::to_string(reason).map_err(|e| Error::InvalidValue(e.to_string()))?;
+            self.storage.set_trial_attr(trial_id, AttrKind::System, "fail_reason", &json)?;
+        }
+        let values = if w.state == TrialState::Fail { None } else { w.values.as_deref() };
+        self.storage.set_trial_state_values(trial_id, w.state, values)?;
         self.relative.lock().unwrap_or_else(|e| e.into_inner()).remove(&trial_id);
         if let Some(s) = &self.sampler {
             let routing = self.routing()?;
@@ -619,10 +612,12 @@ mod tests {
         let e = engine(Arc::new(RandomSampler::new(Some(0))));
         let a = e.ask(false).unwrap().unwrap();
         assert!(e.tell(a.trial_id, TrialState::Complete, Some(&[1.0, 2.0])).is_err());
-        assert!(e.tell(a.trial_id, TrialState::Complete, Some(&[f64::NAN])).is_err());
         assert!(e.tell(a.trial_id, TrialState::Complete, None).is_err());
-        // the trial is still running after the rejected calls
-        e.tell(a.trial_id, TrialState::Fail, None).unwrap();
+        // the trial is still running after the rejected calls; a NaN fails it with a reason
+        e.tell(a.trial_id, TrialState::Complete, Some(&[f64::NAN])).unwrap();
+        let (state, reason) = e.read(|h| (h.states[0], h.meta[0].system_attrs.get("fail_reason").cloned())).unwrap();
+        assert_eq!(state, TrialState::Fail);
+        assert!(reason.unwrap().contains("nan"));
     }
 
     #[test]
