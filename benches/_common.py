@@ -51,8 +51,12 @@ def commit(path: str) -> str:
     from it), or "" outside a git checkout, so that a figure can be traced to the code it timed."""
     root = os.path.dirname(os.path.dirname(path))  # .../python/ferrotune -> repository root
     try:
-        head = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--", "rust", "python"], capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", root, "status", "--porcelain", "--", "rust", "python"], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return ""
     return f", commit {head}{'+changes' if dirty else ''}"
@@ -177,4 +181,3 @@ def both_libraries() -> dict[str, Any]:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     logging.getLogger("ferrotune").setLevel(logging.WARNING)
     return {"ferrotune": ft, "optuna": optuna}
-

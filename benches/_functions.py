@@ -96,14 +96,20 @@ def _mixed_draw(rng: np.random.Generator) -> float:
 
 FUNCTIONS: dict[str, dict[str, Any]] = {
     "branin": {
-        "name": "branin", "objective": _branin_objective, "f_min": 0.397887, "space": "[-5, 10] x [0, 15]",
+        "name": "branin",
+        "objective": _branin_objective,
+        "f_min": 0.397887,
+        "space": "[-5, 10] x [0, 15]",
         "draw": lambda rng: branin(rng.uniform(-5.0, 10.0), rng.uniform(0.0, 15.0)),
     },
     "ackley5": _box("ackley5", ackley, 5, -32.768, 32.768, 0.0),
     "rastrigin5": _box("rastrigin5", rastrigin, 5, -5.12, 5.12, 0.0),
     "rosenbrock4": _box("rosenbrock4", rosenbrock, 4, -5.0, 10.0, 0.0),
     "mixed": {
-        "name": "mixed", "objective": _mixed_objective, "draw": _mixed_draw, "f_min": 0.0,
+        "name": "mixed",
+        "objective": _mixed_objective,
+        "draw": _mixed_draw,
+        "f_min": 0.0,
         "space": "2 ints, stepped int, log int, categorical(4)",
     },
 }

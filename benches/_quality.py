@@ -60,7 +60,9 @@ def fmt_regret(v: float) -> str:
     return f"{v:.4f}" if v == 0 or abs(v) >= 1e-3 else f"{v:.2e}"
 
 
-def parse_args(argv: list[str] | None, description: str, functions: list[str], budgets: list[int], quick_budgets: list[int]) -> argparse.Namespace:
+def parse_args(
+    argv: list[str] | None, description: str, functions: list[str], budgets: list[int], quick_budgets: list[int]
+) -> argparse.Namespace:
     """The common command line of the quality scripts: --seeds, --budgets, --functions, --quick,
     --markdown, --verbose."""
 
@@ -70,7 +72,9 @@ def parse_args(argv: list[str] | None, description: str, functions: list[str], b
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--seeds", type=int, default=None, help="runs per sampler and function, seeds 0..n-1 (default 10; --quick: 3)")
     b, qb = ",".join(map(str, budgets)), "/".join(map(str, quick_budgets))
-    p.add_argument("--budgets", type=int_list, default=None, help=f"comma-separated trial budgets (default {b}; --quick: {qb.replace('/', ',')})")
+    p.add_argument(
+        "--budgets", type=int_list, default=None, help=f"comma-separated trial budgets (default {b}; --quick: {qb.replace('/', ',')})"
+    )
     p.add_argument("--functions", default=None, help=f"comma-separated subset of {','.join(functions)} (default all)")
     p.add_argument("--quick", action="store_true", help=f"3 seeds, budgets {qb}: a smoke test")
     p.add_argument("--markdown", action="store_true", help="also print the tables as markdown")

@@ -215,15 +215,17 @@ def _rows(results: list[dict[str, Any]]) -> list[list[str]]:
     for r in results:
         ft_ms, op_ms = r["ferrotune"], r["optuna"]
         ratio = None if op_ms is None or ft_ms <= 0 else op_ms / ft_ms
-        rows.append([
-            str(r["d"]),
-            f"{r['n']:,}",
-            _ms(ft_ms),
-            _ms(op_ms),
-            "-" if ratio is None else f"{ratio:.1f}x",
-            f"{_ms(r['ferrotune_first'])} / {_ms(r['optuna_first'])}",
-            _target(r["n"], ft_ms, ratio),
-        ])
+        rows.append(
+            [
+                str(r["d"]),
+                f"{r['n']:,}",
+                _ms(ft_ms),
+                _ms(op_ms),
+                "-" if ratio is None else f"{ratio:.1f}x",
+                f"{_ms(r['ferrotune_first'])} / {_ms(r['optuna_first'])}",
+                _target(r["n"], ft_ms, ratio),
+            ]
+        )
     return rows
 
 
@@ -241,10 +243,14 @@ def _parse_dims(text: str) -> list[int]:
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="GP overhead per suggestion at history size N and dimension d: ferrotune vs Optuna.")
-    p.add_argument("--sizes", type=_parse_sizes, default=None, help="comma-separated history sizes N (default 100,300,1000; --quick: 50,100)")
+    p.add_argument(
+        "--sizes", type=_parse_sizes, default=None, help="comma-separated history sizes N (default 100,300,1000; --quick: 50,100)"
+    )
     p.add_argument("--dims", type=_parse_dims, default=None, help="comma-separated dimensions d (default 5,20)")
     p.add_argument("--k", type=int, default=None, help=f"timed Optuna trials per study (default {DEFAULT_K}; --quick: 2)")
-    p.add_argument("--k-ferrotune", type=int, default=None, help=f"timed ferrotune trials per study (default {DEFAULT_K_FERROTUNE}; --quick: 3)")
+    p.add_argument(
+        "--k-ferrotune", type=int, default=None, help=f"timed ferrotune trials per study (default {DEFAULT_K_FERROTUNE}; --quick: 3)"
+    )
     p.add_argument("--repeats", type=int, default=None, help="studies per library, d and N (default 3; --quick: 1)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random history and of every GPSampler (default 0)")
     p.add_argument("--optuna-max", type=int, default=DEFAULT_OPTUNA_MAX, help=f"largest N Optuna runs (default {DEFAULT_OPTUNA_MAX})")
@@ -324,22 +330,26 @@ def main(argv: list[str] | None = None) -> int:
             if args.verbose:
                 for name in names:
                     print(
-                        f"  {name}: ms/trial " + ", ".join(f"{t * 1e3:.2f}" for t in per_trial[name])
-                        + "; first trial " + ", ".join(f"{t * 1e3:.2f}" for t in firsts[name]),
+                        f"  {name}: ms/trial "
+                        + ", ".join(f"{t * 1e3:.2f}" for t in per_trial[name])
+                        + "; first trial "
+                        + ", ".join(f"{t * 1e3:.2f}" for t in firsts[name]),
                         flush=True,
                     )
 
             def med(dd: dict[str, list[float]], name: str) -> float | None:
                 return statistics.median(dd[name]) * 1e3 if name in dd else None
 
-            results.append({
-                "d": d,
-                "n": n,
-                "ferrotune": med(per_trial, "ferrotune"),
-                "optuna": med(per_trial, "optuna"),
-                "ferrotune_first": med(firsts, "ferrotune"),
-                "optuna_first": med(firsts, "optuna"),
-            })
+            results.append(
+                {
+                    "d": d,
+                    "n": n,
+                    "ferrotune": med(per_trial, "ferrotune"),
+                    "optuna": med(per_trial, "optuna"),
+                    "ferrotune_first": med(firsts, "ferrotune"),
+                    "optuna_first": med(firsts, "optuna"),
+                }
+            )
             del frozen
             gc.collect()
 
@@ -347,10 +357,14 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(common.table(HEAD, rows, RIGHT))
     print()
-    print(f"targets: Optuna / ferrotune >= {RATIO_TARGET:.0f}x at N = {RATIO_TARGET_N:,}, and ferrotune < {MS_TARGET:,.0f} ms "
-          f"per suggestion at N = {MS_TARGET_N:,}, each dimension")
-    print("'first trial' is the untimed GP trial right after add_trials (median, ms; it includes the first "
-          "hyperparameter fit from defaults), not in the per-trial figures")
+    print(
+        f"targets: Optuna / ferrotune >= {RATIO_TARGET:.0f}x at N = {RATIO_TARGET_N:,}, and ferrotune < {MS_TARGET:,.0f} ms "
+        f"per suggestion at N = {MS_TARGET_N:,}, each dimension"
+    )
+    print(
+        "'first trial' is the untimed GP trial right after add_trials (median, ms; it includes the first "
+        "hyperparameter fit from defaults), not in the per-trial figures"
+    )
 
     if args.markdown:
         print()

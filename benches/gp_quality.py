@@ -170,19 +170,23 @@ def _target_rows(verdicts: dict[tuple[str, int], dict[str, dict[str, Any]]], arg
     rows = []
     for name in args.functions:
         worse = [b for b in args.budgets if verdicts[name, b]["optuna GP"]["verdict"] == "worse"]
-        rows.append([
-            name,
-            "ft GP >= optuna GP (not significantly worse at any budget)",
-            "met" if not worse else f"not met (worse at {', '.join(map(str, worse))})",
-        ])
+        rows.append(
+            [
+                name,
+                "ft GP >= optuna GP (not significantly worse at any budget)",
+                "met" if not worse else f"not met (worse at {', '.join(map(str, worse))})",
+            ]
+        )
     for name in (n for n in SMOOTH if n in args.functions):
         better = [b for b in args.budgets if verdicts[name, b]["ferrotune TPE"]["verdict"] == "better"]
         missed = [b for b in args.budgets if b not in better]
-        rows.append([
-            name,
-            "ft GP clearly better than TPE (p < 0.05 at each budget)",
-            "met" if not missed else f"not met (not significantly better at {', '.join(map(str, missed))})",
-        ])
+        rows.append(
+            [
+                name,
+                "ft GP clearly better than TPE (p < 0.05 at each budget)",
+                "met" if not missed else f"not met (not significantly better at {', '.join(map(str, missed))})",
+            ]
+        )
     return rows
 
 
@@ -238,9 +242,19 @@ def main(argv: list[str] | None = None) -> int:
 
     head1 = ["function", "budget"] + [f"{s} regret median [IQR]" for s in SAMPLERS]
     right1 = [False, True] + [True] * len(SAMPLERS)
-    head2 = ["function", "budget", "ft GP median best",
-             "optuna GP median", "W/T/L", "p", "ft GP vs optuna GP",
-             "ft TPE median", "W/T/L", "p", "ft GP vs ft TPE"]
+    head2 = [
+        "function",
+        "budget",
+        "ft GP median best",
+        "optuna GP median",
+        "W/T/L",
+        "p",
+        "ft GP vs optuna GP",
+        "ft TPE median",
+        "W/T/L",
+        "p",
+        "ft GP vs ft TPE",
+    ]
     right2 = [False, True, True, True, True, True, False, True, True, True, False]
     head3 = ["function", "search space", "f_min", "f_ref (median of random points)"]
     rows3 = [[n, FUNCTIONS[n]["space"], _fmt(FUNCTIONS[n]["f_min"]), _fmt(f_refs[n])] for n in args.functions]
@@ -266,9 +280,11 @@ def main(argv: list[str] | None = None) -> int:
         print(common.table(head5, rows5, [False, False, False], md))
         if not md:
             print()
-            print(f"normalized regret = (best - f_min) / (f_ref - f_min), median and [25th, 75th percentile] over {args.seeds} seeds; "
-                  f"verdicts: two-sided Mann-Whitney U on the {args.seeds} best values at each budget, alpha {ALPHA}; "
-                  "W/T/L = seeds where ferrotune GP's best is lower/equal/higher than the other sampler's")
+            print(
+                f"normalized regret = (best - f_min) / (f_ref - f_min), median and [25th, 75th percentile] over {args.seeds} seeds; "
+                f"verdicts: two-sided Mann-Whitney U on the {args.seeds} best values at each budget, alpha {ALPHA}; "
+                "W/T/L = seeds where ferrotune GP's best is lower/equal/higher than the other sampler's"
+            )
             print(f"optuna GP / ferrotune GP total wall time: {gp_ratio:.1f}x")
             print(f"total wall time of the benchmark: {total:.1f} s")
     return 0

@@ -226,14 +226,16 @@ def _rows(results: list[dict[str, Any]]) -> list[list[str]]:
                 target = f">= {TARGET_RATIO:.0f}x: not measured"
             else:
                 target = f">= {TARGET_RATIO:.0f}x: {'met' if ratio >= TARGET_RATIO else 'MISSED'}"
-        rows.append([
-            r["loop"],
-            f"{r['n']:,}",
-            _fmt_ms(r["ferrotune"], r["n"]),
-            _fmt_ms(r["optuna"], r["n"]),
-            "-" if ratio is None else f"{ratio:.1f}x",
-            target,
-        ])
+        rows.append(
+            [
+                r["loop"],
+                f"{r['n']:,}",
+                _fmt_ms(r["ferrotune"], r["n"]),
+                _fmt_ms(r["optuna"], r["n"]),
+                "-" if ratio is None else f"{ratio:.1f}x",
+                target,
+            ]
+        )
     return rows
 
 
@@ -272,13 +274,30 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description="Per-trial overhead of ferrotune vs Optuna (RandomSampler, in-memory, no-op objective).",
     )
-    p.add_argument("--sizes", type=_parse_sizes, default=None, help="comma-separated trial counts for study.optimize (default 1000,10000,100000; --quick: 100,1000)")
+    p.add_argument(
+        "--sizes",
+        type=_parse_sizes,
+        default=None,
+        help="comma-separated trial counts for study.optimize (default 1000,10000,100000; --quick: 100,1000)",
+    )
     p.add_argument("--repeats", type=int, default=None, help="runs per library and size (default 5; --quick: 1)")
     p.add_argument("--stat", choices=("median", "best"), default="median", help="which of the repeats to report (default median)")
     p.add_argument("--seed", type=int, default=0, help="sampler seed of every study (default 0)")
-    p.add_argument("--optuna-max", type=int, default=DEFAULT_OPTUNA_MAX, help=f"largest N Optuna runs (default {DEFAULT_OPTUNA_MAX}; it is slow at 100,000)")
-    p.add_argument("--ask-tell-n", type=int, default=None, help=f"trials of the ask/tell loop (default {ASK_TELL_N}; --quick: 1000; 0 skips it)")
-    p.add_argument("--million", action=argparse.BooleanOptionalAction, default=None, help="run the 1,000,000-trial ferrotune study (default: on, off with --quick)")
+    p.add_argument(
+        "--optuna-max",
+        type=int,
+        default=DEFAULT_OPTUNA_MAX,
+        help=f"largest N Optuna runs (default {DEFAULT_OPTUNA_MAX}; it is slow at 100,000)",
+    )
+    p.add_argument(
+        "--ask-tell-n", type=int, default=None, help=f"trials of the ask/tell loop (default {ASK_TELL_N}; --quick: 1000; 0 skips it)"
+    )
+    p.add_argument(
+        "--million",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run the 1,000,000-trial ferrotune study (default: on, off with --quick)",
+    )
     p.add_argument("--million-n", type=int, default=MILLION, help=argparse.SUPPRESS)
     p.add_argument("--million-repeats", type=int, default=3, help="runs of the 1M-trial study, a fresh process each (default 3)")
     p.add_argument("--quick", action="store_true", help="small sizes, one repeat, no 1M study: a smoke test")
@@ -355,7 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     # studies had grown this process would report the parent's memory, not ferrotune's.
     million = None
     if args.million:
-        print(f"study.optimize, N={args.million_n:,} (ferrotune only, {args.million_repeats} run(s), each in a fresh process) ...", flush=True)
+        print(
+            f"study.optimize, N={args.million_n:,} (ferrotune only, {args.million_repeats} run(s), each in a fresh process) ...", flush=True
+        )
         runs = [_run_million(args.million_n, args.seed) for _ in range(args.million_repeats)]
         for m in runs:
             if not m["ok"]:

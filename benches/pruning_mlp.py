@@ -60,7 +60,9 @@ def configurations(n: int, seed: int) -> list[dict[str, Any]]:
     ]
 
 
-def make_objective(lib: Any, data: tuple[Any, Any, Any, Any], epochs: int, log: dict[int, tuple[int, bool, float]]) -> Callable[[Any], float]:
+def make_objective(
+    lib: Any, data: tuple[Any, Any, Any, Any], epochs: int, log: dict[int, tuple[int, bool, float]]
+) -> Callable[[Any], float]:
     import torch
     from torch import nn
 

@@ -94,8 +94,12 @@ def psql(url: str, sql: str) -> str:
     exe = shutil.which("psql") or next((str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/psql"))), None)
     if exe is None:
         raise RuntimeError("psql not found (apt-get install postgresql-client)")
-    done = subprocess.run([exe, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-d", with_driver(url, "postgresql"), "-c", sql],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [exe, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-d", with_driver(url, "postgresql"), "-c", sql],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if done.returncode:
         raise RuntimeError(f"psql {sql!r} failed: {done.stderr.strip()}")
     return done.stdout.strip()
@@ -260,7 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def postgres_section(ft: Any, optuna: Any, args: argparse.Namespace, n_opt: int) -> tuple[str, list[str], list[list[str]], list[bool]] | None:
+def postgres_section(
+    ft: Any, optuna: Any, args: argparse.Namespace, n_opt: int
+) -> tuple[str, list[str], list[list[str]], list[bool]] | None:
     """Print (and return, for --markdown) the PostgreSQL table; None when no server could be had."""
     try:
         import psycopg2  # noqa: F401 - Optuna's RDBStorage needs it

@@ -49,8 +49,18 @@ def run(lib: Any, pruned: bool, trials: int, epochs: int, seed: int, example: di
         optimizer = ft.suggest_optimizer(trial, model.parameters(), lr=(1e-4, 1e-1))
         scheduler = ft.suggest_lr_scheduler(trial, optimizer, epochs, schedulers="cosine")
         try:
-            result = ft.fit(trial, model, optimizer, torch.nn.CrossEntropyLoss(), train_loader, val_loader,
-                            epochs=epochs, scheduler=scheduler, patience=6, checkpoint_dir=checkpoint_dir)
+            result = ft.fit(
+                trial,
+                model,
+                optimizer,
+                torch.nn.CrossEntropyLoss(),
+                train_loader,
+                val_loader,
+                epochs=epochs,
+                scheduler=scheduler,
+                patience=6,
+                checkpoint_dir=checkpoint_dir,
+            )
         except ferrotune.TrialPruned as e:
             raise lib.TrialPruned(str(e)) from None  # Optuna knows only its own exception
         return result.best_value
@@ -99,7 +109,17 @@ def main(argv: list[str] | None = None) -> int:
     for pruned in (False, True):
         for name, lib in libs.items():
             r = run(lib, pruned, args.trials, args.epochs, args.seed, example)
-            rows.append([name, "Hyperband" if pruned else "none", f"{r['wall']:.1f}", f"{r['epochs']:,}", str(r["pruned"]), f"{r['val']:.4f}", f"{r['test']:.4f}"])
+            rows.append(
+                [
+                    name,
+                    "Hyperband" if pruned else "none",
+                    f"{r['wall']:.1f}",
+                    f"{r['epochs']:,}",
+                    str(r["pruned"]),
+                    f"{r['val']:.4f}",
+                    f"{r['test']:.4f}",
+                ]
+            )
             print(f"  {name}, {'Hyperband' if pruned else 'no pruner'}: done", file=sys.stderr, flush=True)
     head = ["library", "pruner", "wall s", "epochs", "pruned", "best validation acc", "test acc of best"]
     right = [False, False, True, True, True, True, True]

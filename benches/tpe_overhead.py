@@ -110,9 +110,16 @@ def _history(n: int, seed: int) -> list[tuple[dict[str, Any], float]]:
             + OPTIMIZERS.index(optimizer) * 0.5
         )
         params = {
-            "x0": xs[0], "x1": xs[1], "x2": xs[2], "x3": xs[3],
-            "lr": lr, "dropout": dropout, "layers": layers, "units": units,
-            "activation": activation, "optimizer": optimizer,
+            "x0": xs[0],
+            "x1": xs[1],
+            "x2": xs[2],
+            "x3": xs[3],
+            "lr": lr,
+            "dropout": dropout,
+            "layers": layers,
+            "units": units,
+            "activation": activation,
+            "optimizer": optimizer,
         }
         out.append((params, value))
     return out
@@ -198,15 +205,17 @@ def _rows(results: list[dict[str, Any]]) -> list[list[str]]:
             t = TARGETS[r["n"]]
             target = f">= {t:.0f}x: " + ("not measured" if ratio is None else "met" if ratio >= t else "not met")
         first = f"{r['ferrotune_first']:.3f} / " + ("-" if r["optuna_first"] is None else f"{r['optuna_first']:.2f}")
-        rows.append([
-            r["mode"],
-            f"{r['n']:,}",
-            f"{ft_ms:.3f}",
-            "-" if op_ms is None else f"{op_ms:.2f}",
-            "-" if ratio is None else f"{ratio:.1f}x",
-            first,
-            target,
-        ])
+        rows.append(
+            [
+                r["mode"],
+                f"{r['n']:,}",
+                f"{ft_ms:.3f}",
+                "-" if op_ms is None else f"{op_ms:.2f}",
+                "-" if ratio is None else f"{ratio:.1f}x",
+                first,
+                target,
+            ]
+        )
     return rows
 
 
@@ -220,9 +229,13 @@ def _parse_sizes(text: str) -> list[int]:
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="TPE overhead per trial at history size N: ferrotune vs Optuna.")
-    p.add_argument("--sizes", type=_parse_sizes, default=None, help="comma-separated history sizes N (default 1000,10000,100000; --quick: 200,1000)")
+    p.add_argument(
+        "--sizes", type=_parse_sizes, default=None, help="comma-separated history sizes N (default 1000,10000,100000; --quick: 200,1000)"
+    )
     p.add_argument("--k", type=int, default=None, help=f"timed Optuna trials per study (default {DEFAULT_K}; --quick: 3)")
-    p.add_argument("--k-ferrotune", type=int, default=None, help=f"timed ferrotune trials per study (default {DEFAULT_K_FERROTUNE}; --quick: 10)")
+    p.add_argument(
+        "--k-ferrotune", type=int, default=None, help=f"timed ferrotune trials per study (default {DEFAULT_K_FERROTUNE}; --quick: 10)"
+    )
     p.add_argument("--repeats", type=int, default=None, help="studies per library, mode and N (default 3; --quick: 1)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random history and of every TPESampler (default 0)")
     p.add_argument("--optuna-max", type=int, default=DEFAULT_OPTUNA_MAX, help=f"largest N Optuna runs (default {DEFAULT_OPTUNA_MAX})")
@@ -288,22 +301,26 @@ def main(argv: list[str] | None = None) -> int:
             if args.verbose:
                 for name in names:
                     print(
-                        f"  {name}: ms/trial " + ", ".join(f"{t * 1e3:.3f}" for t in per_trial[name])
-                        + "; first trial " + ", ".join(f"{t * 1e3:.3f}" for t in firsts[name]),
+                        f"  {name}: ms/trial "
+                        + ", ".join(f"{t * 1e3:.3f}" for t in per_trial[name])
+                        + "; first trial "
+                        + ", ".join(f"{t * 1e3:.3f}" for t in firsts[name]),
                         flush=True,
                     )
 
             def med(d: dict[str, list[float]], name: str) -> float | None:
                 return statistics.median(d[name]) * 1e3 if name in d else None
 
-            results.append({
-                "mode": mode,
-                "n": n,
-                "ferrotune": med(per_trial, "ferrotune"),
-                "optuna": med(per_trial, "optuna"),
-                "ferrotune_first": med(firsts, "ferrotune"),
-                "optuna_first": med(firsts, "optuna"),
-            })
+            results.append(
+                {
+                    "mode": mode,
+                    "n": n,
+                    "ferrotune": med(per_trial, "ferrotune"),
+                    "optuna": med(per_trial, "optuna"),
+                    "ferrotune_first": med(firsts, "ferrotune"),
+                    "optuna_first": med(firsts, "optuna"),
+                }
+            )
         del frozen
         gc.collect()
 

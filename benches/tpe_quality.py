@@ -174,19 +174,35 @@ def main(argv: list[str] | None = None) -> int:
             for s in SAMPLERS:
                 vals = [run[b - 1] for run in best[name][s]]
                 regret = [(v - f_min) / (f_ref - f_min) for v in vals]
-                rows.append([name, str(b), s, _fmt(statistics.fmean(vals)), _fmt(statistics.median(vals)), _fmt_regret(statistics.fmean(regret))])
+                rows.append(
+                    [name, str(b), s, _fmt(statistics.fmean(vals)), _fmt(statistics.median(vals)), _fmt_regret(statistics.fmean(regret))]
+                )
         finals = {s: [run[n_max - 1] for run in best[name][s]] for s in SAMPLERS}
         v = _verdict(finals["ferrotune TPE"], finals["optuna TPE"], stats)
         rnd_med = statistics.median(finals["random"])
-        verdicts.append([
-            name, _fmt(v["median_ft"]), _fmt(v["median_op"]), _fmt(rnd_med),
-            f"{v['wins']}/{v['ties']}/{v['losses']}", f"{v['p']:.3f}", v["verdict"],
-        ])
+        verdicts.append(
+            [
+                name,
+                _fmt(v["median_ft"]),
+                _fmt(v["median_op"]),
+                _fmt(rnd_med),
+                f"{v['wins']}/{v['ties']}/{v['losses']}",
+                f"{v['p']:.3f}",
+                v["verdict"],
+            ]
+        )
 
     head1 = ["function", "budget", "sampler", "mean best", "median best", "mean norm. regret"]
     right1 = [False, True, False, True, True, True]
-    head2 = ["function", f"ferrotune TPE median @{n_max}", f"optuna TPE median @{n_max}", f"random median @{n_max}",
-             "ft vs optuna W/T/L by seed", "Mann-Whitney p", "ferrotune TPE vs optuna TPE"]
+    head2 = [
+        "function",
+        f"ferrotune TPE median @{n_max}",
+        f"optuna TPE median @{n_max}",
+        f"random median @{n_max}",
+        "ft vs optuna W/T/L by seed",
+        "Mann-Whitney p",
+        "ferrotune TPE vs optuna TPE",
+    ]
     right2 = [False, True, True, True, True, True, False]
     head3 = ["function", "search space", "f_min", "f_ref (median of random points)"]
     rows3 = [[n, FUNCTIONS[n]["space"], _fmt(FUNCTIONS[n]["f_min"]), _fmt(f_refs[n])] for n in args.functions]
@@ -206,8 +222,10 @@ def main(argv: list[str] | None = None) -> int:
         print(common.table(head4, rows4, [False, True, False], md))
         if not md:
             print()
-            print(f"normalized regret = (best - f_min) / (f_ref - f_min); verdict: two-sided Mann-Whitney U on the {args.seeds} "
-                  f"best values at budget {n_max}, alpha {ALPHA}; W/T/L = seeds where ferrotune TPE's best is lower/equal/higher")
+            print(
+                f"normalized regret = (best - f_min) / (f_ref - f_min); verdict: two-sided Mann-Whitney U on the {args.seeds} "
+                f"best values at budget {n_max}, alpha {ALPHA}; W/T/L = seeds where ferrotune TPE's best is lower/equal/higher"
+            )
             print(f"total wall time of the benchmark: {total:.1f} s")
     return 0
 

@@ -146,7 +146,9 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     print(f"\n{args.budget} trials per method, {args.epochs} epochs per trial, {args.seeds} seed(s); mean (sd) over seeds")
     print(f"{'method':<8} {'validation':>16} {'test':>16} {'seconds':>8}")
     for r in rows:
-        print(f"{r['method']:<8} {r['validation']:>7.4f} ({r['validation_sd']:.4f}) {r['test']:>7.4f} ({r['test_sd']:.4f}) {r['seconds']:>8.1f}")
+        print(
+            f"{r['method']:<8} {r['validation']:>7.4f} ({r['validation_sd']:.4f}) {r['test']:>7.4f} ({r['test_sd']:.4f}) {r['seconds']:>8.1f}"
+        )
     if args.plot:
         if plot(rows, args.plot):
             print(f"Bar chart: {args.plot}")

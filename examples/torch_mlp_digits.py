@@ -113,7 +113,9 @@ def main(argv: list[str] | None = None) -> tuple[ferrotune.Study, dict[str, Any]
     best = study.best_trial
     n_pruned = sum(t.state == ferrotune.TrialState.PRUNED for t in study.trials)
     epochs_trained = sum(len(t.intermediate_values) for t in study.trials)
-    print(f"\n{len(study.trials)} trials in {wall:.1f} s; {n_pruned} pruned; {epochs_trained} epochs trained of {args.n_trials * args.epochs}")
+    print(
+        f"\n{len(study.trials)} trials in {wall:.1f} s; {n_pruned} pruned; {epochs_trained} epochs trained of {args.n_trials * args.epochs}"
+    )
     print(f"Best trial: #{best.number}")
     print(f"  validation accuracy: {best.value:.4f}")
     print(f"  test accuracy:       {test_accuracy:.4f}")

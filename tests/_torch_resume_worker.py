@@ -27,7 +27,12 @@ PARAMS = {"lr": 0.01, "hidden": 24, "scheduler": "step", "step_size": 2, "step_g
 
 def train(trial, checkpoint_dir, out, die_after: int | None):
     ft.seed_everything(1234)
-    model = torch.nn.Sequential(torch.nn.Linear(8, trial.suggest_int("hidden", 8, 64)), torch.nn.ReLU(), torch.nn.Dropout(0.2), torch.nn.Linear(trial.suggest_int("hidden", 8, 64), 3))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(8, trial.suggest_int("hidden", 8, 64)),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.2),
+        torch.nn.Linear(trial.suggest_int("hidden", 8, 64), 3),
+    )
     opt = torch.optim.Adam(model.parameters(), lr=trial.suggest_float("lr", 1e-3, 1e-1, log=True))
     sched = ft.suggest_lr_scheduler(trial, opt, EPOCHS, schedulers=["step", "cosine"])
     train_loader, val_loader = loaders()
@@ -36,9 +41,22 @@ def train(trial, checkpoint_dir, out, die_after: int | None):
         if e.epoch == die_after:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    r = ft.fit(trial, model, opt, torch.nn.CrossEntropyLoss(), train_loader, val_loader, epochs=EPOCHS, scheduler=sched,
-               checkpoint_dir=checkpoint_dir, restore_best=False, callbacks=[die])
-    torch.save({"model": model.state_dict(), "history": r.history, "resumed_from": r.resumed_from, "number": getattr(trial, "number", None)}, out)
+    r = ft.fit(
+        trial,
+        model,
+        opt,
+        torch.nn.CrossEntropyLoss(),
+        train_loader,
+        val_loader,
+        epochs=EPOCHS,
+        scheduler=sched,
+        checkpoint_dir=checkpoint_dir,
+        restore_best=False,
+        callbacks=[die],
+    )
+    torch.save(
+        {"model": model.state_dict(), "history": r.history, "resumed_from": r.resumed_from, "number": getattr(trial, "number", None)}, out
+    )
     return r.best_value
 
 
@@ -52,7 +70,9 @@ def main() -> None:
     # Concurrent workers judge each other's trials by their heartbeats: give them a grace period a
     # loaded machine cannot outlast. The kill-and-resume test waits past the short one instead.
     grace = 600 if mode == "work" else 2
-    storage = JournalStorage(JournalFileBackend(journal), heartbeat_interval=1, grace_period=grace, failed_trial_callback=RetryFailedTrialCallback(max_retry=1))
+    storage = JournalStorage(
+        JournalFileBackend(journal), heartbeat_interval=1, grace_period=grace, failed_trial_callback=RetryFailedTrialCallback(max_retry=1)
+    )
     study = ferrotune.create_study(study_name="resume", storage=storage, direction="maximize", load_if_exists=True)
     if mode == "kill":
         study.enqueue_trial(PARAMS)

@@ -132,9 +132,7 @@ def test_storage_warning_is_emitted_once_at_the_users_line(tmp_path, caplog):
 
 
 def test_sampler_warning_points_at_the_users_line():
-    s = ferrotune.create_study(
-        sampler=TPESampler(seed=0, n_startup_trials=2, multivariate=True, warn_independent_sampling=True)
-    )
+    s = ferrotune.create_study(sampler=TPESampler(seed=0, n_startup_trials=2, multivariate=True, warn_independent_sampling=True))
 
     def objective(t):
         x = t.suggest_float("x", 0, 1)

@@ -65,7 +65,20 @@ def test_torch_mlp_example_tunes_reloads_the_best_model_and_writes_results(tmp_p
 
 def test_torch_mlp_example_runs_as_a_script(tmp_path: Path) -> None:
     out = subprocess.run(
-        [sys.executable, str(EXAMPLES / "torch_mlp_digits.py"), "--n-trials", "3", "--epochs", "3", "--pruner", "none", "--sampler", "random", "--checkpoint-dir", str(tmp_path)],
+        [
+            sys.executable,
+            str(EXAMPLES / "torch_mlp_digits.py"),
+            "--n-trials",
+            "3",
+            "--epochs",
+            "3",
+            "--pruner",
+            "none",
+            "--sampler",
+            "random",
+            "--checkpoint-dir",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

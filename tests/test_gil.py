@@ -54,9 +54,7 @@ _CHILD = textwrap.dedent(
 @pytest.mark.parametrize("kind", ["gamma", "weights", "distance"])
 def test_python_callbacks_with_threads_and_reports_do_not_deadlock(kind):
     try:
-        r = subprocess.run(
-            [sys.executable, "-c", _CHILD, kind], check=False, capture_output=True, text=True, timeout=DEADLINE_S
-        )
+        r = subprocess.run([sys.executable, "-c", _CHILD, kind], check=False, capture_output=True, text=True, timeout=DEADLINE_S)
     except subprocess.TimeoutExpired:
         pytest.fail(f"TPESampler({kind}=<python callable>) with n_jobs=8 did not finish in {DEADLINE_S} s: deadlock")
     assert r.returncode == 0, r.stderr
@@ -139,9 +137,7 @@ def test_a_suggestion_retried_for_its_callbacks_warns_once():
     import warnings
 
     s = ferrotune.create_study(
-        sampler=TPESampler(
-            seed=0, n_startup_trials=2, multivariate=True, warn_independent_sampling=True, gamma=lambda n: max(1, n // 10)
-        )
+        sampler=TPESampler(seed=0, n_startup_trials=2, multivariate=True, warn_independent_sampling=True, gamma=lambda n: max(1, n // 10))
     )
 
     def objective(t):

@@ -13,13 +13,14 @@ import textwrap
 import warnings
 from pathlib import Path
 
-import ferrotune
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import ferrotune
 from ferrotune.samplers import RandomSampler
 from ferrotune.storages import JournalStorage
 from ferrotune.storages.journal import JournalFileBackend, repair_journal
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 PYTHON_PATH = str(Path(ferrotune.__file__).resolve().parent.parent)
 
@@ -82,7 +83,9 @@ def test_a_flipped_bit_keeps_every_trial_after_it(tmp_path: Path) -> None:
         print(t.number)
         """
     )
-    out = subprocess.run([sys.executable, "-c", worker], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": PYTHON_PATH}, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", worker], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": PYTHON_PATH}, check=True
+    )
     assert int(out.stdout.strip()) == 1000
     assert p.stat().st_size > size
     again, _ = open_quietly(p)
@@ -111,8 +114,8 @@ def test_repair_refuses_to_overwrite_and_reports_a_clean_file(tmp_path: Path) ->
     assert dst.read_bytes() == p.read_bytes()
     with pytest.raises(ferrotune.exceptions.FerrotuneValueError, match="new file"):
         repair_journal(p, dst)
+    (tmp_path / "other").write_text("{}")
     with pytest.raises(ferrotune.exceptions.FerrotuneValueError, match="not a ferrotune journal"):
-        (tmp_path / "other").write_text("{}")
         repair_journal(tmp_path / "other", tmp_path / "x.log")
 
 

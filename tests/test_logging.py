@@ -79,10 +79,7 @@ def test_ask_tell_logs_too(records):
     t = s.ask()
     x = t.suggest_int("n", 3, 3)
     s.tell(t, 4.0)
-    assert (
-        f"Trial 0 finished with value: 4.0 and parameters: {{'n': {x}}}. Best is trial 0 with value: 4.0."
-        in _messages(records)
-    )
+    assert f"Trial 0 finished with value: 4.0 and parameters: {{'n': {x}}}. Best is trial 0 with value: 4.0." in _messages(records)
 
 
 def test_study_creation_lines(records):
@@ -164,12 +161,10 @@ def test_default_handler_writes_optuna_style_lines_to_stderr():
     assert len(lines) == 3, lines
     assert re.fullmatch(stamp + "A new study created in memory with name: demo", lines[0])
     assert re.fullmatch(
-        stamp
-        + re.escape("Trial 0 finished with value: 10.5 and parameters: {'n': 7}. Best is trial 0 with value: 10.5."),
+        stamp + re.escape("Trial 0 finished with value: 10.5 and parameters: {'n': 7}. Best is trial 0 with value: 10.5."),
         lines[1],
     )
     assert re.fullmatch(
-        stamp
-        + re.escape("Trial 1 finished with value: 10.5 and parameters: {'n': 7}. Best is trial 0 with value: 10.5."),
+        stamp + re.escape("Trial 1 finished with value: 10.5 and parameters: {'n': 7}. Best is trial 0 with value: 10.5."),
         lines[2],
     )

@@ -154,7 +154,9 @@ def test_a_sampler_with_an_unpicklable_callable_names_it_and_still_deepcopies():
     constant_liar=st.booleans(),
     consider_endpoints=st.booleans(),
 )
-def test_tpe_arguments_survive_pickling(seed, n_startup_trials, n_ei_candidates, prior_weight, multivariate, constant_liar, consider_endpoints):
+def test_tpe_arguments_survive_pickling(
+    seed, n_startup_trials, n_ei_candidates, prior_weight, multivariate, constant_liar, consider_endpoints
+):
     sampler = TPESampler(
         seed=seed,
         n_startup_trials=n_startup_trials,
@@ -342,9 +344,7 @@ print(study.study_name, len(study.trials))
 def test_a_journal_study_unpickled_in_another_process_adds_to_the_same_file(tmp_path):
     study = ferrotune.create_study(storage=str(tmp_path / "p.log"), study_name="p")
     study.optimize(_objective, n_trials=2)
-    out = subprocess.run(
-        [sys.executable, "-c", _CHILD], input=pickle.dumps(study), capture_output=True, check=True, timeout=300
-    )
+    out = subprocess.run([sys.executable, "-c", _CHILD], input=pickle.dumps(study), capture_output=True, check=True, timeout=300)
     assert out.stdout.decode().split() == ["p", "5"]
     _eventually(lambda: [t.state for t in study.trials] == [TrialState.COMPLETE] * 5)
 

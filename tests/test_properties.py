@@ -231,9 +231,7 @@ TPE_MODELLING = st.sampled_from(
     [{"multivariate": None}, {"multivariate": False}, {"multivariate": True}, {"multivariate": True, "group": True}]
 )
 TRIAL_OUTCOMES = st.lists(
-    st.tuples(
-        st.sampled_from(["complete", "complete", "pruned", "fail"]), st.floats(allow_nan=True), st.integers(0, 7)
-    ),
+    st.tuples(st.sampled_from(["complete", "complete", "pruned", "fail"]), st.floats(allow_nan=True), st.integers(0, 7)),
     min_size=4,
     max_size=12,
 )
@@ -252,9 +250,7 @@ def test_tpe_suggestions_lie_inside_the_distribution(options, modelling, seed, d
     # Any options, any history (infinite values, NaN ones that fail the trial, pruned and
     # failed trials, a trial left running) and a define-by-run space: p0 in every trial, the
     # others when the trial's mask says so.
-    s = ferrotune.create_study(
-        directions=["minimize"] * n_objectives, sampler=TPESampler(seed=seed, **options, **modelling)
-    )
+    s = ferrotune.create_study(directions=["minimize"] * n_objectives, sampler=TPESampler(seed=seed, **options, **modelling))
     running = s.ask()
     suggest(running, "p0", dists[0])
     for kind, value, mask in outcomes:
@@ -305,9 +301,7 @@ def test_tpe_same_seed_gives_the_same_sequence(seed, modelling, dists, values):
 )
 def test_tpe_with_arbitrary_constraint_values(seed, multivariate, table):
     s = ferrotune.create_study(
-        sampler=TPESampler(
-            seed=seed, n_startup_trials=2, multivariate=multivariate, constraints_func=lambda ft: table[ft.number][1]
-        )
+        sampler=TPESampler(seed=seed, n_startup_trials=2, multivariate=multivariate, constraints_func=lambda ft: table[ft.number][1])
     )
     for value, _ in table:
         t = s.ask()

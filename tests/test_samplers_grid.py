@@ -121,9 +121,7 @@ def test_no_warning_while_points_remain():
 def test_grid_values_given_as_numpy_arrays():
     s = ferrotune.create_study(sampler=GridSampler({"x": np.array([1, 2]), "f": np.linspace(0, 1, 3)}, seed=0))
     s.optimize(lambda t: t.suggest_int("x", 0, 2) + t.suggest_float("f", 0, 1))
-    assert sorted((t.params["x"], t.params["f"]) for t in s.trials) == sorted(
-        itertools.product([1, 2], [0.0, 0.5, 1.0])
-    )
+    assert sorted((t.params["x"], t.params["f"]) for t in s.trials) == sorted(itertools.product([1, 2], [0.0, 0.5, 1.0]))
     assert all(type(t.params["x"]) is int for t in s.trials)
 
 

@@ -33,11 +33,11 @@ RANDOM_SEED_OFFSET = 10_000
 # -- objectives --------------------------------------------------------------------------------------------
 
 
-
 def _relative(study, trial):
     """A built-in sampler's joint proposal, asked the way a wrapper sampler asks it."""
     space = study.sampler.infer_relative_search_space(study, trial)
     return study.sampler.sample_relative(study, trial, space)
+
 
 def sphere(trial):
     x = trial.suggest_float("x", -10, 10)
@@ -92,9 +92,7 @@ def best_values(make_sampler, objective, n_trials, **optimize_kwargs):
 
 
 def random_best_values(objective, n_trials, **optimize_kwargs):
-    return best_values(
-        lambda seed: RandomSampler(seed=seed + RANDOM_SEED_OFFSET), objective, n_trials, **optimize_kwargs
-    )
+    return best_values(lambda seed: RandomSampler(seed=seed + RANDOM_SEED_OFFSET), objective, n_trials, **optimize_kwargs)
 
 
 def assert_tpe_beats_random(tpe, rnd, bound, min_wins=7, factor=3.0):
@@ -173,9 +171,7 @@ def test_conditional_parameters_fall_back_to_independent_sampling():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         _after(30, TPESampler(seed=2, n_startup_trials=5, multivariate=True, warn_independent_sampling=True))
-    names = {
-        n for w in caught for n in ("optimizer", "sgd_lr", "momentum", "adam_lr", "beta1") if f"'{n}'" in str(w.message)
-    }
+    names = {n for w in caught for n in ("optimizer", "sgd_lr", "momentum", "adam_lr", "beta1") if f"'{n}'" in str(w.message)}
     # the branch parameters are sampled on their own; the shared categorical never is
     assert names == {"sgd_lr", "momentum", "adam_lr", "beta1"}
     assert all(issubclass(w.category, UserWarning) for w in caught)
@@ -183,9 +179,7 @@ def test_conditional_parameters_fall_back_to_independent_sampling():
     # with groups, everything already seen is modelled jointly: no warning
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _after(
-            30, TPESampler(seed=2, n_startup_trials=5, multivariate=True, group=True, warn_independent_sampling=True)
-        )
+        _after(30, TPESampler(seed=2, n_startup_trials=5, multivariate=True, group=True, warn_independent_sampling=True))
     assert [str(w.message) for w in caught] == []
 
 
@@ -433,9 +427,7 @@ def _history(sampler, extra):
 def test_failed_and_waiting_trials_do_not_change_the_proposals(multivariate):
     def failures(s):
         for _ in range(5):
-            s.add_trial(
-                ferrotune.create_trial(state=TrialState.FAIL, params={"x": 0.1, "y": -0.1}, distributions=SPACE)
-            )
+            s.add_trial(ferrotune.create_trial(state=TrialState.FAIL, params={"x": 0.1, "y": -0.1}, distributions=SPACE))
         s.enqueue_trial({"x": 0.0, "y": 0.0})
 
     def kw():
@@ -494,9 +486,7 @@ def test_running_trials_count_only_with_the_constant_liar(multivariate):
 def _batch_spread(constant_liar, seed, multivariate, rounds=6, batch=4):
     """Mean (over rounds) of the smallest distance between points proposed while the others of
     their batch are still running; each batch is asked one by one, then told together."""
-    s = ferrotune.create_study(
-        sampler=TPESampler(seed=seed, n_startup_trials=10, constant_liar=constant_liar, multivariate=multivariate)
-    )
+    s = ferrotune.create_study(sampler=TPESampler(seed=seed, n_startup_trials=10, constant_liar=constant_liar, multivariate=multivariate))
 
     def point(t):
         return (t.suggest_float("x", -5, 5), t.suggest_float("y", -5, 5))
@@ -625,10 +615,7 @@ def _feasible_gap(sampler, n_trials=200):
 
 @pytest.mark.parametrize("multivariate", [None, False], ids=["multivariate", "independent"])
 def test_constraints_find_a_better_feasible_point_than_random(multivariate):
-    tpe = [
-        _feasible_gap(TPESampler(seed=seed, multivariate=multivariate, constraints_func=box_constraints))
-        for seed in SEEDS
-    ]
+    tpe = [_feasible_gap(TPESampler(seed=seed, multivariate=multivariate, constraints_func=box_constraints)) for seed in SEEDS]
     rnd = [_feasible_gap(RandomSampler(seed=seed + RANDOM_SEED_OFFSET)) for seed in SEEDS]
     assert_tpe_beats_random(tpe, rnd, bound=1.2, factor=2.5)
 
@@ -685,9 +672,7 @@ def test_constraints_are_stored_on_complete_and_pruned_trials():
 def test_multi_objective_with_constraints():
     def feasible_share(seed, constrained):
         kw = {"constraints_func": lambda frozen: [frozen.params["x"] - 0.5]} if constrained else {}
-        s = ferrotune.create_study(
-            directions=["minimize", "minimize"], sampler=TPESampler(seed=seed, n_startup_trials=5, **kw)
-        )
+        s = ferrotune.create_study(directions=["minimize", "minimize"], sampler=TPESampler(seed=seed, n_startup_trials=5, **kw))
         s.optimize(bi_objective, n_trials=60)
         assert all(("constraints" in t.system_attrs) == constrained for t in s.trials)
         late = s.trials[30:]
@@ -831,9 +816,7 @@ def test_custom_gamma_changes_the_split():
 )
 @pytest.mark.parametrize("multivariate", [None, False], ids=["multivariate", "independent"])
 def test_bad_weights_raise(weights, fragments, multivariate):
-    s = ferrotune.create_study(
-        sampler=TPESampler(seed=0, n_startup_trials=2, weights=weights, multivariate=multivariate)
-    )
+    s = ferrotune.create_study(sampler=TPESampler(seed=0, n_startup_trials=2, weights=weights, multivariate=multivariate))
     with pytest.raises(FerrotuneValueError) as e:
         s.optimize(lambda t: t.suggest_float("x", -3, 3) ** 2, n_trials=6)
     assert_message(e, *fragments)
@@ -849,9 +832,7 @@ def test_bad_gamma_raises(gamma):
 
 
 def test_a_failing_independent_sampling_fails_its_trial():
-    s = ferrotune.create_study(
-        sampler=TPESampler(seed=0, n_startup_trials=2, multivariate=False, weights=lambda n: -np.ones(n))
-    )
+    s = ferrotune.create_study(sampler=TPESampler(seed=0, n_startup_trials=2, multivariate=False, weights=lambda n: -np.ones(n)))
     with pytest.raises(FerrotuneValueError):
         s.optimize(sphere, n_trials=5)
     assert [t.state for t in s.trials] == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.FAIL]
@@ -954,9 +935,7 @@ MIXED_SPACE = {
 @pytest.mark.parametrize("multivariate", [None, False], ids=["multivariate", "independent"])
 def test_a_wrapper_sampler_reproduces_tpe(multivariate):
     direct = _after(30, TPESampler(seed=5, n_startup_trials=5, multivariate=multivariate), mixed)
-    wrapped = _after(
-        30, Delegating(TPESampler(seed=5, n_startup_trials=5, multivariate=multivariate), MIXED_SPACE), mixed
-    )
+    wrapped = _after(30, Delegating(TPESampler(seed=5, n_startup_trials=5, multivariate=multivariate), MIXED_SPACE), mixed)
     assert [typed(t.params) for t in wrapped.trials] == [typed(t.params) for t in direct.trials]
 
 
@@ -990,7 +969,9 @@ def test_a_failing_relative_sampling_leaves_no_running_trial():
 
 def test_infer_relative_search_space_and_relative_params():
     s = ferrotune.create_study(sampler=TPESampler(seed=0, n_startup_trials=3))
-    s.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2 + t.suggest_int("n", 1, 4) + (t.number % 2 and t.suggest_float("odd", 0, 1)), n_trials=6)
+    s.optimize(
+        lambda t: t.suggest_float("x", -1, 1) ** 2 + t.suggest_int("n", 1, 4) + (t.number % 2 and t.suggest_float("odd", 0, 1)), n_trials=6
+    )
     space = s.sampler.infer_relative_search_space(s, s.trials[-1])
     # "odd" is missing from half the trials, so only x and n are modelled jointly
     assert set(space) == {"x", "n"}

@@ -268,4 +268,3 @@ def test_forked_child_leaves_waiting_parameters_to_its_parent(shared_storage_url
     assert [t.value for t in trials[:3]] == [trials[0].value, 1.0, 2.0]
     # Each parameter record reached the log once: the child did not write its parent's.
     assert _param_records(url) == 4
-

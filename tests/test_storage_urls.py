@@ -9,8 +9,9 @@ import stat
 import warnings
 from pathlib import Path
 
-import ferrotune
 import pytest
+
+import ferrotune
 from ferrotune import _core
 from ferrotune.exceptions import FerrotuneError
 from ferrotune.storages import JournalStorage, RDBStorage, get_storage
@@ -83,7 +84,10 @@ def test_copies_of_a_private_journal_stay_private(tmp_path: Path) -> None:
     study = ferrotune.create_study(study_name="s", storage=storage)
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=5)
     os.chmod(p, 0o600)
-    mode = lambda f: stat.S_IMODE(os.stat(f).st_mode)
+
+    def mode(f: str | Path) -> int:
+        return stat.S_IMODE(os.stat(f).st_mode)
+
     assert mode(storage.snapshot()) == 0o600
     # A damaged tail moved aside by the next write.
     with open(p, "ab") as f:

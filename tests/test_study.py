@@ -197,9 +197,7 @@ def test_best_trial_follows_the_direction(direction, best_number, best_value):
     assert s.best_trial.number == best_number  # the first of tied trials
     assert s.best_trial.value == best_value
     assert s.best_params == s.trials[best_number].params
-    assert [t.number for t in s.best_trials] == [
-        i for i, v in enumerate([3.0, 9.0, 0.5, -4.0, 9.0, -4.0]) if v == best_value
-    ]
+    assert [t.number for t in s.best_trials] == [i for i, v in enumerate([3.0, 9.0, 0.5, -4.0, 9.0, -4.0]) if v == best_value]
 
 
 def test_best_trial_ignores_pruned_and_failed_trials():

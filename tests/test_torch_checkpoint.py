@@ -45,12 +45,26 @@ def _train(ckpt: Path | None, schedule: str, crash_after: int | None = None, own
         if e.epoch == crash_after:
             raise KeyboardInterrupt("simulated crash")
 
-    result = ft.fit(None, model, opt, torch.nn.CrossEntropyLoss(), train, val, epochs=6, scheduler=_schedule(schedule, opt, len(train)),
-                    augment=aug, checkpoint_dir=ckpt, restore_best=False, callbacks=[crash])
+    result = ft.fit(
+        None,
+        model,
+        opt,
+        torch.nn.CrossEntropyLoss(),
+        train,
+        val,
+        epochs=6,
+        scheduler=_schedule(schedule, opt, len(train)),
+        augment=aug,
+        checkpoint_dir=ckpt,
+        restore_best=False,
+        callbacks=[crash],
+    )
     return result, model.state_dict()
 
 
-@pytest.mark.parametrize("schedule, own_generators", [("none", False), ("step", False), ("one_cycle", False), ("plateau", False), ("step", True)])
+@pytest.mark.parametrize(
+    "schedule, own_generators", [("none", False), ("step", False), ("one_cycle", False), ("plateau", False), ("step", True)]
+)
 def test_resume_continues_from_the_saved_epoch_with_identical_state(tmp_path: Path, schedule: str, own_generators: bool) -> None:
     reference, ref_weights = _train(None, schedule, own_generators=own_generators)
     with pytest.raises(KeyboardInterrupt):
@@ -70,8 +84,13 @@ def test_a_killed_workers_trial_is_retried_and_resumes_from_its_checkpoint(tmp_p
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
 
     def worker(mode: str, out: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, str(TESTS / "_torch_resume_worker.py"), mode, str(journal), str(ckpt), str(tmp_path / out)],
-                              env=env, capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, str(TESTS / "_torch_resume_worker.py"), mode, str(journal), str(ckpt), str(tmp_path / out)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     killed = worker("kill", "killed.pt")
     assert killed.returncode == -9, killed.stderr
@@ -100,8 +119,12 @@ def test_worker_processes_train_one_model_per_trial_on_one_study(tmp_path: Path)
     journal, ckpt = tmp_path / "study.journal", tmp_path / "ckpt"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
     workers = [
-        subprocess.Popen([sys.executable, str(TESTS / "_torch_resume_worker.py"), "work", str(journal), str(ckpt), str(tmp_path / "w")],
-                         env={**env, "FERROTUNE_WORKER_INDEX": str(i)}, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, str(TESTS / "_torch_resume_worker.py"), "work", str(journal), str(ckpt), str(tmp_path / "w")],
+            env={**env, "FERROTUNE_WORKER_INDEX": str(i)},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for i in range(2)
     ]
     for w in workers:
@@ -132,7 +155,13 @@ def test_the_best_model_reloads_with_the_reported_metric_and_results_are_written
     assert ft.evaluate(model, val) == study.best_value
     assert (tmp_path / "best_model" / f"trial_{study.best_trial.number}" / "best.pt").exists()
 
-    out = ft.save_results(tmp_path / "out" / "results.json", study, test_metrics={"accuracy": torch.tensor(0.5)}, checkpoint_dir=tmp_path, extra={"note": float("inf")})
+    out = ft.save_results(
+        tmp_path / "out" / "results.json",
+        study,
+        test_metrics={"accuracy": torch.tensor(0.5)},
+        checkpoint_dir=tmp_path,
+        extra={"note": float("inf")},
+    )
     on_disk = json.loads((tmp_path / "out" / "results.json").read_text())
     assert on_disk == out
     assert on_disk["best_trial"]["number"] == study.best_trial.number
@@ -150,16 +179,39 @@ def test_checkpoint_errors_say_what_to_do(tmp_path: Path) -> None:
         ft.load_best_model(study, lambda t: mlp(), tmp_path)
     assert_message(e, "no best trial yet")
 
-    study.optimize(lambda t: ft.fit(t, m := mlp(), torch.optim.SGD(m.parameters(), lr=0.1), torch.nn.CrossEntropyLoss(), train, val, epochs=1).best_value, n_trials=1)
+    study.optimize(
+        lambda t: (
+            ft.fit(t, m := mlp(), torch.optim.SGD(m.parameters(), lr=0.1), torch.nn.CrossEntropyLoss(), train, val, epochs=1).best_value
+        ),
+        n_trials=1,
+    )
     with pytest.raises(FerrotuneValueError) as e:
         ft.load_best_model(study, lambda t: mlp(), tmp_path)
     assert_message(e, "no best weights at", "checkpoint_dir=")
 
     model = mlp()
-    ft.fit(None, model, torch.optim.SGD(model.parameters(), lr=0.1), torch.nn.CrossEntropyLoss(), train, val, epochs=1, checkpoint_dir=tmp_path / "a")
+    ft.fit(
+        None,
+        model,
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        torch.nn.CrossEntropyLoss(),
+        train,
+        val,
+        epochs=1,
+        checkpoint_dir=tmp_path / "a",
+    )
     other = mlp(hidden=5)
     with pytest.raises(FerrotuneValueError) as e:
-        ft.fit(None, other, torch.optim.SGD(other.parameters(), lr=0.1), torch.nn.CrossEntropyLoss(), train, val, epochs=2, checkpoint_dir=tmp_path / "a")
+        ft.fit(
+            None,
+            other,
+            torch.optim.SGD(other.parameters(), lr=0.1),
+            torch.nn.CrossEntropyLoss(),
+            train,
+            val,
+            epochs=2,
+            checkpoint_dir=tmp_path / "a",
+        )
     assert_message(e, "does not fit this model", "fresh checkpoint_dir")
     with pytest.raises(FerrotuneValueError) as e:
         ft.trial_dir(None, ferrotune.FixedTrial({}))
@@ -185,7 +237,16 @@ def test_a_new_study_does_not_resume_an_old_studys_checkpoints(tmp_path: Path) -
 
     def objective(trial: ferrotune.Trial) -> float:
         model = mlp()
-        return ft.fit(trial, model, torch.optim.SGD(model.parameters(), lr=0.1), torch.nn.CrossEntropyLoss(), train, val, epochs=2, checkpoint_dir=tmp_path).best_value
+        return ft.fit(
+            trial,
+            model,
+            torch.optim.SGD(model.parameters(), lr=0.1),
+            torch.nn.CrossEntropyLoss(),
+            train,
+            val,
+            epochs=2,
+            checkpoint_dir=tmp_path,
+        ).best_value
 
     ferrotune.create_study(study_name="same").optimize(objective, n_trials=1)
     again = ferrotune.create_study(study_name="same")

@@ -56,7 +56,9 @@ def test_fit_minimizes_the_loss_and_learns() -> None:
     torch.manual_seed(0)
     train, val = loaders()
     model = mlp()
-    result = ft.fit(None, model, torch.optim.Adam(model.parameters(), lr=0.01), torch.nn.CrossEntropyLoss(), train, val, epochs=8, metric="loss")
+    result = ft.fit(
+        None, model, torch.optim.Adam(model.parameters(), lr=0.01), torch.nn.CrossEntropyLoss(), train, val, epochs=8, metric="loss"
+    )
     assert result.best_value == min(result.history) and result.history[-1] < result.history[0] / 2
     assert ft.evaluate(model, val) > 0.9  # accuracy of the restored best weights
 
@@ -67,7 +69,16 @@ def test_fit_reports_every_epoch_and_raises_at_the_pruners_decision() -> None:
 
     def objective(trial: ferrotune.Trial) -> float:
         model = mlp()
-        return ft.fit(trial, model, torch.optim.SGD(model.parameters(), lr=0.1), torch.nn.CrossEntropyLoss(), train, val, epochs=5, metric=scripted(curve)).best_value
+        return ft.fit(
+            trial,
+            model,
+            torch.optim.SGD(model.parameters(), lr=0.1),
+            torch.nn.CrossEntropyLoss(),
+            train,
+            val,
+            epochs=5,
+            metric=scripted(curve),
+        ).best_value
 
     study = ferrotune.create_study(direction="maximize", pruner=ferrotune.pruners.ThresholdPruner(lower=0.75))
     study.optimize(objective, n_trials=1)
@@ -82,7 +93,16 @@ def test_fit_records_the_best_epoch_on_the_trial() -> None:
 
     def objective(trial: ferrotune.Trial) -> float:
         model = mlp()
-        return ft.fit(trial, model, torch.optim.SGD(model.parameters(), lr=0.1), torch.nn.CrossEntropyLoss(), train, val, epochs=4, metric=scripted([0.1, 0.4, 0.3, 0.2])).best_value
+        return ft.fit(
+            trial,
+            model,
+            torch.optim.SGD(model.parameters(), lr=0.1),
+            torch.nn.CrossEntropyLoss(),
+            train,
+            val,
+            epochs=4,
+            metric=scripted([0.1, 0.4, 0.3, 0.2]),
+        ).best_value
 
     study = ferrotune.create_study(direction="maximize")
     study.optimize(objective, n_trials=1)
@@ -94,7 +114,16 @@ def test_fit_direction_comes_from_the_study_for_a_metric_function() -> None:
 
     def objective(trial: ferrotune.Trial) -> float:
         model = mlp()
-        return ft.fit(trial, model, torch.optim.SGD(model.parameters(), lr=0.1), torch.nn.CrossEntropyLoss(), train, val, epochs=3, metric=scripted([3.0, 1.0, 2.0])).best_value
+        return ft.fit(
+            trial,
+            model,
+            torch.optim.SGD(model.parameters(), lr=0.1),
+            torch.nn.CrossEntropyLoss(),
+            train,
+            val,
+            epochs=3,
+            metric=scripted([3.0, 1.0, 2.0]),
+        ).best_value
 
     study = ferrotune.create_study(direction="minimize")
     study.optimize(objective, n_trials=1)
@@ -136,7 +165,18 @@ def test_reduce_on_plateau_gets_the_metric() -> None:
     model = mlp()
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", patience=0, factor=0.5)
-    ft.fit(None, model, opt, torch.nn.CrossEntropyLoss(), train, val, epochs=3, scheduler=plateau, metric=scripted([0.5, 0.4, 0.3]), direction="maximize")
+    ft.fit(
+        None,
+        model,
+        opt,
+        torch.nn.CrossEntropyLoss(),
+        train,
+        val,
+        epochs=3,
+        scheduler=plateau,
+        metric=scripted([0.5, 0.4, 0.3]),
+        direction="maximize",
+    )
     assert opt.param_groups[0]["lr"] == pytest.approx(0.025)  # halved after epochs 1 and 2
 
 
@@ -146,7 +186,18 @@ def test_grad_clip_bounds_the_update() -> None:
     model = torch.nn.Linear(1, 1, bias=False)
     torch.nn.init.zeros_(model.weight)
     huge = lambda out, y: 1e6 * out.sum()  # noqa: E731  gradient 4e6 before clipping
-    ft.fit(None, model, torch.optim.SGD(model.parameters(), lr=1.0), huge, data, data, epochs=1, metric="loss", grad_clip=0.5, restore_best=False)
+    ft.fit(
+        None,
+        model,
+        torch.optim.SGD(model.parameters(), lr=1.0),
+        huge,
+        data,
+        data,
+        epochs=1,
+        metric="loss",
+        grad_clip=0.5,
+        restore_best=False,
+    )
     assert model.weight.item() == pytest.approx(-0.5)
 
 
@@ -157,7 +208,17 @@ def test_mixed_precision_runs_on_the_cpu_in_bfloat16() -> None:
     result = ft.fit(None, model, torch.optim.Adam(model.parameters(), lr=0.01), torch.nn.CrossEntropyLoss(), train, val, epochs=5, amp=True)
     assert result.best_value > 0.85
     with pytest.raises(FerrotuneValueError) as e:
-        ft.fit(None, model, torch.optim.Adam(model.parameters()), torch.nn.CrossEntropyLoss(), train, val, epochs=1, amp="float16", device="cpu")
+        ft.fit(
+            None,
+            model,
+            torch.optim.Adam(model.parameters()),
+            torch.nn.CrossEntropyLoss(),
+            train,
+            val,
+            epochs=1,
+            amp="float16",
+            device="cpu",
+        )
     assert_message(e, "amp='float16' needs a CUDA device")
 
 
@@ -166,7 +227,16 @@ def test_seed_everything_makes_training_repeatable() -> None:
         ft.seed_everything(7)
         train, val = loaders()
         model = mlp()
-        ft.fit(None, model, torch.optim.Adam(model.parameters(), lr=0.01), torch.nn.CrossEntropyLoss(), train, val, epochs=2, restore_best=False)
+        ft.fit(
+            None,
+            model,
+            torch.optim.Adam(model.parameters(), lr=0.01),
+            torch.nn.CrossEntropyLoss(),
+            train,
+            val,
+            epochs=2,
+            restore_best=False,
+        )
         return model.state_dict()
 
     assert same_weights(run(), run())
@@ -291,8 +361,18 @@ def test_the_cuda_recipe_float16_with_gradient_scaling_runs_on_the_cpu(monkeypat
     torch.manual_seed(0)
     train, val = loaders()
     model = mlp()
-    result = ft.fit(None, model, torch.optim.Adam(model.parameters(), lr=0.01), torch.nn.CrossEntropyLoss(), train, val,
-                    epochs=4, amp=True, grad_clip=1.0, checkpoint_dir=tmp_path)
+    result = ft.fit(
+        None,
+        model,
+        torch.optim.Adam(model.parameters(), lr=0.01),
+        torch.nn.CrossEntropyLoss(),
+        train,
+        val,
+        epochs=4,
+        amp=True,
+        grad_clip=1.0,
+        checkpoint_dir=tmp_path,
+    )
     assert result.best_value > 0.85 and result.epochs_run == 4
     saved = ft.TrialCheckpoint(tmp_path).load_last()
     assert saved["scaler"]["scale"] > 1.0  # the scaler ran and its state is checkpointed

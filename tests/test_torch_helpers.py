@@ -103,7 +103,12 @@ def test_schedule_arguments_are_checked() -> None:
 
 @pytest.mark.parametrize(
     "name, cls, momentum",
-    [("sgd", torch.optim.SGD, 0.9), ("adam", torch.optim.Adam, None), ("adamw", torch.optim.AdamW, None), ("rmsprop", torch.optim.RMSprop, 0.5)],
+    [
+        ("sgd", torch.optim.SGD, 0.9),
+        ("adam", torch.optim.Adam, None),
+        ("adamw", torch.optim.AdamW, None),
+        ("rmsprop", torch.optim.RMSprop, 0.5),
+    ],
 )
 def test_suggest_optimizer_builds_the_chosen_optimizer(name: str, cls: type, momentum: float | None) -> None:
     params = {"optimizer": name, "lr": 0.003, "weight_decay": 1e-4}
@@ -131,9 +136,15 @@ def test_momentum_is_only_suggested_for_optimizers_that_use_it() -> None:
 
 
 def test_suggest_optimizer_checks_its_arguments() -> None:
-    for kwargs, fragment in [({"optimizers": "lbfgs"}, "unknown names ['lbfgs']"), ({"lr": (0.0, 1.0)}, "needs low > 0"), ({"lr": (1.0, 0.1)}, "low > high")]:
+    for kwargs, fragment in [
+        ({"optimizers": "lbfgs"}, "unknown names ['lbfgs']"),
+        ({"lr": (0.0, 1.0)}, "needs low > 0"),
+        ({"lr": (1.0, 0.1)}, "low > high"),
+    ]:
         with pytest.raises(FerrotuneValueError) as e:
-            ft.suggest_optimizer(FixedTrial({"optimizer": "adam", "lr": 0.1, "weight_decay": 0.1}), torch.nn.Linear(2, 2).parameters(), **kwargs)
+            ft.suggest_optimizer(
+                FixedTrial({"optimizer": "adam", "lr": 0.1, "weight_decay": 0.1}), torch.nn.Linear(2, 2).parameters(), **kwargs
+            )
         assert_message(e, fragment)
     with pytest.raises(FerrotuneValueError) as e:
         ft.suggest_optimizer(FixedTrial({}), [])
@@ -148,7 +159,12 @@ def test_suggest_optimizer_checks_its_arguments() -> None:
     dropout=st.floats(0.0, 0.5),
 )
 def test_suggest_mlp_builds_what_the_parameters_say(depth: int, widths: list[int], activation: str, dropout: float) -> None:
-    params = {"mlp_n_layers": depth, "mlp_activation": activation, "mlp_dropout": dropout, **{f"mlp_width_{i}": w for i, w in enumerate(widths)}}
+    params = {
+        "mlp_n_layers": depth,
+        "mlp_activation": activation,
+        "mlp_dropout": dropout,
+        **{f"mlp_width_{i}": w for i, w in enumerate(widths)},
+    }
     model = ft.suggest_mlp(FixedTrial(params), 64, 10, n_layers=(1, 4))
     linears = [m for m in model if isinstance(m, torch.nn.Linear)]
     assert [m.out_features for m in linears] == widths[:depth] + [10] and linears[0].in_features == 64
@@ -174,7 +190,9 @@ def test_suggest_mlp_records_its_parameters_in_a_study() -> None:
     size=st.integers(3, 12),
     hidden=st.sampled_from([None, 32]),
 )
-def test_suggest_cnn_fits_any_input_size(n_conv: int, filters: list[int], kernels: list[int], pooling: str, size: int, hidden: int | None) -> None:
+def test_suggest_cnn_fits_any_input_size(
+    n_conv: int, filters: list[int], kernels: list[int], pooling: str, size: int, hidden: int | None
+) -> None:
     params = {"cnn_n_conv": n_conv, "cnn_pooling": pooling, "cnn_dropout": 0.2, "cnn_hidden": hidden}
     params.update({f"cnn_filters_{i}": f for i, f in enumerate(filters)} | {f"cnn_kernel_size_{i}": k for i, k in enumerate(kernels)})
     model = ft.suggest_cnn(FixedTrial(params), 1, 10, size, hidden=[None, 32] if hidden is None else hidden)
@@ -191,8 +209,18 @@ def test_suggest_cnn_fits_any_input_size(n_conv: int, filters: list[int], kernel
 
 
 def test_suggest_cnn_checks_its_arguments() -> None:
-    for kwargs, fragment in [({"kernel_size": 4}, "kernel_size must be odd"), ({"pooling": "min"}, "unknown names ['min']"), ({"n_conv": (0, 2)}, None)]:
-        params = {"cnn_n_conv": 0 if "n_conv" in kwargs else 1, "cnn_filters_0": 8, "cnn_dropout": 0.0, "cnn_hidden": 16, "cnn_pooling": "max"}
+    for kwargs, fragment in [
+        ({"kernel_size": 4}, "kernel_size must be odd"),
+        ({"pooling": "min"}, "unknown names ['min']"),
+        ({"n_conv": (0, 2)}, None),
+    ]:
+        params = {
+            "cnn_n_conv": 0 if "n_conv" in kwargs else 1,
+            "cnn_filters_0": 8,
+            "cnn_dropout": 0.0,
+            "cnn_hidden": 16,
+            "cnn_pooling": "max",
+        }
         with pytest.raises(FerrotuneValueError) as e:
             ft.suggest_cnn(FixedTrial(params), 1, 10, 8, **kwargs)
         if fragment:
@@ -210,13 +238,19 @@ def test_tune_reads_tuples_lists_and_fixed_values() -> None:
     assert tune(trial, "d", 3, arg="d") == 3 and tune(trial, "e", ["only"], arg="e") == "only" and tune(trial, "f", (2, 2), arg="f") == 2
     assert set(trial.params) == {"a", "b", "c"}
     assert isinstance(trial.distributions["b"], ferrotune.distributions.FloatDistribution) and trial.distributions["b"].log
-    for spec, fragment in [((1, 2, 3), "(low, high) tuple"), ((1.5, 2), "must hold ints"), ([], "empty list"), (("a", "b"), "must hold numbers")]:
+    for spec, fragment in [
+        ((1, 2, 3), "(low, high) tuple"),
+        ((1.5, 2), "must hold ints"),
+        ([], "empty list"),
+        (("a", "b"), "must hold numbers"),
+    ]:
         with pytest.raises(FerrotuneValueError) as e:
             tune(trial, "g", spec, arg="g", integer=spec == (1.5, 2))
         assert_message(e, fragment)
 
 
 # -- augmentation ---------------------------------------------------------------------------------
+
 
 def _images(n: int = 16, size: int = 8) -> torch.Tensor:
     return torch.rand(n, 1, size, size, generator=torch.Generator().manual_seed(0))
@@ -242,8 +276,8 @@ def test_shift_moves_each_image_by_whole_pixels_with_zero_fill() -> None:
         for dy in range(-2, 3):
             for dx in range(-2, 3):
                 moved = torch.zeros_like(x[i])
-                src = x[i][:, max(0, -dy): 8 - max(0, dy), max(0, -dx): 8 - max(0, dx)]
-                moved[:, max(0, dy): 8 - max(0, -dy), max(0, dx): 8 - max(0, -dx)] = src
+                src = x[i][:, max(0, -dy) : 8 - max(0, dy), max(0, -dx) : 8 - max(0, dx)]
+                moved[:, max(0, dy) : 8 - max(0, -dy), max(0, dx) : 8 - max(0, -dx)] = src
                 if torch.allclose(out[i], moved, atol=1e-5):
                     shifts.add((dy, dx))
                     break
@@ -281,7 +315,12 @@ def test_augmentation_keeps_shape_and_stays_finite(shift: int, flip: float, rota
 def test_suggest_augmentation_and_bad_arguments() -> None:
     aug = ft.suggest_augmentation(FixedTrial({"aug_shift": 1, "aug_rotation": 5.0, "aug_noise": 0.05}), image_shape=(1, 8, 8))
     assert (aug.shift, aug.flip, aug.rotation, aug.noise, aug.image_shape) == (1, 0.0, 5.0, 0.05, (1, 8, 8))
-    for kwargs, fragment in [({"flip": 2.0}, "flip is a probability"), ({"noise": -1.0}, "noise must be"), ({"image_shape": (8, 8)}, "image_shape must be"), ({"shift": 1.5}, "whole number of pixels")]:
+    for kwargs, fragment in [
+        ({"flip": 2.0}, "flip is a probability"),
+        ({"noise": -1.0}, "noise must be"),
+        ({"image_shape": (8, 8)}, "image_shape must be"),
+        ({"shift": 1.5}, "whole number of pixels"),
+    ]:
         with pytest.raises(FerrotuneValueError) as e:
             ft.Augmentation(**kwargs)
         assert_message(e, fragment)

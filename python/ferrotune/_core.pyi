@@ -126,9 +126,7 @@ class Storage:
     def redact_url(url: str) -> str:
         """``url`` with its password replaced by ``***`` (credentials end at the last ``@``)."""
     @staticmethod
-    def repair_journal(
-        src: str | os.PathLike[str], dst: str | os.PathLike[str]
-    ) -> tuple[int, list[tuple[int, int]], int, int, int, int]:
+    def repair_journal(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> tuple[int, list[tuple[int, int]], int, int, int, int]:
         """Writes a clean journal of what ``src`` holds to the new file ``dst`` (GIL released): (records, damaged (offset, length) regions, damaged records, corrected, stand-ins, tail bytes)."""
     def snapshot(self) -> os.PathLike[str]:
         """Writes ``<journal>.snapshot`` (journal storages only, else FerrotuneValueError); returns its path."""

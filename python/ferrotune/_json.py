@@ -26,8 +26,7 @@ def dumps(key: str, value: Any) -> str:
         return json.dumps(value, default=_default, allow_nan=True)
     except (TypeError, ValueError) as e:
         raise FerrotuneValueError(
-            f"attribute {key!r}: value {value!r} cannot be stored ({e}); "
-            "use JSON-compatible values (numbers, strings, lists, dicts, None)"
+            f"attribute {key!r}: value {value!r} cannot be stored ({e}); use JSON-compatible values (numbers, strings, lists, dicts, None)"
         ) from None
 
 

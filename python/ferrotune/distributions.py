@@ -153,9 +153,7 @@ class CategoricalDistribution(BaseDistribution):
 
     def __init__(self, choices: Sequence[CategoricalChoiceType]) -> None:
         if isinstance(choices, (str, bytes)) or (not isinstance(choices, Sequence) and not hasattr(choices, "tolist")):
-            raise InvalidDistributionError(
-                f"invalid distribution: choices must be a list or tuple, got {choices!r}"
-            )
+            raise InvalidDistributionError(f"invalid distribution: choices must be a list or tuple, got {choices!r}")
         if hasattr(choices, "tolist"):
             choices = choices.tolist()  # numpy arrays
         self.choices = tuple(_plain(c) for c in choices)
@@ -163,13 +161,10 @@ class CategoricalDistribution(BaseDistribution):
             # Checked here so the message does not speak of a parameter: this object has no name.
             if not (c is None or isinstance(c, (bool, int, float, str))):
                 raise InvalidDistributionError(
-                    f"invalid distribution: choice {c!r} of type {type(c).__name__} is not supported; "
-                    "use None, bool, int, float or str"
+                    f"invalid distribution: choice {c!r} of type {type(c).__name__} is not supported; use None, bool, int, float or str"
                 )
             if isinstance(c, int) and not -(2**63) <= c < 2**63:
-                raise InvalidDistributionError(
-                    f"invalid distribution: choice {c} does not fit in 64 bits; use a smaller int or a str"
-                )
+                raise InvalidDistributionError(f"invalid distribution: choice {c} does not fit in 64 bits; use a smaller int or a str")
         self._core_dist = _core.Distribution.categorical(self.choices)
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -245,7 +240,12 @@ def _from_spec(spec: _core.Distribution) -> BaseDistribution:
 
 def distribution_to_json(dist: BaseDistribution) -> str:
     """Serializes a distribution, in Optuna's JSON layout."""
-    return json.dumps({"name": type(dist).__name__, "attributes": dist._asdict() if not isinstance(dist, CategoricalDistribution) else {"choices": list(dist.choices)}})
+    return json.dumps(
+        {
+            "name": type(dist).__name__,
+            "attributes": dist._asdict() if not isinstance(dist, CategoricalDistribution) else {"choices": list(dist.choices)},
+        }
+    )
 
 
 def json_to_distribution(json_str: str) -> BaseDistribution:
@@ -265,9 +265,7 @@ def check_distribution_compatibility(dist_old: BaseDistribution, dist_new: BaseD
     """Raises when two distributions cannot describe the same parameter across trials
     (different kinds, or different choices for a categorical)."""
     if type(dist_old) is not type(dist_new):
-        raise InvalidDistributionError(
-            f"cannot set different distribution kinds for the same parameter: {dist_old!r} vs {dist_new!r}"
-        )
+        raise InvalidDistributionError(f"cannot set different distribution kinds for the same parameter: {dist_old!r} vs {dist_new!r}")
     if isinstance(dist_old, CategoricalDistribution) and dist_old != dist_new:
         raise InvalidDistributionError(
             f"categorical choices cannot change between trials: {dist_old.choices!r} vs {dist_new.choices!r}"  # type: ignore[attr-defined]

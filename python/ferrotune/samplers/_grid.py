@@ -32,18 +32,14 @@ class GridSampler(CoreSamplerState, BaseSampler):
 
     def __init__(self, search_space: Mapping[str, Sequence[CategoricalChoiceType]], seed: int | None = None) -> None:
         if not isinstance(search_space, Mapping):
-            raise FerrotuneValueError(
-                f"search_space must be a dict of parameter name to list of values, got {type(search_space).__name__}"
-            )
+            raise FerrotuneValueError(f"search_space must be a dict of parameter name to list of values, got {type(search_space).__name__}")
         space: list[tuple[str, list[Any]]] = []
         for name, given in search_space.items():
             if not isinstance(name, str):
                 raise FerrotuneValueError(f"search_space keys must be parameter names (str), got {name!r}")
             values = given.tolist() if hasattr(given, "tolist") else given
             if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-                raise FerrotuneValueError(
-                    f"search_space[{name!r}] must be a list of values, got {values!r}; wrap a single value in a list"
-                )
+                raise FerrotuneValueError(f"search_space[{name!r}] must be a list of values, got {values!r}; wrap a single value in a list")
             space.append((name, [_plain(v) for v in values]))
         self._search_space = {name: list(values) for name, values in space}
         self._core_sampler = self._build_core(as_seed(seed))

@@ -13,6 +13,7 @@ from ferrotune.samplers._random import RandomSampler
 
 _logger = get_logger(__name__)
 
+
 class QMCSampler(CoreBackedSampler):
     """Quasi-Monte Carlo search: trials follow a low-discrepancy sequence, as Optuna's ``QMCSampler``.
 
@@ -94,9 +95,7 @@ class QMCSampler(CoreBackedSampler):
         return f"QMCSampler(qmc_type={self._qmc_type!r}, scramble={self._scramble}, seed={self.seed})"
 
 
-def qmc_points(
-    qmc_type: str, dim: int, n: int, scramble: bool = False, seed: int = 0, skip: int = 0
-) -> np.ndarray:
+def qmc_points(qmc_type: str, dim: int, n: int, scramble: bool = False, seed: int = 0, skip: int = 0) -> np.ndarray:
     """Points ``skip .. skip + n - 1`` of a Sobol' or Halton sequence, as an ``(n, dim)`` array.
 
     Unscrambled, the points equal ``scipy.stats.qmc.Sobol(dim, scramble=False)`` (or

@@ -129,7 +129,9 @@ def get_storage(storage: Any) -> BaseStorage:
                 "or a PostgreSQL URL such as 'postgresql://user:password@host:5432/dbname'"
             )
         if not path:
-            raise FerrotuneValueError(f"storage {_core.Storage.redact_url(storage)!r} names no file; give a path such as 'journal:///tmp/study.log'")
+            raise FerrotuneValueError(
+                f"storage {_core.Storage.redact_url(storage)!r} names no file; give a path such as 'journal:///tmp/study.log'"
+            )
         return JournalStorage(JournalFileBackend(path))
     raise FerrotuneValueError(
         f"storage must be None, a journal file path or URL, a PostgreSQL URL, or a ferrotune storage object, got {type(storage).__name__}"

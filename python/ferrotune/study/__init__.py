@@ -13,4 +13,11 @@ from ferrotune.study._study import (
 
 __all__ = [
     "MaxTrialsCallback",
-    "Study", "StudyDirection", "copy_study", "create_study", "delete_study", "get_all_study_names", "load_study"]
+    "Study",
+    "StudyDirection",
+    "copy_study",
+    "create_study",
+    "delete_study",
+    "get_all_study_names",
+    "load_study",
+]

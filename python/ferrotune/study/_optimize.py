@@ -78,8 +78,7 @@ def _check_callbacks(callbacks: Any) -> list[Callable[[Study, FrozenTrial], None
         return []
     if callable(callbacks) or isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Iterable):
         raise FerrotuneValueError(
-            f"callbacks must be a list of callables callback(study, frozen_trial), got {callbacks!r}; "
-            "wrap a single callback in a list"
+            f"callbacks must be a list of callables callback(study, frozen_trial), got {callbacks!r}; wrap a single callback in a list"
         )
     checked = list(callbacks)
     for i, cb in enumerate(checked):
@@ -116,10 +115,7 @@ def optimize(
             _worker(study, func, budget, catch_t, callbacks, gc_after_trial, bar)
         else:
             with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="ferrotune") as pool:
-                futures = [
-                    pool.submit(_worker, study, func, budget, catch_t, callbacks, gc_after_trial, bar)
-                    for _ in range(n_jobs)
-                ]
+                futures = [pool.submit(_worker, study, func, budget, catch_t, callbacks, gc_after_trial, bar) for _ in range(n_jobs)]
                 try:
                     done, _ = wait(futures, return_when=FIRST_EXCEPTION)
                     if any(f.exception() is not None for f in done):
@@ -225,8 +221,7 @@ def _coerce(values: Any, n_objectives: int) -> tuple[list[float] | None, str | N
     seq = _as_value_list(values)
     if len(seq) != n_objectives:
         return None, (
-            f"the objective returned {len(seq)} value(s) but the study has {n_objectives} objective(s); "
-            "return one value per direction"
+            f"the objective returned {len(seq)} value(s) but the study has {n_objectives} objective(s); return one value per direction"
         )
     out = []
     for v in seq:

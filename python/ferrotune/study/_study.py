@@ -40,9 +40,7 @@ def _check_sampler(sampler: Any) -> BaseSampler:
     if sampler is None:
         return TPESampler()
     if not isinstance(sampler, BaseSampler):
-        raise FerrotuneValueError(
-            f"sampler must be a ferrotune sampler (a ferrotune.samplers.BaseSampler), got {type(sampler).__name__}"
-        )
+        raise FerrotuneValueError(f"sampler must be a ferrotune sampler (a ferrotune.samplers.BaseSampler), got {type(sampler).__name__}")
     return sampler
 
 
@@ -50,9 +48,7 @@ def _check_pruner(pruner: Any) -> BasePruner:
     if pruner is None:
         return NopPruner()
     if not isinstance(pruner, BasePruner):
-        raise FerrotuneValueError(
-            f"pruner must be a ferrotune pruner (a ferrotune.pruners.BasePruner), got {type(pruner).__name__}"
-        )
+        raise FerrotuneValueError(f"pruner must be a ferrotune pruner (a ferrotune.pruners.BasePruner), got {type(pruner).__name__}")
     return pruner
 
 
@@ -179,9 +175,7 @@ class Study:
     def best_trial(self) -> FrozenTrial:
         """The complete trial with the best value (single-objective studies)."""
         if self._is_multi():
-            raise MultiObjectiveError(
-                "a multi-objective study has no single best trial; use study.best_trials (the Pareto front)"
-            )
+            raise MultiObjectiveError("a multi-objective study has no single best trial; use study.best_trials (the Pareto front)")
         n = self._engine.best_number()
         if n is None:
             raise FerrotuneValueError("no trial has completed yet, so there is no best trial; run optimize() first")
@@ -405,9 +399,7 @@ class Study:
                 raise TypeError
             values = [float(v) for v in items]
         except (TypeError, ValueError, OverflowError):
-            raise FerrotuneValueError(
-                f"constraints_func must return a sequence of numbers, got {raw!r}"
-            ) from None
+            raise FerrotuneValueError(f"constraints_func must return a sequence of numbers, got {raw!r}") from None
         trial.set_system_attr("constraints", values)
 
     def _log_finished(self, t: FrozenTrial, prune_message: str, best_number: int | None, best_value: float | None) -> None:
@@ -475,7 +467,17 @@ class Study:
     # -- reporting ----------------------------------------------------------------------------------
     def trials_dataframe(
         self,
-        attrs: tuple[str, ...] = ("number", "value", "datetime_start", "datetime_complete", "duration", "params", "user_attrs", "system_attrs", "state"),
+        attrs: tuple[str, ...] = (
+            "number",
+            "value",
+            "datetime_start",
+            "datetime_complete",
+            "duration",
+            "params",
+            "user_attrs",
+            "system_attrs",
+            "state",
+        ),
         multi_index: bool = False,
     ) -> pd.DataFrame:
         """The trials as a pandas DataFrame, one row per trial (needs pandas)."""
@@ -528,9 +530,7 @@ def _check_study_name(arg: str, name: Any) -> None:
     """A study name is a non-empty str. An empty one is refused rather than replaced by a
     generated name: a study saved under a name nobody chose could not be found again."""
     if not isinstance(name, str) or not name:
-        raise FerrotuneValueError(
-            f"{arg} must be a non-empty str, got {name!r}; give a name, or leave it out (None) for a generated one"
-        )
+        raise FerrotuneValueError(f"{arg} must be a non-empty str, got {name!r}; give a name, or leave it out (None) for a generated one")
 
 
 def _parse_directions(direction: Any, directions: Any) -> list[StudyDirection]:
@@ -601,9 +601,7 @@ def load_study(*, study_name: str | None, storage: Any, sampler: BaseSampler | N
     if study_name is None:
         names = [s[1] for s in st._core.studies()]
         if len(names) != 1:
-            raise FerrotuneValueError(
-                f"study_name=None needs a storage with exactly one study, this one has {len(names)}; pass study_name"
-            )
+            raise FerrotuneValueError(f"study_name=None needs a storage with exactly one study, this one has {len(names)}; pass study_name")
         study_name = names[0]
     sid = st._core.study_id(study_name)
     study = Study.__new__(Study)
@@ -658,4 +656,3 @@ def get_all_study_names(storage: Any) -> list[str]:
 
 
 __all__ = ["Study", "copy_study", "create_study", "delete_study", "get_all_study_names", "load_study"]
-

@@ -97,9 +97,7 @@ class TrialCheckpoint:
     def load_best(self, map_location: Any = "cpu") -> dict[str, Any]:
         """The best weights and their info; tensors and plain values only (``weights_only``)."""
         if not self.best_path.exists():
-            raise FerrotuneValueError(
-                f"no best weights at {self.best_path}; train with fit(..., checkpoint_dir=...) to write them"
-            )
+            raise FerrotuneValueError(f"no best weights at {self.best_path}; train with fit(..., checkpoint_dir=...) to write them")
         best: dict[str, Any] = torch.load(self.best_path, map_location=map_location, weights_only=True)
         return best
 

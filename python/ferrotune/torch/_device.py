@@ -58,7 +58,5 @@ def select_device(device: Any = "auto") -> torch.device:
         if not torch.cuda.is_available():
             raise FerrotuneValueError(f"device {device!r} was asked for but CUDA is not available here; use device='auto' or 'cpu'")
         if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise FerrotuneValueError(
-                f"device {device!r} does not exist: this machine has {torch.cuda.device_count()} CUDA device(s)"
-            )
+            raise FerrotuneValueError(f"device {device!r} does not exist: this machine has {torch.cuda.device_count()} CUDA device(s)")
     return dev

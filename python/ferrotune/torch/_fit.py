@@ -198,8 +198,20 @@ def fit(
     for epoch in range(start, epochs):
         if stopper.should_stop:
             break
-        train_loss = _train_epoch(model, optimizer, loss_fn, train_loader, dev, augment, autocast, scaler, grad_clip,
-                                  scheduler if step_every == "batch" else None, epoch, on_divergence)
+        train_loss = _train_epoch(
+            model,
+            optimizer,
+            loss_fn,
+            train_loader,
+            dev,
+            augment,
+            autocast,
+            scaler,
+            grad_clip,
+            scheduler if step_every == "batch" else None,
+            epoch,
+            on_divergence,
+        )
         value = evaluate(model, val_loader, metric, loss_fn=loss_fn, device=dev, autocast=autocast)
         if math.isnan(value):
             _diverged(epoch, on_divergence)
@@ -308,11 +320,21 @@ def _train_epoch(
 
 
 def _resume(
-    saved: dict[str, Any], trial: Any, model: Any, optimizer: Any, scheduler: Any, scaler: Any, stopper: EarlyStopping, drawers: tuple[Any, Any], epochs: int
+    saved: dict[str, Any],
+    trial: Any,
+    model: Any,
+    optimizer: Any,
+    scheduler: Any,
+    scaler: Any,
+    stopper: EarlyStopping,
+    drawers: tuple[Any, Any],
+    epochs: int,
 ) -> int:
     """Loads a checkpoint's state; returns the number of epochs it had finished."""
     if saved.get("format") != CHECKPOINT_FORMAT:
-        raise FerrotuneValueError(f"checkpoint format {saved.get('format')!r} is not {CHECKPOINT_FORMAT}; delete the trial's last.pt to start over")
+        raise FerrotuneValueError(
+            f"checkpoint format {saved.get('format')!r} is not {CHECKPOINT_FORMAT}; delete the trial's last.pt to start over"
+        )
     params = dict(getattr(trial, "params", {}) or {})
     if saved.get("params") and params and saved["params"] != params:
         raise FerrotuneValueError(
@@ -331,7 +353,9 @@ def _resume(
     set_rng_state(saved["rng"], *drawers)
     done = int(saved["epochs_done"])
     if done > epochs:
-        warnings.warn(f"the checkpoint had trained {done} epochs, more than epochs={epochs}; training stops there", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"the checkpoint had trained {done} epochs, more than epochs={epochs}; training stops there", UserWarning, stacklevel=3
+        )
     if trial is not None:
         # A retry is a new trial: it reports the epochs its predecessor trained, for the pruner.
         with warnings.catch_warnings():
@@ -369,5 +393,3 @@ def _move_optimizer_state(optimizer: torch.optim.Optimizer, device: torch.device
         for k, v in state.items():
             if isinstance(v, torch.Tensor) and k != "step":
                 state[k] = v.to(device)
-
-

@@ -38,8 +38,7 @@ def split_batch(batch: Any) -> tuple[Any, Any]:
     if isinstance(batch, (tuple, list)) and len(batch) == 2:
         return batch[0], batch[1]
     raise FerrotuneValueError(
-        f"each batch must be an (inputs, targets) pair, got {type(batch).__name__}; "
-        "use a TensorDataset(x, y) or a dataset returning (x, y)"
+        f"each batch must be an (inputs, targets) pair, got {type(batch).__name__}; use a TensorDataset(x, y) or a dataset returning (x, y)"
     )
 
 
@@ -79,7 +78,7 @@ def evaluate(
     outputs, targets = [], []
     total, n = 0.0, 0
     try:
-        with torch.no_grad(), (autocast() if autocast else contextlib.nullcontext()):
+        with torch.no_grad(), autocast() if autocast else contextlib.nullcontext():
             for batch in loader:
                 x, y = split_batch(batch)
                 x, y = to_device(x, device), to_device(y, device)

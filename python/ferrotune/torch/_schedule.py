@@ -56,7 +56,9 @@ def suggest_lr_scheduler(
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise FerrotuneValueError(f"epochs must be an int >= 1, got {epochs!r}")
     names = choices(schedulers, dict.fromkeys(SCHEDULES), arg="schedulers")
-    if "one_cycle" in names and (steps_per_epoch is None or isinstance(steps_per_epoch, bool) or not isinstance(steps_per_epoch, int) or steps_per_epoch < 1):
+    if "one_cycle" in names and (
+        steps_per_epoch is None or isinstance(steps_per_epoch, bool) or not isinstance(steps_per_epoch, int) or steps_per_epoch < 1
+    ):
         raise FerrotuneValueError("the one_cycle schedule needs steps_per_epoch (batches per epoch, an int >= 1); pass len(train_loader)")
     name = tune(trial, f"{prefix}scheduler", names if len(names) > 1 else names[0], arg="schedulers")
     half = (1, max(1, epochs // 2))

@@ -59,9 +59,7 @@ class FrozenTrial(_OfflineTrial):
                 [float(value)] if value is not None else (None if values is None else [float(v) for v in values])
             )
         except (TypeError, ValueError, OverflowError):
-            raise FerrotuneValueError(
-                f"value/values must be numbers, got value={value!r}, values={values!r}"
-            ) from None
+            raise FerrotuneValueError(f"value/values must be numbers, got value={value!r}, values={values!r}") from None
         self._datetime_start = datetime_start
         self.datetime_complete = datetime_complete
         self._params = dict(params)
@@ -211,9 +209,7 @@ class FrozenTrial(_OfflineTrial):
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
         if name not in self._params:
-            raise FerrotuneValueError(
-                f"parameter '{name}' is not among this trial's parameters ({', '.join(self._params) or 'none'})"
-            )
+            raise FerrotuneValueError(f"parameter '{name}' is not among this trial's parameters ({', '.join(self._params) or 'none'})")
         value = self._params[name]
         if not distribution._contains(distribution.to_internal_repr(value)):
             raise FerrotuneValueError(f"value {value!r} of parameter '{name}' is not in {distribution!r}")
@@ -255,9 +251,7 @@ class FrozenTrial(_OfflineTrial):
             raise FerrotuneValueError("datetime_complete is required for a finished trial")
         for name, d in self._distributions.items():
             if not isinstance(d, BaseDistribution):
-                raise FerrotuneValueError(
-                    f"distributions['{name}'] must be a distribution such as FloatDistribution(0, 1), got {d!r}"
-                )
+                raise FerrotuneValueError(f"distributions['{name}'] must be a distribution such as FloatDistribution(0, 1), got {d!r}")
         if set(self._params) != set(self._distributions):
             raise FerrotuneValueError(
                 f"params and distributions must have the same keys: {sorted(self._params)} vs {sorted(self._distributions)}"
@@ -320,4 +314,3 @@ def create_trial(
     )
     t._validate()
     return t
-

@@ -73,9 +73,7 @@ class Trial(BaseTrial):
         name = _check_name(name)
         if type(choices) not in (list, tuple):
             if isinstance(choices, (str, bytes)) or not (isinstance(choices, Sequence) or hasattr(choices, "tolist")):
-                raise InvalidDistributionError(
-                    f"parameter '{name}': choices must be a list or tuple, got {choices!r}"
-                )
+                raise InvalidDistributionError(f"parameter '{name}': choices must be a list or tuple, got {choices!r}")
             choices = choices.tolist() if hasattr(choices, "tolist") else list(choices)
         return self._path.suggest_categorical(self, name, choices)
 
@@ -88,24 +86,18 @@ class Trial(BaseTrial):
         """Records the objective's intermediate ``value`` at ``step`` (an epoch, say), for pruners.
         A second report for the same step is ignored with a warning, as in Optuna."""
         if len(self.study.directions) > 1:
-            raise MultiObjectiveError(
-                "Trial.report is not supported in multi-objective studies; pruning needs a single objective"
-            )
+            raise MultiObjectiveError("Trial.report is not supported in multi-objective studies; pruning needs a single objective")
         try:
             fvalue = float(value)
         except (TypeError, ValueError, OverflowError):
-            raise FerrotuneValueError(
-                f"report() needs a number, got {value!r} of type {type(value).__name__}; report a float"
-            ) from None
+            raise FerrotuneValueError(f"report() needs a number, got {value!r} of type {type(value).__name__}; report a float") from None
         if isinstance(step, bool) or not isinstance(_plain(step), int):
             raise FerrotuneValueError(f"report() step must be an int, got {step!r}; use 0, 1, 2, ...")
         istep = int(_plain(step))
         try:
             fresh = self._engine.report(self._trial_id, istep, fvalue)
         except OverflowError:
-            raise FerrotuneValueError(
-                f"report() step must fit in 64 bits, got {istep}; number steps 0, 1, 2, ..."
-            ) from None
+            raise FerrotuneValueError(f"report() step must fit in 64 bits, got {istep}; number steps 0, 1, 2, ...") from None
         if fresh:
             self._max_step = istep if self._max_step is None else max(self._max_step, istep)
         else:
@@ -119,9 +111,7 @@ class Trial(BaseTrial):
     def should_prune(self) -> bool:
         """True when the study's pruner says this trial should stop now."""
         if self.study._is_multi():
-            raise MultiObjectiveError(
-                "Trial.should_prune is not supported in multi-objective studies; pruning needs a single objective"
-            )
+            raise MultiObjectiveError("Trial.should_prune is not supported in multi-objective studies; pruning needs a single objective")
         return self.study._should_prune(self)
 
     # -- attributes ----------------------------------------------------------------------------
@@ -173,5 +163,3 @@ class Trial(BaseTrial):
 
     def __repr__(self) -> str:
         return f"Trial(number={self._number}, study={self.study.study_name!r})"
-
-
