@@ -144,6 +144,10 @@ pub struct GpSampler {
     independent: Arc<dyn Sampler>,
     state: Mutex<HashMap<StudyId, StudyState>>,
     warnings: Mutex<Vec<String>>,
+    /// Held from reading the running trials' proposals to recording this one, so threads that
+    /// ask at the same moment see each other's points as fantasies instead of proposing the
+    /// same point twice. Nothing under it calls out of the core.
+    proposing: Mutex<()>,
 }
 
 /// The data of one study as the GP sees it.
@@ -174,7 +178,14 @@ impl GpSampler {
         }
         let seed = cfg.seed.unwrap_or_else(os_seed);
         let independent = cfg.independent.clone().unwrap_or_else(|| Arc::new(RandomSampler::new(Some(seed))));
-        Ok(GpSampler { cfg, seed, independent, state: Mutex::new(HashMap::new()), warnings: Mutex::new(Vec::new()) })
+        Ok(GpSampler {
+            cfg,
+            seed,
+            independent,
+            state: Mutex::new(HashMap::new()),
+            warnings: Mutex::new(Vec::new()),
+            proposing: Mutex::new(()),
+        })
     }
 
     pub fn seed(&self) -> u64 {
@@ -463,6 +474,7 @@ impl Sampler for GpSampler {
             }
             return Ok(Vec::new());
         }
+        let _one_at_a_time = self.proposing.lock().unwrap_or_else(|e| e.into_inner());
         let data = self.collect(study, h, row, space);
         self.propose(study, h, row, data)
     }
