@@ -8,10 +8,10 @@ import multiprocessing
 import pickle
 import subprocess
 import sys
-import time
 from typing import Any
 
 import pytest
+from _util import wait_until
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,15 +36,6 @@ from ferrotune.samplers import (
 )
 from ferrotune.samplers._tpe import default_gamma, default_weights
 from ferrotune.storages import InMemoryStorage
-
-
-def _eventually(check: Any, deadline: float = 60.0) -> None:
-    """Waits until ``check()`` is true: another handle's writes reach this one when it next
-    reads the shared log, which need not be at once."""
-    end = time.monotonic() + deadline
-    while not check():
-        assert time.monotonic() < end, "the condition did not become true in time"
-        time.sleep(0.05)
 
 
 def _round_trip(obj: Any) -> Any:
@@ -321,7 +312,7 @@ def test_a_journal_study_pickles_as_a_reference_to_its_file(tmp_path):
     twin = pickle.loads(data)
     assert twin.study_name == "j" and twin._storage.file_path == path
     twin.optimize(_objective, n_trials=2)
-    _eventually(lambda: len(study.trials) == 5)  # one study, one file
+    wait_until(lambda: len(study.trials) == 5, what="the other handle's five trials")  # one study, one file
 
 
 def test_a_postgresql_study_pickles_as_a_reference(postgres_url):
@@ -330,7 +321,7 @@ def test_a_postgresql_study_pickles_as_a_reference(postgres_url):
     twin = _round_trip(study)
     assert twin._storage.url == postgres_url
     twin.optimize(_objective, n_trials=2)
-    _eventually(lambda: [t.number for t in study.trials] == [0, 1, 2, 3])
+    wait_until(lambda: [t.number for t in study.trials] == [0, 1, 2, 3], what="the copy's trials on the original")
 
 
 _CHILD = """
@@ -346,7 +337,7 @@ def test_a_journal_study_unpickled_in_another_process_adds_to_the_same_file(tmp_
     study.optimize(_objective, n_trials=2)
     out = subprocess.run([sys.executable, "-c", _CHILD], input=pickle.dumps(study), capture_output=True, check=True, timeout=300)
     assert out.stdout.decode().split() == ["p", "5"]
-    _eventually(lambda: [t.state for t in study.trials] == [TrialState.COMPLETE] * 5)
+    wait_until(lambda: [t.state for t in study.trials] == [TrialState.COMPLETE] * 5, what="the child's five trials")
 
 
 def _worker(study: ferrotune.Study) -> int:
@@ -359,7 +350,7 @@ def test_a_journal_study_goes_through_a_multiprocessing_pool(tmp_path):
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(2) as pool:
         pool.map(_worker, [study, study])
-    _eventually(lambda: [t.state for t in study.trials] == [TrialState.COMPLETE] * 4)
+    wait_until(lambda: [t.state for t in study.trials] == [TrialState.COMPLETE] * 4, what="the workers' four trials")
 
 
 def test_an_in_memory_study_goes_to_a_worker_process_as_a_copy():
