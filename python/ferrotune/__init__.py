@@ -17,9 +17,11 @@ from ferrotune import (
     logging,
     pruners,
     samplers,
+    search_space,
     storages,
     study,
     trial,
+    version,
 )
 from ferrotune._core import __version__
 from ferrotune.exceptions import TrialPruned
@@ -30,6 +32,7 @@ from ferrotune.study import (
     create_study,
     delete_study,
     get_all_study_names,
+    get_all_study_summaries,
     load_study,
 )
 from ferrotune.trial import FixedTrial, FrozenTrial, Trial, TrialState, create_trial
@@ -48,13 +51,16 @@ __all__ = [
     "create_trial",
     "delete_study",
     "get_all_study_names",
+    "get_all_study_summaries",
     "load_study",
     "distributions",
     "exceptions",
     "logging",
     "pruners",
     "samplers",
+    "search_space",
     "storages",
     "study",
     "trial",
+    "version",
 ]

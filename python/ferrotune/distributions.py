@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +23,12 @@ __all__ = [
     "IntDistribution",
     "CategoricalDistribution",
     "CategoricalChoiceType",
+    "DISTRIBUTION_CLASSES",
+    "UniformDistribution",
+    "LogUniformDistribution",
+    "DiscreteUniformDistribution",
+    "IntUniformDistribution",
+    "IntLogUniformDistribution",
     "distribution_to_json",
     "json_to_distribution",
     "check_distribution_compatibility",
@@ -146,6 +153,108 @@ class IntDistribution(BaseDistribution):
         return self.high - self.low < self.step
 
 
+def _warn_legacy(cls: type, instead: str) -> None:
+    warnings.warn(
+        f"{cls.__name__} is deprecated since Optuna 3.0 and kept for old code; use {instead} instead",
+        FutureWarning,
+        stacklevel=3,
+    )
+
+
+def _restore_legacy(cls: type[FloatDistribution | IntDistribution], low: Any, high: Any, log: bool, step: Any) -> BaseDistribution:
+    # Unpickling rebuilds the object through the base class, without warning again (as Optuna's
+    # pickles, which restore the attributes without calling __init__).
+    d = cls.__new__(cls)
+    base = FloatDistribution if issubclass(cls, FloatDistribution) else IntDistribution
+    base.__init__(d, low, high, log=log, step=step)  # type: ignore[arg-type]
+    return d
+
+
+class UniformDistribution(FloatDistribution):
+    """Deprecated: ``FloatDistribution(low, high)`` under its pre-3.0 Optuna name (warns ``FutureWarning``)."""
+
+    __slots__ = ()
+
+    def __init__(self, low: float, high: float) -> None:
+        _warn_legacy(type(self), "FloatDistribution(low, high)")
+        super().__init__(low, high)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore_legacy, (type(self), self.low, self.high, self.log, self.step))
+
+
+class LogUniformDistribution(FloatDistribution):
+    """Deprecated: ``FloatDistribution(low, high, log=True)`` under its pre-3.0 Optuna name."""
+
+    __slots__ = ()
+
+    def __init__(self, low: float, high: float) -> None:
+        _warn_legacy(type(self), "FloatDistribution(low, high, log=True)")
+        super().__init__(low, high, log=True)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore_legacy, (type(self), self.low, self.high, self.log, self.step))
+
+
+class DiscreteUniformDistribution(FloatDistribution):
+    """Deprecated: ``FloatDistribution(low, high, step=q)`` under its pre-3.0 Optuna name; ``q`` is ``step``."""
+
+    __slots__ = ()
+
+    def __init__(self, low: float, high: float, q: float) -> None:
+        _warn_legacy(type(self), "FloatDistribution(low, high, step=q)")
+        super().__init__(low, high, step=q)
+
+    @property
+    def q(self) -> float:
+        """The grid step (``step``)."""
+        return float(self.step)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "q": self.step}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore_legacy, (type(self), self.low, self.high, self.log, self.step))
+
+
+class IntUniformDistribution(IntDistribution):
+    """Deprecated: ``IntDistribution(low, high, step=step)`` under its pre-3.0 Optuna name."""
+
+    __slots__ = ()
+
+    def __init__(self, low: int, high: int, step: int = 1) -> None:
+        _warn_legacy(type(self), "IntDistribution(low, high, step=step)")
+        super().__init__(low, high, step=step)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"step": self.step, "low": self.low, "high": self.high}  # Optuna's key order
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore_legacy, (type(self), self.low, self.high, self.log, self.step))
+
+
+class IntLogUniformDistribution(IntDistribution):
+    """Deprecated: ``IntDistribution(low, high, log=True)`` under its pre-3.0 Optuna name."""
+
+    __slots__ = ()
+
+    def __init__(self, low: int, high: int, step: int = 1) -> None:
+        _warn_legacy(type(self), "IntDistribution(low, high, log=True)")
+        super().__init__(low, high, log=True, step=step)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"step": self.step, "low": self.low, "high": self.high}  # Optuna's key order
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore_legacy, (type(self), self.low, self.high, self.log, self.step))
+
+
 class CategoricalDistribution(BaseDistribution):
     """One of ``choices`` (``None``, ``bool``, ``int``, ``float`` or ``str`` values)."""
 
@@ -238,6 +347,19 @@ def _from_spec(spec: _core.Distribution) -> BaseDistribution:
     return d
 
 
+#: Every distribution class, the deprecated ones included (Optuna's tuple, in its order).
+DISTRIBUTION_CLASSES: tuple[type[BaseDistribution], ...] = (
+    IntDistribution,
+    IntLogUniformDistribution,
+    IntUniformDistribution,
+    FloatDistribution,
+    UniformDistribution,
+    LogUniformDistribution,
+    DiscreteUniformDistribution,
+    CategoricalDistribution,
+)
+
+
 def distribution_to_json(dist: BaseDistribution) -> str:
     """Serializes a distribution, in Optuna's JSON layout."""
     return json.dumps(
@@ -258,6 +380,9 @@ def json_to_distribution(json_str: str) -> BaseDistribution:
         return IntDistribution(**attrs)
     if name == "CategoricalDistribution":
         return CategoricalDistribution(attrs["choices"])
+    for cls in DISTRIBUTION_CLASSES:
+        if name == cls.__name__:  # a deprecated class, as old Optuna versions wrote them
+            return cls(**attrs)
     raise InvalidDistributionError(f"unknown distribution {name!r} in JSON; expected Float/Int/CategoricalDistribution")
 
 

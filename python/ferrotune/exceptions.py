@@ -12,6 +12,11 @@ class FerrotuneError(Exception):
     """Base class of all ferrotune errors."""
 
 
+#: Optuna's name for the base class, so ``except optuna.exceptions.OptunaError`` keeps catching
+#: every error the library raises after the import is changed.
+OptunaError = FerrotuneError
+
+
 class TrialPruned(FerrotuneError):
     """Raise inside an objective to stop the trial early; it ends as ``TrialState.PRUNED``."""
 
@@ -63,8 +68,18 @@ class StorageInternalError(FerrotuneError):
     """The storage failed to carry out an operation."""
 
 
+class CLIUsageError(FerrotuneError):
+    """A command-line invocation was malformed."""
+
+
+class ExperimentalWarning(Warning):
+    """Warned when a feature that may still change is used (Optuna's class, for its filters:
+    ``warnings.simplefilter("ignore", ExperimentalWarning)`` works as there)."""
+
+
 __all__ = [
     "FerrotuneError",
+    "OptunaError",
     "TrialPruned",
     "FerrotuneValueError",
     "InvalidDistributionError",
@@ -76,4 +91,6 @@ __all__ = [
     "DuplicatedStudyError",
     "UpdateFinishedTrialError",
     "StorageInternalError",
+    "CLIUsageError",
+    "ExperimentalWarning",
 ]
