@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
@@ -61,17 +62,32 @@ def test_tell_skip_if_finished(study):
         (["minimize", "maximize"], [1.0, 2.0, 3.0], ["3 value(s)", "2 objective(s)"]),
     ],
 )
-def test_tell_with_the_wrong_number_of_values(directions, values, fragments):
+def test_tell_with_the_wrong_number_of_values_fails_the_trial_with_a_warning(directions, values, fragments, caplog):
+    # Optuna's rule: the result is judged, not the call; the trial fails and the reason is logged.
     s = ferrotune.create_study(directions=directions)
     t = s.ask()
-    with pytest.raises(FerrotuneValueError) as e:
-        s.tell(t, values)
-    assert isinstance(e.value, ValueError)
-    assert_message(e, *fragments)
-    # the rejected call changed nothing: the trial can still be told
-    assert s.trials[0].state == TrialState.RUNNING
-    s.tell(t, [0.0] * len(directions))
-    assert s.trials[0].state == TrialState.COMPLETE
+    with caplog.at_level(logging.WARNING, logger="ferrotune"):
+        frozen = s.tell(t, values)
+    assert frozen.state == TrialState.FAIL and frozen.values is None
+    reason = s.trials[0].system_attrs["fail_reason"]
+    assert all(f in reason for f in fragments)
+    assert any(f"Trial 0 failed because {reason}" in r.getMessage() for r in caplog.records)
+    with pytest.raises(UpdateFinishedTrialError):
+        s.tell(t, [0.0] * len(directions))
+
+
+def test_an_objective_returning_the_wrong_number_of_values_fails_its_trial_and_optimize_goes_on():
+    s = ferrotune.create_study(directions=["minimize", "maximize"])
+    s.optimize(lambda t: (t.suggest_float("x", 0, 1),) * (1 + t.number % 2), n_trials=4)
+    assert [t.state for t in s.trials] == [TrialState.FAIL, TrialState.COMPLETE] * 2
+
+
+def test_a_second_tell_is_both_a_value_error_and_optunas_runtime_error(study):
+    t = study.ask()
+    study.tell(t, 1.0)
+    for cls in (ValueError, RuntimeError, UpdateFinishedTrialError):
+        with pytest.raises(cls, match="already finished"):
+            study.tell(t, 2.0)
 
 
 def test_tell_nan_fails_the_trial(study):
@@ -371,11 +387,10 @@ def test_a_told_value_that_is_not_a_number_fails_the_trial(study):
     frozen = study.tell(t, "abc")
     assert frozen.state == TrialState.FAIL and frozen.values is None
     assert "'abc'" in frozen.system_attrs["fail_reason"]
-    # the count is checked first: the trial stays RUNNING after a wrong count
+    # the count is judged first: the reason given is the count
     u = study.ask()
-    with pytest.raises(FerrotuneValueError):
-        study.tell(u, ["abc", 1.0])
-    assert study.trials[1].state == TrialState.RUNNING
+    assert study.tell(u, ["abc", 1.0]).state == TrialState.FAIL
+    assert "2 value(s) were told" in study.trials[1].system_attrs["fail_reason"]
 
 
 def test_tell_checks_in_the_core_before_constraints_func_runs():
@@ -388,7 +403,7 @@ def test_tell_checks_in_the_core_before_constraints_func_runs():
     study = ferrotune.create_study(sampler=ferrotune.samplers.TPESampler(seed=0, constraints_func=constraints))
     t = study.ask()
     with pytest.raises(FerrotuneValueError):
-        study.tell(t, [1.0, 2.0])
+        study.tell(t, state=TrialState.FAIL, values=[1.0])
     assert seen == []
     study.tell(t, 1.0)
     assert seen == [0]

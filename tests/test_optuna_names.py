@@ -237,3 +237,13 @@ def test_an_intersection_search_space_follows_one_study() -> None:
     space.calculate(ferrotune.create_study())
     with pytest.raises(ValueError, match="one study"):
         space.calculate(ferrotune.create_study())
+
+
+# -- how values print -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", list(TrialState))
+def test_a_trial_state_prints_as_optunas(state: TrialState) -> None:
+    theirs = optuna.trial.TrialState[state.name]
+    assert (str(state), f"{state}", repr(state), int(state)) == (str(theirs), f"{theirs}", f"TrialState.{state.name}", int(theirs))
+    assert str(state) == f"TrialState.{state.name}"

@@ -14,6 +14,7 @@ import ferrotune
 from ferrotune import FixedTrial, FrozenTrial, TrialState, create_trial
 from ferrotune.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from ferrotune.exceptions import (
+    FerrotuneError,
     FerrotuneValueError,
     IncompatibleParamError,
     InvalidDistributionError,
@@ -232,14 +233,29 @@ def test_report_after_tell_raises(study):
 
 
 @pytest.mark.parametrize(
-    "value, step, fragment",
-    [("high", 0, "number"), (1.0, 1.5, "int"), (1.0, True, "int"), (1.0, -1, ">= 0")],
+    "value, step, error, fragment",
+    [
+        # Optuna's classes: a value or step that float()/int() cannot read is a TypeError
+        ("high", 0, TypeError, "number"),
+        (None, 0, TypeError, "number"),
+        (1.0, None, TypeError, "int"),
+        (1.0, "two", TypeError, "int"),
+        (1.0, -1, ValueError, ">= 0"),
+    ],
 )
-def test_report_rejects_bad_input(study, value, step, fragment):
+def test_report_rejects_bad_input(study, value, step, error, fragment):
     t = study.ask()
-    with pytest.raises(FerrotuneValueError) as e:
+    with pytest.raises(error) as e:
         t.report(value, step)
+    assert isinstance(e.value, FerrotuneError)
     assert_message(e, fragment)
+
+
+def test_report_reads_a_step_as_optunas_int_does(study):
+    t = study.ask()
+    t.report(0.5, 1.7)  # int(1.7) == 1, as Optuna reads it
+    t.report(0.25, "3")
+    assert study.tell(t, 0.0).intermediate_values == {1: 0.5, 3: 0.25}
 
 
 def test_report_accepts_numpy_values(study):

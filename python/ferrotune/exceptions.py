@@ -60,8 +60,15 @@ class DuplicatedStudyError(FerrotuneError):
     """A study with the same name already exists in the storage."""
 
 
-class UpdateFinishedTrialError(FerrotuneError, RuntimeError):
-    """A finished trial was asked to change (told twice, reported after being told, ...)."""
+class FerrotuneTypeError(FerrotuneError, TypeError):
+    """An argument is of a type the call cannot convert (``report(None, 0)``)."""
+
+
+class UpdateFinishedTrialError(FerrotuneError, RuntimeError, ValueError):
+    """A finished trial was asked to change (told twice, reported after being told, ...).
+
+    A ``RuntimeError`` as Optuna's class of this name is, and a ``ValueError`` as Optuna's
+    ``study.tell`` raises for a trial told twice, so either ``except`` clause catches it."""
 
 
 class StorageInternalError(FerrotuneError):
@@ -82,6 +89,7 @@ __all__ = [
     "OptunaError",
     "TrialPruned",
     "FerrotuneValueError",
+    "FerrotuneTypeError",
     "InvalidDistributionError",
     "IncompatibleParamError",
     "FerrotuneRuntimeError",

@@ -17,6 +17,10 @@ class TrialState(enum.IntEnum):
     def __repr__(self) -> str:
         return f"TrialState.{self.name}"
 
+    # "TrialState.COMPLETE", not "1", in str() and f-strings, as Optuna's states print.
+    __str__ = enum.Enum.__str__
+    __format__ = enum.Enum.__format__
+
     def is_finished(self) -> bool:
         """True for COMPLETE, PRUNED and FAIL."""
         return self in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)

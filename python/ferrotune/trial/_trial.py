@@ -16,6 +16,7 @@ from ferrotune.distributions import (
     _plain,
 )
 from ferrotune.exceptions import (
+    FerrotuneTypeError,
     FerrotuneValueError,
     InvalidDistributionError,
     MultiObjectiveError,
@@ -87,13 +88,19 @@ class Trial(BaseTrial):
         A second report for the same step is ignored with a warning, as in Optuna."""
         if len(self.study.directions) > 1:
             raise MultiObjectiveError("Trial.report is not supported in multi-objective studies; pruning needs a single objective")
+        # Converted as Optuna converts them: float(value) and int(step) (a float step is cut).
         try:
             fvalue = float(value)
-        except (TypeError, ValueError, OverflowError):
-            raise FerrotuneValueError(f"report() needs a number, got {value!r} of type {type(value).__name__}; report a float") from None
-        if isinstance(step, bool) or not isinstance(_plain(step), int):
-            raise FerrotuneValueError(f"report() step must be an int, got {step!r}; use 0, 1, 2, ...")
-        istep = int(_plain(step))
+        except OverflowError:
+            raise FerrotuneValueError(f"report() needs a number a float can hold, got {value!r}; report a float") from None
+        except (TypeError, ValueError):
+            raise FerrotuneTypeError(f"report() needs a number, got {value!r} of type {type(value).__name__}; report a float") from None
+        try:
+            istep = int(_plain(step))
+        except OverflowError:
+            raise FerrotuneValueError(f"report() step must be finite, got {step!r}; use 0, 1, 2, ...") from None
+        except (TypeError, ValueError):
+            raise FerrotuneTypeError(f"report() step must be an int, got {step!r}; use 0, 1, 2, ...") from None
         try:
             fresh = self._engine.report(self._trial_id, istep, fvalue)
         except OverflowError:

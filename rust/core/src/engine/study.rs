@@ -611,13 +611,18 @@ mod tests {
     fn tell_validates_values() {
         let e = engine(Arc::new(RandomSampler::new(Some(0))));
         let a = e.ask(false).unwrap().unwrap();
-        assert!(e.tell(a.trial_id, TrialState::Complete, Some(&[1.0, 2.0])).is_err());
         assert!(e.tell(a.trial_id, TrialState::Complete, None).is_err());
-        // the trial is still running after the rejected calls; a NaN fails it with a reason
+        // the trial is still running after the rejected call; a NaN fails it with a reason
         e.tell(a.trial_id, TrialState::Complete, Some(&[f64::NAN])).unwrap();
         let (state, reason) = e.read(|h| (h.states[0], h.meta[0].system_attrs.get("fail_reason").cloned())).unwrap();
         assert_eq!(state, TrialState::Fail);
         assert!(reason.unwrap().contains("nan"));
+        // so do values for the wrong number of objectives, as in Optuna
+        let b = e.ask(false).unwrap().unwrap();
+        e.tell(b.trial_id, TrialState::Complete, Some(&[1.0, 2.0])).unwrap();
+        let (state, reason) = e.read(|h| (h.states[1], h.meta[1].system_attrs.get("fail_reason").cloned())).unwrap();
+        assert_eq!(state, TrialState::Fail);
+        assert!(reason.unwrap().contains("2 value(s) were told but the study has 1 objective(s)"));
     }
 
     #[test]

@@ -45,8 +45,9 @@ pub(super) struct Told {
 }
 
 /// Checks `req` against the trial: Optuna's rules for `study.tell` (a finished trial is told
-/// once, a value that is NaN or not a number fails the trial with a reason, one value per
-/// objective, no values with FAIL).
+/// once; a value that is NaN or not a number, or a COMPLETE told with the wrong number of
+/// values, fails the trial with a reason; one value per objective for PRUNED; no values with
+/// FAIL).
 pub(super) fn plan(t: &Told, req: TellRequest) -> Result<TellPlan> {
     let n = t.number;
     if t.state.is_finished() {
@@ -81,8 +82,12 @@ pub(super) fn plan(t: &Told, req: TellRequest) -> Result<TellPlan> {
     match state {
         TrialState::Complete => {
             let v = req.values.ok_or_else(|| Error::InvalidValue(format!("trial {n}: state COMPLETE needs values; pass values=...")))?;
-            count(&v, "; pass one value per direction")?;
-            let reason = req.fail_reason.or_else(|| {
+            // As in Optuna, the objective's result is judged, not the call: the trial fails
+            // with the reason (an objective returning a tuple of the wrong size in optimize()).
+            let miscount = (v.len() != t.n_objectives).then(|| {
+                format!("{} value(s) were told but the study has {} objective(s); return one value per direction", v.len(), t.n_objectives)
+            });
+            let reason = miscount.or(req.fail_reason).or_else(|| {
                 v.iter()
                     .position(|x| x.is_nan())
                     .map(|i| format!("value {i} told for trial {n} is nan; tell a number (or state=TrialState.FAIL)"))
@@ -157,11 +162,21 @@ mod tests {
     fn bad_requests_are_errors_naming_the_trial() {
         let err = |r: TellRequest| plan(&running(), r).unwrap_err().to_string();
         assert!(err(req(None, None)).contains("no values and no state"));
-        assert!(err(req(None, Some(vec![1.0, 2.0]))).contains("2 value(s) told but the study has 1 objective(s)"));
         assert!(err(req(Some(TrialState::Complete), None)).contains("needs values"));
         assert!(err(req(Some(TrialState::Fail), Some(vec![1.0]))).contains("cannot be told with state FAIL"));
         assert!(err(req(Some(TrialState::Running), None)).contains("got RUNNING"));
         assert!(err(req(Some(TrialState::Pruned), Some(vec![1.0, 2.0]))).contains("trial 3"));
+    }
+
+    #[test]
+    fn the_wrong_number_of_values_fails_the_trial_with_the_reason() {
+        for values in [vec![1.0, 2.0], vec![]] {
+            let w = write(plan(&running(), req(None, Some(values.clone()))).unwrap());
+            assert_eq!((w.state, w.values), (TrialState::Fail, None));
+            assert!(w.fail_reason.unwrap().contains(&format!("{} value(s) were told but the study has 1 objective(s)", values.len())));
+        }
+        let two = Told { n_objectives: 2, ..running() };
+        assert_eq!(write(plan(&two, req(Some(TrialState::Complete), Some(vec![f64::NAN]))).unwrap()).state, TrialState::Fail);
     }
 
     #[test]
