@@ -56,7 +56,9 @@ def test_optunas_public_names_exist(module: str) -> None:
     if module == "":
         wanted |= {"version", "search_space"}
     missing = {n for n in wanted if not hasattr(ours, n)}
-    assert missing == NOT_YET[module], f"ferrotune.{module} lacks {sorted(missing - NOT_YET[module])}; now has {sorted(NOT_YET[module] - missing)}"
+    assert missing == NOT_YET[module], (
+        f"ferrotune.{module} lacks {sorted(missing - NOT_YET[module])}; now has {sorted(NOT_YET[module] - missing)}"
+    )
 
 
 # -- exceptions and warnings ----------------------------------------------------------------------
@@ -93,7 +95,9 @@ LEGACY = [
 
 
 @pytest.mark.parametrize("name, args, modern", LEGACY)
-def test_a_deprecated_distribution_warns_and_is_its_modern_equivalent(name: str, args: tuple[float, ...], modern: fd.BaseDistribution) -> None:
+def test_a_deprecated_distribution_warns_and_is_its_modern_equivalent(
+    name: str, args: tuple[float, ...], modern: fd.BaseDistribution
+) -> None:
     with pytest.warns(FutureWarning, match=f"{name} is deprecated.*use {type(modern).__name__}"):
         legacy = getattr(fd, name)(*args)
     assert isinstance(legacy, type(modern))
@@ -223,7 +227,9 @@ def test_intersection_search_space_agrees_with_optunas(spec: list[tuple[str, dic
 
 @settings(max_examples=30, deadline=None)
 @given(spec=st.lists(trial_strategy, max_size=10), include_pruned=st.booleans())
-def test_the_incremental_search_space_equals_the_one_computed_afresh(spec: list[tuple[str, dict[str, int | None]]], include_pruned: bool) -> None:
+def test_the_incremental_search_space_equals_the_one_computed_afresh(
+    spec: list[tuple[str, dict[str, int | None]]], include_pruned: bool
+) -> None:
     study = ferrotune.create_study()
     incremental = ferrotune.search_space.IntersectionSearchSpace(include_pruned=include_pruned)
     for trial in build(ferrotune, spec):
