@@ -130,6 +130,35 @@ def test_show_progress_bar(study, capsys):
     assert "3/3" in capsys.readouterr().err
 
 
+def test_the_progress_bar_shows_the_best_trial_as_optunas_does(study, capsys):
+    pytest.importorskip("tqdm")
+    study.optimize(_quadratic, n_trials=5, show_progress_bar=True)
+    err = capsys.readouterr().err
+    assert f"Best trial: {study.best_trial.number}. Best value: {study.best_value:.6g}" in err
+    assert "5/5" in err
+
+
+def test_the_progress_bar_counts_seconds_with_only_a_timeout_and_puts_the_log_handler_back(study, capsys):
+    pytest.importorskip("tqdm")
+    before = list(ferrotune.logging._root().handlers)
+    assert any(type(h).__name__ == "StreamHandler" for h in before)
+    study.optimize(_quadratic, timeout=0.2, show_progress_bar=True)
+    assert "00:00/00:00" in capsys.readouterr().err  # elapsed / the timeout, as a duration
+    assert set(ferrotune.logging._root().handlers) == set(before)
+
+
+def _stop_after_three(trial):
+    if trial.number == 2:
+        trial.study.stop()
+    return _quadratic(trial)
+
+
+def test_the_progress_bar_needs_n_trials_or_a_timeout(study):
+    with pytest.warns(UserWarning, match="neither n_trials nor timeout"):
+        study.optimize(_stop_after_three, show_progress_bar=True)
+    assert len(study.trials) == 3
+
+
 def test_show_progress_bar_without_tqdm_warns_and_runs(study, monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # makes the import fail
     with pytest.warns(UserWarning, match="tqdm"):

@@ -45,13 +45,17 @@ def _root() -> _logging.Logger:
     return _logging.getLogger(_ROOT)
 
 
+def _default_formatter() -> _logging.Formatter:
+    return _Formatter("[%(levelletter)s %(asctime)s] %(message)s")
+
+
 def _configure() -> None:
     global _default_handler  # noqa: PLW0603 -- one handler per process, installed lazily
     with _lock:
         if _default_handler is not None:
             return
         _default_handler = _logging.StreamHandler(sys.stderr)
-        _default_handler.setFormatter(_Formatter("[%(levelletter)s %(asctime)s] %(message)s"))
+        _default_handler.setFormatter(_default_formatter())
         root = _root()
         root.addHandler(_default_handler)
         root.setLevel(INFO)
@@ -89,6 +93,33 @@ def enable_default_handler() -> None:
     _configure()
     assert _default_handler is not None
     _root().addHandler(_default_handler)
+
+
+_swapped_in: _logging.Handler | None = None
+
+
+def _swap_default_handler(handler: _logging.Handler | None) -> bool:
+    """While a progress bar is drawn, ``handler`` writes the log lines in place of the default
+    handler (if the user has not removed it); ``None`` puts the default handler back. Returns
+    whether the swap was made."""
+    global _swapped_in  # noqa: PLW0603 -- at most one bar swaps at a time
+    _configure()
+    assert _default_handler is not None
+    root = _root()
+    with _lock:
+        if handler is not None:
+            if _swapped_in is not None or _default_handler not in root.handlers:
+                return False
+            root.removeHandler(_default_handler)
+            root.addHandler(handler)
+            _swapped_in = handler
+            return True
+        if _swapped_in is None:
+            return False
+        root.removeHandler(_swapped_in)
+        root.addHandler(_default_handler)
+        _swapped_in = None
+        return True
 
 
 def disable_propagation() -> None:

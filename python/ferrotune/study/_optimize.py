@@ -6,7 +6,6 @@ import gc
 import math
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ferrotune import logging as ft_logging
 from ferrotune.exceptions import FerrotuneRuntimeError, FerrotuneValueError, TrialPruned
 from ferrotune.storages._heartbeat import HeartbeatThread, fail_stale_trials
+from ferrotune.study._progress import progress_bar
 from ferrotune.trial import FrozenTrial, Trial, TrialState
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def optimize(
     if study._optimizing:
         raise FerrotuneRuntimeError("optimize() is already running on this study; nested optimize() calls are not allowed")
     budget = _Budget(n_trials, timeout)
-    bar = _progress_bar(show_progress_bar, n_trials, timeout)
+    bar = progress_bar(show_progress_bar, n_trials, timeout)
     study._stop_flag = False
     study._optimizing = True
     try:
@@ -147,7 +147,7 @@ def _worker(study, func, budget, catch, callbacks, gc_after_trial, bar) -> None:
             for cb in callbacks:
                 cb(study, frozen)
         if bar is not None:
-            bar.update(1)
+            bar.update(study)
         if gc_after_trial:
             gc.collect()
 
@@ -248,14 +248,3 @@ def _as_value_list(values: Any) -> list[Any]:
         except TypeError:
             return [values]
     return [values]
-
-
-def _progress_bar(show: bool, n_trials: int | None, timeout: float | None) -> Any:
-    if not show:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        warnings.warn("show_progress_bar=True needs tqdm: pip install tqdm", UserWarning, stacklevel=3)
-        return None
-    return tqdm(total=n_trials, desc="trials")
