@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
 from _util import assert_message
 
+import ferrotune
 from ferrotune.distributions import (
     CategoricalDistribution,
     FloatDistribution,
@@ -57,12 +59,6 @@ def test_numpy_scalars_become_python_numbers():
         (lambda: IntDistribution(0, 10, log=True), ["log=True needs low >= 1"]),
         (lambda: FloatDistribution(1.0, 2.0, log=True, step=0.5), ["step and log=True cannot be used together"]),
         (lambda: IntDistribution(1, 9, log=True, step=2), ["log=True cannot be used together", "step=1"]),
-        # the message proposes the nearest high that the step divides
-        (
-            lambda: FloatDistribution(0.0, 1.0, step=0.3),
-            ["step=0.3 does not divide the range [0.0, 1.0]", "use high=0.9"],
-        ),
-        (lambda: IntDistribution(0, 10, step=3), ["step=3 does not divide the range [0, 10]", "use high=9"]),
         (lambda: FloatDistribution(0.0, 1.0, step=0.0), ["step must be a positive", "step > 0"]),
         (lambda: FloatDistribution(0.0, 1.0, step=-0.5), ["step must be a positive"]),
         (lambda: IntDistribution(0, 10, step=0), ["step must be a positive integer", "step >= 1"]),
@@ -94,6 +90,48 @@ def test_invalid_distribution_is_rejected_with_a_helpful_message(make, fragments
     assert_message(e, *fragments)
     # A distribution object has no parameter name; the message must not invent an empty one.
     assert "parameter ''" not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "make, want, fragment",
+    [
+        (
+            lambda: FloatDistribution(0.0, 1.0, step=0.3),
+            FloatDistribution(0.0, 0.9, step=0.3),
+            "step=0.3 does not divide the range [0.0, 1.0]; high is lowered to 0.9",
+        ),
+        (
+            lambda: IntDistribution(0, 10, step=3),
+            IntDistribution(0, 9, step=3),
+            "step=3 does not divide the range [0, 10]; high is lowered to 9",
+        ),
+        (lambda: IntDistribution(0, 2, step=5), IntDistribution(0, 0, step=5), "high is lowered to 0"),
+    ],
+)
+def test_a_step_that_does_not_divide_the_range_lowers_high_with_a_warning_as_in_optuna(make, want, fragment):
+    with pytest.warns(UserWarning, match=re.escape(fragment)) as caught:
+        d = make()
+    assert d == want
+    assert caught[0].filename == __file__  # attributed to the line that built it
+
+
+def test_suggesting_with_a_step_that_does_not_divide_the_range_warns_and_stores_the_lowered_distribution():
+    import optuna
+
+    for lib in (ferrotune, optuna):
+        lib.logging.set_verbosity(lib.logging.WARNING)
+        study = lib.create_study(sampler=lib.samplers.RandomSampler(seed=0))
+        for _ in range(20):
+            t = study.ask()
+            with pytest.warns(UserWarning, match="step"):
+                x = t.suggest_float("x", 0.0, 1.0, step=0.3)
+            with pytest.warns(UserWarning, match="step"):
+                n = t.suggest_int("n", 0, 10, step=3)
+            assert x in (0.0, 0.3, 0.6, 0.9) or abs(x - round(x / 0.3) * 0.3) < 1e-9
+            assert x <= 0.9 + 1e-12 and n in (0, 3, 6, 9)
+            study.tell(t, x + n)
+        d = study.trials[0].distributions
+        assert (d["x"].high, d["n"].high) == (0.9, 9)
 
 
 def test_valid_edge_cases_are_accepted():

@@ -20,11 +20,23 @@ impl PyDistribution {
         PyDistribution { inner }
     }
 
-    /// Validates `d` (naming `name` in the message) and wraps it.
+    /// Fits `d` to its step (see `fitted`), validates it (naming `name` in the message) and
+    /// wraps it.
     fn checked(py: Python<'_>, d: Distribution, name: &str) -> PyResult<Self> {
+        let d = fitted(py, d, name)?;
         pure(py, || d.validate(name))?;
         Ok(PyDistribution { inner: d })
     }
+}
+
+/// `d` as Optuna builds it from a user's arguments: a step that does not divide the range
+/// lowers `high`, with a warning attributed to the user's line (`ferrotune.logging._warn`).
+pub fn fitted(py: Python<'_>, d: Distribution, name: &str) -> PyResult<Distribution> {
+    let (d, lowered) = d.fit_to_step(name);
+    if let Some(msg) = lowered {
+        py.import("ferrotune.logging")?.getattr("_warn")?.call1((msg,))?;
+    }
+    Ok(d)
 }
 
 /// Equal distributions hash alike: -0.0 as 0.0, every NaN choice alike (`Choice` equality).

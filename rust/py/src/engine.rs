@@ -13,6 +13,7 @@ use ferrotune_core::Error;
 use pyo3::prelude::*;
 
 use crate::convert::{choice_from_py, float_dist, int_dist};
+use crate::distribution::fitted;
 use crate::distribution::PyDistribution;
 use crate::errors::enter_core;
 use crate::export::TrialExport;
@@ -104,7 +105,7 @@ impl Engine {
         step: Option<&Bound<'_, PyAny>>,
         log: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        let d = float_dist(low, high, log, step, name)?;
+        let d = fitted(py, float_dist(low, high, log, step, name)?, name)?;
         let e = self.inner.clone();
         let v = enter_core(py, move || e.suggest(trial_id, name, &d))?;
         self.warn(py)?;
@@ -122,7 +123,7 @@ impl Engine {
         step: Option<&Bound<'_, PyAny>>,
         log: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<i64> {
-        let d = int_dist(low, high, log, step, name)?;
+        let d = fitted(py, int_dist(low, high, log, step, name)?, name)?;
         let e = self.inner.clone();
         let v = enter_core(py, move || e.suggest(trial_id, name, &d))?;
         self.warn(py)?;

@@ -145,6 +145,45 @@ impl Distribution {
         }
     }
 
+    /// The distribution as Optuna builds it from a user's arguments: a `step` that does not
+    /// divide `high - low` lowers `high` to the last point of the grid, and the returned message
+    /// says so (the caller warns with it). Anything else is returned unchanged; `validate`
+    /// still judges the result.
+    pub fn fit_to_step(self, name: &str) -> (Distribution, Option<String>) {
+        let fitted = match &self {
+            Distribution::Float { low, high, log: false, step: Some(step) } if low.is_finite() && high.is_finite() && *step > 0.0 => {
+                let k = (high - low) / step;
+                let divides = (k - k.round()).abs() <= STEP_RTOL * k.abs().max(1.0);
+                (k.is_finite() && k >= 0.0 && k <= MAX_EXACT_INT as f64 && !divides)
+                    .then(|| (round_sig(low + k.floor() * step), format_float(*low), format_float(*high), format_float(*step)))
+                    .map(|(new_high, l, h, st)| {
+                        (Distribution::Float { low: *low, high: new_high, log: false, step: Some(*step) }, l, h, st, format_float(new_high))
+                    })
+            }
+            Distribution::Int { low, high, log: false, step } if *step > 0 && low < high && (high - low) % step != 0 => {
+                let new_high = low + (high - low) / step * step;
+                Some((
+                    Distribution::Int { low: *low, high: new_high, log: false, step: *step },
+                    low.to_string(),
+                    high.to_string(),
+                    step.to_string(),
+                    new_high.to_string(),
+                ))
+            }
+            _ => None,
+        };
+        match fitted {
+            None => (self, None),
+            Some((d, low, high, step, new_high)) => {
+                let what = if name.is_empty() { String::from("a distribution") } else { format!("parameter '{name}'") };
+                let msg = format!(
+                    "{what}: step={step} does not divide the range [{low}, {high}]; high is lowered to {new_high}, the last point of the grid (pass high={new_high} to say so)"
+                );
+                (d, Some(msg))
+            }
+        }
+    }
+
     /// True when the distribution has exactly one possible value.
     pub fn single(&self) -> bool {
         match self {
@@ -236,6 +275,29 @@ mod tests {
 
     fn f(low: f64, high: f64, log: bool, step: Option<f64>) -> Distribution {
         Distribution::Float { low, high, log, step }
+    }
+
+    #[test]
+    fn a_step_that_does_not_divide_the_range_lowers_high_with_a_message() {
+        let (d, msg) = Distribution::Float { low: 0.0, high: 1.0, log: false, step: Some(0.3) }.fit_to_step("x");
+        assert_eq!(d, Distribution::Float { low: 0.0, high: 0.9, log: false, step: Some(0.3) });
+        assert!(d.validate("x").is_ok());
+        assert!(msg.unwrap().contains("parameter 'x': step=0.3 does not divide the range [0.0, 1.0]; high is lowered to 0.9"));
+        let (d, msg) = Distribution::Int { low: 0, high: 10, log: false, step: 3 }.fit_to_step("");
+        assert_eq!(d, Distribution::Int { low: 0, high: 9, log: false, step: 3 });
+        assert!(msg.unwrap().starts_with("a distribution: step=3"));
+        assert!(Distribution::Float { low: 0.0, high: 1.0, log: false, step: Some(f64::NAN) }.fit_to_step("x").1.is_none());
+        // a step wider than the range leaves one point, as in Optuna
+        let (d, _) = Distribution::Float { low: 0.0, high: 1.0, log: false, step: Some(2.0) }.fit_to_step("x");
+        assert!(d.single() && d.validate("x").is_ok());
+        // what divides, or what validate must refuse, is left alone
+        for d in [
+            Distribution::Float { low: 0.0, high: 0.9, log: false, step: Some(0.3) },
+            Distribution::Int { low: 5, high: 0, log: false, step: 2 },
+            Distribution::Int { low: 0, high: 10, log: false, step: 0 },
+        ] {
+            assert_eq!(d.clone().fit_to_step("x"), (d, None));
+        }
     }
 
     #[test]
