@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrotune import logging as ft_logging
 from ferrotune.exceptions import FerrotuneRuntimeError, FerrotuneValueError, TrialPruned
+from ferrotune.samplers._overrides import replaced_hooks
 from ferrotune.storages._heartbeat import HeartbeatThread, fail_stale_trials
 from ferrotune.study._progress import progress_bar
 from ferrotune.trial import FrozenTrial, Trial, TrialState
@@ -115,7 +116,13 @@ def optimize(
             _worker(study, func, budget, catch_t, callbacks, gc_after_trial, bar)
         else:
             with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="ferrotune") as pool:
-                futures = [pool.submit(_worker, study, func, budget, catch_t, callbacks, gc_after_trial, bar) for _ in range(n_jobs)]
+                # Optuna reseeds the sampler in each worker thread. Built-in samplers draw from
+                # (seed, trial number) and need no reseeding, which would end reproducibility;
+                # a reseed_rng a user wrote is called as Optuna calls it.
+                reseed = "reseed_rng" in replaced_hooks(study.sampler, ("reseed_rng",))
+                futures = [
+                    pool.submit(_worker, study, func, budget, catch_t, callbacks, gc_after_trial, bar, reseed) for _ in range(n_jobs)
+                ]
                 try:
                     done, _ = wait(futures, return_when=FIRST_EXCEPTION)
                     if any(f.exception() is not None for f in done):
@@ -135,7 +142,9 @@ def optimize(
             bar.close()
 
 
-def _worker(study, func, budget, catch, callbacks, gc_after_trial, bar) -> None:  # type: ignore[no-untyped-def]
+def _worker(study, func, budget, catch, callbacks, gc_after_trial, bar, reseed=False) -> None:  # type: ignore[no-untyped-def]
+    if reseed:
+        study.sampler.reseed_rng()
     want_frozen = bool(callbacks)
     while budget.take(study):
         frozen = run_trial(study, func, catch, want_frozen)

@@ -20,6 +20,7 @@ from ferrotune.exceptions import (
 from ferrotune.pruners import BasePruner, HyperbandPruner, NopPruner
 from ferrotune.pruners._core_backed import CoreBackedPruner
 from ferrotune.samplers import BaseSampler, TPESampler
+from ferrotune.samplers._overrides import patched_hooks, replaced_hooks
 from ferrotune.storages import BaseStorage, get_storage
 from ferrotune.storages._heartbeat import BaseHeartbeat, is_heartbeat_enabled
 from ferrotune.study import _optimize
@@ -117,11 +118,17 @@ class Study:
             self._prune = CorePrune(self._engine, p)
         else:
             self._prune = PythonPrune(p, self)
+        self._choose_sampler_path()
+
+    def _choose_sampler_path(self) -> None:
+        """The core path for a built-in sampler, unless a user replaced one of its hooks
+        (``samplers._overrides``): then its hooks run from Python, as Optuna calls them."""
         self._path: CorePath | PythonPath
-        if getattr(self._sampler, "_core_sampler", None) is not None:
+        self._patched = patched_hooks(self._sampler)
+        if getattr(self._sampler, "_core_sampler", None) is not None and not replaced_hooks(self._sampler):
             self._path = CorePath(self._engine)
         else:
-            self._path = PythonPath(self._engine, self._sampler, self, isinstance(p, HyperbandPruner))
+            self._path = PythonPath(self._engine, self._sampler, self, isinstance(self._pruner, HyperbandPruner))
 
     # -- directions -----------------------------------------------------------------------------
     @property
@@ -275,6 +282,8 @@ class Study:
         trial_id, number, warns = asked
         for w in warns:
             ft_logging._warn(w)
+        if patched_hooks(self._sampler) != self._patched:
+            self._choose_sampler_path()  # a hook was patched on the sampler (or put back) since
         trial = Trial(self, trial_id, number)
         self._path.start(trial)
         return trial
