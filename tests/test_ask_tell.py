@@ -251,11 +251,27 @@ def test_enqueue_skip_if_exists(study):
     assert len(study.trials) == 3
 
 
-def test_enqueued_value_outside_the_suggested_range_fails_clearly(study):
+def test_an_enqueued_value_outside_the_suggested_range_is_used_with_a_warning_as_in_optuna(study):
     study.enqueue_trial({"x": 50.0})
-    with pytest.raises(FerrotuneValueError) as e:
+    with pytest.warns(UserWarning, match=r"enqueued value 50.0 of parameter 'x' is outside .*used as given"):
         study.optimize(_objective, n_trials=1)
-    assert_message(e, "'x'", "50.0")
+    assert study.trials[0].state == TrialState.COMPLETE and study.trials[0].params["x"] == 50.0
+
+
+@pytest.mark.parametrize(
+    "value, suggest",
+    [
+        ("a", lambda t: t.suggest_float("x", -5, 5)),  # not a number
+        (-1.0, lambda t: t.suggest_float("x", 0.1, 5, log=True)),  # no logarithm
+        (2.5, lambda t: t.suggest_int("x", 0, 5)),  # not an integer
+        ("z", lambda t: t.suggest_categorical("x", ["a", "b"])),  # not a choice
+    ],
+)
+def test_an_enqueued_value_that_cannot_be_a_value_fails_the_trial_clearly(study, value, suggest):
+    study.enqueue_trial({"x": value})
+    with pytest.raises(FerrotuneValueError) as e:
+        study.optimize(suggest, n_trials=1)
+    assert_message(e, "'x'", repr(value))
     assert study.trials[0].state == TrialState.FAIL
 
 

@@ -82,12 +82,20 @@ def test_grid_param_not_in_the_grid_is_an_error_naming_it():
     assert s.trials[0].state == TrialState.FAIL
 
 
-def test_grid_value_outside_the_suggested_range_is_an_error():
+def test_a_grid_value_outside_the_suggested_range_is_used_with_a_warning_as_in_optuna():
     s = ferrotune.create_study(sampler=GridSampler({"x": [1, 20]}, seed=0))
-    with pytest.raises(FerrotuneValueError) as e:
+    with pytest.warns(UserWarning, match=r"grid value 20 of parameter 'x' is outside .*used as given"):
         s.optimize(lambda t: t.suggest_int("x", 0, 10), n_trials=2)
-    assert_message(e, "'x'", "20", "outside")
-    assert TrialState.FAIL in [t.state for t in s.trials]
+    assert sorted(t.params["x"] for t in s.trials) == [1, 20]
+    assert all(t.state == TrialState.COMPLETE for t in s.trials)
+
+
+def test_a_grid_value_that_cannot_be_a_value_fails_its_trial_clearly():
+    s = ferrotune.create_study(sampler=GridSampler({"x": [1.5]}, seed=0))
+    with pytest.raises(FerrotuneValueError) as e:
+        s.optimize(lambda t: t.suggest_int("x", 0, 10), n_trials=1)
+    assert_message(e, "'x'", "1.5")
+    assert s.trials[0].state == TrialState.FAIL
 
 
 def test_enqueued_point_counts_as_its_grid_point():

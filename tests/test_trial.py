@@ -107,13 +107,12 @@ def test_same_name_twice_returns_the_same_value(study):
 @pytest.mark.parametrize(
     "second",
     [
-        lambda t: t.suggest_float("x", 0, 2),
-        lambda t: t.suggest_float("x", 0, 1, step=0.5),
         lambda t: t.suggest_int("x", 0, 1),
         lambda t: t.suggest_categorical("x", [0.0, 1.0]),
+        lambda t: t.suggest_float("x", 0.5, 1, log=True),
     ],
 )
-def test_same_name_with_another_distribution_raises(study, second):
+def test_same_name_with_another_kind_of_distribution_raises(study, second):
     t = study.ask()
     first = t.suggest_float("x", 0, 1)
     with pytest.raises(IncompatibleParamError) as e:
@@ -122,6 +121,19 @@ def test_same_name_with_another_distribution_raises(study, second):
     assert_message(e, "'x'")
     # the first value is kept
     assert t.params == {"x": first}
+
+
+@pytest.mark.parametrize(
+    "second",
+    [lambda t: t.suggest_float("x", 0, 2), lambda t: t.suggest_float("x", 0, 1, step=0.5)],
+)
+def test_same_name_with_another_range_returns_the_first_value_with_a_warning_as_in_optuna(study, second):
+    t = study.ask()
+    first = t.suggest_float("x", 0, 1)
+    with pytest.warns(UserWarning, match=r"parameter 'x' was already suggested .* the first value"):
+        again = second(t)
+    assert again == first and t.params == {"x": first}
+    assert t.distributions["x"] == FloatDistribution(0, 1)
 
 
 @pytest.mark.parametrize(
@@ -319,17 +331,20 @@ def test_fixed_trial_errors():
     with pytest.raises(FerrotuneValueError) as e:
         FixedTrial({"x": 1.0}).suggest_float("y", 0, 1)
     assert_message(e, "'y'")
+    with pytest.warns(UserWarning, match="outside"):
+        assert FixedTrial({"x": 20.0}).suggest_float("x", 0, 10) == 20.0  # used, as in Optuna
     with pytest.raises(InvalidDistributionError):
-        FixedTrial({"x": 20.0}).suggest_float("x", 0, 10)
+        FixedTrial({"x": -1.0}).suggest_float("x", 0.1, 10, log=True)
     with pytest.raises(InvalidDistributionError):
         FixedTrial({"c": "z"}).suggest_categorical("c", ["a", "b"])
     with pytest.raises(InvalidDistributionError):
         FixedTrial({"n": 2.5}).suggest_int("n", 0, 5)
     t = FixedTrial({"x": 0.5})
     t.suggest_float("x", 0, 1)
-    # the same error class as a live Trial's
+    assert t.suggest_float("x", 0, 2) == 0.5  # another range: the value, as Optuna's FixedTrial
+    # another kind: the same error class as a live Trial's
     with pytest.raises(IncompatibleParamError) as e:
-        t.suggest_float("x", 0, 2)
+        t.suggest_int("x", 0, 2)
     assert_message(e, "'x'")
 
 

@@ -56,6 +56,10 @@ class Distribution:
         """Whether an internal value belongs to the distribution."""
     def to_internal(self, value: _Choice) -> builtins.float | None:
         """The internal value of a user value, or None when it is not in the distribution."""
+    def to_internal_fixed(self, value: _Choice) -> tuple[builtins.float, builtins.bool] | None:
+        """The internal value of a value the user fixed and whether it lies inside; None when it cannot be a value."""
+    def compatible_with(self, other: Distribution) -> builtins.bool:
+        """Whether ``other`` may stand for the same parameter within one trial (same kind and scale)."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> builtins.int: ...
 

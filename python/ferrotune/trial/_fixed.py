@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from ferrotune import logging as ft_logging
 from ferrotune.distributions import (
     BaseDistribution,
     CategoricalDistribution,
+    _plain,
 )
-from ferrotune.exceptions import FerrotuneValueError, IncompatibleParamError
+from ferrotune.exceptions import FerrotuneValueError, IncompatibleParamError, InvalidDistributionError
 from ferrotune.trial._base import _OfflineTrial
 
 
@@ -37,14 +39,23 @@ class FixedTrial(_OfflineTrial):
                 f"parameter '{name}' has no value in this FixedTrial (it has {', '.join(self._params) or 'none'}); "
                 "add it to the params dict"
             )
-        if name in self._distributions and self._distributions[name] != distribution:
+        first = self._distributions.get(name)
+        if first is not None and not first._spec().compatible_with(distribution._spec()):
             # The same error class a live Trial raises, so objectives behave alike on both.
             raise IncompatibleParamError(
-                f"parameter '{name}' was already suggested as {self._distributions[name]!r}, now as {distribution!r}; "
+                f"parameter '{name}' was already suggested as {first!r}, now as {distribution!r}; "
                 "use one distribution per name within a trial"
             )
         value = self._params[name]
-        internal = distribution.to_internal_repr(value)
+        fixed = distribution._spec().to_internal_fixed(_plain(value))
+        if fixed is None:
+            raise InvalidDistributionError(
+                f"value {value!r} of parameter '{name}' is not in {distribution!r}; use a value inside the distribution"
+            )
+        internal, inside = fixed
+        if not inside:
+            # As Optuna: the fixed value is the answer, and the range it misses is reported.
+            ft_logging._warn(f"the value {value!r} of parameter '{name}' is outside {distribution!r}; it is used as given")
         external = distribution.to_external_repr(internal)
         self._suggested[name] = external
         self._distributions[name] = distribution

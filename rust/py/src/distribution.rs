@@ -154,6 +154,17 @@ impl PyDistribution {
         Ok(self.inner.to_internal(&choice_from_py(value, "value")?))
     }
 
+    /// The internal value of a value the user fixed and whether it lies inside (Optuna uses a
+    /// number outside a float or int range as given); None when it cannot be a value at all.
+    fn to_internal_fixed(&self, value: &Bound<'_, PyAny>) -> PyResult<Option<(f64, bool)>> {
+        Ok(self.inner.to_internal_fixed(&choice_from_py(value, "value")?))
+    }
+
+    /// Whether `other` may stand for the same parameter within one trial (same kind and scale).
+    fn compatible_with(&self, other: &Bound<'_, PyDistribution>) -> bool {
+        self.inner.compatible_with(&other.get().inner)
+    }
+
     fn __repr__(&self) -> String {
         self.inner.repr()
     }

@@ -198,7 +198,9 @@ impl Engine {
     /// Python sampler has to choose.
     fn preset(&self, py: Python<'_>, trial_id: u64, name: &str, dist: &Bound<'_, PyDistribution>) -> PyResult<Option<f64>> {
         let d = dist.get().inner.clone();
-        enter_core(py, || self.inner.preset(trial_id, name, &d))
+        let v = enter_core(py, || self.inner.preset(trial_id, name, &d))?;
+        self.warn(py)?;
+        Ok(v)
     }
 
     fn set_param(&self, py: Python<'_>, trial_id: u64, name: &str, dist: &Bound<'_, PyDistribution>, value: f64) -> PyResult<()> {

@@ -35,6 +35,10 @@ pub struct StudyEngine {
     has_pruner: AtomicBool,
     /// The study's name, read once (Hyperband hashes it to assign brackets).
     name: OnceLock<String>,
+    /// Messages for the user about what the engine did in Optuna's lenient way (a value used
+    /// outside its distribution, a parameter re-suggested differently), drained with the
+    /// sampler's by `take_warnings`.
+    notes: Mutex<Vec<String>>,
 }
 
 /// The pruner that may split the history the sampler sees, with the study's name.
@@ -63,6 +67,7 @@ impl StudyEngine {
             pruner: RwLock::new(None),
             has_pruner: AtomicBool::new(false),
             name: OnceLock::new(),
+            notes: Mutex::new(Vec::new()),
         }
     }
 
@@ -231,22 +236,35 @@ impl StudyEngine {
         }
         if let Some((v, d)) = h.param(row, name) {
             if d != dist {
-                return Err(Error::IncompatibleParam(format!(
-                    "parameter '{name}' was already suggested in trial {row} as {}, now as {}; use one distribution per name within a trial",
+                if !d.compatible_with(dist) {
+                    return Err(Error::IncompatibleParam(format!(
+                        "parameter '{name}' was already suggested in trial {row} as {}, now as {}; use one distribution per name within a trial",
+                        d.repr(),
+                        dist.repr()
+                    )));
+                }
+                // Optuna's rule: the first call decides; the later one only gets a warning.
+                self.note(format!(
+                    "parameter '{name}' was already suggested in trial {row} as {}, now as {}; the first value, {}, is used",
                     d.repr(),
-                    dist.repr()
-                )));
+                    dist.repr(),
+                    d.to_external(v).repr()
+                ));
             }
             return Ok(Some((v, false)));
         }
         if let Some((_, c)) = h.meta[row].fixed_params.iter().find(|(n, _)| n == name) {
-            return dist.to_internal(c).map(|v| Some((v, true))).ok_or_else(|| {
+            let (v, inside) = dist.to_internal_fixed(c).ok_or_else(|| {
                 Error::InvalidValue(format!(
                     "enqueued value {} of parameter '{name}' is not in {}; enqueue a value inside the distribution",
                     c.repr(),
                     dist.repr()
                 ))
-            });
+            })?;
+            if !inside {
+                self.note(format!("enqueued value {} of parameter '{name}' is outside {}; it is used as given", c.repr(), dist.repr()));
+            }
+            return Ok(Some((v, true)));
         }
         if let Some(rel) = self.relative.lock().unwrap_or_else(|e| e.into_inner()).get(&trial_id) {
             if let Some((_, v, _)) = rel.iter().find(|(n, v, d)| n == name && d == dist && d.contains(*v)) {
@@ -291,7 +309,7 @@ impl StudyEngine {
                 match &self.sampler {
                     Some(s) => {
                         let v = self.on_view(s.as_ref(), &routing, h, row, |id, v| s.sample_independent(id, v, row, name, dist))?;
-                        if !dist.contains(v) {
+                        if !dist.contains(v) && !s.proposes_fixed_values() {
                             return Err(Error::InvalidValue(format!(
                                 "the sampler proposed {v} for parameter '{name}', outside {}",
                                 dist.repr()
@@ -309,9 +327,15 @@ impl StudyEngine {
         Ok(decided.0)
     }
 
-    /// Messages the sampler gathered since the last call.
+    /// Messages the engine and the sampler gathered since the last call.
     pub fn take_warnings(&self) -> Vec<String> {
-        self.sampler.as_ref().map(|s| s.take_warnings()).unwrap_or_default()
+        let mut out = std::mem::take(&mut *self.notes.lock().unwrap_or_else(|e| e.into_inner()));
+        out.extend(self.sampler.as_ref().map(|s| s.take_warnings()).unwrap_or_default());
+        out
+    }
+
+    fn note(&self, msg: String) {
+        self.notes.lock().unwrap_or_else(|e| e.into_inner()).push(msg);
     }
 
     /// Runs the sampler's independent sampling for trial `number` without storing anything
@@ -584,8 +608,16 @@ mod tests {
         let a = e.ask(false).unwrap().unwrap();
         let x1 = e.suggest(a.trial_id, "x", &d).unwrap();
         assert_eq!(e.suggest(a.trial_id, "x", &d).unwrap(), x1);
+        assert!(e.take_warnings().is_empty());
+        // another range of the same kind: the first value, with a warning (Optuna's rule)
         let d2 = Distribution::Float { low: 0.0, high: 2.0, log: false, step: None };
-        assert!(matches!(e.suggest(a.trial_id, "x", &d2), Err(Error::IncompatibleParam(_))));
+        assert_eq!(e.suggest(a.trial_id, "x", &d2).unwrap(), x1);
+        assert!(e.take_warnings()[0].contains("the first value"));
+        // another kind or scale: an error
+        let d3 = Distribution::Int { low: 0, high: 2, log: false, step: 1 };
+        assert!(matches!(e.suggest(a.trial_id, "x", &d3), Err(Error::IncompatibleParam(_))));
+        let d4 = Distribution::Float { low: 0.5, high: 1.0, log: true, step: None };
+        assert!(matches!(e.suggest(a.trial_id, "x", &d4), Err(Error::IncompatibleParam(_))));
         e.tell(a.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
         assert!(matches!(e.tell(a.trial_id, TrialState::Complete, Some(&[1.0])), Err(Error::UpdateFinishedTrial(_))));
     }

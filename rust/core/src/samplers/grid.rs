@@ -28,6 +28,8 @@ pub struct GridSampler {
     order: Vec<u32>,
     seed: u64,
     state: Mutex<HashMap<StudyId, Claimed>>,
+    /// Grid values used outside the suggested range, to warn about.
+    warnings: Mutex<Vec<String>>,
 }
 
 /// Which grid ids a study has used, synced incrementally from the history.
@@ -92,7 +94,7 @@ impl GridSampler {
             let j = below(&mut rng, i as u64 + 1) as usize;
             order.swap(i, j);
         }
-        Ok(GridSampler { space, n_points, order, seed, state: Mutex::new(HashMap::new()) })
+        Ok(GridSampler { space, n_points, order, seed, state: Mutex::new(HashMap::new()), warnings: Mutex::new(Vec::new()) })
     }
 
     pub fn n_points(&self) -> u64 {
@@ -185,13 +187,30 @@ impl Sampler for GridSampler {
 
     fn sample_independent(&self, _study: StudyId, h: &TrialHistory, row: usize, name: &str, dist: &Distribution) -> Result<f64> {
         let v = self.value_for(h, row, name)?;
-        dist.to_internal(v).ok_or_else(|| {
+        let (internal, inside) = dist.to_internal_fixed(v).ok_or_else(|| {
             Error::InvalidValue(format!(
-                "grid value {} of parameter '{name}' is outside the suggested distribution {}; widen the suggest range or remove the value from the grid",
+                "grid value {} of parameter '{name}' cannot be a value of the suggested distribution {}; fix the grid or the suggest call",
                 v.repr(),
                 dist.repr()
             ))
-        })
+        })?;
+        if !inside {
+            // As in Optuna: the grid decides, and the user hears that the range disagrees.
+            self.warnings.lock().unwrap_or_else(|e| e.into_inner()).push(format!(
+                "grid value {} of parameter '{name}' is outside the suggested distribution {}; it is used as given",
+                v.repr(),
+                dist.repr()
+            ));
+        }
+        Ok(internal)
+    }
+
+    fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn proposes_fixed_values(&self) -> bool {
+        true
     }
 }
 

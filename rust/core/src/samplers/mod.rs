@@ -75,6 +75,13 @@ pub trait Sampler: Send + Sync {
         Vec::new()
     }
 
+    /// True for a sampler that proposes values the user fixed (a grid's), which Optuna uses
+    /// even outside the suggested range; the sampler warns about those itself. Values of
+    /// other samplers must lie inside the distribution.
+    fn proposes_fixed_values(&self) -> bool {
+        false
+    }
+
     /// Called after the trial at `row` was told.
     fn after_trial(&self, _study: StudyId, _history: &TrialHistory, _row: usize) {}
 

@@ -239,6 +239,36 @@ impl Distribution {
         }
     }
 
+    /// The internal value of a value the user fixed (enqueued, or a grid's), taken as Optuna
+    /// takes it: a number outside a float or int distribution's range (or off its grid) is
+    /// used as given, and the flag is `false` so the caller can warn. A value of the wrong
+    /// type, not finite, not an integer for an int, not positive under log, or not among a
+    /// categorical's choices is `None`.
+    pub fn to_internal_fixed(&self, value: &Choice) -> Option<(f64, bool)> {
+        if let Some(v) = self.to_internal(value) {
+            return Some((v, true));
+        }
+        let v = value.as_f64().filter(|v| v.is_finite())?;
+        let usable = match self {
+            Distribution::Float { log, .. } => !*log || v > 0.0,
+            Distribution::Int { log, .. } => v == v.trunc() && v.abs() <= MAX_EXACT_INT as f64 && (!*log || v >= 1.0),
+            Distribution::Categorical { .. } => false,
+        };
+        usable.then_some((v, false))
+    }
+
+    /// Whether `other` may stand for the same parameter within one trial: the same kind and
+    /// scale (and the same choices for a categorical), bounds and step aside. Optuna then uses
+    /// the parameter's first value (with a warning); otherwise it refuses.
+    pub fn compatible_with(&self, other: &Distribution) -> bool {
+        match (self, other) {
+            (Distribution::Float { log: a, .. }, Distribution::Float { log: b, .. }) => a == b,
+            (Distribution::Int { log: a, .. }, Distribution::Int { log: b, .. }) => a == b,
+            (Distribution::Categorical { choices: a }, Distribution::Categorical { choices: b }) => a == b,
+            _ => false,
+        }
+    }
+
     /// The user value of an internal value: floats stay floats, ints become `Choice::Int`,
     /// categorical indices become the choice itself.
     pub fn to_external(&self, v: f64) -> Choice {
@@ -275,6 +305,34 @@ mod tests {
 
     fn f(low: f64, high: f64, log: bool, step: Option<f64>) -> Distribution {
         Distribution::Float { low, high, log, step }
+    }
+
+    #[test]
+    fn a_fixed_value_outside_the_range_is_taken_as_given_when_it_is_usable() {
+        let f = Distribution::Float { low: 0.0, high: 10.0, log: false, step: None };
+        assert_eq!(f.to_internal_fixed(&Choice::Float(5.0)), Some((5.0, true)));
+        assert_eq!(f.to_internal_fixed(&Choice::Float(20.0)), Some((20.0, false)));
+        assert_eq!(f.to_internal_fixed(&Choice::Int(-3)), Some((-3.0, false)));
+        assert_eq!(f.to_internal_fixed(&Choice::Float(f64::NAN)), None);
+        assert_eq!(f.to_internal_fixed(&Choice::Str("a".into())), None);
+        let lf = Distribution::Float { low: 1e-3, high: 1.0, log: true, step: None };
+        assert_eq!(lf.to_internal_fixed(&Choice::Float(2.0)), Some((2.0, false)));
+        assert_eq!(lf.to_internal_fixed(&Choice::Float(-1.0)), None);
+        let i = Distribution::Int { low: 0, high: 10, log: false, step: 2 };
+        assert_eq!(i.to_internal_fixed(&Choice::Int(3)), Some((3.0, false)));
+        assert_eq!(i.to_internal_fixed(&Choice::Float(2.5)), None);
+        let c = Distribution::Categorical { choices: vec![Choice::Str("a".into())] };
+        assert_eq!(c.to_internal_fixed(&Choice::Str("b".into())), None);
+    }
+
+    #[test]
+    fn distributions_of_one_kind_and_scale_are_compatible() {
+        let f = |low, high, log| Distribution::Float { low, high, log, step: None };
+        assert!(f(0.0, 1.0, false).compatible_with(&f(0.0, 2.0, false)));
+        assert!(!f(0.1, 1.0, false).compatible_with(&f(0.1, 1.0, true)));
+        assert!(!f(0.0, 1.0, false).compatible_with(&Distribution::Int { low: 0, high: 1, log: false, step: 1 }));
+        let c = |x: &str| Distribution::Categorical { choices: vec![Choice::Str(x.into())] };
+        assert!(c("a").compatible_with(&c("a")) && !c("a").compatible_with(&c("b")));
     }
 
     #[test]
