@@ -253,3 +253,47 @@ def test_a_trial_state_prints_as_optunas(state: TrialState) -> None:
     theirs = optuna.trial.TrialState[state.name]
     assert (str(state), f"{state}", repr(state), int(state)) == (str(theirs), f"{theirs}", f"TrialState.{state.name}", int(theirs))
     assert str(state) == f"TrialState.{state.name}"
+
+
+# -- Optuna's experimental and deprecation warnings -----------------------------------------------
+
+
+WARNED = [
+    ("QMCSampler", "ExperimentalWarning", lambda lib, tmp: lib.samplers.QMCSampler(seed=0)),
+    ("PatientPruner", "ExperimentalWarning", lambda lib, tmp: lib.pruners.PatientPruner(None, patience=1)),
+    ("WilcoxonPruner", "ExperimentalWarning", lambda lib, tmp: lib.pruners.WilcoxonPruner()),
+    ("RetryHeartbeatStaleTrialCallback", "ExperimentalWarning", lambda lib, tmp: lib.storages.RetryHeartbeatStaleTrialCallback()),
+    ("RetryFailedTrialCallback", "FutureWarning", lambda lib, tmp: lib.storages.RetryFailedTrialCallback()),
+    ("JournalFileStorage", "FutureWarning", lambda lib, tmp: lib.storages.JournalFileStorage(str(tmp / f"{lib.__name__}-old.log"))),
+    (
+        "fail_stale_trials",
+        "ExperimentalWarning",
+        lambda lib, tmp: lib.storages.fail_stale_trials(lib.create_study()),
+    ),
+    ("suggest_uniform", "FutureWarning", lambda lib, tmp: lib.trial.FixedTrial({"x": 0.5}).suggest_uniform("x", 0, 1)),
+    ("suggest_loguniform", "FutureWarning", lambda lib, tmp: lib.trial.FixedTrial({"x": 0.5}).suggest_loguniform("x", 0.1, 1)),
+    (
+        "suggest_discrete_uniform",
+        "FutureWarning",
+        lambda lib, tmp: lib.trial.FixedTrial({"x": 0.5}).suggest_discrete_uniform("x", 0, 1, 0.5),
+    ),
+]
+
+
+@pytest.mark.parametrize("what, category, call", WARNED, ids=[w[0] for w in WARNED])
+def test_optunas_experimental_and_deprecation_warnings_are_given_alike(what: str, category: str, call, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    for lib in (optuna, ferrotune):
+        lib.logging.set_verbosity(lib.logging.WARNING)
+        cls = getattr(lib.exceptions, category) if category == "ExperimentalWarning" else FutureWarning
+        with pytest.warns(cls) as caught:
+            call(lib, tmp_path)
+        assert any(issubclass(w.category, cls) for w in caught), (lib.__name__, [str(w.message) for w in caught])
+
+
+def test_optimize_gives_no_experimental_warning_for_its_own_stale_trial_check(tmp_path) -> None:
+    backend = ferrotune.storages.journal.JournalFileBackend(str(tmp_path / "beats.log"))
+    study = ferrotune.create_study(storage=ferrotune.storages.JournalStorage(backend, heartbeat_interval=60))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ferrotune.exceptions.ExperimentalWarning)
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    assert len(study.trials) == 3

@@ -60,7 +60,10 @@ def test_optuna_spelling_and_round_trip(tmp_path):
     assert again.best_params == s.best_params
     assert again.user_attrs == {"owner": {"k": [1, 2]}}
     assert again.trials[0].params == {"x": 1.0, "c": "b"}
-    assert JournalFileStorage is JournalFileBackend
+    with pytest.warns(FutureWarning, match="JournalFileStorage has been deprecated.*JournalFileBackend"):
+        old_name = JournalFileStorage(str(p))  # Optuna's older name, deprecated there too
+    assert isinstance(old_name, JournalFileBackend)
+    assert len(ferrotune.load_study(study_name="a", storage=JournalStorage(old_name)).trials) == 20
     JournalFileBackend(str(p), lock_obj=JournalFileSymlinkLock(str(p)))
 
 

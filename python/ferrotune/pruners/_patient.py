@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ferrotune import _core
 from ferrotune._convert import as_float, as_int
+from ferrotune._deprecation import warn_experimental
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.pruners._base import BasePruner
 from ferrotune.pruners._core_backed import CoreBackedPruner
@@ -32,6 +33,7 @@ class PatientPruner(CoreBackedPruner):
     """
 
     def __init__(self, wrapped_pruner: BasePruner | None, patience: int, min_delta: float = 0.0) -> None:
+        warn_experimental("PatientPruner", "2.8.0")
         if wrapped_pruner is not None and not isinstance(wrapped_pruner, BasePruner):
             raise FerrotuneValueError(
                 f"wrapped_pruner must be a pruner (a ferrotune.pruners.BasePruner) or None, got {type(wrapped_pruner).__name__}"

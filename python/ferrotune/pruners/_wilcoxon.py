@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ferrotune import _core
 from ferrotune._convert import as_float, as_int
+from ferrotune._deprecation import warn_experimental
 from ferrotune.pruners._core_backed import CoreBackedPruner
 
 
@@ -29,6 +30,7 @@ class WilcoxonPruner(CoreBackedPruner):
     """
 
     def __init__(self, *, p_threshold: float = 0.1, n_startup_steps: int = 2) -> None:
+        warn_experimental("WilcoxonPruner", "3.6.0")
         self._p_threshold = as_float("p_threshold", p_threshold)
         self._n_startup_steps = as_int("n_startup_steps", n_startup_steps)
         self._core_pruner = self._build_core()

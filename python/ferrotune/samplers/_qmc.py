@@ -6,6 +6,7 @@ import numpy as np
 
 from ferrotune import _core
 from ferrotune._convert import as_count, as_seed, as_str
+from ferrotune._deprecation import warn_experimental
 from ferrotune.logging import get_logger
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._core_backed import CoreBackedSampler, check_independent
@@ -54,6 +55,7 @@ class QMCSampler(CoreBackedSampler):
         warn_asynchronous_seeding: bool = True,
         warn_independent_sampling: bool = True,
     ) -> None:
+        warn_experimental("QMCSampler", "3.0.0")
         # converted here; the core parses qmc_type
         self._qmc_type = as_str("qmc_type", qmc_type)
         seed = as_seed(seed)

@@ -10,9 +10,7 @@ from ferrotune.storages.journal import (
     JournalFileOpenLock,
     JournalFileSymlinkLock,
 )
-
-#: Optuna's older name of ``JournalFileBackend``.
-JournalFileStorage = JournalFileBackend
+from ferrotune.storages.journal._file import JournalFileStorage
 
 __all__ = [
     "BaseHeartbeat",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrotune._deprecation import warn_deprecated, warn_experimental
 from ferrotune.exceptions import FerrotuneValueError
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ class RetryHeartbeatStaleTrialCallback:
     """
 
     def __init__(self, max_retry: int | None = None, inherit_intermediate_values: bool = False) -> None:
+        warn_experimental("RetryHeartbeatStaleTrialCallback", "2.8.0")
         if max_retry is not None and (isinstance(max_retry, bool) or not isinstance(max_retry, int) or max_retry < 0):
             raise FerrotuneValueError(f"max_retry must be None or a non-negative int, got {max_retry!r}")
         self._max_retry = max_retry
@@ -48,14 +50,20 @@ class RetryHeartbeatStaleTrialCallback:
     @staticmethod
     def retried_trial_number(trial: FrozenTrial) -> int | None:
         """The number of the first failed trial this one retries, ``None`` for a first attempt."""
+        warn_experimental("retried_trial_number", "2.8.0")
         return trial.system_attrs.get("failed_trial", None)
 
     @staticmethod
     def retry_history(trial: FrozenTrial) -> list[int]:
         """The numbers of the trials this one retries, oldest first (empty for a first attempt)."""
+        warn_experimental("retry_history", "3.0.0")
         history: list[int] = trial.system_attrs.get("retry_history", [])
         return history
 
 
 class RetryFailedTrialCallback(RetryHeartbeatStaleTrialCallback):
-    """Optuna's older name of :class:`RetryHeartbeatStaleTrialCallback`."""
+    """Optuna's older name of :class:`RetryHeartbeatStaleTrialCallback` (deprecated there)."""
+
+    def __init__(self, max_retry: int | None = None, inherit_intermediate_values: bool = False) -> None:
+        warn_deprecated("RetryFailedTrialCallback", "4.9.0", "RetryHeartbeatStaleTrialCallback")
+        super().__init__(max_retry, inherit_intermediate_values)

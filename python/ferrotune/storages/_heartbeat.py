@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ferrotune._deprecation import warn_deprecated, warn_experimental
 from ferrotune.exceptions import FerrotuneValueError
 
 if TYPE_CHECKING:
@@ -40,7 +41,8 @@ class BaseHeartbeat:
         raise NotImplementedError
 
     def get_failed_trial_callback(self) -> StaleTrialCallback | None:
-        """Optuna's older name of :meth:`get_heartbeat_stale_trial_callback`."""
+        """Optuna's older name of :meth:`get_heartbeat_stale_trial_callback` (deprecated there)."""
+        warn_deprecated("get_failed_trial_callback", "4.9.0", "get_heartbeat_stale_trial_callback")
         return self.get_heartbeat_stale_trial_callback()
 
 
@@ -79,12 +81,19 @@ def is_heartbeat_enabled(storage: Any) -> bool:
 
 def fail_stale_trials(study: Study) -> None:
     """Fails the study's running trials whose heartbeat is older than the storage's grace period,
-    then runs the storage's stale-trial callback on each (Optuna's ``fail_stale_trials``).
+    then runs the storage's stale-trial callback on each (Optuna's ``fail_stale_trials``, which
+    warns that it is experimental).
 
     The check and the failing are one atomic storage step, so of several workers calling this at
     once exactly one fails each stale trial and runs its callback. Without heartbeats it does
     nothing.
     """
+    warn_experimental("fail_stale_trials", "2.9.0")
+    fail_stale_trials_quietly(study)
+
+
+def fail_stale_trials_quietly(study: Study) -> None:
+    """:func:`fail_stale_trials` without the experimental warning (what ``optimize`` runs)."""
     context = study._context
     storage = context.storage
     if not isinstance(storage, BaseHeartbeat) or storage.get_heartbeat_interval() is None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ferrotune import logging as ft_logging
 from ferrotune.exceptions import FerrotuneRuntimeError, FerrotuneValueError, TrialPruned
 from ferrotune.samplers._overrides import replaced_hooks
-from ferrotune.storages._heartbeat import HeartbeatThread, fail_stale_trials
+from ferrotune.storages._heartbeat import HeartbeatThread, fail_stale_trials_quietly
 from ferrotune.study._progress import progress_bar
 from ferrotune.trial import FrozenTrial, Trial, TrialState
 
@@ -171,7 +171,7 @@ def run_trial(study: Study, func: ObjectiveFuncType, catch: tuple[type[BaseExcep
     sampler is exhausted."""
     if study._heartbeat is not None:
         # As Optuna does: trials whose worker died are failed (and maybe retried) first.
-        fail_stale_trials(study)
+        fail_stale_trials_quietly(study)
     trial = study._ask(stop_if_exhausted=True)
     if trial is None:
         return None

@@ -7,6 +7,7 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
+from ferrotune._deprecation import warn_deprecated
 from ferrotune.distributions import (
     BaseDistribution,
     CategoricalChoiceType,
@@ -81,12 +82,15 @@ class BaseTrial(abc.ABC):
 
     # Optuna's pre-3.0 names, kept so old objectives run unchanged.
     def suggest_uniform(self, name: str, low: float, high: float) -> float:
+        warn_deprecated("suggest_uniform", "3.0.0", "suggest_float(..., log=False)")
         return self.suggest_float(name, low, high)
 
     def suggest_loguniform(self, name: str, low: float, high: float) -> float:
+        warn_deprecated("suggest_loguniform", "3.0.0", "suggest_float(..., log=True)")
         return self.suggest_float(name, low, high, log=True)
 
     def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
+        warn_deprecated("suggest_discrete_uniform", "3.0.0", "suggest_float(..., step=...)")
         return self.suggest_float(name, low, high, step=q)
 
 

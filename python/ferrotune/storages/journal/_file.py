@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ferrotune._deprecation import warn_deprecated
 from ferrotune.exceptions import FerrotuneValueError
 
 
@@ -67,3 +68,11 @@ class JournalFileBackend:
 
     def __repr__(self) -> str:
         return f"JournalFileBackend({self._file_path!r})"
+
+
+class JournalFileStorage(JournalFileBackend):
+    """Optuna's older name of :class:`JournalFileBackend` (deprecated there since 4.0)."""
+
+    def __init__(self, file_path: str | os.PathLike[str], lock_obj: Any = None, *, fsync: bool = False) -> None:
+        warn_deprecated("JournalFileStorage", "4.0.0", "JournalFileBackend")
+        super().__init__(file_path, lock_obj, fsync=fsync)
