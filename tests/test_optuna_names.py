@@ -297,3 +297,31 @@ def test_optimize_gives_no_experimental_warning_for_its_own_stale_trial_check(tm
         warnings.simplefilter("error", ferrotune.exceptions.ExperimentalWarning)
         study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
     assert len(study.trials) == 3
+
+
+# -- metric names -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("directions, names", [(["minimize"], ["loss"]), (["minimize", "maximize"], ["loss", "acc"])])
+def test_metric_names_label_the_dataframe_as_optunas_do(directions: list[str], names: list[str]) -> None:
+    pytest.importorskip("pandas")
+    frames = []
+    for lib in (optuna, ferrotune):
+        lib.logging.set_verbosity(lib.logging.WARNING)
+        study = lib.create_study(directions=directions, sampler=lib.samplers.RandomSampler(seed=0))
+        assert study.metric_names is None
+        with pytest.warns(lib.exceptions.ExperimentalWarning):
+            study.set_metric_names(names)
+        assert study.metric_names == names
+        study.optimize(lambda t: tuple(t.suggest_float("x", 0, 1) for _ in directions), n_trials=3)
+        frames.append((list(study.trials_dataframe().columns), list(study.trials_dataframe(multi_index=True).columns)))
+    assert frames[0] == frames[1]
+
+
+def test_metric_names_must_be_one_per_objective() -> None:
+    study = ferrotune.create_study(directions=["minimize", "maximize"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ferrotune.exceptions.ExperimentalWarning)
+        with pytest.raises(ValueError, match="1 name"):
+            study.set_metric_names(["loss"])
+    assert study.metric_names is None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrotune import _convert, _core, _json
 from ferrotune import logging as ft_logging
+from ferrotune._deprecation import warn_experimental
 from ferrotune.distributions import BaseDistribution, _plain
 from ferrotune.exceptions import (
     DuplicatedStudyError,
@@ -51,6 +52,10 @@ def _check_pruner(pruner: Any) -> BasePruner:
     if not isinstance(pruner, BasePruner):
         raise FerrotuneValueError(f"pruner must be a ferrotune pruner (a ferrotune.pruners.BasePruner), got {type(pruner).__name__}")
     return pruner
+
+
+#: Where ``set_metric_names`` keeps the names (Optuna's system attribute, so either reads them).
+_METRIC_NAMES_ATTR = "study:metric_names"
 
 
 class Study:
@@ -223,6 +228,23 @@ class Study:
 
     def set_system_attr(self, key: str, value: Any) -> None:
         self._storage._core.set_study_attr(self._study_id, False, key, _json.dumps(key, value))
+
+    def set_metric_names(self, metric_names: list[str]) -> None:
+        """Names the objectives, in the order of ``directions`` (Optuna's experimental API):
+        ``trials_dataframe`` then labels the value columns with them."""
+        warn_experimental("set_metric_names", "3.2.0")
+        names = list(metric_names)
+        if len(names) != len(self._directions):
+            raise FerrotuneValueError(
+                f"set_metric_names got {len(names)} name(s) for a study with {len(self._directions)} objective(s); give one per direction"
+            )
+        self.set_system_attr(_METRIC_NAMES_ATTR, names)
+
+    @property
+    def metric_names(self) -> list[str] | None:
+        """The names given with :meth:`set_metric_names`, or ``None``."""
+        names: list[str] | None = self.system_attrs.get(_METRIC_NAMES_ATTR)
+        return names
 
     # -- running ----------------------------------------------------------------------------------
     def optimize(
@@ -496,6 +518,9 @@ class Study:
             raise ImportError("trials_dataframe() needs pandas: pip install pandas") from None
         trials = self.get_trials(deepcopy=False)
         multi = self._is_multi()
+        metric_names = self.metric_names
+        # The value columns: the objective's index, or its name once set_metric_names was called.
+        labels = metric_names if metric_names is not None else [str(i) for i in range(len(self._directions))]
         rows = []
         for t in trials:
             row: dict[tuple[str, str], Any] = {}
@@ -503,10 +528,10 @@ class Study:
                 if a == "value" or a == "values":
                     if multi or a == "values":
                         vals: list[float | None] = list(t.values) if t.values else [None] * len(self._directions)
-                        for i, v in enumerate(vals):
-                            row[("values", str(i))] = v
+                        for label, v in zip(labels, vals, strict=True):
+                            row[("values", label)] = v
                     else:
-                        row[("value", "")] = t.value
+                        row[("value", "" if metric_names is None else labels[0])] = t.value
                 elif a in ("params", "user_attrs", "system_attrs", "distributions"):
                     for k, v in getattr(t, a).items():
                         row[(a, k)] = v
@@ -518,7 +543,13 @@ class Study:
                 else:
                     row[(a, "")] = getattr(t, a)
             rows.append(row)
-        columns = sorted({c for r in rows for c in r}, key=lambda c: (attrs.index(c[0]) if c[0] in attrs else attrs.index("value"), c[1]))
+
+        def order(c: tuple[str, str]) -> tuple[int, int, str]:
+            group = attrs.index(c[0]) if c[0] in attrs else attrs.index("value")
+            # the value columns in objective order, the others by name
+            return (group, labels.index(c[1]) if c[0] == "values" and c[1] in labels else 0, c[1])
+
+        columns = sorted({c for r in rows for c in r}, key=order)
         df = pd.DataFrame([[r.get(c) for c in columns] for r in rows], columns=pd.MultiIndex.from_tuples(columns) if columns else None)
         if not multi_index and columns:
             df.columns = ["_".join(p for p in c if p) for c in columns]
