@@ -24,8 +24,8 @@ from ferrotune.trial import TrialState
 NOT_YET = {
     "": {"artifacts", "importance", "integration", "visualization"},
     "samplers": {"BaseGASampler", "BruteForceSampler", "CmaEsSampler", "NSGAIISampler", "NSGAIIISampler", "PartialFixedSampler", "nsgaii"},
-    "storages": {"BaseJournalLogStorage", "JournalRedisStorage", "GrpcStorageProxy", "run_grpc_proxy_server"},
-    "storages.journal": {"BaseJournalBackend", "JournalRedisBackend"},
+    "storages": {"BaseJournalLogStorage", "GrpcStorageProxy", "run_grpc_proxy_server"},
+    "storages.journal": {"BaseJournalBackend"},
     "study": set(),
     "trial": set(),
     "distributions": set(),
@@ -325,3 +325,12 @@ def test_metric_names_must_be_one_per_objective() -> None:
         with pytest.raises(ValueError, match="1 name"):
             study.set_metric_names(["loss"])
     assert study.metric_names is None
+
+
+@pytest.mark.parametrize("name", ["storages.JournalRedisStorage", "storages.journal.JournalRedisBackend"])
+def test_the_redis_journal_is_refused_saying_what_to_use_instead(name: str) -> None:
+    module, cls = name.rsplit(".", 1)
+    with pytest.raises(
+        ferrotune.exceptions.FerrotuneValueError, match=r"Redis journal backend is not supported.*JournalFileBackend.*postgresql"
+    ):
+        getattr(importlib.import_module("ferrotune." + module), cls)("redis://localhost:6379")

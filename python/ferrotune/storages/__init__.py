@@ -10,7 +10,7 @@ from ferrotune.storages.journal import (
     JournalFileOpenLock,
     JournalFileSymlinkLock,
 )
-from ferrotune.storages.journal._file import JournalFileStorage
+from ferrotune.storages.journal._file import JournalFileStorage, JournalRedisStorage
 
 __all__ = [
     "BaseHeartbeat",
@@ -20,6 +20,7 @@ __all__ = [
     "JournalFileOpenLock",
     "JournalFileStorage",
     "JournalFileSymlinkLock",
+    "JournalRedisStorage",
     "JournalStorage",
     "RDBStorage",
     "RetryFailedTrialCallback",

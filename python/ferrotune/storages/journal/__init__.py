@@ -6,6 +6,7 @@ from ferrotune.storages.journal._file import (
     JournalFileBackend,
     JournalFileOpenLock,
     JournalFileSymlinkLock,
+    JournalRedisBackend,
 )
 from ferrotune.storages.journal._repair import JournalRepairReport, repair_journal
 
@@ -14,6 +15,7 @@ __all__ = [
     "JournalFileBackend",
     "JournalFileOpenLock",
     "JournalFileSymlinkLock",
+    "JournalRedisBackend",
     "JournalRepairReport",
     "JournalStorage",
     "repair_journal",

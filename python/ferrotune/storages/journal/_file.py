@@ -76,3 +76,19 @@ class JournalFileStorage(JournalFileBackend):
     def __init__(self, file_path: str | os.PathLike[str], lock_obj: Any = None, *, fsync: bool = False) -> None:
         warn_deprecated("JournalFileStorage", "4.0.0", "JournalFileBackend")
         super().__init__(file_path, lock_obj, fsync=fsync)
+
+
+class JournalRedisBackend:
+    """Optuna's journal backend on a Redis server, which ferrotune does not offer: building one
+    raises :class:`~ferrotune.exceptions.FerrotuneValueError` saying what to use instead."""
+
+    def __init__(self, url: str, use_cluster: bool = False, prefix: str = "") -> None:
+        raise FerrotuneValueError(
+            "the Redis journal backend is not supported by ferrotune; to share a study between processes use "
+            "JournalStorage(JournalFileBackend('study.log')) (one machine, or a shared file system), and between "
+            "machines storage='postgresql://user:password@host/db'"
+        )
+
+
+class JournalRedisStorage(JournalRedisBackend):
+    """Optuna's older name of :class:`JournalRedisBackend`; refused the same way."""
