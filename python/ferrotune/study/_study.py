@@ -471,9 +471,16 @@ class Study:
         self._engine.enqueue(items, ua, bool(skip_if_exists))
 
     def add_trial(self, trial: FrozenTrial) -> None:
-        """Adds a finished trial (for example from :func:`~ferrotune.create_trial`) to the study."""
+        """Adds a finished trial (for example from :func:`~ferrotune.create_trial`) to the study.
+        An Optuna ``FrozenTrial`` is taken too, converted field by field (``ferrotune.migrate``)."""
         if not isinstance(trial, FrozenTrial):
-            raise FerrotuneValueError(f"add_trial needs a FrozenTrial (see ferrotune.create_trial), got {type(trial).__name__}")
+            from ferrotune.migrate._trials import is_optuna_object, trial_from_optuna
+
+            if not is_optuna_object(trial):
+                raise FerrotuneValueError(
+                    f"add_trial needs a FrozenTrial (see ferrotune.create_trial) or Optuna's, got {type(trial).__module__}.{type(trial).__name__}"
+                )
+            trial = trial_from_optuna(trial)
         self._add_frozen(trial)
 
     def _add_frozen(self, trial: FrozenTrial) -> None:
@@ -673,6 +680,14 @@ def copy_study(
         StudyNotFoundError: ``from_storage`` has no study ``from_study_name``.
         DuplicatedStudyError: ``to_storage`` already has a study named ``to_study_name``.
     """
+    from ferrotune.migrate._trials import is_optuna_object
+
+    if is_optuna_object(from_storage):
+        # An Optuna storage object or study: the migration copies it, field by field.
+        from ferrotune.migrate import import_study
+
+        import_study(from_storage=from_storage, from_study_name=from_study_name, to_storage=to_storage, to_study_name=to_study_name)
+        return
     src = get_storage(from_storage)
     dst = get_storage(to_storage)
     name = from_study_name if to_study_name is None else to_study_name
