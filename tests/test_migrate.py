@@ -173,5 +173,5 @@ def test_the_command_line_copies_every_study_both_ways(tmp_path):
 
 
 def test_add_trial_refuses_other_objects_naming_them():
-    with pytest.raises(ferrotune.exceptions.FerrotuneValueError, match="builtins.dict"):
+    with pytest.raises(ferrotune.exceptions.FerrotuneValueError, match=r"builtins\.dict"):
         ferrotune.create_study().add_trial({"x": 1})
