@@ -16,6 +16,8 @@ from ferrotune.distributions import (
     IntDistribution,
 )
 from ferrotune.exceptions import FerrotuneValueError, InvalidDistributionError
+from ferrotune.logging import _warn
+from ferrotune.trial import _constraints
 
 
 def _check_name(name: Any) -> str:
@@ -79,6 +81,31 @@ class BaseTrial(abc.ABC):
     @property
     @abc.abstractmethod
     def datetime_start(self) -> datetime.datetime | None: ...
+
+    @property
+    @abc.abstractmethod
+    def system_attrs(self) -> dict[str, Any]: ...
+
+    @abc.abstractmethod
+    def set_system_attr(self, key: str, value: Any) -> None: ...
+
+    # -- constraints (Optuna 5) ----------------------------------------------------------------
+    @property
+    def constraints(self) -> dict[str, float]:
+        """The trial's constraint values by name (feasible when every one is <= 0): those of
+        :meth:`set_constraint`, and a sampler's ``constraints_func`` values by position."""
+        return _constraints.read(self.system_attrs)
+
+    def set_constraint(self, key: str, value: float) -> None:
+        """Records constraint ``key``'s value for this trial (<= 0: satisfied). A feasible trial
+        satisfies every one; only feasible trials can be the best trial or on the Pareto front,
+        and TPE keeps infeasible ones out of its good group. A second value for the same key is
+        ignored with a warning, as in Optuna."""
+        attr, v = _constraints.attr_for(key, value)
+        if attr in self.system_attrs:
+            _warn(f"constraint {key!r} already has a value in this trial; the new value {v} is ignored (the first one wins)")
+            return
+        self.set_system_attr(attr, v)
 
     # Optuna's pre-3.0 names, kept so old objectives run unchanged.
     def suggest_uniform(self, name: str, low: float, high: float) -> float:

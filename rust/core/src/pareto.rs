@@ -21,7 +21,8 @@ pub fn pareto_rows(h: &TrialHistory) -> Vec<usize> {
     let k = h.directions.len();
     let point = |r: usize| -> Vec<f64> { (0..k).map(|j| h.values[j][r]).collect() };
     let mut front: Vec<(usize, Vec<f64>)> = Vec::new();
-    for r in h.rows_in(TrialState::Complete) {
+    // As in Optuna, infeasible trials are left out when the study has constraints.
+    for r in h.rows_in(TrialState::Complete).filter(|&r| crate::history::constraints::feasible(&h.meta[r].system_attrs)) {
         let p = point(r);
         if front.iter().any(|(_, q)| dominates(q, &p, &h.directions)) {
             continue;

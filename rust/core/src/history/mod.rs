@@ -5,6 +5,7 @@
 //! samplers do not need (timestamps, attributes) lives in `TrialMeta` rows beside the columns.
 
 mod columns;
+pub mod constraints;
 mod export;
 mod scan;
 mod table;

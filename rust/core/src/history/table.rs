@@ -155,7 +155,9 @@ impl TrialHistory {
         }
         if state == TrialState::Complete && !was_complete {
             self.n_complete += 1;
-            if self.directions.len() == 1 {
+            // As in Optuna, the best trial is a feasible one (constraints are stored before
+            // the trial is told, so they are known here).
+            if self.directions.len() == 1 && super::constraints::feasible(&self.meta[row].system_attrs) {
                 let v = self.values[0][row];
                 let better = match self.best {
                     None => true,

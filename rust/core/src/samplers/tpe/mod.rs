@@ -44,8 +44,9 @@ pub type WeightsFn = dyn Fn(usize) -> Result<Vec<f64>> + Send + Sync;
 /// A user's distance between two choices of a categorical parameter.
 pub type DistanceFn = dyn Fn(&Choice, &Choice) -> Result<f64> + Send + Sync;
 
-/// The system attribute holding a trial's constraint values (a JSON list; > 0 is a violation).
-pub const CONSTRAINTS_ATTR: &str = "constraints";
+/// The system attribute holding a trial's constraint values (a JSON list; > 0 is a violation);
+/// `history::constraints` reads it, with the values of `Trial.set_constraint`.
+pub use crate::history::constraints::CONSTRAINTS_ATTR;
 
 #[derive(Clone)]
 pub struct TpeConfig {

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::columns::Bits;
-use super::CONSTRAINTS_ATTR;
+use crate::history::constraints;
 use crate::history::StudyDirection;
 use crate::history::{RowScan, TrialHistory, TrialState, Visit};
 use crate::space::Distribution;
@@ -62,10 +62,10 @@ impl SpaceCache {
     fn add(&mut self, h: &TrialHistory, r: usize) {
         self.n_finished += 1;
         self.finished.insert(r);
-        let stored = h.meta[r].system_attrs.get(CONSTRAINTS_ATTR).and_then(|s| serde_json::from_str::<Vec<Option<f64>>>(s).ok());
-        let violation = match stored {
-            // NaN (stored as null) counts as a violation: an unknown value is not feasible.
-            Some(v) => v.iter().map(|x| x.map_or(1.0, |x| if x.is_nan() { 1.0 } else { x.max(0.0) })).sum(),
+        // Either format (`constraints_func`'s list, `Trial.set_constraint`'s values); an
+        // unknown value counts as a violation.
+        let violation = match constraints::violation(&h.meta[r].system_attrs) {
+            Some(v) => v,
             None if self.constrained => f64::INFINITY,
             None => 0.0,
         };

@@ -1,0 +1,52 @@
+//! A trial's constraint values, as Optuna stores them in system attributes: the list of
+//! `constraints_func` (`"constraints": [c0, c1, ...]`) and the values of `Trial.set_constraint`
+//! (`"constraints:<name>": c`). A value above zero, or an unknown one (NaN, null), violates.
+
+use std::collections::BTreeMap;
+
+/// The system attribute of the list a sampler's `constraints_func` returned.
+pub const CONSTRAINTS_ATTR: &str = "constraints";
+/// The prefix of the attributes `Trial.set_constraint(name, value)` stores.
+pub const CONSTRAINT_PREFIX: &str = "constraints:";
+
+/// The trial's total violation (the sum of its positive and unknown values, an unknown one
+/// counting 1), or `None` when it has no constraint values at all.
+pub fn violation(system_attrs: &BTreeMap<String, String>) -> Option<f64> {
+    let one = |x: Option<f64>| x.map_or(1.0, |x| if x.is_nan() { 1.0 } else { x.max(0.0) });
+    let mut total = None::<f64>;
+    if let Some(list) = system_attrs.get(CONSTRAINTS_ATTR) {
+        let values = serde_json::from_str::<Vec<Option<f64>>>(list).unwrap_or_else(|_| vec![None]);
+        *total.get_or_insert(0.0) += values.into_iter().map(one).sum::<f64>();
+    }
+    for (_, json) in system_attrs.range(CONSTRAINT_PREFIX.to_string()..).take_while(|(k, _)| k.starts_with(CONSTRAINT_PREFIX)) {
+        *total.get_or_insert(0.0) += one(serde_json::from_str::<Option<f64>>(json).ok().flatten());
+    }
+    total
+}
+
+/// Whether the trial satisfies its constraints (a trial without any does).
+pub fn feasible(system_attrs: &BTreeMap<String, String>) -> bool {
+    violation(system_attrs).is_none_or(|v| v == 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn both_formats_add_up_and_unknown_values_violate() {
+        assert_eq!(violation(&attrs(&[])), None);
+        assert_eq!(violation(&attrs(&[("constraints", "[-1.0, 0.5]")])), Some(0.5));
+        assert_eq!(violation(&attrs(&[("constraints:mem", "2.0"), ("constraints:time", "-3.0")])), Some(2.0));
+        assert_eq!(violation(&attrs(&[("constraints", "[0.25]"), ("constraints:mem", "0.5")])), Some(0.75));
+        assert_eq!(violation(&attrs(&[("constraints", "[null]")])), Some(1.0));
+        assert_eq!(violation(&attrs(&[("constraints:x", "null")])), Some(1.0));
+        // other attributes that merely sort nearby are not constraints
+        assert_eq!(violation(&attrs(&[("constraintsx", "5"), ("constraint", "5")])), None);
+        assert!(feasible(&attrs(&[("constraints:a", "0.0")])) && !feasible(&attrs(&[("constraints:a", "0.1")])));
+    }
+}
