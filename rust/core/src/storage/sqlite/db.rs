@@ -28,6 +28,8 @@ pub struct Db {
     pub conn: Connection,
     /// The process that opened the connection: a forked child opens its own.
     pid: u32,
+    /// The connection's view of the wal-index header, when it could be found.
+    pub wal: Option<WalIndex>,
 }
 
 /// Opens the file, checks it is ferrotune's (or new) and sets the connection up.
@@ -42,12 +44,16 @@ fn connect(url: &SqliteUrl, name: &str) -> Result<Connection> {
     // nothing committed; FULL also waits for the disk (an OS crash or power loss).
     let sync = if url.fsync { "FULL" } else { "NORMAL" };
     conn.pragma_update(None, "synchronous", sync).map_err(|e| sql_error(name, "setting synchronous", &e))?;
+    // A read maps the shared memory (see `WalIndex::of`).
+    conn.query_row("SELECT count(*) FROM ferrotune_meta", [], |_| Ok(())).map_err(|e| sql_error(name, "reading the tables", &e))?;
     Ok(conn)
 }
 
 impl Db {
     pub fn open(url: &SqliteUrl, name: &str) -> Result<Db> {
-        Ok(Db { conn: connect(url, name)?, pid: std::process::id() })
+        let conn = connect(url, name)?;
+        let wal = WalIndex::of(&conn);
+        Ok(Db { conn, pid: std::process::id(), wal })
     }
 
     /// Opens a connection of this process when this one was inherited through `fork`.
@@ -60,6 +66,75 @@ impl Db {
         // (and could checkpoint or remove the write-ahead log under the parent): left alone.
         std::mem::forget(old);
         self.pid = std::process::id();
+        self.wal = WalIndex::of(&self.conn);
         Ok(())
     }
+}
+
+/// The header of SQLite's wal-index: the first 48 bytes of the database's shared memory
+/// (`<db>-shm`, mapped by every connection), which every commit rewrites: its `iChange` counter
+/// counts commits, and with the write-ahead log's frame count, salts and checksums it names
+/// the state a new reader would see (the layout is part of SQLite's documented file format,
+/// walformat.html). Reading it costs no system call, where a query's read transaction takes
+/// and releases several file locks; so a read of an unchanged log skips even `max(seq)`.
+#[derive(Clone, Copy)]
+pub struct WalIndex(*const u32);
+
+// SAFETY: the pointer is into a shared mapping that lives as long as the connection that mapped
+// it (connections are never closed while their storage lives, and a forked child's inherited
+// one is never closed), and it is only read, with volatile reads, as SQLite's readers do.
+unsafe impl Send for WalIndex {}
+unsafe impl Sync for WalIndex {}
+
+/// A copy of the wal-index header.
+pub type Mark = [u32; 12];
+
+/// Index of `iChange`, the commit counter, in the header.
+const CHANGE: usize = 2;
+
+impl WalIndex {
+    /// The connection's mapping of its shared memory, through the file's VFS methods (`xShmMap`
+    /// of region 0 without extending it); `None` when it is not mapped or the VFS has none.
+    pub fn of(conn: &Connection) -> Option<WalIndex> {
+        use rusqlite::ffi;
+        use std::ffi::c_void;
+        // SAFETY: public SQLite C API on an open connection used by this thread alone (the
+        // caller holds the storage's connection lock); pointers are checked before use.
+        unsafe {
+            let db = conn.handle();
+            let mut file: *mut ffi::sqlite3_file = std::ptr::null_mut();
+            let rc = ffi::sqlite3_file_control(
+                db,
+                c"main".as_ptr(),
+                ffi::SQLITE_FCNTL_FILE_POINTER,
+                (&mut file as *mut *mut ffi::sqlite3_file).cast::<c_void>(),
+            );
+            if rc != ffi::SQLITE_OK || file.is_null() || (*file).pMethods.is_null() || (*(*file).pMethods).iVersion < 2 {
+                return None;
+            }
+            let map = (*(*file).pMethods).xShmMap?;
+            let mut region: *mut c_void = std::ptr::null_mut();
+            if map(file, 0, 32768, 0, &mut region) != ffi::SQLITE_OK || region.is_null() {
+                return None;
+            }
+            Some(WalIndex(region.cast::<u32>().cast_const()))
+        }
+    }
+
+    /// The header as it is now (a torn read, during a commit, differs from every earlier one).
+    pub fn mark(&self) -> Mark {
+        let mut m = [0u32; 12];
+        for (i, w) in m.iter_mut().enumerate() {
+            // SAFETY: region 0 is at least 32 KiB and stays mapped (see the type).
+            *w = unsafe { std::ptr::read_volatile(self.0.add(i)) };
+        }
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+        m
+    }
+}
+
+/// Whether `after` is `before` plus exactly one commit: the caller's own, made while it held
+/// the write lock from `before` on (any other commit would have counted too).
+pub fn one_commit_after(before: &Mark, after: &Mark) -> bool {
+    after[CHANGE] == before[CHANGE].wrapping_add(1)
 }

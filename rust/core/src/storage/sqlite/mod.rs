@@ -12,8 +12,11 @@
 //! others wait up to the busy timeout), reads the rows appended since the replica's last
 //! record, lets `build` choose the operations on that state, inserts their rows after the
 //! deferred ones and commits. A trial thus costs two transactions: its creation, and its result
-//! carrying its parameters. Reads compare the log's last record number (`max(seq)`, one index
-//! lookup) with the replica's and read rows only when another process appended some.
+//! carrying its parameters. A read first compares SQLite's wal-index header (in the shared
+//! memory every connection maps; each commit rewrites it) with its copy from when the replica
+//! last matched the log: unchanged, the replica is read as it is, without a query or a system
+//! call. Otherwise it compares the log's last record number (`max(seq)`, one index lookup) with
+//! the replica's and reads rows only when another process appended some.
 //!
 //! The database runs in write-ahead-log mode: readers never wait for the writer, and a commit is
 //! in the log file before it returns, so a killed process loses nothing it committed
@@ -28,7 +31,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use self::db::{sql_error, Db};
+use self::db::{one_commit_after, sql_error, Db, Mark, WalIndex};
 use super::log::deferred::Local;
 use super::log::flusher::{self, FlushTarget};
 use super::log::oplog::{Append, OpLog};
@@ -58,9 +61,17 @@ struct Inner {
     me: Weak<Inner>,
     /// The longest a deferred record waits (`flusher::DEADLINE`; longer in some tests).
     flush_after: Duration,
+    /// SQLite's wal-index header, mapped by the first connection (the mapping outlives a fork).
+    wal: Option<WalIndex>,
+    /// The header as of a state the replica holds (every record up to it applied); a read that
+    /// finds it unchanged uses the replica as it is. `None`: look at the log.
+    synced: Mutex<Option<Mark>>,
     /// Queries of log rows made (tests check that reading an unchanged log makes none).
     #[cfg(test)]
     row_reads: std::sync::atomic::AtomicU64,
+    /// Queries of the log's last record number made.
+    #[cfg(test)]
+    head_reads: std::sync::atomic::AtomicU64,
 }
 
 type Tx<'a> = rusqlite::Transaction<'a>;
@@ -81,6 +92,7 @@ impl SqliteStorage {
     fn open_with(url: SqliteUrl, flush_after: Duration) -> Result<Self> {
         let name = url.path.display().to_string();
         let db = Db::open(&url, &name)?;
+        let wal = db.wal;
         let inner = Arc::new_cyclic(|me| Inner {
             db: Mutex::new(db),
             replica: RwLock::new(Local::default()),
@@ -89,13 +101,19 @@ impl SqliteStorage {
             name,
             me: me.clone(),
             flush_after,
+            wal,
+            synced: Mutex::new(None),
             #[cfg(test)]
             row_reads: Default::default(),
+            #[cfg(test)]
+            head_reads: Default::default(),
         });
         {
             let d = inner.lock_db()?;
             let mut g = inner.write_replica();
+            let mark = inner.mark();
             inner.catch_up(&d.conn, &mut g)?;
+            inner.set_synced(mark);
         }
         Ok(SqliteStorage { inner })
     }
@@ -137,6 +155,28 @@ impl Inner {
         g
     }
 
+    /// The wal-index header now, read before the log so that the replica holds at least it.
+    fn mark(&self) -> Option<Mark> {
+        self.wal.map(|w| w.mark())
+    }
+
+    fn set_synced(&self, mark: Option<Mark>) {
+        *self.synced.lock().unwrap_or_else(|e| e.into_inner()) = mark;
+    }
+
+    /// After this process's commit made under the write lock taken at `before`: the header
+    /// now, if no other commit followed it (else the next read looks at the log).
+    fn committed(&self, before: Option<Mark>) {
+        let after = self.mark();
+        self.set_synced(before.zip(after).filter(|(b, a)| one_commit_after(b, a)).map(|(_, a)| a));
+    }
+
+    /// Whether the log is unchanged since the replica last matched it, by the wal-index header.
+    fn unchanged(&self) -> bool {
+        let Some(now) = self.mark() else { return false };
+        *self.synced.lock().unwrap_or_else(|e| e.into_inner()) == Some(now)
+    }
+
     fn err(&self, doing: &str) -> impl Fn(rusqlite::Error) -> Error + '_ {
         let doing = doing.to_string();
         move |e| sql_error(&self.name, &doing, &e)
@@ -144,6 +184,8 @@ impl Inner {
 
     /// The number of the log's last record (0 when empty): one lookup in the key's index.
     fn head(&self, conn: &Connection) -> Result<u64> {
+        #[cfg(test)]
+        self.head_reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut st = conn.prepare_cached("SELECT coalesce(max(seq), 0) FROM ferrotune_log").map_err(self.err("reading the log"))?;
         let head: i64 = st.query_row([], |r| r.get(0)).map_err(self.err("reading the log"))?;
         Ok(head.max(0) as u64)
@@ -201,6 +243,9 @@ impl Inner {
     /// that ends before it: the file was replaced) is rebuilt from the log, with the deferred
     /// records that still fit applied after it.
     fn catch_up(&self, conn: &Connection, g: &mut Local) -> Result<()> {
+        if !g.stale && self.unchanged() {
+            return Ok(());
+        }
         if !g.stale {
             let head = self.head(conn)?;
             if head == g.offset {
@@ -259,8 +304,23 @@ impl Inner {
     /// In a write transaction: catch up, then write the deferred records.
     fn write_deferred(&self, d: &mut Db, g: &mut Local) -> Result<()> {
         let tx = self.begin(d)?;
+        let mark = self.mark();
         self.catch_up(&tx, g)?;
-        self.append(tx, g, Vec::new()).map(drop)
+        if g.deferred.is_empty() {
+            self.set_synced(mark);
+            return Ok(());
+        }
+        self.write(tx, g, Vec::new(), mark).map(drop)
+    }
+
+    /// `append` (of at least one record), then the wal-index header it leaves.
+    fn write(&self, tx: Tx<'_>, g: &mut Local, ops: Vec<Op>, before: Option<Mark>) -> Result<Vec<Applied>> {
+        let r = self.append(tx, g, ops);
+        match &r {
+            Ok(_) => self.committed(before),
+            Err(_) => self.set_synced(None),
+        }
+        r
     }
 
     fn commit(&self, how: Append, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
@@ -270,7 +330,9 @@ impl Inner {
         if how == Append::Blind {
             // A blind record does not depend on the state: it is chosen before the write lock,
             // on the log as read now, and a parameter that may wait is not written yet.
+            let mark = self.mark();
             self.catch_up(&d.conn, &mut g)?;
+            self.set_synced(mark);
             let mut ops = build(&g)?;
             if let Some(applied) = g.defer(&mut ops, &self.me, self.flush_after)? {
                 return Ok(vec![applied]);
@@ -278,7 +340,10 @@ impl Inner {
             blind = Some(ops);
         }
         let tx = self.begin(&mut d)?;
+        // Under the write lock no other process commits: this header is the log's last state.
+        let mark = self.mark();
         self.catch_up(&tx, &mut g)?;
+        self.set_synced(mark);
         let ops = match blind {
             Some(ops) => ops,
             None => build(&g)?,
@@ -287,7 +352,7 @@ impl Inner {
             // Nothing to append (the transaction rolls back); the deferred records wait on.
             return Ok(Vec::new());
         }
-        self.append(tx, &mut g, ops)
+        self.write(tx, &mut g, ops, mark)
     }
 }
 
@@ -316,14 +381,19 @@ impl FlushTarget for Inner {
 impl OpLog for SqliteStorage {
     fn view<R>(&self, f: impl FnOnce(&MemState) -> Result<R>) -> Result<R> {
         let s = &self.inner;
-        let head = {
-            let d = s.lock_db()?;
-            s.head(&d.conn)?
-        };
+        let usable = |g: &Local| !g.stale && g.deferred.failed.is_none() && !g.deferred.inherited();
         {
             let g = s.replica.read().unwrap_or_else(|e| e.into_inner());
+            if usable(&g) && s.unchanged() {
+                return f(&g.state);
+            }
+        }
+        if s.wal.is_none() {
+            // No shared memory to look at: compare the log's last record number.
+            let head = s.head(&s.lock_db()?.conn)?;
+            let g = s.replica.read().unwrap_or_else(|e| e.into_inner());
             // The offset counts log rows only: deferred records leave it alone.
-            if !g.stale && g.offset == head && g.deferred.failed.is_none() && !g.deferred.inherited() {
+            if usable(&g) && g.offset == head {
                 return f(&g.state);
             }
         }
@@ -333,7 +403,9 @@ impl OpLog for SqliteStorage {
             // The flusher could not write the deferred records: try once more, or say why not.
             s.write_deferred(&mut d, &mut g)?;
         } else {
+            let mark = s.mark();
             s.catch_up(&d.conn, &mut g)?;
+            s.set_synced(mark);
         }
         drop(d);
         f(&g.state)

@@ -84,11 +84,14 @@ fn reading_an_unchanged_log_reads_no_rows() {
     let t = new_trial(&a, id);
     a.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
     let before = row_reads(&a);
+    assert!(a.inner.wal.is_some(), "the wal-index header was not found");
+    let heads = a.inner.head_reads.load(Ordering::Relaxed);
     for _ in 0..50 {
         assert_eq!(read_with(&a, id, |h| h.n_complete()).unwrap(), 1);
         a.study_info(id).unwrap();
     }
     assert_eq!(row_reads(&a), before, "an unchanged log was read again");
+    assert_eq!(a.inner.head_reads.load(Ordering::Relaxed), heads, "reads of an unchanged log queried it");
     let b = open(&p);
     let t2 = new_trial(&b, b.study_id("s").unwrap());
     b.set_trial_state_values(t2.trial_id, TrialState::Complete, Some(&[2.0])).unwrap();
@@ -96,6 +99,41 @@ fn reading_an_unchanged_log_reads_no_rows() {
     assert_eq!(row_reads(&a), before + 1, "the new rows are read once");
     a.study_info(id).unwrap();
     assert_eq!(row_reads(&a), before + 1);
+}
+
+#[test]
+fn every_read_sees_every_commit_that_returned_before_it() {
+    let d = dir();
+    let p = d.path().join("seen.db");
+    let a = open(&p);
+    study(&a, "s");
+    let committed = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|sc| {
+        for _ in 0..4 {
+            let (p, committed) = (&p, &committed);
+            sc.spawn(move || {
+                let s = open(p);
+                let sid = s.study_id("s").unwrap();
+                for _ in 0..60 {
+                    let before = committed.load(Ordering::SeqCst);
+                    let seen = s.study_info(sid).unwrap().n_trials;
+                    assert!(seen >= before, "a read saw {seen} trials after {before} were committed");
+                    let t = new_trial(&s, sid);
+                    committed.fetch_add(1, Ordering::SeqCst);
+                    s.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+                }
+            });
+        }
+    });
+    // Handles taking turns see each other's writes at once.
+    let b = open(&p);
+    let (ia, ib) = (a.study_id("s").unwrap(), b.study_id("s").unwrap());
+    for i in 0..20 {
+        new_trial(&a, ia);
+        assert_eq!(b.study_info(ib).unwrap().n_trials, 240 + 2 * i + 1);
+        new_trial(&b, ib);
+        assert_eq!(a.study_info(ia).unwrap().n_trials, 240 + 2 * i + 2);
+    }
 }
 
 #[test]
@@ -131,7 +169,7 @@ fn concurrent_writers_number_every_trial_once() {
     let d = dir();
     let p = d.path().join("n.db");
     let a = open(&p);
-    let id = study(&a, "s");
+    study(&a, "s");
     std::thread::scope(|sc| {
         for w in 0..4 {
             let p = &p;
@@ -157,7 +195,6 @@ fn concurrent_writers_number_every_trial_once() {
     assert_eq!(xs, (0..200).collect::<Vec<_>>());
     assert_eq!(ids.len(), 200);
     assert_eq!(dump(&a), dump(&fresh));
-    let _ = id;
 }
 
 #[test]
