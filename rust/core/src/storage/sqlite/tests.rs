@@ -340,7 +340,9 @@ fn urls_name_the_file() {
     let p = d.path().join("u.db");
     let s = SqliteStorage::open_url(&format!("sqlite:///{}?synchronous=full&timeout=5", p.display())).unwrap();
     assert_eq!(s.path(), p);
-    assert!(s.inner.url.fsync);
+    let sync = |s: &SqliteStorage| s.inner.db.lock().unwrap().conn.query_row("PRAGMA synchronous", [], |r| r.get::<_, i64>(0)).unwrap();
+    assert_eq!(sync(&s), 2, "synchronous=full waits for the disk on every commit");
+    assert_eq!(sync(&open(&p)), 1, "the default is NORMAL");
     study(&s, "s");
     assert_eq!(open(&p).studies().len(), 1);
 }
