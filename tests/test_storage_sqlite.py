@@ -106,6 +106,10 @@ def test_pickled_storage_reopens(tmp_path):
     back = pickle.loads(pickle.dumps(st))
     assert back.heartbeat_interval == 5 and back._core is not st._core
     assert len(ferrotune.load_study(study_name="p", storage=back).trials) == 3
+    study = ferrotune.load_study(study_name="p", storage=st)
+    copy = pickle.loads(pickle.dumps(study))
+    copy.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)  # through its own connection
+    assert len(study.trials) == 4 and study.trials == copy.trials
 
 
 def test_copy_study_through_sqlite(tmp_path):
