@@ -25,11 +25,15 @@ pub fn sql_error(path: &str, doing: &str, e: &rusqlite::Error) -> Error {
 }
 
 pub struct Db {
+    /// Declared first: dropped (closed) before the anchor's descriptors.
     pub conn: Connection,
     /// The process that opened the connection: a forked child opens its own.
     pid: u32,
     /// The connection's view of the wal-index header, when it could be found.
     pub wal: Option<WalIndex>,
+    /// Descriptors a forked child locks through (see `fork`).
+    #[cfg(unix)]
+    _anchor: Option<super::fork::Anchor>,
 }
 
 /// Opens the file, checks it is ferrotune's (or new) and sets the connection up.
@@ -53,7 +57,15 @@ impl Db {
     pub fn open(url: &SqliteUrl, name: &str) -> Result<Db> {
         let conn = connect(url, name)?;
         let wal = WalIndex::of(&conn);
-        Ok(Db { conn, pid: std::process::id(), wal })
+        #[cfg(unix)]
+        let _anchor = super::fork::anchor(&url.path);
+        Ok(Db {
+            conn,
+            pid: std::process::id(),
+            wal,
+            #[cfg(unix)]
+            _anchor,
+        })
     }
 
     /// Opens a connection of this process when this one was inherited through `fork`.

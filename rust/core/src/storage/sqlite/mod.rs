@@ -3,7 +3,8 @@
 //!
 //! - `schema`: the tables, the schema version, and the refusal of files that are not ferrotune's
 //!   (an Optuna database is left untouched).
-//! - `db`: the process's connection (re-opened after a fork), its settings and error messages.
+//! - `db`: the process's connection (re-opened after a fork), its settings and error messages;
+//!   `fork`: the locks a forked child takes itself, which SQLite believes it inherited.
 //! - `storage::log::deferred` and `storage::log::flusher`: parameter records applied to the
 //!   replica that wait for the next write, as on the journal file.
 //!
@@ -23,6 +24,8 @@
 //! (`synchronous=NORMAL`); `?synchronous=full` also waits for the disk (docs/storage.md).
 
 mod db;
+#[cfg(unix)]
+mod fork;
 mod schema;
 
 use std::path::Path;

@@ -381,3 +381,71 @@ fn a_forked_child_opens_its_own_connection() {
     // The parameter reached the log once, from the parent.
     assert_eq!(log_ops(&p).iter().filter(|op| is_param(op, t1.trial_id)).count(), 1);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_forked_child_keeps_writing_after_its_parent_closes_the_database() {
+    let d = dir();
+    let p = d.path().join("orphan.db");
+    let (ready, closed) = (d.path().join("ready"), d.path().join("closed"));
+    let a = open(&p);
+    let id = study(&a, "s");
+    // SAFETY: the child only uses the storage and the file system, and leaves with `_exit`.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            new_trial(&a, id);
+            std::fs::write(&ready, "").unwrap();
+            wait_until("the parent to close the database", WAIT, || closed.exists());
+            for _ in 0..10 {
+                let t = new_trial(&a, id);
+                a.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+            }
+        }));
+        unsafe { libc::_exit(if ok.is_ok() { 0 } else { 1 }) };
+    }
+    wait_until("the child to write", WAIT, || ready.exists());
+    // The parent's last connection closes while the child still uses the database.
+    drop(a);
+    std::fs::write(&closed, "").unwrap();
+    let mut status = 0;
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert_eq!(status, 0, "the child failed");
+    let fresh = open(&p);
+    assert_eq!(fresh.study_info(fresh.study_id("s").unwrap()).unwrap().n_trials, 11, "the child's trials were lost");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_forked_child_opening_the_database_after_its_parent_closed_it_keeps_its_trials() {
+    let d = dir();
+    let p = d.path().join("late.db");
+    let closed = d.path().join("closed");
+    let a = open(&p);
+    study(&a, "s");
+    // SAFETY: as above.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            wait_until("the parent to close the database", WAIT, || closed.exists());
+            // A storage of its own, as a pickled one is opened again.
+            let b = open(&p);
+            let id = b.study_id("s").unwrap();
+            for _ in 0..5 {
+                let t = new_trial(&b, id);
+                b.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+            }
+            std::mem::forget(b);
+        }));
+        unsafe { libc::_exit(if ok.is_ok() { 0 } else { 1 }) };
+    }
+    drop(a);
+    std::fs::write(&closed, "").unwrap();
+    let mut status = 0;
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert_eq!(status, 0, "the child failed");
+    let fresh = open(&p);
+    assert_eq!(fresh.study_info(fresh.study_id("s").unwrap()).unwrap().n_trials, 5, "the child's trials were lost");
+}
