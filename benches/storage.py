@@ -1,4 +1,5 @@
-"""Durable storage: ferrotune's journal file against Optuna's JournalFileStorage, and its
+"""Durable storage: ferrotune's journal file against Optuna's JournalFileStorage, its SQLite
+storage against Optuna's SQLite RDBStorage (and against its own journal file), and its
 PostgreSQL storage against Optuna's RDBStorage on the same server, same run.
 
 What is timed is the cost per trial of a study whose objective costs nothing: RandomSampler,
@@ -19,6 +20,12 @@ its own journal file in a fresh temporary directory.
    server is ``--postgres URL`` (its user must be allowed to create databases), else a throwaway
    one that ``scripts/postgres-test-server`` starts in a temporary directory (fsync on) and stops
    at the end; ``--no-postgres`` skips this part.
+5. SQLite: 1 and 2 again, each run on a new database file in a temporary directory: ferrotune
+   with ``storage="sqlite:///..."``, Optuna with ``RDBStorage("sqlite:///...")`` (its
+   connections wait up to 60 s for a lock, as ferrotune's do, instead of pysqlite's 5 s), and
+   ferrotune's journal file beside them; ``--no-sqlite`` skips this part. A run of Optuna's that
+   fails (four processes on one SQLite file can end in "database is locked") is reported as
+   failed.
 
 Run from the repository root (after ``pip install -e '.[bench-storage]'``):
 
@@ -66,9 +73,13 @@ def is_url(where: str) -> bool:
 
 
 def open_storage(lib: Any, where: str) -> Any:
-    """The storage at where, a journal path or a postgresql:// URL, as lib spells it."""
+    """The storage at where, a journal path, a sqlite:/// or a postgresql:// URL, as lib spells it."""
     if not is_url(where):
         return journal(lib, where)
+    if where.startswith("sqlite:"):
+        if lib.__name__ == "optuna":
+            return lib.storages.RDBStorage(where, engine_kwargs={"connect_args": {"timeout": 60}})
+        return where
     if lib.__name__ == "optuna":
         return lib.storages.RDBStorage(with_driver(where, "postgresql+psycopg2"))
     return with_driver(where, "postgresql")
@@ -83,6 +94,12 @@ def with_driver(url: str, scheme: str) -> str:
 def fresh_journal() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as d:
         yield os.path.join(d, "journal.log")
+
+
+@contextlib.contextmanager
+def fresh_sqlite() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as d:
+        yield f"sqlite:///{os.path.join(d, 'study.db')}"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -211,7 +228,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--markdown", action="store_true", help="also print the table as markdown")
     ap.add_argument("--postgres", metavar="URL", help="PostgreSQL server to create the databases on (default: a throwaway one)")
     ap.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL comparison")
-    # STORAGE: a journal path or a postgresql:// URL
+    ap.add_argument("--no-sqlite", action="store_true", help="skip the SQLite comparison")
+    # STORAGE: a journal path, a sqlite:/// or a postgresql:// URL
     ap.add_argument("--worker", nargs=4, metavar=("LIB", "STORAGE", "N", "SEED"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.quick:
@@ -251,17 +269,62 @@ def main(argv: list[str] | None = None) -> int:
         f"reopen: {args.reopen:,} trials written in {write:.1f} s; a fresh process's load_study took {load * 1e3:,.0f} ms "
         f"(target < 1,000 ms: {'met' if load < 1.0 else 'not met'}), then best_trial {best * 1e3:,.0f} ms"
     )
+    sq = None if args.no_sqlite else sqlite_section(ft, optuna, args, n_opt)
     pg = None if args.no_postgres else postgres_section(ft, optuna, args, n_opt)
     if args.markdown:
         print()
         print(common.markdown_heading(header))
         print(common.table(head, rows, right, markdown=True))
+        if sq:
+            print()
+            print(common.table(*sq, markdown=True))
         if pg:
             print()
             print(f"```text\n{pg[0]}\n```")
             print()
             print(common.table(*pg[1:], markdown=True))
     return 0
+
+
+def sqlite_section(ft: Any, optuna: Any, args: argparse.Namespace, n_opt: int) -> tuple[list[str], list[list[str]], list[bool]]:
+    """Print (and return, for --markdown) the SQLite table: ferrotune's SQLite storage against
+    Optuna's, and against ferrotune's own journal file (journal / SQLite above 1: SQLite is faster)."""
+    print("\nsqlite  a new database file per run in a temporary directory; Optuna RDBStorage with a 60 s lock timeout", flush=True)
+    rows = []
+    for label, run in (("1 worker", one_worker), ("4 processes", four_processes)):
+        ft_t = run(ft, args.trials, args.seed, fresh_sqlite)
+        jr_t = run(ft, args.trials, args.seed, fresh_journal)
+        try:
+            op_t: float | None = run(optuna, n_opt, args.seed, fresh_sqlite)
+        except SystemExit as e:  # a worker failed; Optuna's figure is then missing, not made up
+            print(f"  Optuna SQLite {label}: {e}", file=sys.stderr, flush=True)
+            op_t = None
+        ratio = None if op_t is None else op_t / ft_t
+        rows.append(
+            [
+                label,
+                f"{ft_t * 1e6:,.1f}",
+                f"{jr_t * 1e6:,.1f}",
+                "failed" if op_t is None else f"{op_t * 1e6:,.0f}",
+                "-" if ratio is None else f"{ratio:,.1f}x",
+                "-" if ratio is None else ("met" if ratio >= 50 else "not met"),
+                f"{jr_t / ft_t:,.2f}x",
+            ]
+        )
+        print(f"  SQLite {label}: done", file=sys.stderr, flush=True)
+    head = [
+        "SQLite",
+        f"ferrotune sqlite us/trial ({args.trials:,})",
+        f"ferrotune journal us/trial ({args.trials:,})",
+        f"optuna sqlite us/trial ({n_opt:,})",
+        "optuna/ferrotune",
+        ">= 50x",
+        "journal/sqlite",
+    ]
+    right = [False, True, True, True, True, False, True]
+    print()
+    print(common.table(head, rows, right))
+    return head, rows, right
 
 
 def postgres_section(

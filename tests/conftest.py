@@ -14,7 +14,7 @@ import pytest
 
 import ferrotune
 from ferrotune.samplers import RandomSampler
-from ferrotune.storages import InMemoryStorage
+from ferrotune.storages import InMemoryStorage, JournalFileBackend, JournalStorage, RDBStorage
 
 
 @pytest.fixture(autouse=True)
@@ -114,10 +114,21 @@ def postgres_url(postgres_server: str):
         psql(postgres_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-@pytest.fixture(params=["journal", "postgresql"])
+@pytest.fixture(params=["journal", "sqlite", "postgresql"])
 def shared_storage_url(request, tmp_path) -> str:
-    """Where a study shared by several processes lives: a journal file path, or the URL of a
-    fresh PostgreSQL database (skipped like ``postgres_url`` when no server can be had)."""
+    """Where a study shared by several processes lives: a journal file path, the URL of a SQLite
+    file (``sqlite:////abs/path.db``), or the URL of a fresh PostgreSQL database (skipped like
+    ``postgres_url`` when no server can be had). Open another instance with ``open_shared``."""
     if request.param == "journal":
         return str(tmp_path / "shared.log")
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shared.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+def open_shared(url: str, **kw):
+    """A new storage instance on a ``shared_storage_url`` (its own connection or file handle):
+    ``RDBStorage`` for a database URL, ``JournalStorage`` for a journal path."""
+    if "://" in url:
+        return RDBStorage(url, **kw)
+    return JournalStorage(JournalFileBackend(url), **kw)

@@ -1,4 +1,4 @@
-"""Heartbeats on the shared storages (journal file, PostgreSQL): trials of killed workers are
+"""Heartbeats on the shared storages (journal file, SQLite, PostgreSQL): trials of killed workers are
 failed after the grace period, once, and optionally retried."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ INTERVAL, GRACE = 0.1, 0.4
 def _storage(path, callback=None, **kw):
     kw.setdefault("heartbeat_interval", INTERVAL)
     kw.setdefault("grace_period", GRACE)
-    if str(path).startswith("postgresql://"):
+    if "://" in str(path):
         return RDBStorage(str(path), heartbeat_stale_trial_callback=callback, **kw)
     return JournalStorage(JournalFileBackend(str(path)), heartbeat_stale_trial_callback=callback, **kw)
 
@@ -44,7 +44,7 @@ def _storage(path, callback=None, **kw):
 OPEN_STORAGE = """
 from ferrotune.storages import JournalStorage, JournalFileBackend, RDBStorage
 def open_storage(where, **kw):
-    if where.startswith("postgresql://"):
+    if "://" in where:
         return RDBStorage(where, **kw)
     return JournalStorage(JournalFileBackend(where), **kw)
 """

@@ -107,7 +107,8 @@ def test_copy_study_through_postgres(postgres_url, tmp_path, directions):
 @pytest.mark.parametrize(
     "url, fragment",
     [
-        ("sqlite:///x.db", "SQLite is not supported"),
+        ("sqlite:///:memory:", "in memory"),
+        ("mysql://u@host/db", "MySQL databases are not supported"),
         ("postgresql://db", "names no database"),
         ("postgresql://u@127.0.0.1:1/nowhere", "connecting to 127.0.0.1:1/nowhere"),
     ],

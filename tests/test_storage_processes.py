@@ -1,13 +1,15 @@
-"""The shared storages (journal file, PostgreSQL) under several processes: 8 workers on one
+"""The shared storages (journal file, SQLite, PostgreSQL) under several processes: 8 workers on one
 study, workers killed with SIGKILL at random moments, and parameters that wait to be written
 (a killed or forked worker, another instance reading them)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import random
 import signal
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -17,12 +19,10 @@ import warnings
 
 import pytest
 from _util import wait_until
-from conftest import psql
+from conftest import open_shared, psql
 
 import ferrotune
 from ferrotune.distributions import FloatDistribution
-from ferrotune.storages import JournalStorage, RDBStorage
-from ferrotune.storages.journal import JournalFileBackend
 from ferrotune.trial import TrialState
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
@@ -165,13 +165,16 @@ def test_workers_share_one_budget(shared_storage_url):
 
 def _open(url):
     """A new storage instance on url (its own connection or file handle, not a cached one)."""
-    return RDBStorage(url) if url.startswith("postgresql://") else JournalStorage(JournalFileBackend(url))
+    return open_shared(url)
 
 
 def _param_records(url):
     """How many parameter records (kind 6) the log holds."""
     if url.startswith("postgresql://"):
         return int(psql(url, "SELECT count(*) FROM ferrotune_log WHERE get_byte(body, 0) = 6"))
+    if url.startswith("sqlite://"):
+        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as db:
+            return db.execute("SELECT count(*) FROM ferrotune_log WHERE substr(body, 1, 1) = x'06'").fetchone()[0]
     with open(url, "rb") as f:
         data, at, n = f.read(), 8, 0
     while at + 8 <= len(data):
@@ -241,7 +244,7 @@ FORKED_TRIAL = textwrap.dedent(
         x = v.suggest_float("x", 0, 1)
         # The child's own flusher sends it: wait until another instance reads it (120 s at most).
         url = sys.argv[1]
-        other = RDBStorage(url) if url.startswith("postgresql://") else JournalStorage(JournalFileBackend(url))
+        other = RDBStorage(url) if "://" in url else JournalStorage(JournalFileBackend(url))
         seen = ferrotune.load_study(study_name="f", storage=other)
         deadline = time.monotonic() + 120
         while seen.trials[v.number].params != {"x": x}:

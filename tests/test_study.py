@@ -153,7 +153,7 @@ def test_storages_are_independent():
 @pytest.mark.parametrize(
     "kwargs, fragment",
     [
-        ({"storage": "sqlite:///example.db"}, "journal"),
+        ({"storage": "mysql://u@host/db"}, "journal"),
         ({"storage": 3}, "storage"),
         ({"sampler": "tpe"}, "BaseSampler"),
         ({"sampler": object()}, "sampler"),

@@ -124,6 +124,9 @@ class Storage:
     @staticmethod
     def postgres(url: str) -> Storage:
         """Connects to a PostgreSQL database, creates ferrotune's tables on first use and reads the log (GIL released)."""
+    @staticmethod
+    def sqlite(url: str) -> Storage:
+        """Opens or creates the SQLite database of a ``sqlite:///path.db`` URL and reads the log (GIL released)."""
     def take_warnings(self) -> list[str]:
         """Storage messages not yet shown (a damaged journal tail, ...), drained."""
     @staticmethod

@@ -77,7 +77,6 @@ class JournalStorage(SharedStorage):
 
 
 _UNSUPPORTED = {
-    "mysql": "MySQL",
     "redis": "Redis",
     "grpc": "gRPC",
 }
@@ -100,10 +99,12 @@ def get_storage(storage: Any) -> BaseStorage:
     Accepted: ``None`` (a new in-memory storage), a storage object, a journal file path
     (``"study.log"``, a ``pathlib.Path``), a ``journal:///abs/path.log`` /
     ``file:///abs/path.log`` URL (``journal://relative.log`` is relative to the working
-    directory) or a PostgreSQL URL (``postgresql://user:password@host:5432/dbname``, opened as
-    :class:`RDBStorage`). ``sqlite:///`` URLs are rejected with a pointer to the journal.
+    directory), a PostgreSQL URL (``postgresql://user:password@host:5432/dbname``) or a SQLite
+    URL (``sqlite:///relative.db``, ``sqlite:////absolute.db``), both opened as
+    :class:`RDBStorage`. Other database URLs (``mysql://``, ...) are refused, naming these.
     """
     from ferrotune.storages._in_memory import InMemoryStorage
+    from ferrotune.storages._rdb import RDBStorage, unsupported_url, url_kind
     from ferrotune.storages.journal._file import JournalFileBackend
 
     if storage is None:
@@ -115,17 +116,15 @@ def get_storage(storage: Any) -> BaseStorage:
     if isinstance(storage, str):
         path = _journal_path(storage)
         scheme = storage.split("://", 1)[0].split("+", 1)[0].lower()
-        if path is None and scheme in ("postgresql", "postgres", "sqlite"):
-            from ferrotune.storages._rdb import RDBStorage
-
+        if path is None and url_kind(storage) is not None:
             return RDBStorage(storage)
         if path is None:
             what = _UNSUPPORTED.get(scheme)
-            kind = f"{what} storages are" if what else f"storage URLs with scheme {scheme!r} are"
+            why = f"storage {_core.Storage.redact_url(storage)!r}: {what} storages are not supported" if what else unsupported_url(storage)
             raise FerrotuneValueError(
-                f"storage {_core.Storage.redact_url(storage)!r}: {kind} not supported; use a journal file, e.g. "
-                "storage='study.log', storage='journal:///path/to/study.log' or "
+                f"{why}; use a journal file, e.g. storage='study.log', storage='journal:///path/to/study.log' or "
                 "JournalStorage(JournalFileBackend('study.log')) from ferrotune.storages, "
+                "a SQLite URL such as 'sqlite:///study.db', "
                 "or a PostgreSQL URL such as 'postgresql://user:password@host:5432/dbname'"
             )
         if not path:
@@ -134,5 +133,6 @@ def get_storage(storage: Any) -> BaseStorage:
             )
         return JournalStorage(JournalFileBackend(path))
     raise FerrotuneValueError(
-        f"storage must be None, a journal file path or URL, a PostgreSQL URL, or a ferrotune storage object, got {type(storage).__name__}"
+        "storage must be None, a journal file path or URL, a SQLite or PostgreSQL URL, or a ferrotune storage object, "
+        f"got {type(storage).__name__}"
     )

@@ -1,4 +1,4 @@
-"""``RDBStorage``: studies in a PostgreSQL database, written by the Rust core."""
+"""``RDBStorage``: studies in a PostgreSQL or SQLite database, written by the Rust core."""
 
 from __future__ import annotations
 
@@ -9,24 +9,35 @@ from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.storages._heartbeat import StaleTrialCallback
 from ferrotune.storages._shared import SharedStorage
 
-_SQLITE_HINT = (
-    "SQLite is not supported: for a study in a local file use the journal storage "
-    "(storage='study.log' or JournalStorage(JournalFileBackend('study.log'))), which several "
-    "processes can share; for workers on several machines use a PostgreSQL URL "
-    "(postgresql://user:password@host:5432/dbname)"
-)
+_URL_FORMS = "postgresql://user:password@host:5432/dbname or sqlite:///path/to/study.db"
+
+#: Database kinds Optuna's RDBStorage reaches through SQLAlchemy that ferrotune does not.
+_UNSUPPORTED = {"mysql": "MySQL", "mariadb": "MariaDB", "oracle": "Oracle", "mssql": "SQL Server"}
+
+
+def url_kind(url: str) -> str | None:
+    """``"postgresql"`` or ``"sqlite"`` for a URL ``RDBStorage`` opens, else None."""
+    scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
+    if scheme in ("postgresql", "postgres"):
+        return "postgresql"
+    if scheme == "sqlite":
+        return "sqlite"
+    return None
+
+
+def unsupported_url(url: str) -> str:
+    """Why ``url`` cannot be opened, naming what can (without its password)."""
+    scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
+    what = _UNSUPPORTED.get(scheme)
+    kind = f"{what} databases are" if what else f"URLs with scheme {scheme!r} are"
+    return f"url {_redact(url)!r}: {kind} not supported; ferrotune's RDBStorage opens {_URL_FORMS}"
 
 
 def _check_url(url: Any) -> str:
     if not isinstance(url, str):
-        raise FerrotuneValueError(f"url must be a string such as 'postgresql://user:password@host:5432/dbname', got {type(url).__name__}")
-    scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
-    if scheme == "sqlite":
-        raise FerrotuneValueError(f"storage {_redact(url)!r}: {_SQLITE_HINT}")
-    if scheme not in ("postgresql", "postgres"):
-        raise FerrotuneValueError(
-            f"url {_redact(url)!r}: RDBStorage supports PostgreSQL only; write postgresql://user:password@host:5432/dbname"
-        )
+        raise FerrotuneValueError(f"url must be a string such as {_URL_FORMS}, got {type(url).__name__}")
+    if url_kind(url) is None:
+        raise FerrotuneValueError(unsupported_url(url))
     return url
 
 
@@ -37,21 +48,25 @@ def _redact(url: str) -> str:
 
 
 class RDBStorage(SharedStorage):
-    """Optuna's ``RDBStorage`` for PostgreSQL: ``RDBStorage("postgresql://user:pw@host/db")``.
+    """Optuna's ``RDBStorage``: ``RDBStorage("postgresql://user:pw@host/db")`` or
+    ``RDBStorage("sqlite:///study.db")``.
 
-    Every process (on any machine) that opens the same database shares its studies. ferrotune
-    connects from Rust, creates its tables (``ferrotune_*``) on first use and checks their schema
+    Every process that opens the same database shares its studies: a PostgreSQL database from
+    any machine, a SQLite file from the processes of one machine (``sqlite:///relative.db``,
+    ``sqlite:////absolute.db``; ``?synchronous=full`` waits for the disk on every commit,
+    ``?timeout=SECONDS`` bounds the wait for another process's lock). ferrotune opens the
+    database from Rust, creates its tables (``ferrotune_*``) on first use and checks their schema
     version; a trial is never lost or duplicated and each grid point or enqueued trial is claimed
     by exactly one worker. The tables hold ferrotune's operation log, not Optuna's schema: read
-    the studies through ferrotune (``load_study``, ``copy_study``). SQLite URLs are rejected in
-    favour of the journal file. See docs/storage.md.
+    the studies through ferrotune (``load_study``, ``copy_study``); a database Optuna created is
+    refused and left untouched. See docs/storage.md.
 
     ``engine_kwargs`` and ``skip_compatibility_check`` exist for Optuna compatibility: there is
     no SQLAlchemy engine to configure, so ``engine_kwargs`` must be empty. Heartbeat arguments
     work as on :class:`JournalStorage`.
     """
 
-    _where = "PostgreSQL"
+    _where = "RDB"
 
     def __init__(
         self,
@@ -66,13 +81,15 @@ class RDBStorage(SharedStorage):
         skip_table_creation: bool = False,
     ) -> None:
         self.url = _check_url(url)
+        sqlite = url_kind(self.url) == "sqlite"
         if engine_kwargs:
+            options = "?timeout=SECONDS or ?synchronous=full" if sqlite else "?connect_timeout=5"
             raise FerrotuneValueError(
-                f"engine_kwargs={engine_kwargs!r}: ferrotune connects to PostgreSQL from Rust without SQLAlchemy; "
-                "put connection options in the URL (e.g. ?connect_timeout=5) and drop engine_kwargs"
+                f"engine_kwargs={engine_kwargs!r}: ferrotune opens the database from Rust without SQLAlchemy; "
+                f"put connection options in the URL (e.g. {options}) and drop engine_kwargs"
             )
         self._init_heartbeats(heartbeat_interval, grace_period, heartbeat_stale_trial_callback, failed_trial_callback)
-        self._core = _core.Storage.postgres(self.url)
+        self._core = _core.Storage.sqlite(self.url) if sqlite else _core.Storage.postgres(self.url)
         self._emit_warnings()
 
     def __repr__(self) -> str:

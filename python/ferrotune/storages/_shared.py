@@ -1,4 +1,4 @@
-"""What the storages shared by several processes (journal file, PostgreSQL) have in common."""
+"""What the storages shared by several processes (journal file, SQLite, PostgreSQL) have in common."""
 
 from __future__ import annotations
 

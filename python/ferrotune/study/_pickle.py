@@ -1,6 +1,6 @@
 """Pickling a study (Optuna's ``Study`` pickles; so do Ray, joblib and multiprocessing with it).
 
-A study on a storage shared by processes (a journal file, PostgreSQL) pickles as a reference:
+A study on a storage shared by processes (a journal file, SQLite, PostgreSQL) pickles as a reference:
 its name, its storage (which pickles as its path or URL) and its sampler and pruner; unpickling
 opens the same study on the same storage. An in-memory study has no storage another process
 could open, so, as Optuna's in-memory storage does, its pickle carries the data: directions,

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrotune_core::history::StudyDirection;
-use ferrotune_core::storage::{copy_study, AttrKind, InMemoryStorage, JournalStorage, PostgresStorage, Storage as CoreStorage, StudyInfo};
+use ferrotune_core::storage::{
+    copy_study, AttrKind, InMemoryStorage, JournalStorage, PostgresStorage, SqliteStorage, Storage as CoreStorage, StudyInfo,
+};
 use ferrotune_core::Error;
 use pyo3::prelude::*;
 
@@ -54,6 +56,14 @@ impl Storage {
     fn postgres(py: Python<'_>, url: String) -> PyResult<Self> {
         let p = enter_core(py, move || PostgresStorage::open(&url))?;
         Ok(Storage { inner: Arc::new(p), journal: None })
+    }
+
+    /// Opens (or creates) the SQLite database a `sqlite:///path.db` URL names and reads its log,
+    /// with the GIL released. The core reads the URL.
+    #[staticmethod]
+    fn sqlite(py: Python<'_>, url: String) -> PyResult<Self> {
+        let s = enter_core(py, move || SqliteStorage::open_url(&url))?;
+        Ok(Storage { inner: Arc::new(s), journal: None })
     }
 
     /// `url` with its password replaced by `***` (the core's reading of where it ends).

@@ -85,8 +85,8 @@ class JournalRedisBackend:
     def __init__(self, url: str, use_cluster: bool = False, prefix: str = "") -> None:
         raise FerrotuneValueError(
             "the Redis journal backend is not supported by ferrotune; to share a study between processes use "
-            "JournalStorage(JournalFileBackend('study.log')) (one machine, or a shared file system), and between "
-            "machines storage='postgresql://user:password@host/db'"
+            "JournalStorage(JournalFileBackend('study.log')) or storage='sqlite:///study.db' (one machine, or a shared "
+            "file system for the journal), and between machines storage='postgresql://user:password@host/db'"
         )
 
 

@@ -1,11 +1,11 @@
 //! Storage: where studies and trials live.
 //!
 //! `Storage` is the trait every backend implements: `InMemoryStorage`, the journal file
-//! (`JournalStorage`) and PostgreSQL (`PostgresStorage`); all keep their studies in the same
+//! (`JournalStorage`), SQLite (`SqliteStorage`) and PostgreSQL (`PostgresStorage`); all keep their studies in the same
 //! `MemState` (mem_state.rs). Each backend keeps a `TrialHistory` per study, so samplers read
 //! the same columns whatever the backend.
 //!
-//! The log backends (journal, PostgreSQL) share `log`: the records, their encoding, the replica
+//! The log backends (journal, SQLite, PostgreSQL) share `log`: the records, their encoding, the replica
 //! they are replayed into, the `Storage` methods written once over them, the parameter records
 //! that wait for the process's next write and the thread that writes them. `url` reads storage
 //! URLs (and hides their passwords) for every backend and for Python.
@@ -17,6 +17,8 @@ mod mem_state;
 mod memory;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 mod template;
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -27,6 +29,8 @@ pub use journal::JournalStorage;
 pub use memory::InMemoryStorage;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStorage;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStorage;
 pub use template::{Claim, TrialTemplate};
 
 use std::collections::BTreeMap;

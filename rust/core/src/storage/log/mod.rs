@@ -1,5 +1,5 @@
-//! The operation log shared by the journal file and PostgreSQL: both keep their studies as a
-//! sequence of records, replayed into a replica, and differ only in where the records live.
+//! The operation log shared by the journal file, SQLite and PostgreSQL: all keep their studies
+//! as a sequence of records, replayed into a replica, and differ only in where the records live.
 //!
 //! - `record`, `codec`: one storage mutation (`Op`) and its compact binary encoding.
 //! - `replica`: the records applied to a `MemState`, with the map from the log's study indices
@@ -11,7 +11,8 @@
 //! - `warnings`: messages for the user a backend gathers (an undecodable record, damage).
 //!
 //! File framing, locks and snapshots are the journal's (`storage::journal`); tables, the
-//! connection and notifications are PostgreSQL's (`storage::postgres`).
+//! connection and notifications are PostgreSQL's (`storage::postgres`); the database file, its
+//! write lock and the connection re-opened after a fork are SQLite's (`storage::sqlite`).
 
 pub(crate) mod codec;
 pub(crate) mod deferred;

@@ -1,6 +1,6 @@
-//! Storages kept as a log of operations: the journal file and PostgreSQL.
+//! Storages kept as a log of operations: the journal file, SQLite and PostgreSQL.
 //!
-//! Both keep a `Replica` (the log's records applied to a `MemState`) and differ only in how
+//! All keep a `Replica` (the log's records applied to a `MemState`) and differ only in how
 //! they read new records and append their own. `OpLog` is that difference; the `Storage`
 //! methods, written once here, turn each call into a read of the replica or into records.
 
