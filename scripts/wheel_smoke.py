@@ -7,7 +7,8 @@ Checks, each failing with a message that says what went wrong:
   1. the package imported is the installed one, and ferrotune.__version__ is the wheel's version;
   2. every module imports, except those that need an extra, which must fail for that extra only;
   3. a TPE study finds the optimum of a small quadratic;
-  4. two processes optimizing one journal file share it without losing or repeating a trial.
+  4. two processes optimizing one journal file, then one SQLite database (the bundled SQLite),
+     share it without losing or repeating a trial.
 """
 
 from __future__ import annotations
@@ -88,29 +89,31 @@ WORKER = textwrap.dedent(
 )
 
 
-def check_journal_two_processes() -> None:
+def check_two_processes(kind: str) -> None:
+    """Two processes optimize one study in a journal file or a SQLite database."""
     with tempfile.TemporaryDirectory() as tmp:
-        journal = str(Path(tmp) / "study.journal")
-        ferrotune.create_study(study_name="shared", storage=journal)  # both workers load it
+        storage = str(Path(tmp) / "study.journal") if kind == "journal" else f"sqlite:///{Path(tmp) / 'study.db'}"
+        ferrotune.create_study(study_name="shared", storage=storage)  # both workers load it
         per_worker = 30
         workers = [
-            subprocess.Popen([sys.executable, "-c", WORKER, journal, str(per_worker)], stderr=subprocess.PIPE, text=True) for _ in range(2)
+            subprocess.Popen([sys.executable, "-c", WORKER, storage, str(per_worker)], stderr=subprocess.PIPE, text=True) for _ in range(2)
         ]
         for worker in workers:
             _, err = worker.communicate(timeout=600)
-            assert worker.returncode == 0, f"a journal worker failed:\n{err}"
-        trials = ferrotune.load_study(study_name="shared", storage=journal).trials
+            assert worker.returncode == 0, f"a {kind} worker failed:\n{err}"
+        trials = ferrotune.load_study(study_name="shared", storage=storage).trials
         numbers = sorted(t.number for t in trials)
         assert numbers == list(range(2 * per_worker)), f"trial numbers {numbers}"
         assert all(t.state == ferrotune.trial.TrialState.COMPLETE for t in trials), [t.state for t in trials]
-        print(f"journal: {len(trials)} trials from 2 processes, numbered 0..{len(trials) - 1}, all complete")
+        print(f"{kind}: {len(trials)} trials from 2 processes, numbered 0..{len(trials) - 1}, all complete")
 
 
 def main() -> None:
     check_installed()
     check_imports()
     check_tpe()
-    check_journal_two_processes()
+    check_two_processes("journal")
+    check_two_processes("sqlite")
     print("wheel smoke test: passed")
 
 
