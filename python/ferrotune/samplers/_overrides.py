@@ -33,10 +33,14 @@ def replaced_hooks(sampler: Any, hooks: tuple[str, ...] = TRIAL_HOOKS) -> frozen
     return frozenset(name for name in hooks if name in own or getattr(cls, name, None) is not getattr(builtin, name, None))
 
 
+_HOOK_SET = frozenset(TRIAL_HOOKS)
+_NONE: frozenset[str] = frozenset()
+
+
 def patched_hooks(sampler: Any) -> frozenset[str]:
-    """The hooks patched on the instance (cheap: read for every trial, since a test may patch a
-    sampler after the study was made)."""
+    """The hooks patched on the instance. Read for every trial, since a test may patch a sampler
+    after the study was made, so the common case (nothing patched) is one set test in C."""
     own = getattr(sampler, "__dict__", None)
-    if not own:
-        return frozenset()
-    return frozenset(name for name in TRIAL_HOOKS if name in own)
+    if not own or _HOOK_SET.isdisjoint(own):
+        return _NONE
+    return _HOOK_SET.intersection(own)

@@ -12,13 +12,17 @@ pub const CONSTRAINT_PREFIX: &str = "constraints:";
 /// The trial's total violation (the sum of its positive and unknown values, an unknown one
 /// counting 1), or `None` when it has no constraint values at all.
 pub fn violation(system_attrs: &BTreeMap<String, String>) -> Option<f64> {
+    if system_attrs.is_empty() {
+        return None; // the common case, checked on every completed trial
+    }
     let one = |x: Option<f64>| x.map_or(1.0, |x| if x.is_nan() { 1.0 } else { x.max(0.0) });
     let mut total = None::<f64>;
     if let Some(list) = system_attrs.get(CONSTRAINTS_ATTR) {
         let values = serde_json::from_str::<Vec<Option<f64>>>(list).unwrap_or_else(|_| vec![None]);
         *total.get_or_insert(0.0) += values.into_iter().map(one).sum::<f64>();
     }
-    for (_, json) in system_attrs.range(CONSTRAINT_PREFIX.to_string()..).take_while(|(k, _)| k.starts_with(CONSTRAINT_PREFIX)) {
+    let from = (std::ops::Bound::Included(CONSTRAINT_PREFIX), std::ops::Bound::Unbounded);
+    for (_, json) in system_attrs.range::<str, _>(from).take_while(|(k, _)| k.starts_with(CONSTRAINT_PREFIX)) {
         *total.get_or_insert(0.0) += one(serde_json::from_str::<Option<f64>>(json).ok().flatten());
     }
     total
