@@ -177,11 +177,12 @@ def main() -> int:
     parser.add_argument("--no-sdist", action="store_true", help="skip building the sdist from scratch")
     args = parser.parse_args()
     version = workspace_version()
+    dist = args.dist.resolve()  # the installs run in a temporary folder: a relative path would not reach it
     try:
-        wheels = sorted(args.dist.glob(f"ferrotune-{version}-*.whl"))
-        sdists = sorted(args.dist.glob(f"ferrotune-{version}.tar.gz"))
+        wheels = sorted(dist.glob(f"ferrotune-{version}-*.whl"))
+        sdists = sorted(dist.glob(f"ferrotune-{version}.tar.gz"))
         if len(wheels) != 1 or (not args.no_sdist and len(sdists) != 1):
-            fail(f"expected one wheel and one sdist of version {version} in {args.dist}, found {wheels + sdists}: run scripts/build-wheels")
+            fail(f"expected one wheel and one sdist of version {version} in {dist}, found {wheels + sdists}: run scripts/build-wheels")
         check_contents(wheels[0], version)
         with tempfile.TemporaryDirectory(prefix="ferrotune-wheel-") as tmp:
             check_install(wheels[0], Path(tmp))
