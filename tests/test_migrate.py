@@ -175,3 +175,21 @@ def test_the_command_line_copies_every_study_both_ways(tmp_path):
 def test_add_trial_refuses_other_objects_naming_them():
     with pytest.raises(ferrotune.exceptions.FerrotuneValueError, match=r"builtins\.dict"):
         ferrotune.create_study().add_trial({"x": 1})
+
+
+@pytest.mark.parametrize("source", ["missing.jsonl", "sqlite:///missing.db"])
+def test_importing_from_a_file_that_does_not_exist_is_refused_and_creates_nothing(tmp_path, monkeypatch, source):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ferrotune.exceptions.FerrotuneValueError, match="names no existing file"):
+        ferrotune.migrate.import_study(from_storage=source, to_storage=str(tmp_path / "to.log"))
+    done = subprocess.run(
+        [sys.executable, "-m", "ferrotune.migrate", "import", "--from", source, "--to", "to.log"], capture_output=True, text=True
+    )
+    assert done.returncode == 1 and "names no existing file" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("storage", [None, 42, ""])
+def test_an_optuna_storage_of_the_wrong_type_is_refused_naming_it(storage):
+    with pytest.raises(ferrotune.exceptions.FerrotuneValueError, match="Optuna storage"):
+        ferrotune.migrate.optuna_storage(storage)

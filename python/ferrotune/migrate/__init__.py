@@ -75,10 +75,23 @@ def optuna_study_names(storage: Any) -> list[str]:
     return list(_optuna().get_all_study_names(optuna_storage(storage)))
 
 
+def _check_source_exists(storage: Any) -> None:
+    """A source named by a path must exist: Optuna would create an empty file for a journal path
+    or a ``sqlite:///`` URL that names none, and the copy would then fail with nothing to copy."""
+    if isinstance(storage, os.PathLike):
+        storage = os.fspath(storage)
+    if not isinstance(storage, str):
+        return
+    path = storage.split("://", 1)[1][1:] if storage.startswith("sqlite://") else None if "://" in storage else storage
+    if path is not None and path != ":memory:" and not os.path.exists(path):
+        raise FerrotuneValueError(f"the Optuna storage {storage!r} names no existing file; check the path")
+
+
 def _optuna_source(storage: Any, study_name: str | None) -> Any:
     optuna = _optuna()
     if isinstance(storage, optuna.Study):
         return storage
+    _check_source_exists(storage)
     st = optuna_storage(storage)
     if study_name is None:
         names = optuna.get_all_study_names(st)

@@ -17,7 +17,7 @@ import sys
 from ferrotune import _core
 from ferrotune import logging as ft_logging
 from ferrotune.exceptions import FerrotuneError
-from ferrotune.migrate import export_study, import_study, optuna_study_names
+from ferrotune.migrate import _check_source_exists, export_study, import_study, optuna_study_names
 from ferrotune.storages import get_storage
 from ferrotune.study import get_all_study_names
 
@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     ft_logging.set_verbosity(ft_logging.WARNING)
     try:
         if args.direction == "import":
+            _check_source_exists(args.source)
             names = [args.study] if args.study else optuna_study_names(args.source)
             for name in names:
                 study = import_study(from_storage=args.source, from_study_name=name, to_storage=args.target, to_study_name=args.to_study)
