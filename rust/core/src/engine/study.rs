@@ -10,6 +10,7 @@ use crate::history::{StudyDirection, TrialHistory, TrialState};
 use crate::pruners::{PruneCx, Pruner, Verdict};
 use crate::samplers::{NewTrial, Sampler};
 use crate::space::{Choice, Distribution};
+use crate::storage::log::warnings::Warnings;
 use crate::storage::{read_with, AttrKind, Claim, Storage, StudyId, TrialId, TrialRef, TrialTemplate};
 
 /// A trial handed out by `ask`.
@@ -38,7 +39,7 @@ pub struct StudyEngine {
     /// Messages for the user about what the engine did in Optuna's lenient way (a value used
     /// outside its distribution, a parameter re-suggested differently), drained with the
     /// sampler's by `take_warnings`.
-    notes: Mutex<Vec<String>>,
+    notes: Warnings,
 }
 
 /// The pruner that may split the history the sampler sees, with the study's name.
@@ -67,7 +68,7 @@ impl StudyEngine {
             pruner: RwLock::new(None),
             has_pruner: AtomicBool::new(false),
             name: OnceLock::new(),
-            notes: Mutex::new(Vec::new()),
+            notes: Warnings::default(),
         }
     }
 
@@ -329,13 +330,14 @@ impl StudyEngine {
 
     /// Messages the engine and the sampler gathered since the last call.
     pub fn take_warnings(&self) -> Vec<String> {
-        let mut out = std::mem::take(&mut *self.notes.lock().unwrap_or_else(|e| e.into_inner()));
+        // The messages list is locked only when one was pushed (an atomic flag says so).
+        let mut out = self.notes.drain();
         out.extend(self.sampler.as_ref().map(|s| s.take_warnings()).unwrap_or_default());
         out
     }
 
     fn note(&self, msg: String) {
-        self.notes.lock().unwrap_or_else(|e| e.into_inner()).push(msg);
+        self.notes.push(msg);
     }
 
     /// Runs the sampler's independent sampling for trial `number` without storing anything

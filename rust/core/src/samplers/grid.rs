@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::history::{RowScan, TrialHistory, TrialState, Visit};
 use crate::rng::{below, os_seed, stream};
 use crate::space::{Choice, Distribution};
+use crate::storage::log::warnings::Warnings;
 use crate::storage::StudyId;
 
 /// The system attribute that records a trial's grid point.
@@ -29,7 +30,7 @@ pub struct GridSampler {
     seed: u64,
     state: Mutex<HashMap<StudyId, Claimed>>,
     /// Grid values used outside the suggested range, to warn about.
-    warnings: Mutex<Vec<String>>,
+    warnings: Warnings,
 }
 
 /// Which grid ids a study has used, synced incrementally from the history.
@@ -94,7 +95,7 @@ impl GridSampler {
             let j = below(&mut rng, i as u64 + 1) as usize;
             order.swap(i, j);
         }
-        Ok(GridSampler { space, n_points, order, seed, state: Mutex::new(HashMap::new()), warnings: Mutex::new(Vec::new()) })
+        Ok(GridSampler { space, n_points, order, seed, state: Mutex::new(HashMap::new()), warnings: Warnings::default() })
     }
 
     pub fn n_points(&self) -> u64 {
@@ -196,7 +197,7 @@ impl Sampler for GridSampler {
         })?;
         if !inside {
             // As in Optuna: the grid decides, and the user hears that the range disagrees.
-            self.warnings.lock().unwrap_or_else(|e| e.into_inner()).push(format!(
+            self.warnings.push(format!(
                 "grid value {} of parameter '{name}' is outside the suggested distribution {}; it is used as given",
                 v.repr(),
                 dist.repr()
@@ -206,7 +207,7 @@ impl Sampler for GridSampler {
     }
 
     fn take_warnings(&self) -> Vec<String> {
-        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
+        self.warnings.drain()
     }
 
     fn proposes_fixed_values(&self) -> bool {

@@ -12,7 +12,7 @@
 
 mod export;
 pub mod journal;
-mod log;
+pub(crate) mod log;
 mod mem_state;
 mod memory;
 #[cfg(feature = "postgres")]

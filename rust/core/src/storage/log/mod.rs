@@ -8,7 +8,8 @@
 //!   (`OpLog` is what a backend provides: reading new records and appending its own).
 //! - `deferred`: parameter records applied to the replica that wait for the process's next
 //!   write; `flusher`: the thread that writes them when no write comes within 50 ms.
-//! - `warnings`: messages for the user a backend gathers (an undecodable record, damage).
+//! - `warnings`: messages for the user gathered by a backend (an undecodable record, damage), and
+//!   by the engine and the grid sampler (values used as Optuna uses them).
 //!
 //! File framing, locks and snapshots are the journal's (`storage::journal`); tables, the
 //! connection and notifications are PostgreSQL's (`storage::postgres`); the database file, its
