@@ -123,9 +123,22 @@ def test_password_never_shown():
     with pytest.raises(StorageInternalError) as e:
         RDBStorage("postgresql://u:hunter2@127.0.0.1:1/db")
     assert "hunter2" not in str(e.value)
+    with pytest.raises(StorageInternalError) as e:
+        RDBStorage("postgresql://u:hunter2@127.0.0.1:1/db", engine_kwargs={"connect_args": {"connect_timeout": 2}})
+    assert "hunter2" not in str(e.value)
+
+
+def test_engine_kwargs_connect_args_reach_the_connection_and_pool_settings_warn(postgres_url):
+    # Optuna users pass SQLAlchemy settings; libpq keywords in connect_args are honoured.
+    with pytest.warns(UserWarning, match="pool_size"):
+        storage = RDBStorage(postgres_url, engine_kwargs={"pool_size": 3, "connect_args": {"application_name": "ft-test"}})
+    assert "application_name=ft-test" in storage.url
+    study = ferrotune.create_study(storage=storage)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    assert len(ferrotune.load_study(study_name=study.study_name, storage=postgres_url).trials) == 2
     with pytest.raises(FerrotuneValueError) as e:
-        RDBStorage("postgresql://u@h/db", engine_kwargs={"pool_size": 3})
-    assert_message(e, "engine_kwargs", "URL")
+        RDBStorage(postgres_url, engine_kwargs={"connect_args": {"no_such_keyword": 1}})
+    assert_message(e, "no_such_keyword")
 
 
 def test_repr_hides_the_password(postgres_url):

@@ -223,8 +223,22 @@ def test_files_that_cannot_be_a_database_are_refused_clearly(tmp_path):
         RDBStorage(_url(tmp_path / "missing" / "x.db"))
     assert_message(e, "does its directory exist")
     with pytest.raises(FerrotuneValueError) as e:
-        RDBStorage(_url(tmp_path / "x.db"), engine_kwargs={"connect_args": {"timeout": 5}})
-    assert_message(e, "engine_kwargs", "?timeout=SECONDS")
+        RDBStorage(_url(tmp_path / "x.db"), engine_kwargs={"connect_args": {"isolation_level": None}})
+    assert_message(e, "isolation_level", "timeout")
+
+
+def test_engine_kwargs_as_optuna_users_pass_them(tmp_path):
+    # The usual Optuna setting, SQLite's lock timeout, becomes the URL's option.
+    storage = RDBStorage(_url(tmp_path / "x.db"), engine_kwargs={"connect_args": {"timeout": 300, "check_same_thread": False}})
+    assert storage.url.endswith("?timeout=300")
+    # One given in the URL wins.
+    given = RDBStorage(_url(tmp_path / "y.db") + "?timeout=7", engine_kwargs={"connect_args": {"timeout": 300}})
+    assert given.url.endswith("?timeout=7")
+    with pytest.warns(UserWarning, match="pool_pre_ping"):
+        RDBStorage(_url(tmp_path / "z.db"), engine_kwargs={"pool_pre_ping": True})
+    with pytest.raises(FerrotuneValueError) as e:
+        RDBStorage(_url(tmp_path / "w.db"), engine_kwargs={"connect_args": {"timeout": "soon"}})
+    assert_message(e, "timeout")
 
 
 def _digest(directory: Path) -> dict[str, str]:

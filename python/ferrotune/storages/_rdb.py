@@ -6,6 +6,7 @@ from typing import Any
 
 from ferrotune import _core
 from ferrotune.exceptions import FerrotuneValueError
+from ferrotune.storages._engine_kwargs import apply_engine_kwargs
 from ferrotune.storages._heartbeat import StaleTrialCallback
 from ferrotune.storages._shared import SharedStorage
 
@@ -61,9 +62,10 @@ class RDBStorage(SharedStorage):
     the studies through ferrotune (``load_study``, ``copy_study``); a database Optuna created is
     refused and left untouched. See docs/storage.md.
 
-    ``engine_kwargs`` and ``skip_compatibility_check`` exist for Optuna compatibility: there is
-    no SQLAlchemy engine to configure, so ``engine_kwargs`` must be empty. Heartbeat arguments
-    work as on :class:`JournalStorage`.
+    ``engine_kwargs`` and ``skip_compatibility_check`` exist for Optuna compatibility. There is
+    no SQLAlchemy engine: ``connect_args`` become URL options (SQLite's ``timeout``, PostgreSQL's
+    libpq keywords such as ``connect_timeout`` or ``sslmode``); engine and pool settings are
+    ignored with a warning. Heartbeat arguments work as on :class:`JournalStorage`.
     """
 
     _where = "RDB"
@@ -82,12 +84,7 @@ class RDBStorage(SharedStorage):
     ) -> None:
         self.url = _check_url(url)
         sqlite = url_kind(self.url) == "sqlite"
-        if engine_kwargs:
-            options = "?timeout=SECONDS or ?synchronous=full" if sqlite else "?connect_timeout=5"
-            raise FerrotuneValueError(
-                f"engine_kwargs={engine_kwargs!r}: ferrotune opens the database from Rust without SQLAlchemy; "
-                f"put connection options in the URL (e.g. {options}) and drop engine_kwargs"
-            )
+        self.url = apply_engine_kwargs(self.url, engine_kwargs, sqlite)
         self._init_heartbeats(heartbeat_interval, grace_period, heartbeat_stale_trial_callback, failed_trial_callback)
         self._core = _core.Storage.sqlite(self.url) if sqlite else _core.Storage.postgres(self.url)
         self._emit_warnings()

@@ -40,7 +40,13 @@ fn parse(url: &str) -> Result<Config> {
     if base != "postgresql" && base != "postgres" {
         return Err(bad(format!("scheme '{scheme}' is not PostgreSQL")));
     }
-    let mut config = Config::from_str(&format!("postgresql://{rest}")).map_err(|e| bad(e.to_string()))?;
+    let mut config = Config::from_str(&format!("postgresql://{rest}")).map_err(|e| {
+        // The driver's message is generic; its source names the option at fault.
+        match std::error::Error::source(&e) {
+            Some(cause) => bad(format!("{e}: {cause}")),
+            None => bad(e.to_string()),
+        }
+    })?;
     if config.get_dbname().is_none() {
         return Err(bad("it names no database".into()));
     }
