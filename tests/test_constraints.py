@@ -11,6 +11,7 @@ import optuna
 import pytest
 
 import ferrotune
+from ferrotune.distributions import FloatDistribution
 from ferrotune.trial import FixedTrial, create_trial
 
 
@@ -106,3 +107,20 @@ def test_optuna_and_ferrotune_agree_on_feasibility_of_the_same_trials():
                 study.add_trial(lib.trial.create_trial(value=value, system_attrs={f"constraints:{k}": v for k, v in constraints.items()}))
         best.append(study.best_trial.number)
     assert best[0] == best[1] == 2
+
+
+def test_create_trial_takes_named_constraints_as_optuna_5_does() -> None:
+    trial = ferrotune.trial.create_trial(
+        value=0.2, params={"x": 10}, distributions={"x": FloatDistribution(5, 12)}, constraints={"cost": 1.5, "limit": -2.5}
+    )
+    assert trial.constraints == {"cost": 1.5, "limit": -2.5}
+    study = ferrotune.create_study()
+    study.add_trial(trial)
+    study.add_trial(ferrotune.trial.create_trial(value=0.5, constraints={"cost": -1.0}))
+    # The infeasible trial has the better value but is not the best.
+    assert study.trials[0].constraints == {"cost": 1.5, "limit": -2.5}
+    assert study.best_trial.number == 1
+    with pytest.raises(ValueError, match="create_trial: constraints"):
+        ferrotune.trial.create_trial(value=0.2, constraints={"cost": float("nan")})
+    with pytest.raises(TypeError, match="create_trial: constraints"):
+        ferrotune.trial.create_trial(value=0.2, constraints={"cost": "foo"})

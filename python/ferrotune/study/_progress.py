@@ -54,7 +54,7 @@ class ProgressBar:
     def update(self, study: Study) -> None:
         """One trial finished: tick, and show the best trial so far."""
         with self._lock:
-            if not study._is_multi():
+            if not study._is_multi_objective():
                 best = study._engine.best_number()
                 if best is not None:
                     self._bar.set_description(f"Best trial: {best}. Best value: {study._engine.best_value():.6g}")

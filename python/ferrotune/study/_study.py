@@ -148,7 +148,8 @@ class Study:
         """The direction of each objective."""
         return list(self._directions)
 
-    def _is_multi(self) -> bool:
+    def _is_multi_objective(self) -> bool:
+        # Optuna's name: code (and Optuna's own tests) written against Optuna call it.
         return len(self._directions) > 1
 
     # -- trials -----------------------------------------------------------------------------------
@@ -186,7 +187,7 @@ class Study:
     @property
     def best_trial(self) -> FrozenTrial:
         """The complete trial with the best value (single-objective studies)."""
-        if self._is_multi():
+        if self._is_multi_objective():
             raise MultiObjectiveError("a multi-objective study has no single best trial; use study.best_trials (the Pareto front)")
         n = self._engine.best_number()
         if n is None:
@@ -201,7 +202,7 @@ class Study:
     @property
     def best_value(self) -> float:
         """The value of :attr:`best_trial`."""
-        if self._is_multi():
+        if self._is_multi_objective():
             raise MultiObjectiveError("a multi-objective study has no single best value; use study.best_trials")
         v = self._engine.best_value()
         if v is None:
@@ -437,7 +438,7 @@ class Study:
         if t.state == TrialState.PRUNED:
             _logger.info(f"Trial {t.number} pruned. {prune_message}".rstrip())
         elif t.state == TrialState.COMPLETE:
-            if self._is_multi():
+            if self._is_multi_objective():
                 _logger.info(f"Trial {t.number} finished with values: {t.values} and parameters: {t.params}.")
             else:
                 _logger.info(
@@ -524,7 +525,7 @@ class Study:
         except ImportError:
             raise ImportError("trials_dataframe() needs pandas: pip install pandas") from None
         trials = self.get_trials(deepcopy=False)
-        multi = self._is_multi()
+        multi = self._is_multi_objective()
         metric_names = self.metric_names
         # The value columns: the objective's index, or its name once set_metric_names was called.
         labels = metric_names if metric_names is not None else [str(i) for i in range(len(self._directions))]

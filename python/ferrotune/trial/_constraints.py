@@ -28,16 +28,17 @@ def read(system_attrs: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def attr_for(key: Any, value: Any) -> tuple[str, float]:
-    """The system attribute and value ``set_constraint(key, value)`` stores."""
+def attr_for(key: Any, value: Any, where: str = "set_constraint") -> tuple[str, float]:
+    """The system attribute and value ``set_constraint(key, value)`` stores (``where`` names the
+    call in messages)."""
     if not isinstance(key, str):
-        raise FerrotuneValueError(f"set_constraint: key must be a str naming the constraint, got {key!r}")
+        raise FerrotuneValueError(f"{where}: key must be a str naming the constraint, got {key!r}")
     try:
         v = float(value)
     except (TypeError, ValueError):
         raise FerrotuneTypeError(
-            f"set_constraint: value must be a number (<= 0 is feasible), got {value!r} of type {type(value).__name__}"
+            f"{where}: value must be a number (<= 0 is feasible), got {value!r} of type {type(value).__name__}"
         ) from None
     if math.isnan(v):
-        raise FerrotuneValueError(f"set_constraint: the value of constraint {key!r} is NaN; give a number (<= 0 is feasible)")
+        raise FerrotuneValueError(f"{where}: the value of constraint {key!r} is NaN; give a number (<= 0 is feasible)")
     return PREFIX + key, v

@@ -15,6 +15,7 @@ from ferrotune.distributions import (
 )
 from ferrotune.exceptions import FerrotuneValueError, MultiObjectiveError
 from ferrotune.trial._base import _OfflineTrial
+from ferrotune.trial._constraints import attr_for as constraint_attr
 from ferrotune.trial._state import TrialState
 
 
@@ -294,9 +295,18 @@ def create_trial(
     user_attrs: dict[str, Any] | None = None,
     system_attrs: dict[str, Any] | None = None,
     intermediate_values: dict[int, float] | None = None,
+    constraints: dict[str, float] | None = None,
 ) -> FrozenTrial:
-    """Builds a validated :class:`FrozenTrial`, e.g. to pass to ``Study.add_trial``."""
+    """Builds a validated :class:`FrozenTrial`, e.g. to pass to ``Study.add_trial``.
+
+    ``constraints`` maps names to values as ``Trial.set_constraint`` records them (feasible when
+    every value is zero or less); a NaN is a ``ValueError``, a non-number a ``TypeError``."""
     now = datetime.datetime.now()
+    if constraints:
+        system_attrs = dict(system_attrs or {})
+        for key, v in constraints.items():
+            attr, number = constraint_attr(key, v, "create_trial: constraints")
+            system_attrs[attr] = number
     state = _check_state(state)
     t = FrozenTrial(
         number=-1,

@@ -117,7 +117,7 @@ class Trial(BaseTrial):
 
     def should_prune(self) -> bool:
         """True when the study's pruner says this trial should stop now."""
-        if self.study._is_multi():
+        if self.study._is_multi_objective():
             raise MultiObjectiveError("Trial.should_prune is not supported in multi-objective studies; pruning needs a single objective")
         return self.study._should_prune(self)
 
