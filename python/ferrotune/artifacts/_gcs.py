@@ -56,10 +56,16 @@ class GCSArtifactStore:
 
     def open_reader(self, artifact_id: str) -> BinaryIO:
         """The blob's contents, read into memory."""
+        not_found = f"artifact {artifact_id!r} not found in bucket {self.bucket_name!r}"
+        # get_blob first, as Optuna does: None for a missing blob, also from the stand-ins of
+        # google-cloud-storage that users' tests build after Optuna's calls.
+        blob = self.bucket_obj.get_blob(artifact_id)
+        if blob is None:
+            raise ArtifactNotFound(not_found)
         try:
-            body = self.bucket_obj.blob(artifact_id).download_as_bytes()
-        except _not_found() as e:
-            raise ArtifactNotFound(f"artifact {artifact_id!r} not found in bucket {self.bucket_name!r}") from e
+            body = blob.download_as_bytes()
+        except _not_found() as e:  # deleted between the two requests
+            raise ArtifactNotFound(not_found) from e
         return io.BytesIO(body)
 
     def write(self, artifact_id: str, content_body: BinaryIO) -> None:
