@@ -271,6 +271,26 @@ def test_filesystem_store_keeps_ids_inside_its_directory(store, artifact_id: str
         store.remove(artifact_id)
 
 
+def test_filesystem_store_never_shows_a_half_written_artifact(store) -> None:
+    class DiesMidway(io.BytesIO):
+        def read(self, n: int = -1) -> bytes:
+            if self.tell() > 0:
+                raise ConnectionError("upload source went away")
+            return super().read(2)
+
+    old_umask = os.umask(0o022)
+    try:
+        store.write("a", io.BytesIO(b"first version"))
+        with pytest.raises(ConnectionError):
+            store.write("a", DiesMidway(b"second version"))
+    finally:
+        os.umask(old_umask)
+    with store.open_reader("a") as f:
+        assert f.read() == b"first version"
+    assert os.listdir(store._base_path) == ["a"]  # no temporary file left behind
+    assert os.stat(os.path.join(store._base_path, "a")).st_mode & 0o777 == 0o644  # as open() would create it
+
+
 def test_filesystem_store_without_its_directory_says_so(tmp_path: Path) -> None:
     store = FileSystemArtifactStore(tmp_path / "not-made")
     with pytest.raises(FileNotFoundError, match="does not exist; create it"):
