@@ -12,6 +12,7 @@ True
 """
 
 from ferrotune import (
+    artifacts,
     distributions,
     exceptions,
     logging,
@@ -53,6 +54,7 @@ __all__ = [
     "get_all_study_names",
     "get_all_study_summaries",
     "load_study",
+    "artifacts",
     "distributions",
     "exceptions",
     "logging",
