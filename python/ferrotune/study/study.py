@@ -10,7 +10,7 @@ from ferrotune.study import (
     get_all_study_summaries,
     load_study,
 )
-from ferrotune.study._study import _METRIC_NAMES_ATTR as _SYSTEM_ATTR_METRIC_NAMES
+from ferrotune.study._study import _METRIC_NAMES_ATTR as _SYSTEM_ATTR_METRIC_NAMES  # noqa: F401  # Optuna's name for it
 
 __all__ = [
     "Study",

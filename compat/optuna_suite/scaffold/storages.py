@@ -1,0 +1,75 @@
+"""``optuna.testing.storages`` for ferrotune: the storages Optuna's tests are parametrized over.
+
+The modes keep Optuna's names (they are the tests' ids). Optuna builds some of them through its
+private attributes (a SQLAlchemy engine, a Redis client swapped in); here each mode is built the
+way a ferrotune user builds it. "cached_sqlite" is the SQLite storage itself: ferrotune has no
+separate caching layer (every storage keeps a replica of the study in memory).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import Any
+
+import ferrotune
+from ferrotune.storages import BaseStorage
+from ferrotune.storages.journal import JournalFileBackend
+
+STORAGE_MODES: list[Any] = [
+    "inmemory",
+    "sqlite",
+    "cached_sqlite",
+    "journal",
+    "journal_redis",
+    "grpc_rdb",
+    "grpc_journal_file",
+]
+
+STORAGE_MODES_HEARTBEAT = ["sqlite", "cached_sqlite"]
+
+
+class StorageSupplier(AbstractContextManager):
+    def __init__(self, storage_specifier: str, **kwargs: Any) -> None:
+        self.storage_specifier = storage_specifier
+        self.extra_args = kwargs
+        self.tempdir: tempfile.TemporaryDirectory[str] | None = None
+        self.storage: BaseStorage | None = None
+
+    def _path(self, name: str) -> str:
+        if self.tempdir is None:
+            self.tempdir = tempfile.TemporaryDirectory(prefix="optuna-suite-")
+        return f"{self.tempdir.name}/{name}"
+
+    def __enter__(self) -> Any:
+        mode = self.storage_specifier
+        if mode == "inmemory":
+            if self.extra_args:
+                raise ValueError("InMemoryStorage does not accept any arguments!")
+            self.storage = ferrotune.storages.InMemoryStorage()
+        elif mode in ("sqlite", "cached_sqlite"):
+            url = f"sqlite:///{self._path('study.db')}"
+            self.storage = ferrotune.storages.RDBStorage(url, **self.extra_args)
+        elif mode == "journal":
+            file = self.extra_args.get("file")
+            path = file.name if file is not None else self._path("journal.log")
+            self.storage = ferrotune.storages.JournalStorage(JournalFileBackend(path))
+        elif mode == "journal_redis":
+            self.storage = ferrotune.storages.journal.JournalRedisBackend("redis://localhost")
+        elif mode.startswith("grpc"):
+            self.storage = ferrotune.storages.GrpcStorageProxy(host="localhost", port=0)
+        else:
+            raise AssertionError(mode)
+        return self.storage
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        self.storage = None
+        if self.tempdir is not None:
+            self.tempdir.cleanup()
+            self.tempdir = None
