@@ -25,7 +25,7 @@ NOT_YET = {
     "": {"importance", "integration", "visualization"},
     "artifacts": set(),
     "samplers": {"BaseGASampler", "BruteForceSampler", "CmaEsSampler", "NSGAIISampler", "NSGAIIISampler", "PartialFixedSampler", "nsgaii"},
-    "storages": {"BaseJournalLogStorage", "GrpcStorageProxy", "run_grpc_proxy_server"},
+    "storages": {"BaseJournalLogStorage"},
     "storages.journal": {"BaseJournalBackend"},
     "study": set(),
     "trial": set(),

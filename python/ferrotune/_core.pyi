@@ -12,6 +12,7 @@ from typing import Any, final
 __all__ = [
     "__version__",
     "Storage",
+    "GrpcProxyServer",
     "Sampler",
     "Engine",
     "Pruner",
@@ -115,6 +116,18 @@ def tpe_default_weights(n: int) -> list[float]:
     """TPE's default weights for ``n`` observations, oldest first."""
 
 @final
+class GrpcProxyServer:
+    @staticmethod
+    def start(storage: Storage, host: str, port: int) -> GrpcProxyServer:
+        """Serves a journal, SQLite or PostgreSQL storage on ``host:port`` (0: a free port) from a thread of its own."""
+    @property
+    def port(self) -> int: ...
+    def stop(self) -> None:
+        """Asks the server to stop; calls in progress finish first."""
+    def wait(self, timeout: float) -> bool:
+        """Waits up to ``timeout`` seconds (GIL released): True once the server ended, False while it runs."""
+
+@final
 class Storage:
     @staticmethod
     def in_memory() -> Storage: ...
@@ -127,6 +140,11 @@ class Storage:
     @staticmethod
     def sqlite(url: str) -> Storage:
         """Opens or creates the SQLite database of a ``sqlite:///path.db`` URL and reads the log (GIL released)."""
+    @staticmethod
+    def grpc_proxy(host: str, port: int, timeout: float | None = None) -> Storage:
+        """A client of the gRPC storage proxy at ``host:port``; it connects on first use."""
+    def wait_server_ready(self, timeout: float) -> str:
+        """Waits (GIL released) until the proxy's server answers; returns what it serves."""
     def take_warnings(self) -> list[str]:
         """Storage messages not yet shown (a damaged journal tail, ...), drained."""
     @staticmethod

@@ -36,6 +36,7 @@ class StorageSupplier(AbstractContextManager):
         self.extra_args = kwargs
         self.tempdir: tempfile.TemporaryDirectory[str] | None = None
         self.storage: BaseStorage | None = None
+        self.server: Any = None
 
     def _path(self, name: str) -> str:
         if self.tempdir is None:
@@ -57,8 +58,18 @@ class StorageSupplier(AbstractContextManager):
             self.storage = ferrotune.storages.JournalStorage(JournalFileBackend(path))
         elif mode == "journal_redis":
             self.storage = ferrotune.storages.journal.JournalRedisBackend("redis://localhost")
-        elif mode.startswith("grpc"):
-            self.storage = ferrotune.storages.GrpcStorageProxy(host="localhost", port=0)
+        elif mode in ("grpc_rdb", "grpc_journal_file", "grpc_proxy"):
+            if mode == "grpc_rdb":
+                served: Any = ferrotune.storages.RDBStorage(f"sqlite:///{self._path('study.db')}")
+            elif mode == "grpc_journal_file":
+                file = self.extra_args.get("file")
+                path = file.name if file is not None else self._path("journal.log")
+                served = ferrotune.storages.JournalStorage(JournalFileBackend(path))
+            else:
+                served = self.extra_args["base_storage"]
+            self.server = ferrotune.storages.start_grpc_proxy_server(served, host="localhost", port=0)
+            self.storage = ferrotune.storages.GrpcStorageProxy(host="localhost", port=self.server.port)
+            self.storage.wait_server_ready(timeout=60)
         else:
             raise AssertionError(mode)
         return self.storage
@@ -70,6 +81,9 @@ class StorageSupplier(AbstractContextManager):
         exc_tb: TracebackType | None,
     ) -> None:
         self.storage = None
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
         if self.tempdir is not None:
             self.tempdir.cleanup()
             self.tempdir = None

@@ -1,6 +1,7 @@
 """Storages: where studies and trials live."""
 
 from ferrotune.storages._callbacks import RetryFailedTrialCallback, RetryHeartbeatStaleTrialCallback
+from ferrotune.storages._grpc import GrpcProxyServer, GrpcStorageProxy, run_grpc_proxy_server, start_grpc_proxy_server
 from ferrotune.storages._heartbeat import BaseHeartbeat, fail_stale_trials
 from ferrotune.storages._in_memory import BaseStorage, InMemoryStorage
 from ferrotune.storages._journal import JournalStorage, get_storage
@@ -15,6 +16,8 @@ from ferrotune.storages.journal._file import JournalFileStorage, JournalRedisSto
 __all__ = [
     "BaseHeartbeat",
     "BaseStorage",
+    "GrpcProxyServer",
+    "GrpcStorageProxy",
     "InMemoryStorage",
     "JournalFileBackend",
     "JournalFileOpenLock",
@@ -27,4 +30,6 @@ __all__ = [
     "RetryHeartbeatStaleTrialCallback",
     "fail_stale_trials",
     "get_storage",
+    "run_grpc_proxy_server",
+    "start_grpc_proxy_server",
 ]

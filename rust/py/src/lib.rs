@@ -9,6 +9,7 @@ mod distribution;
 mod engine;
 mod errors;
 mod export;
+mod proxy_server;
 mod pruner;
 mod sampler;
 mod storage;
@@ -19,6 +20,7 @@ use pyo3::prelude::*;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<storage::Storage>()?;
+    m.add_class::<proxy_server::GrpcProxyServer>()?;
     m.add_class::<sampler::Sampler>()?;
     m.add_class::<engine::Engine>()?;
     m.add_class::<pruner::Pruner>()?;

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrotune_core::history::StudyDirection;
+use ferrotune_core::storage::grpc::GrpcProxyStorage;
 use ferrotune_core::storage::{
     copy_study, AttrKind, InMemoryStorage, JournalStorage, PostgresStorage, SqliteStorage, Storage as CoreStorage, StudyInfo,
 };
@@ -17,6 +18,8 @@ pub struct Storage {
     pub inner: Arc<dyn CoreStorage>,
     /// The same backend when it is a journal file (for journal-only calls such as `snapshot`).
     journal: Option<Arc<JournalStorage>>,
+    /// The same backend when it is a gRPC proxy's client (for `wait_server_ready`).
+    proxy: Option<Arc<GrpcProxyStorage>>,
 }
 
 fn kind(user: bool) -> AttrKind {
@@ -38,7 +41,7 @@ fn info(i: StudyInfo) -> InfoTuple {
 impl Storage {
     #[staticmethod]
     fn in_memory() -> Self {
-        Storage { inner: Arc::new(InMemoryStorage::new()), journal: None }
+        Storage { inner: Arc::new(InMemoryStorage::new()), journal: None, proxy: None }
     }
 
     /// Opens (or creates) a journal file and replays it, with the GIL released.
@@ -47,7 +50,7 @@ impl Storage {
     fn journal(py: Python<'_>, path: std::path::PathBuf, fsync: bool) -> PyResult<Self> {
         let j = enter_core(py, move || JournalStorage::open(&path, fsync))?;
         let j = Arc::new(j);
-        Ok(Storage { inner: j.clone(), journal: Some(j) })
+        Ok(Storage { inner: j.clone(), journal: Some(j), proxy: None })
     }
 
     /// Connects to a PostgreSQL database (creating ferrotune's tables on first use) and reads
@@ -55,7 +58,7 @@ impl Storage {
     #[staticmethod]
     fn postgres(py: Python<'_>, url: String) -> PyResult<Self> {
         let p = enter_core(py, move || PostgresStorage::open(&url))?;
-        Ok(Storage { inner: Arc::new(p), journal: None })
+        Ok(Storage { inner: Arc::new(p), journal: None, proxy: None })
     }
 
     /// Opens (or creates) the SQLite database a `sqlite:///path.db` URL names and reads its log,
@@ -63,7 +66,25 @@ impl Storage {
     #[staticmethod]
     fn sqlite(py: Python<'_>, url: String) -> PyResult<Self> {
         let s = enter_core(py, move || SqliteStorage::open_url(&url))?;
-        Ok(Storage { inner: Arc::new(s), journal: None })
+        Ok(Storage { inner: Arc::new(s), journal: None, proxy: None })
+    }
+
+    /// A client of the gRPC storage proxy at `host:port` (it connects on first use); `timeout`
+    /// bounds each call, in seconds.
+    #[staticmethod]
+    #[pyo3(signature = (host, port, timeout=None))]
+    fn grpc_proxy(py: Python<'_>, host: String, port: u16, timeout: Option<f64>) -> PyResult<Self> {
+        let timeout = timeout.map(std::time::Duration::from_secs_f64);
+        let c = Arc::new(enter_core(py, move || GrpcProxyStorage::connect(&host, port, timeout))?);
+        Ok(Storage { inner: c.clone(), journal: None, proxy: Some(c) })
+    }
+
+    /// Waits (GIL released) until the proxy's server answers; returns what it serves.
+    fn wait_server_ready(&self, py: Python<'_>, timeout: f64) -> PyResult<String> {
+        let Some(c) = self.proxy.clone() else {
+            return Err(pyo3::exceptions::PyTypeError::new_err("wait_server_ready: this storage is not a gRPC proxy"));
+        };
+        enter_core(py, move || c.wait_ready(std::time::Duration::from_secs_f64(timeout)))
     }
 
     /// `url` with its password replaced by `***` (the core's reading of where it ends).

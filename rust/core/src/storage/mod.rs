@@ -11,6 +11,8 @@
 //! URLs (and hides their passwords) for every backend and for Python.
 
 mod export;
+#[cfg(feature = "grpc")]
+pub mod grpc;
 pub mod journal;
 pub(crate) mod log;
 mod mem_state;
@@ -135,7 +137,16 @@ pub trait Storage: Send + Sync {
     fn may_block(&self) -> bool {
         false
     }
+
+    /// The storage's log as the gRPC proxy serves it (`storage::grpc`); `None` for storages
+    /// that keep no log (in memory) or cannot be served (a proxy's client).
+    fn served_log(&self) -> Option<ServedRef<'_>> {
+        None
+    }
 }
+
+/// A log backend that the gRPC proxy can serve (opaque outside the crate).
+pub struct ServedRef<'a>(pub(crate) &'a dyn log::served::ServedLog);
 
 /// Reads a value out of a study's history.
 pub fn read_with<R>(storage: &dyn Storage, study: StudyId, f: impl FnOnce(&TrialHistory) -> R) -> Result<R> {

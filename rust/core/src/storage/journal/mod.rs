@@ -38,6 +38,7 @@ use super::log::flusher::{self, FlushTarget};
 use super::log::oplog::{Append, OpLog};
 use super::log::record::Op;
 use super::log::replica::{Applied, Replica};
+use super::log::served::{RawRecord, ServedLog};
 use super::log::warnings::Warnings;
 use super::mem_state::MemState;
 use crate::error::{Error, Result};
@@ -424,7 +425,54 @@ impl OpLog for JournalStorage {
     fn drain_warnings(&self) -> Vec<String> {
         self.inner.warnings.drain()
     }
+
+    fn served(&self) -> Option<&dyn ServedLog> {
+        Some(self)
+    }
 }
 
 #[cfg(test)]
 mod tests;
+
+impl ServedLog for JournalStorage {
+    fn describe(&self) -> String {
+        format!("journal {}", self.inner.file.path.display())
+    }
+
+    /// The complete records after `after` (a byte offset). Damaged bytes stop the read: the
+    /// clients of a proxy have no copy of the file to resynchronize on, so the journal must be
+    /// repaired first (`repair`).
+    fn records_after(&self, after: u64) -> Result<(Vec<RawRecord>, u64)> {
+        let file = &self.inner.file;
+        let from = after.max(HEADER_LEN as u64);
+        let read = |bytes: &[u8]| {
+            let mut out = Vec::new();
+            let tail = frame::scan(bytes, |end, body| out.push((from + end as u64, body.to_vec())));
+            (out, tail)
+        };
+        let (mut out, mut tail) = read(&file.read_from(from)?);
+        if tail != Tail::Clean {
+            // Perhaps a write in progress: look again once writers are done.
+            let _lock = file.lock_shared()?;
+            (out, tail) = read(&file.read_from(from)?);
+        }
+        if tail != Tail::Clean && out.is_empty() {
+            let at = from;
+            return Err(Error::Storage(format!(
+                "journal {}: the bytes at byte {at} are not a valid record; the gRPC proxy cannot serve past them: \
+                 `python -m ferrotune.storages.journal repair` writes a clean journal to serve",
+                file.path.display()
+            )));
+        }
+        let end = out.last().map_or(from, |r| r.0);
+        Ok((out, end))
+    }
+
+    fn position(&self) -> u64 {
+        self.inner.replica.read().unwrap_or_else(|e| e.into_inner()).offset
+    }
+
+    fn serve_commit(&self, how: Append, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
+        self.inner.commit(how, build)
+    }
+}

@@ -21,4 +21,5 @@ pub(crate) mod flusher;
 pub(crate) mod oplog;
 pub(crate) mod record;
 pub(crate) mod replica;
+pub(crate) mod served;
 pub(crate) mod warnings;

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use super::record::{Op, Template};
 use super::replica::{Applied, Replica};
+use super::served::ServedLog;
 use crate::error::{Error, Result};
 use crate::history::{StudyDirection, TrialHistory, TrialState};
 use crate::space::Distribution;
@@ -48,6 +49,11 @@ pub(crate) trait OpLog: Send + Sync {
 
     /// Messages for the user, drained.
     fn drain_warnings(&self) -> Vec<String>;
+
+    /// This log as the gRPC storage proxy serves it, for backends that can be served.
+    fn served(&self) -> Option<&dyn ServedLog> {
+        None
+    }
 }
 
 fn commit_one<L: OpLog>(log: &L, how: Append, build: impl Fn(&Replica) -> Result<Op>) -> Result<Applied> {
@@ -213,5 +219,9 @@ impl<L: OpLog> Storage for L {
 
     fn take_warnings(&self) -> Vec<String> {
         self.drain_warnings()
+    }
+
+    fn served_log(&self) -> Option<crate::storage::ServedRef<'_>> {
+        self.served().map(crate::storage::ServedRef)
     }
 }

@@ -61,6 +61,7 @@ use super::log::flusher::{self, FlushTarget};
 use super::log::oplog::{Append, OpLog};
 use super::log::record::Op;
 use super::log::replica::{Applied, Replica};
+use super::log::served::{RawRecord, ServedLog};
 use super::log::warnings::Warnings;
 use super::mem_state::MemState;
 use crate::error::{Error, Result};
@@ -568,6 +569,38 @@ impl OpLog for PostgresStorage {
 
     fn drain_warnings(&self) -> Vec<String> {
         self.inner.warnings.drain()
+    }
+
+    fn served(&self) -> Option<&dyn ServedLog> {
+        Some(self)
+    }
+}
+
+impl ServedLog for PostgresStorage {
+    fn describe(&self) -> String {
+        format!("PostgreSQL storage {}", self.target())
+    }
+
+    fn records_after(&self, after: u64) -> Result<(Vec<RawRecord>, u64)> {
+        let mut c = self.inner.lock_conn()?;
+        let c = &mut *c;
+        let mut rows = c.client.query_raw(&c.fetch, [after as i64]).map_err(|e| pg_error("reading the log", &e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| pg_error("reading the log", &e))? {
+            let seq: i64 = row.get(0);
+            let body: &[u8] = row.get(1);
+            out.push((seq as u64, body.to_vec()));
+        }
+        let end = out.last().map_or(after, |r| r.0);
+        Ok((out, end))
+    }
+
+    fn position(&self) -> u64 {
+        self.inner.replica.read().unwrap_or_else(|e| e.into_inner()).offset
+    }
+
+    fn serve_commit(&self, how: Append, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
+        self.commit(how, build)
     }
 }
 

@@ -40,6 +40,7 @@ use super::log::flusher::{self, FlushTarget};
 use super::log::oplog::{Append, OpLog};
 use super::log::record::Op;
 use super::log::replica::{Applied, Replica};
+use super::log::served::{RawRecord, ServedLog};
 use super::log::warnings::Warnings;
 use super::mem_state::MemState;
 use super::url::{SqliteUrl, SQLITE_TIMEOUT};
@@ -429,6 +430,40 @@ impl OpLog for SqliteStorage {
 
     fn drain_warnings(&self) -> Vec<String> {
         self.inner.warnings.drain()
+    }
+
+    fn served(&self) -> Option<&dyn ServedLog> {
+        Some(self)
+    }
+}
+
+impl ServedLog for SqliteStorage {
+    fn describe(&self) -> String {
+        format!("SQLite storage {}", self.inner.name)
+    }
+
+    fn records_after(&self, after: u64) -> Result<(Vec<RawRecord>, u64)> {
+        let s = &self.inner;
+        let d = s.lock_db()?;
+        let mut st =
+            d.conn.prepare_cached("SELECT seq, body FROM ferrotune_log WHERE seq > ?1 ORDER BY seq").map_err(s.err("reading the log"))?;
+        let mut rows = st.query([after as i64]).map_err(s.err("reading the log"))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(s.err("reading the log"))? {
+            let seq: i64 = row.get(0).map_err(s.err("reading the log"))?;
+            let body: Vec<u8> = row.get(1).map_err(s.err("reading the log"))?;
+            out.push((seq as u64, body));
+        }
+        let end = out.last().map_or(after, |r| r.0);
+        Ok((out, end))
+    }
+
+    fn position(&self) -> u64 {
+        self.inner.replica.read().unwrap_or_else(|e| e.into_inner()).offset
+    }
+
+    fn serve_commit(&self, how: Append, build: &mut dyn FnMut(&Replica) -> Result<Vec<Op>>) -> Result<Vec<Applied>> {
+        self.inner.commit(how, build)
     }
 }
 
