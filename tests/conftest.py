@@ -114,21 +114,77 @@ def postgres_url(postgres_server: str):
         psql(postgres_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-@pytest.fixture(params=["journal", "sqlite", "postgresql"])
+# ------------------------------------------------------------------------------------------------
+# Redis: a throwaway server per session, a fresh database number per test
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """``(host, port)`` of a redis-server started for this session, with persistence off;
+    skipped when redis-server is not installed (failed where FERROTUNE_REQUIRE_REDIS=1)."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        if os.environ.get("FERROTUNE_REQUIRE_REDIS") == "1":
+            pytest.fail("FERROTUNE_REQUIRE_REDIS=1 but redis-server is not installed (apt-get install redis-server)", pytrace=False)
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    import socket
+
+    from _util import wait_until
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    directory = tempfile.mkdtemp(prefix="ferrotune-redis-")
+    proc = subprocess.Popen(
+        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--databases", "10000", "--dir", directory],
+        stdout=subprocess.DEVNULL,
+    )
+
+    def listening() -> bool:
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    try:
+        wait_until(listening, what="redis-server listening", alive=[proc])
+        yield ("127.0.0.1", port)
+    finally:
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+_redis_db = iter(range(1, 10000))
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """A Redis URL of a database number no other test of the session uses."""
+    host, port = redis_server
+    return f"redis://{host}:{port}/{next(_redis_db)}"
+
+
+@pytest.fixture(params=["journal", "sqlite", "postgresql", "redis"])
 def shared_storage_url(request, tmp_path) -> str:
     """Where a study shared by several processes lives: a journal file path, the URL of a SQLite
-    file (``sqlite:////abs/path.db``), or the URL of a fresh PostgreSQL database (skipped like
-    ``postgres_url`` when no server can be had). Open another instance with ``open_shared``."""
+    file (``sqlite:////abs/path.db``), the URL of a fresh PostgreSQL database (skipped like
+    ``postgres_url`` when no server can be had), or a Redis URL (a journal kept on Redis). Open
+    another instance with ``open_shared``."""
     if request.param == "journal":
         return str(tmp_path / "shared.log")
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'shared.db'}"
+    if request.param == "redis":
+        return request.getfixturevalue("redis_url")
     return request.getfixturevalue("postgres_url")
 
 
 def open_shared(url: str, **kw):
     """A new storage instance on a ``shared_storage_url`` (its own connection or file handle):
-    ``RDBStorage`` for a database URL, ``JournalStorage`` for a journal path."""
+    ``RDBStorage`` for a database URL, ``JournalStorage`` for a journal path or a Redis URL."""
+    from ferrotune.storages.journal import JournalRedisBackend
+
+    if url.startswith("redis://"):
+        return JournalStorage(JournalRedisBackend(url), **kw)
     if "://" in url:
         return RDBStorage(url, **kw)
     return JournalStorage(JournalFileBackend(url), **kw)

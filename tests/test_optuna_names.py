@@ -326,12 +326,3 @@ def test_metric_names_must_be_one_per_objective() -> None:
         with pytest.raises(ValueError, match="1 name"):
             study.set_metric_names(["loss"])
     assert study.metric_names is None
-
-
-@pytest.mark.parametrize("name", ["storages.JournalRedisStorage", "storages.journal.JournalRedisBackend"])
-def test_the_redis_journal_is_refused_saying_what_to_use_instead(name: str) -> None:
-    module, cls = name.rsplit(".", 1)
-    with pytest.raises(
-        ferrotune.exceptions.FerrotuneValueError, match=r"Redis journal backend is not supported.*JournalFileBackend.*postgresql"
-    ):
-        getattr(importlib.import_module("ferrotune." + module), cls)("redis://localhost:6379")

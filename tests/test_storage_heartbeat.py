@@ -15,6 +15,8 @@ import time
 import pytest
 from _util import wait_until
 
+from conftest import open_shared
+
 import ferrotune
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.storages import (
@@ -35,15 +37,16 @@ INTERVAL, GRACE = 0.1, 0.4
 def _storage(path, callback=None, **kw):
     kw.setdefault("heartbeat_interval", INTERVAL)
     kw.setdefault("grace_period", GRACE)
-    if "://" in str(path):
-        return RDBStorage(str(path), heartbeat_stale_trial_callback=callback, **kw)
-    return JournalStorage(JournalFileBackend(str(path)), heartbeat_stale_trial_callback=callback, **kw)
+    return open_shared(str(path), heartbeat_stale_trial_callback=callback, **kw)
 
 
 # Worker scripts open either kind of shared storage from their first argument.
 OPEN_STORAGE = """
 from ferrotune.storages import JournalStorage, JournalFileBackend, RDBStorage
+from ferrotune.storages.journal import JournalRedisBackend
 def open_storage(where, **kw):
+    if where.startswith("redis://"):
+        return JournalStorage(JournalRedisBackend(where), **kw)
     if "://" in where:
         return RDBStorage(where, **kw)
     return JournalStorage(JournalFileBackend(where), **kw)

@@ -175,6 +175,11 @@ def _param_records(url):
     if url.startswith("sqlite://"):
         with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as db:
             return db.execute("SELECT count(*) FROM ferrotune_log WHERE substr(body, 1, 1) = x'06'").fetchone()[0]
+    if url.startswith("redis://"):
+        import redis
+
+        with contextlib.closing(redis.Redis.from_url(url)) as r:
+            return sum(body[0] == 6 for body in r.lrange("ferrotune:log", 0, -1))
     with open(url, "rb") as f:
         data, at, n = f.read(), 8, 0
     while at + 8 <= len(data):
@@ -230,7 +235,6 @@ def test_killed_worker_leaves_its_parameters(shared_storage_url, tmp_path):
 FORKED_TRIAL = textwrap.dedent(
     """
     import os, sys, time, ferrotune
-    from ferrotune.storages import JournalStorage, JournalFileBackend, RDBStorage
     s = ferrotune.load_study(study_name="f", storage=sys.argv[1])
     t = s.ask()
     t.suggest_float("x", 0, 1)  # waits to be sent when the child is forked
@@ -244,7 +248,7 @@ FORKED_TRIAL = textwrap.dedent(
         x = v.suggest_float("x", 0, 1)
         # The child's own flusher sends it: wait until another instance reads it (120 s at most).
         url = sys.argv[1]
-        other = RDBStorage(url) if "://" in url else JournalStorage(JournalFileBackend(url))
+        other = ferrotune.storages.get_storage(url)
         seen = ferrotune.load_study(study_name="f", storage=other)
         deadline = time.monotonic() + 120
         while seen.trials[v.number].params != {"x": x}:

@@ -25,7 +25,7 @@ SECRET = "s3cr3tpw"
     [
         f"mysql://u:{SECRET}@host/db",
         f"mysql+pymysql://u:{SECRET}@host/db",
-        f"redis://u:{SECRET}@host:6379/0",
+        f"redis://u:{SECRET}@127.0.0.1:1/0",
         f"oracle://u:{SECRET}@host/db",
         f"sqlite://u:{SECRET}@host/db",
     ],
@@ -34,7 +34,7 @@ def test_unsupported_schemes_never_echo_the_password(url: str, caplog: pytest.Lo
     with caplog.at_level(logging.DEBUG), pytest.raises(FerrotuneError) as e:
         get_storage(url)
     assert SECRET not in str(e.value)
-    assert "***" in str(e.value) or "sqlite" in url
+    assert "***" in str(e.value) or url.startswith(("sqlite", "redis"))  # these name only host:port
     assert SECRET not in caplog.text
     with pytest.raises(FerrotuneError) as e:
         ferrotune.create_study(storage=url)

@@ -141,6 +141,9 @@ class Storage:
     def sqlite(url: str) -> Storage:
         """Opens or creates the SQLite database of a ``sqlite:///path.db`` URL and reads the log (GIL released)."""
     @staticmethod
+    def redis(url: str, prefix: str) -> Storage:
+        """Connects to the Redis server of ``url`` and reads the log kept under ``prefix`` (GIL released)."""
+    @staticmethod
     def grpc_proxy(host: str, port: int, timeout: float | None = None) -> Storage:
         """A client of the gRPC storage proxy at ``host:port``; it connects on first use."""
     def wait_server_ready(self, timeout: float) -> str:

@@ -30,8 +30,6 @@ class JournalStorage(SharedStorage):
     (These are :class:`~ferrotune.storages._shared.SharedStorage`'s, as on ``RDBStorage``.)
     """
 
-    _where = "Journal"
-
     def __init__(
         self,
         log_storage: Any,
@@ -40,24 +38,38 @@ class JournalStorage(SharedStorage):
         heartbeat_stale_trial_callback: StaleTrialCallback | None = None,
         failed_trial_callback: StaleTrialCallback | None = None,
     ) -> None:
-        from ferrotune.storages.journal._file import JournalFileBackend
+        from ferrotune.storages.journal._file import JournalFileBackend, JournalRedisBackend
 
-        if not isinstance(log_storage, JournalFileBackend):
+        if not isinstance(log_storage, (JournalFileBackend, JournalRedisBackend)):
             raise FerrotuneValueError(
-                "JournalStorage needs a ferrotune.storages.journal.JournalFileBackend(file_path), "
-                f"got {type(log_storage).__name__}; other journal backends are not supported"
+                "JournalStorage needs a ferrotune.storages.journal.JournalFileBackend(file_path) or "
+                f"JournalRedisBackend(url), got {type(log_storage).__name__}; other journal backends are not supported"
             )
         self._init_heartbeats(heartbeat_interval, grace_period, heartbeat_stale_trial_callback, failed_trial_callback)
         self._backend = log_storage
-        self._core = _core.Storage.journal(log_storage.file_path, log_storage._fsync)
+        if isinstance(log_storage, JournalRedisBackend):
+            self._core = _core.Storage.redis(log_storage._url, log_storage._prefix)
+        else:
+            self._core = _core.Storage.journal(log_storage.file_path, log_storage._fsync)
         self._emit_warnings()
 
     @property
     def file_path(self) -> str:
+        """The journal file (file backends only)."""
+        from ferrotune.storages.journal._file import JournalFileBackend
+
+        if not isinstance(self._backend, JournalFileBackend):
+            raise AttributeError("file_path: this journal is kept on a Redis server, not in a file")
         return self._backend.file_path
 
     def __repr__(self) -> str:
         return f"JournalStorage({self._backend!r}{self._heartbeat_repr()})"
+
+    @property
+    def _where(self) -> str:  # type: ignore[override]
+        from ferrotune.storages.journal._file import JournalRedisBackend
+
+        return "Redis" if isinstance(self._backend, JournalRedisBackend) else "Journal"
 
     def snapshot(self) -> str:
         """Writes ``<journal path>.snapshot``, the state as of the end of the journal, and
@@ -77,8 +89,7 @@ class JournalStorage(SharedStorage):
 
 
 _UNSUPPORTED = {
-    "redis": "Redis",
-    "grpc": "gRPC",
+    "grpc": "gRPC URL (use GrpcStorageProxy(host=..., port=...))",
 }
 
 
@@ -101,11 +112,13 @@ def get_storage(storage: Any) -> BaseStorage:
     ``file:///abs/path.log`` URL (``journal://relative.log`` is relative to the working
     directory), a PostgreSQL URL (``postgresql://user:password@host:5432/dbname``) or a SQLite
     URL (``sqlite:///relative.db``, ``sqlite:////absolute.db``), both opened as
-    :class:`RDBStorage`. Other database URLs (``mysql://``, ...) are refused, naming these.
+    :class:`RDBStorage`, or a Redis URL (``redis://host:6379/0``), opened as
+    ``JournalStorage(JournalRedisBackend(url))``. Other database URLs (``mysql://``, ...) are
+    refused, naming these.
     """
     from ferrotune.storages._in_memory import InMemoryStorage
     from ferrotune.storages._rdb import RDBStorage, unsupported_url, url_kind
-    from ferrotune.storages.journal._file import JournalFileBackend
+    from ferrotune.storages.journal._file import JournalFileBackend, JournalRedisBackend
 
     if storage is None:
         return InMemoryStorage()
@@ -118,6 +131,8 @@ def get_storage(storage: Any) -> BaseStorage:
         scheme = storage.split("://", 1)[0].split("+", 1)[0].lower()
         if path is None and url_kind(storage) is not None:
             return RDBStorage(storage)
+        if path is None and scheme in ("redis", "rediss"):
+            return JournalStorage(JournalRedisBackend(storage))
         if path is None:
             what = _UNSUPPORTED.get(scheme)
             why = f"storage {_core.Storage.redact_url(storage)!r}: {what} storages are not supported" if what else unsupported_url(storage)

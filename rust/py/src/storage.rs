@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ferrotune_core::history::StudyDirection;
 use ferrotune_core::storage::grpc::GrpcProxyStorage;
 use ferrotune_core::storage::{
-    copy_study, AttrKind, InMemoryStorage, JournalStorage, PostgresStorage, SqliteStorage, Storage as CoreStorage, StudyInfo,
+    copy_study, AttrKind, InMemoryStorage, JournalStorage, PostgresStorage, RedisStorage, SqliteStorage, Storage as CoreStorage, StudyInfo,
 };
 use ferrotune_core::Error;
 use pyo3::prelude::*;
@@ -67,6 +67,14 @@ impl Storage {
     fn sqlite(py: Python<'_>, url: String) -> PyResult<Self> {
         let s = enter_core(py, move || SqliteStorage::open_url(&url))?;
         Ok(Storage { inner: Arc::new(s), journal: None, proxy: None })
+    }
+
+    /// Connects to the Redis server of `url` and reads the log kept under `prefix`, with the GIL
+    /// released.
+    #[staticmethod]
+    fn redis(py: Python<'_>, url: String, prefix: String) -> PyResult<Self> {
+        let r = enter_core(py, move || RedisStorage::open(&url, &prefix))?;
+        Ok(Storage { inner: Arc::new(r), journal: None, proxy: None })
     }
 
     /// A client of the gRPC storage proxy at `host:port` (it connects on first use); `timeout`

@@ -79,16 +79,44 @@ class JournalFileStorage(JournalFileBackend):
 
 
 class JournalRedisBackend:
-    """Optuna's journal backend on a Redis server, which ferrotune does not offer: building one
-    raises :class:`~ferrotune.exceptions.FerrotuneValueError` saying what to use instead."""
+    """The journal on a Redis server (Optuna's ``JournalRedisBackend``):
+    ``JournalStorage(JournalRedisBackend("redis://localhost:6379/0"))``.
+
+    Every process that reaches the server shares the studies. The log is a Redis list under
+    ``<prefix>ferrotune:log``, appended by atomic Lua scripts; ``prefix`` keeps several logs
+    apart on one server. Durability is the server's (``appendonly yes`` keeps records across a
+    server crash). See docs/storage.md.
+
+    Args:
+        url: ``redis://[[user]:password@]host[:port][/db]``.
+        use_cluster: Redis Cluster is not supported (the log and its lease are two keys that
+            must live on one node); ``True`` raises ``FerrotuneValueError``.
+        prefix: Put before ferrotune's key names.
+    """
 
     def __init__(self, url: str, use_cluster: bool = False, prefix: str = "") -> None:
-        raise FerrotuneValueError(
-            "the Redis journal backend is not supported by ferrotune; to share a study between processes use "
-            "JournalStorage(JournalFileBackend('study.log')) or storage='sqlite:///study.db' (one machine, or a shared "
-            "file system for the journal), and between machines storage='postgresql://user:password@host/db'"
-        )
+        if not isinstance(url, str) or url.split("://", 1)[0].lower() not in ("redis", "rediss", "unix", "redis+unix"):
+            raise FerrotuneValueError(f"url must be a Redis URL such as 'redis://localhost:6379/0', got {url!r}")
+        if use_cluster:
+            raise FerrotuneValueError(
+                "use_cluster=True: Redis Cluster is not supported (the log and its lease must live on one node); "
+                "give the URL of a single server (it may have replicas)"
+            )
+        if not isinstance(prefix, str):
+            raise FerrotuneValueError(f"prefix must be a str, got {type(prefix).__name__}")
+        self._url = url
+        self._prefix = prefix
+        self._use_cluster = use_cluster
+
+    def __repr__(self) -> str:
+        from ferrotune import _core
+
+        return f"{type(self).__name__}({_core.Storage.redact_url(self._url)!r}, prefix={self._prefix!r})"
 
 
 class JournalRedisStorage(JournalRedisBackend):
-    """Optuna's older name of :class:`JournalRedisBackend`; refused the same way."""
+    """Optuna's older name of :class:`JournalRedisBackend` (deprecated there since 4.0)."""
+
+    def __init__(self, url: str, use_cluster: bool = False, prefix: str = "") -> None:
+        warn_deprecated("JournalRedisStorage", "4.0.0", "JournalRedisBackend")
+        super().__init__(url, use_cluster, prefix)

@@ -19,6 +19,8 @@ mod mem_state;
 mod memory;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "redis")]
+pub mod redis;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 mod template;
@@ -31,6 +33,8 @@ pub use journal::JournalStorage;
 pub use memory::InMemoryStorage;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStorage;
+#[cfg(feature = "redis")]
+pub use redis::RedisStorage;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStorage;
 pub use template::{Claim, TrialTemplate};
@@ -146,7 +150,7 @@ pub trait Storage: Send + Sync {
 }
 
 /// A log backend that the gRPC proxy can serve (opaque outside the crate).
-pub struct ServedRef<'a>(pub(crate) &'a dyn log::served::ServedLog);
+pub struct ServedRef<'a>(#[cfg_attr(not(feature = "grpc"), allow(dead_code))] pub(crate) &'a dyn log::served::ServedLog);
 
 /// Reads a value out of a study's history.
 pub fn read_with<R>(storage: &dyn Storage, study: StudyId, f: impl FnOnce(&TrialHistory) -> R) -> Result<R> {

@@ -11,6 +11,7 @@ use super::wire::pb::log_proxy_server::{LogProxy, LogProxyServer};
 use super::wire::pb::{self, AppendReply, HelloReply, LeaseReply, Record, Records};
 use super::wire::{to_status, PROTOCOL};
 use crate::error::{Error, Result};
+use crate::storage::log::commute::invalidated;
 use crate::storage::log::oplog::Append;
 use crate::storage::log::record::Op;
 use crate::storage::log::served::RawRecord;
@@ -147,12 +148,12 @@ fn append(storage: &dyn Storage, lease: &Lease, serial: &Mutex<()>, req: &pb::Ap
     let mut moved = false;
     if checked {
         // The client chose on the log as it ended at `expect`. The choice still holds if
-        // nothing since touched what it touches (see `touched`); then it is appended on the
+        // nothing since touched what it touches (`log::commute`); then it is appended on the
         // state read here, unless another process appended meanwhile (look again).
-        let mine: Vec<Key> = ops.iter().flat_map(touched).collect();
         loop {
             let (since, end_seen) = log.records_after(req.expect)?;
-            moved = since.iter().filter_map(|(_, b)| Op::decode(b).ok()).flat_map(|op| touched(&op)).any(|k| mine.contains(&k));
+            let since: Vec<Op> = since.iter().filter_map(|(_, b)| Op::decode(b).ok()).collect();
+            moved = invalidated(&ops, &since);
             if moved {
                 break;
             }
@@ -178,32 +179,6 @@ fn append(storage: &dyn Storage, lease: &Lease, serial: &Mutex<()>, req: &pb::Ap
     }
     let own = if moved { 0 } else { ops.len().min(raw.len()) as u32 };
     Ok(AppendReply { appended: !moved, records: Some(records(raw, end)), own })
-}
-
-/// What an operation depends on or changes, for telling whether a checked choice made before
-/// it still holds after it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Key {
-    /// The set of studies (their names).
-    Studies,
-    /// A study's attributes and which of its trials wait.
-    Study(u32),
-    Trial(u64),
-}
-
-fn touched(op: &Op) -> Vec<Key> {
-    match op {
-        Op::CreateStudy { .. } => vec![Key::Studies],
-        Op::DeleteStudy { study } => vec![Key::Studies, Key::Study(*study)],
-        Op::SetStudyAttr { study, .. } | Op::ClaimWaiting { study, .. } => vec![Key::Study(*study)],
-        // A new trial is a new row: choices made on the other rows still hold.
-        Op::NewTrial { .. } => Vec::new(),
-        Op::SetParam { trial, .. }
-        | Op::SetState { trial, .. }
-        | Op::SetIntermediate { trial, .. }
-        | Op::SetTrialAttr { trial, .. }
-        | Op::Heartbeat { trial, .. } => vec![Key::Trial(*trial)],
-    }
 }
 
 /// A running proxy server. Dropping it stops the server.
