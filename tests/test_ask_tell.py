@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 
 import numpy as np
@@ -15,6 +14,7 @@ import ferrotune
 from ferrotune import TrialState, create_trial
 from ferrotune.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from ferrotune.exceptions import (
+    FerrotuneTypeError,
     FerrotuneValueError,
     TrialNotFoundError,
     UpdateFinishedTrialError,
@@ -62,18 +62,42 @@ def test_tell_skip_if_finished(study):
         (["minimize", "maximize"], [1.0, 2.0, 3.0], ["3 value(s)", "2 objective(s)"]),
     ],
 )
-def test_tell_with_the_wrong_number_of_values_fails_the_trial_with_a_warning(directions, values, fragments, caplog):
-    # Optuna's rule: the result is judged, not the call; the trial fails and the reason is logged.
+def test_tell_with_the_wrong_number_of_values_fails_the_trial_with_a_warning(directions, values, fragments):
+    # Optuna's rule: the result is judged, not the call; the trial fails with a UserWarning.
     s = ferrotune.create_study(directions=directions)
     t = s.ask()
-    with caplog.at_level(logging.WARNING, logger="ferrotune"):
+    with pytest.warns(UserWarning, match="Trial 0 failed because") as warned:
         frozen = s.tell(t, values)
     assert frozen.state == TrialState.FAIL and frozen.values is None
     reason = s.trials[0].system_attrs["fail_reason"]
     assert all(f in reason for f in fragments)
-    assert any(f"Trial 0 failed because {reason}" in r.getMessage() for r in caplog.records)
+    assert any(f"Trial 0 failed because {reason}" in str(w.message) for w in warned)
     with pytest.raises(UpdateFinishedTrialError):
         s.tell(t, [0.0] * len(directions))
+
+
+@pytest.mark.parametrize("values", ["a", None, [], [1.0, 2.0], float("nan")])
+@pytest.mark.parametrize("hooks", [False, True])
+def test_values_that_cannot_complete_a_trial_told_complete_are_refused_and_it_keeps_running(values, hooks):
+    # Optuna: told COMPLETE in so many words, such values are a ValueError (without a state,
+    # they fail the trial with a warning, above); the trial can still be told.
+    sampler = ferrotune.samplers.RandomSampler(seed=0)
+    if hooks:  # the path of a study with Python hooks to run between the check and the write
+        sampler.after_trial = lambda *args: None  # type: ignore[method-assign]
+    s = ferrotune.create_study(sampler=sampler)
+    t = s.ask()
+    with pytest.raises(FerrotuneValueError):
+        s.tell(t, values, state=TrialState.COMPLETE)
+    assert s.trials[0].state == TrialState.RUNNING
+    assert s.tell(t, 1.0, state=TrialState.COMPLETE).state == TrialState.COMPLETE
+
+
+@pytest.mark.parametrize("trial", ["1", 1.0, None])
+def test_tell_with_a_trial_that_is_neither_a_trial_nor_a_number_is_a_type_error(trial):
+    s = ferrotune.create_study()
+    s.ask()
+    with pytest.raises(FerrotuneTypeError):
+        s.tell(trial, 1.0)
 
 
 def test_an_objective_returning_the_wrong_number_of_values_fails_its_trial_and_optimize_goes_on():
@@ -125,7 +149,6 @@ def test_tell_fail(study):
 @pytest.mark.parametrize(
     "kwargs, fragment",
     [
-        ({}, "values"),
         ({"state": TrialState.COMPLETE}, "values"),
         ({"state": TrialState.RUNNING, "values": 1.0}, "COMPLETE, PRUNED or FAIL"),
         ({"state": TrialState.WAITING}, "COMPLETE, PRUNED or FAIL"),
@@ -147,7 +170,7 @@ def test_tell_unknown_trial(study):
         study.tell(5, 1.0)
     assert isinstance(e.value, KeyError)
     assert_message(e, "5")
-    with pytest.raises(FerrotuneValueError):
+    with pytest.raises(FerrotuneTypeError):  # a TypeError, as in Optuna
         study.tell("0", 1.0)
 
 
@@ -276,7 +299,7 @@ def test_an_enqueued_value_that_cannot_be_a_value_fails_the_trial_clearly(study,
 
 
 def test_enqueue_trial_rejects_bad_params(study):
-    with pytest.raises(FerrotuneValueError):
+    with pytest.raises(FerrotuneTypeError):  # not a dict: a TypeError, as in Optuna
         study.enqueue_trial([("x", 1.0)])
     with pytest.raises(FerrotuneValueError):
         study.enqueue_trial({"x": [1.0, 2.0]})
@@ -497,3 +520,13 @@ def test_add_trial_gets_the_cores_checks_for_a_trial_changed_after_creation(stud
     # the core's message names what it got
     assert_message(e, "must not be NaN", "got [NaN]")
     assert study.trials == []
+
+
+def test_tell_without_values_or_state_fails_the_trial_with_a_warning():
+    # Optuna's rule: no result is a result that is no number
+    s = ferrotune.create_study()
+    t = s.ask()
+    with pytest.warns(UserWarning, match="Trial 0 failed because no value was told"):
+        frozen = s.tell(t)
+    assert frozen.state == TrialState.FAIL and frozen.values is None
+    assert "no value was told" in frozen.system_attrs["fail_reason"]

@@ -106,6 +106,13 @@ def test_invalid_distribution_is_rejected_with_a_helpful_message(make, fragments
             "step=3 does not divide the range [0, 10]; high is lowered to 9",
         ),
         (lambda: IntDistribution(0, 2, step=5), IntDistribution(0, 0, step=5), "high is lowered to 0"),
+        # every digit of the last grid point is kept, as Optuna's decimal arithmetic keeps it
+        (
+            lambda: FloatDistribution(0.0, 10.0, step=math.pi),
+            FloatDistribution(0.0, 3 * math.pi, step=math.pi),
+            "high is lowered to 9.4247779607693",
+        ),
+        (lambda: FloatDistribution(0.0, 3.45, step=0.1), FloatDistribution(0.0, 3.4, step=0.1), "high is lowered to 3.4,"),
     ],
 )
 def test_a_step_that_does_not_divide_the_range_lowers_high_with_a_warning_as_in_optuna(make, want, fragment):
@@ -218,16 +225,38 @@ def test_categorical_encoding_is_the_index_and_keeps_type_and_identity():
 
 
 @pytest.mark.parametrize(
+    "dist, value, internal",
+    [
+        (FloatDistribution(0, 1), 1.5, 1.5),
+        (FloatDistribution(0, 1), -0.1, -0.1),
+        (FloatDistribution(0, 1, step=0.1), 0.35, 0.35),
+        (FloatDistribution(0, 1), "0.5", 0.5),
+        (FloatDistribution(1, 2, log=True), np.float32(8.0), 8.0),
+        (IntDistribution(0, 10), 3.5, 3.5),
+        (IntDistribution(0, 10), 11, 11.0),
+        (IntDistribution(0, 10, step=2), 3, 3.0),
+        (IntDistribution(0, 10), True, 1.0),
+    ],
+)
+def test_to_internal_repr_converts_any_number_as_optuna_does(dist, value, internal):
+    # A sampler reads past values against the current range: a number outside it converts,
+    # and _contains tells it apart.
+    assert dist.to_internal_repr(value) == internal
+    assert type(dist.to_internal_repr(value)) is float
+    assert dist._contains(internal) is (value in ("0.5", True))
+
+
+@pytest.mark.parametrize(
     "dist, value",
     [
-        (FloatDistribution(0, 1), 1.5),
-        (FloatDistribution(0, 1), -0.1),
-        (FloatDistribution(0, 1, step=0.1), 0.35),
-        (FloatDistribution(0, 1), "0.5"),
-        (IntDistribution(0, 10), 3.5),
-        (IntDistribution(0, 10), 11),
-        (IntDistribution(0, 10, step=2), 3),
-        (IntDistribution(0, 10), True),
+        (FloatDistribution(0, 1), "abc"),
+        (FloatDistribution(0, 1), float("nan")),
+        (FloatDistribution(0, 1), np.ones(2)),
+        (FloatDistribution(0, 1), None),
+        (FloatDistribution(1, 2, log=True), 0.0),
+        (IntDistribution(1, 10, log=True), -1),
+        (IntDistribution(0, 10), ()),
+        (IntDistribution(0, 10), np.nan),
         (CategoricalDistribution([None, True, 1, 1.5, "a"]), False),
         (CategoricalDistribution([None, True, 1, 1.5, "a"]), 2),
         (CategoricalDistribution([1]), 1.0),
@@ -235,7 +264,7 @@ def test_categorical_encoding_is_the_index_and_keeps_type_and_identity():
         (CategoricalDistribution(["a"]), "b"),
     ],
 )
-def test_to_internal_repr_rejects_values_outside(dist, value):
+def test_to_internal_repr_rejects_what_cannot_be_a_value(dist, value):
     with pytest.raises(InvalidDistributionError) as e:
         dist.to_internal_repr(value)
     assert isinstance(e.value, ValueError)
@@ -271,6 +300,11 @@ def test_check_distribution_compatibility():
         check_distribution_compatibility(FloatDistribution(0, 1), IntDistribution(0, 1))
     with pytest.raises(InvalidDistributionError):
         check_distribution_compatibility(CategoricalDistribution(["a"]), CategoricalDistribution(["a", "b"]))
+    # nor a log scale and a linear one (Optuna's rule)
+    with pytest.raises(InvalidDistributionError):
+        check_distribution_compatibility(IntDistribution(1, 9), IntDistribution(1, 9, log=True))
+    with pytest.raises(InvalidDistributionError):
+        check_distribution_compatibility(FloatDistribution(1, 9, log=True), FloatDistribution(1, 9, step=1.0))
 
 
 # -- JSON -------------------------------------------------------------------------------------------
@@ -332,3 +366,43 @@ def test_error_messages_print_large_floats_compactly():
     with pytest.raises(InvalidDistributionError) as e:
         FloatDistribution(1e300, 1e299)
     assert len(str(e.value)) < 200
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('{"type": "int", "low": 1, "high": 9}', IntDistribution(1, 9)),
+        ('{"type": "int", "low": 2, "high": 12, "log": true, "step": 1}', IntDistribution(2, 12, log=True)),
+        ('{"type": "int", "low": 1, "high": 9, "step": 2}', IntDistribution(1, 9, step=2)),
+        ('{"type": "float", "low": 1.0, "high": 2.0, "log": false, "step": null}', FloatDistribution(1.0, 2.0)),
+        ('{"type": "float", "low": 0.001, "high": 100, "log": true}', FloatDistribution(0.001, 100, log=True)),
+        ('{"type": "float", "low": 1.0, "high": 9.0, "step": 2.0}', FloatDistribution(1.0, 9.0, step=2.0)),
+        ('{"type": "categorical", "choices": ["a", 1, null]}', CategoricalDistribution(["a", 1, None])),
+    ],
+)
+def test_json_to_distribution_reads_optunas_abbreviated_form(text, expected):
+    assert json_to_distribution(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"type": "unknown", "low": 1.0, "high": 2.0}',
+        '{"type": "float", "low": 0.0, "high": -100.0}',
+        '{"type": "int", "low": 1, "high": 100, "step": 0}',
+        '{"type": "categorical", "choices": []}',
+    ],
+)
+def test_a_bad_abbreviated_distribution_is_an_invalid_distribution_error(text):
+    with pytest.raises(InvalidDistributionError):
+        json_to_distribution(text)
+
+
+def test_a_float_grid_whose_range_rounds_below_its_step_has_both_points():
+    # 0.3 - 0.2 < 0.1 in floating point; Optuna counts two points, and both are suggested
+    d = FloatDistribution(0.2, 0.3, step=0.1)
+    assert not d.single()
+    assert FloatDistribution(2.22, 2.22, step=0.1).single()
+    study = ferrotune.create_study(sampler=ferrotune.samplers.RandomSampler(seed=0))
+    study.optimize(lambda t: t.suggest_float("x", 0.2, 0.3, step=0.1), n_trials=40)
+    assert {t.params["x"] for t in study.trials} == {0.2, 0.3}

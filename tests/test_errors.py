@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import ferrotune
 from ferrotune import FixedTrial
 from ferrotune.distributions import FloatDistribution
-from ferrotune.exceptions import FerrotuneValueError, InvalidDistributionError
+from ferrotune.exceptions import FerrotuneTypeError, FerrotuneValueError, InvalidDistributionError
 from ferrotune.pruners import (
     HyperbandPruner,
     MedianPruner,
@@ -109,10 +109,11 @@ def test_callbacks_from_a_generator_run_after_every_trial():
     assert seen == [0, 1, 2]
 
 
-@pytest.mark.parametrize("catch", [5, None, object()])
+@pytest.mark.parametrize("catch", [5, None, object(), [3], "ValueError"])
 def test_a_catch_that_is_not_exception_classes_is_refused_before_any_trial(catch):
+    # a TypeError, as in Optuna
     study = ferrotune.create_study(sampler=RandomSampler(seed=0))
-    with pytest.raises(FerrotuneValueError) as e:
+    with pytest.raises(FerrotuneTypeError) as e:
         study.optimize(_objective, n_trials=2, catch=catch)
     assert_message(e, "catch")
     assert study.trials == []

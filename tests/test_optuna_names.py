@@ -8,6 +8,7 @@ import importlib
 import pickle
 import warnings
 from types import ModuleType
+from typing import Any
 
 import optuna
 import pytest
@@ -316,6 +317,28 @@ def test_metric_names_label_the_dataframe_as_optunas_do(directions: list[str], n
         assert study.metric_names == names
         study.optimize(lambda t: tuple(t.suggest_float("x", 0, 1) for _ in directions), n_trials=3)
         frames.append((list(study.trials_dataframe().columns), list(study.trials_dataframe(multi_index=True).columns)))
+    assert frames[0] == frames[1]
+
+
+@pytest.mark.parametrize("directions", [["minimize"], ["minimize", "maximize"]])
+def test_the_dataframe_has_optunas_columns_without_metric_names(directions: list[str]) -> None:
+    pytest.importorskip("pandas")
+    attrs = ("number", "value", "params", "intermediate_values", "state")
+    frames = []
+    for lib in (optuna, ferrotune):
+        lib.logging.set_verbosity(lib.logging.WARNING)
+        study = lib.create_study(directions=directions, sampler=lib.samplers.RandomSampler(seed=0))
+
+        def objective(t: Any) -> Any:
+            x = t.suggest_float("x", 0, 1)
+            if len(directions) == 1:
+                for step in (0, 2, 10):
+                    t.report(x + step, step)
+                return x
+            return x, 1 - x
+
+        study.optimize(objective, n_trials=2)
+        frames.append((list(study.trials_dataframe(attrs).columns), list(study.trials_dataframe(attrs, multi_index=True).columns)))
     assert frames[0] == frames[1]
 
 

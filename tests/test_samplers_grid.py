@@ -107,6 +107,28 @@ def test_enqueued_point_counts_as_its_grid_point():
     assert sorted(pts) == sorted(itertools.product([1, 2, 3], ["a", "b"]))
 
 
+@pytest.mark.parametrize("n_before", [0, 1])
+def test_an_enqueued_trial_off_the_grid_takes_no_grid_point(n_before):
+    # Optuna's rule: it runs its own values, and every grid point is still evaluated once.
+    s = ferrotune.create_study(sampler=GridSampler({"a": [0, 50]}, seed=0))
+    s.optimize(lambda t: t.suggest_int("a", 0, 100), n_trials=n_before)
+    s.enqueue_trial({"a": 100})
+    s.optimize(lambda t: t.suggest_int("a", 0, 100))
+    values = [t.params["a"] for t in s.trials]
+    assert len(values) == 3 and values[n_before] == 100
+    assert sorted(values[:n_before] + values[n_before + 1 :]) == [0, 50]
+    assert "grid_id" not in s.trials[n_before].system_attrs
+
+
+def test_an_enqueued_trial_without_every_grid_parameter_cannot_suggest_the_others():
+    s = ferrotune.create_study(sampler=GridSampler({"x": [1, 2], "y": ["a", "b"]}, seed=0))
+    s.enqueue_trial({"x": 1})
+    with pytest.raises(FerrotuneValueError) as e:
+        s.optimize(lambda t: t.suggest_int("x", 0, 3) + len(t.suggest_categorical("y", ["a", "b"])))
+    assert_message(e, "'y'", "enqueue a value for every grid parameter (x, y)")
+    assert s.trials[0].state == TrialState.FAIL and s.trials[0].params == {"x": 1}
+
+
 def test_ask_claims_points_and_warns_once_the_grid_is_exhausted():
     sampler = GridSampler({"x": [1, 2]}, seed=0)
     s = ferrotune.create_study(sampler=sampler)

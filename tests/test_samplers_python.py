@@ -108,10 +108,33 @@ def test_relative_sampling():
         n_trials=2,
     )
     for t in s.trials:
-        # x comes from sample_relative; y was suggested with another distribution than the
-        # relative search space, and z is outside it: both fall back to sample_independent
-        assert t.params == {"x": 7.0, "y": 20.0, "z": 5.0}
+        # x and y come from sample_relative (y's suggested range differs from the inferred one
+        # but contains the proposal, which is Optuna's test); z is outside the space and falls
+        # back to sample_independent
+        assert t.params == {"x": 7.0, "y": 3.0, "z": 5.0}
     assert s.ask().relative_params == {"x": 7.0, "y": 3.0}
+
+
+def test_a_relative_proposal_is_used_as_optuna_uses_it():
+    class Joint(BaseSampler):
+        def infer_relative_search_space(self, study, trial):
+            return {"x": FloatDistribution(5, 6), "y": FloatDistribution(5, 6)}
+
+        def sample_relative(self, study, trial, search_space):
+            return {"x": 5.5, "y": 5.5, "z": 5.5}
+
+        def sample_independent(self, study, trial, param_name, param_distribution):
+            return 5.0
+
+    s = ferrotune.create_study(sampler=Joint())
+    assert s.ask().suggest_float("x", 0, 100) == 5.5  # inside the suggested range
+    assert s.ask().suggest_float("w", 0, 100) == 5.0  # not proposed
+    assert s.ask().suggest_float("x", 0, 5) == 5.0  # the proposal is outside the suggested range
+    with pytest.raises(ValueError, match="distribution kinds"):  # another kind than the inferred distribution
+        s.ask().suggest_int("y", 1, 100)
+    with pytest.raises(FerrotuneValueError) as e:  # proposed, but not in the inferred space
+        s.ask().suggest_float("z", 0, 10)
+    assert_message(e, "'z'", "infer_relative_search_space")
 
 
 def test_enqueued_params_take_precedence_over_the_sampler():

@@ -176,10 +176,13 @@ def test_conditional_parameters_fall_back_to_independent_sampling():
     assert names == {"sgd_lr", "momentum", "adam_lr", "beta1"}
     assert all(issubclass(w.category, UserWarning) for w in caught)
 
-    # with groups, everything already seen is modelled jointly: no warning
+    # with groups, everything already seen is modelled jointly: no warning (beyond Optuna's
+    # ExperimentalWarning for group=True, given when the sampler is built)
+    with pytest.warns(ferrotune.exceptions.ExperimentalWarning, match="``group``"):
+        grouped = TPESampler(seed=2, n_startup_trials=5, multivariate=True, group=True, warn_independent_sampling=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _after(30, TPESampler(seed=2, n_startup_trials=5, multivariate=True, group=True, warn_independent_sampling=True))
+        _after(30, grouped)
     assert [str(w.message) for w in caught] == []
 
 
@@ -984,3 +987,32 @@ def test_infer_relative_search_space_and_relative_params():
     independent = ferrotune.create_study(sampler=TPESampler(seed=0, multivariate=False))
     independent.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=3)
     assert independent.sampler.infer_relative_search_space(independent, independent.trials[-1]) == {}
+
+
+def test_optunas_warnings_for_group_constraints_func_and_hyperopt_parameters():
+    from ferrotune.exceptions import ExperimentalWarning
+
+    with pytest.warns(ExperimentalWarning, match="``group``"):
+        TPESampler(multivariate=True, group=True)
+    with pytest.warns(FutureWarning, match="constraints_func"):
+        TPESampler(constraints_func=lambda t: (0.0,))
+    with pytest.warns(FutureWarning, match="hyperopt_parameters"):
+        params = TPESampler.hyperopt_parameters()
+    # hyperopt 0.1.2's defaults, which the sampler takes as they are
+    assert params["gamma"] is hyperopt_default_gamma and params["weights"] is default_weights
+    assert (params["n_startup_trials"], params["n_ei_candidates"], params["consider_endpoints"]) == (20, 24, False)
+    study = ferrotune.create_study(sampler=TPESampler(**params, seed=0))
+    study.optimize(lambda t: (t.suggest_float("x", 10, 20) - 12) ** 2, n_trials=30)
+    assert len(study.trials) == 30
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TPESampler(multivariate=True)  # nothing to warn about
+
+
+@pytest.mark.parametrize("multivariate", [False, True])
+def test_sample_relative_with_an_empty_space_does_not_look_at_the_trial(multivariate):
+    # Optuna's contract: nothing to propose, so the trial (any object here) is not read
+    from unittest.mock import Mock
+
+    sampler = TPESampler(multivariate=multivariate)
+    assert sampler.sample_relative(ferrotune.create_study(), Mock(spec=[]), {}) == {}

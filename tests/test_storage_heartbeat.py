@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 
 import pytest
 from _util import wait_until
@@ -18,7 +19,7 @@ from _util import wait_until
 from conftest import open_shared
 
 import ferrotune
-from ferrotune.exceptions import FerrotuneValueError
+from ferrotune.exceptions import ExperimentalWarning, FerrotuneValueError
 from ferrotune.storages import (
     BaseHeartbeat,
     InMemoryStorage,
@@ -231,6 +232,24 @@ def test_storage_api():
     study.ask()
     fail_stale_trials(study)  # no heartbeats: nothing to do
     assert study.trials[0].state == TrialState.RUNNING
+
+
+def test_heartbeats_warn_as_optunas_do(tmp_path):
+    # heartbeat_interval is experimental in Optuna (warned once, by the storage), and a trial
+    # asked outside optimize records no heartbeat by itself (a UserWarning)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        st = _storage(tmp_path / "w.log", None, heartbeat_interval=1, grace_period=None)
+        study = ferrotune.create_study(storage=st)
+        study.optimize(lambda t: 1.0, n_trials=1)
+    experimental = [str(w.message) for w in record if issubclass(w.category, ExperimentalWarning)]
+    assert len(experimental) == 1 and "``heartbeat_interval``" in experimental[0]
+    with pytest.warns(UserWarning, match="supposed to be used with Study.optimize"):
+        study.ask()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plain = ferrotune.create_study(storage=JournalStorage(JournalFileBackend(str(tmp_path / "p.log"))))
+        plain.ask()
 
 
 def test_journal_without_heartbeat_does_nothing(tmp_path):

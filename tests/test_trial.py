@@ -275,11 +275,13 @@ def test_report_accepts_numpy_values(study):
 
 
 def test_report_and_should_prune_are_single_objective_only():
+    # a NotImplementedError, as in Optuna, that is also ferrotune's MultiObjectiveError
     s = ferrotune.create_study(directions=["minimize", "maximize"])
     t = s.ask()
-    with pytest.raises(MultiObjectiveError):
+    with pytest.raises(MultiObjectiveError) as e:
         t.report(1.0, 0)
-    with pytest.raises(MultiObjectiveError):
+    assert isinstance(e.value, NotImplementedError)
+    with pytest.raises(NotImplementedError):
         t.should_prune()
 
 
@@ -371,8 +373,57 @@ def test_frozen_trial_suggest_errors():
     with pytest.raises(FerrotuneValueError) as e:
         t.suggest_float("missing", 0, 1)
     assert_message(e, "'missing'")
-    with pytest.raises(ValueError, match="not in FloatDistribution"):
-        t.suggest_float("x", 0.6, 1.0)
+    # as Optuna: a value outside the suggested range is the trial's answer, with a warning
+    with pytest.warns(UserWarning, match="outside FloatDistribution"):
+        assert t.suggest_float("x", 0.6, 1.0) == 0.5
+    assert t.distributions["x"] == FloatDistribution(0.6, 1.0)
+    # another kind for the same name is refused
+    with pytest.raises(InvalidDistributionError):
+        t.suggest_int("x", 0, 1)
+    i = create_trial(value=1.0, params={"n": 1}, distributions={"n": IntDistribution(1, 10)})
+    with pytest.warns(UserWarning, match="outside IntDistribution"):
+        assert i.suggest_int("n", 10, 100) == 1
+
+
+def test_a_frozen_trial_that_has_not_finished_has_no_completion_time():
+    t = create_trial(state=TrialState.RUNNING)
+    t.datetime_complete = datetime.datetime.now()
+    with pytest.raises(FerrotuneValueError, match="datetime_complete must be None for a RUNNING trial"):
+        t._validate()
+    s = ferrotune.create_study()
+    with pytest.raises(FerrotuneValueError, match="datetime_complete"):
+        s.add_trial(t)
+    assert s.trials == []
+
+
+@pytest.mark.parametrize(
+    "first, then",
+    [
+        (lambda t: t.suggest_float("x", 0, 1), lambda t: t.suggest_int("x", 0, 1)),
+        (lambda t: t.suggest_float("x", 0.1, 1), lambda t: t.suggest_float("x", 0.1, 1, log=True)),
+        (lambda t: t.suggest_int("x", 1, 9, log=True), lambda t: t.suggest_int("x", 1, 9)),
+        (lambda t: t.suggest_categorical("x", [1, 2]), lambda t: t.suggest_categorical("x", [1, 2, 3])),
+        (lambda t: t.suggest_categorical("x", [1, 2]), lambda t: t.suggest_float("x", 1, 2)),
+    ],
+)
+@pytest.mark.parametrize("python_sampler", [False, True])
+def test_a_name_keeps_its_kind_scale_and_choices_across_trials(first, then, python_sampler):
+    # Optuna's rule: another range is fine in a later trial, another kind, scale or set of
+    # choices is a ValueError (and the trial can go on with its other parameters).
+    sampler = RandomSampler(seed=0)
+    if python_sampler:
+        sampler.sample_independent = RandomSampler(seed=1).sample_independent  # type: ignore[method-assign]
+    s = ferrotune.create_study(sampler=sampler)
+    t = s.ask()
+    first(t)
+    s.tell(t, 0.0)
+    t = s.ask()
+    with pytest.raises(IncompatibleParamError, match="earlier trial"):
+        then(t)
+    assert isinstance(t.suggest_float("y", 0, 1), float)
+    assert "x" not in t.params
+    s.tell(t, 0.0)
+    first(s.ask())  # the first distribution is still fine
 
 
 def test_create_trial_builds_a_finished_trial():
@@ -396,6 +447,12 @@ def test_create_trial_builds_a_finished_trial():
     assert create_trial(state=TrialState.PRUNED, value=3.0).value == 3.0
     with pytest.raises(MultiObjectiveError):
         create_trial(values=[1.0, 2.0]).value  # noqa: B018
+    # nor can one value be set on a multi-objective trial (a RuntimeError, as in Optuna)
+    multi = create_trial(values=[1.0, 2.0])
+    for v in (0.1, [0.1]):
+        with pytest.raises(MultiObjectiveError):
+            multi.value = v
+    assert multi.values == [1.0, 2.0]
 
 
 @pytest.mark.parametrize(

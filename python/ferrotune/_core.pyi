@@ -53,6 +53,8 @@ class Distribution:
     def step(self) -> Any: ...
     @property
     def choices(self) -> tuple[_Choice, ...]: ...
+    def single(self) -> bool:
+        """Whether the distribution has exactly one possible value."""
     def contains(self, value: builtins.float) -> bool:
         """Whether an internal value belongs to the distribution."""
     def to_internal(self, value: _Choice) -> builtins.float | None:

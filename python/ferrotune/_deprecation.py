@@ -12,6 +12,11 @@ def warn_experimental(name: str, since: str) -> None:
     ft_logging._warn(f"{name} is experimental (supported from v{since}); its interface can change in the future", ExperimentalWarning)
 
 
+def warn_experimental_argument(option: str) -> None:
+    """Argument ``option`` is experimental in Optuna: an ``ExperimentalWarning`` naming it."""
+    ft_logging._warn(f"Argument ``{option}`` is an experimental feature. The interface can change in the future.", ExperimentalWarning)
+
+
 def warn_deprecated(name: str, since: str, instead: str) -> None:
     """``name`` is deprecated in Optuna (since Optuna ``since``): a ``FutureWarning`` naming what to use."""
     ft_logging._warn(f"{name} has been deprecated in v{since}; use {instead} instead", FutureWarning)

@@ -64,7 +64,8 @@ class BaseDistribution:
         raise TypeError
 
     def to_internal_repr(self, param_value_in_external_repr: Any) -> float:
-        """The internal value (a float) of a user value; raises when it is not in the distribution."""
+        """The internal value (a float) of a user value; raises when it is not one of the choices
+        (a float or int distribution converts any number, see :func:`_numeric_internal`)."""
         v = self._spec().to_internal(_plain(param_value_in_external_repr))
         if v is None:
             raise InvalidDistributionError(
@@ -116,13 +117,14 @@ class FloatDistribution(BaseDistribution):
     def __reduce__(self) -> tuple[Any, ...]:
         return (FloatDistribution, (self.low, self.high, self.log, self.step))
 
+    def to_internal_repr(self, param_value_in_external_repr: Any) -> float:
+        return _numeric_internal(self, param_value_in_external_repr)
+
     def to_external_repr(self, param_value_in_internal_repr: float) -> float:
         return float(param_value_in_internal_repr)
 
     def single(self) -> bool:
-        if self.step is None:
-            return bool(self.low == self.high)
-        return bool(self.high - self.low < self.step)
+        return self._spec().single()  # the core's rule, with its grid tolerance
 
 
 class IntDistribution(BaseDistribution):
@@ -146,11 +148,30 @@ class IntDistribution(BaseDistribution):
     def __reduce__(self) -> tuple[Any, ...]:
         return (IntDistribution, (self.low, self.high, self.log, self.step))
 
+    def to_internal_repr(self, param_value_in_external_repr: Any) -> float:
+        return _numeric_internal(self, param_value_in_external_repr)
+
     def to_external_repr(self, param_value_in_internal_repr: float) -> int:
         return int(param_value_in_internal_repr)
 
     def single(self) -> bool:
         return self.high - self.low < self.step
+
+
+def _numeric_internal(dist: FloatDistribution | IntDistribution, value: Any) -> float:
+    """A float or int distribution's internal value of ``value``: the number itself, as Optuna
+    converts it, inside the range or not (a sampler reads past values against today's range;
+    ``_contains`` says whether it lies inside). What cannot be a value at all is refused: a
+    non-number, NaN, and zero or less on a log scale."""
+    try:
+        v = float(_plain(value))
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidDistributionError(f"value {value!r} is not a number; {dist!r} takes a float-castable value") from None
+    if math.isnan(v):
+        raise InvalidDistributionError(f"value {value!r} is NaN, which is not a value of {dist!r}")
+    if dist.log and v <= 0.0:
+        raise InvalidDistributionError(f"value {value!r} is not positive, which a log scale ({dist!r}) needs")
+    return v
 
 
 def _warn_legacy(cls: type, instead: str) -> None:
@@ -371,8 +392,12 @@ def distribution_to_json(dist: BaseDistribution) -> str:
 
 
 def json_to_distribution(json_str: str) -> BaseDistribution:
-    """Reads a distribution written by :func:`distribution_to_json` (or by Optuna)."""
+    """Reads a distribution written by :func:`distribution_to_json` (or by Optuna), or in
+    Optuna's abbreviated form: ``{"type": "float" | "int", "low": ..., "high": ..., "step"?,
+    "log"?}`` or ``{"type": "categorical", "choices": [...]}``."""
     obj = json.loads(json_str)
+    if "name" not in obj:
+        return _abbreviated(obj)
     name, attrs = obj["name"], obj["attributes"]
     if name == "FloatDistribution":
         return FloatDistribution(**attrs)
@@ -386,11 +411,28 @@ def json_to_distribution(json_str: str) -> BaseDistribution:
     raise InvalidDistributionError(f"unknown distribution {name!r} in JSON; expected Float/Int/CategoricalDistribution")
 
 
+def _abbreviated(obj: dict[str, Any]) -> BaseDistribution:
+    kind = obj.get("type")
+    if kind == "categorical":
+        return CategoricalDistribution(obj["choices"])
+    if kind == "float":
+        return FloatDistribution(obj["low"], obj["high"], log=obj.get("log", False), step=obj.get("step"))
+    if kind == "int":
+        step = obj.get("step")
+        return IntDistribution(obj["low"], obj["high"], log=obj.get("log", False), step=1 if step is None else step)
+    raise InvalidDistributionError(
+        f"unknown distribution type {kind!r} in JSON; expected 'float', 'int' or 'categorical' (or Optuna's name/attributes form)"
+    )
+
+
 def check_distribution_compatibility(dist_old: BaseDistribution, dist_new: BaseDistribution) -> None:
     """Raises when two distributions cannot describe the same parameter across trials
-    (different kinds, or different choices for a categorical)."""
+    (different kinds, a log scale and a linear one, or different choices for a categorical)."""
     if type(dist_old) is not type(dist_new):
         raise InvalidDistributionError(f"cannot set different distribution kinds for the same parameter: {dist_old!r} vs {dist_new!r}")
+    numeric = (FloatDistribution, IntDistribution)
+    if isinstance(dist_old, numeric) and isinstance(dist_new, numeric) and dist_old.log != dist_new.log:
+        raise InvalidDistributionError(f"cannot set a log scale and a linear one for the same parameter: {dist_old!r} vs {dist_new!r}")
     if isinstance(dist_old, CategoricalDistribution) and dist_old != dist_new:
         raise InvalidDistributionError(
             f"categorical choices cannot change between trials: {dist_old.choices!r} vs {dist_new.choices!r}"  # type: ignore[attr-defined]

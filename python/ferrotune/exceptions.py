@@ -42,6 +42,11 @@ class MultiObjectiveError(FerrotuneError, RuntimeError):
     """A single-objective call was made on a multi-objective study (or the reverse)."""
 
 
+class MultiObjectiveNotSupportedError(MultiObjectiveError, NotImplementedError):
+    """A single-objective feature (pruning: ``Trial.report``, ``Trial.should_prune``) was used
+    in a multi-objective study; a ``NotImplementedError`` as in Optuna."""
+
+
 class _KeyErrorMessage(FerrotuneError, KeyError):
     # KeyError's str() quotes its argument; show the message as written instead.
     def __str__(self) -> str:
@@ -94,6 +99,7 @@ __all__ = [
     "IncompatibleParamError",
     "FerrotuneRuntimeError",
     "MultiObjectiveError",
+    "MultiObjectiveNotSupportedError",
     "StudyNotFoundError",
     "TrialNotFoundError",
     "DuplicatedStudyError",

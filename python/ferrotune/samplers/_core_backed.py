@@ -78,6 +78,8 @@ class CoreBackedSampler(CoreSamplerState, BaseSampler):
 
     def sample_relative(self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
         """The joint proposal for the parameters of ``search_space`` (empty when there is none)."""
+        if not search_space:
+            return {}  # nothing to propose: the trial is not looked at, as in Optuna
         rel = study._context.sample_relative(self._core_sampler, trial.number)
         return {name: v for name, v in rel.items() if name in search_space}
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrotune import _core
 from ferrotune._convert import as_callable, as_count, as_float, as_seed
+from ferrotune._deprecation import warn_deprecated, warn_experimental_argument
 from ferrotune.samplers._core_backed import CoreBackedSampler
 from ferrotune.trial import FrozenTrial
 
@@ -118,6 +119,11 @@ class TPESampler(CoreBackedSampler):
             "constraints": constraints_func is not None,
         }
         self._core_sampler = self._build_core(as_seed(seed))
+        # Optuna's warnings, once the core has accepted the arguments
+        if group:
+            warn_experimental_argument("group")
+        if constraints_func is not None:
+            warn_deprecated("`constraints_func`", "5.0.0", "`Trial.set_constraint`")
 
     def _build_core(self, seed: int | None) -> _core.Sampler:
         return _core.Sampler.tpe(seed=seed, **self._args)
@@ -127,3 +133,19 @@ class TPESampler(CoreBackedSampler):
 
     def __repr__(self) -> str:
         return f"TPESampler(seed={self.seed}, multivariate={self._args['multivariate']}, group={self._args['group']})"
+
+    @staticmethod
+    def hyperopt_parameters() -> dict[str, Any]:
+        """The default arguments of hyperopt 0.1.2's TPE, to pass as ``TPESampler(**...)``
+        (deprecated in Optuna 4.9: a ``FutureWarning``)."""
+        warn_deprecated("TPESampler.hyperopt_parameters", "4.9.0", "the arguments it returns, written out")
+        return {
+            "consider_prior": True,
+            "prior_weight": 1.0,
+            "consider_magic_clip": True,
+            "consider_endpoints": False,
+            "n_startup_trials": 20,
+            "n_ei_candidates": 24,
+            "gamma": hyperopt_default_gamma,
+            "weights": default_weights,
+        }

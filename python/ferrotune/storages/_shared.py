@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ferrotune._deprecation import warn_experimental_argument
 from ferrotune.storages._heartbeat import BaseHeartbeat, StaleTrialCallback, check_heartbeat_args
 from ferrotune.storages._in_memory import BaseStorage
 
@@ -34,6 +35,8 @@ class SharedStorage(BaseStorage, BaseHeartbeat):
             heartbeat_interval, grace_period, heartbeat_stale_trial_callback, failed_trial_callback
         )
         self.failed_trial_callback = self.heartbeat_stale_trial_callback
+        if self.heartbeat_interval is not None:
+            warn_experimental_argument("heartbeat_interval")  # as Optuna's storages
 
     def _heartbeat_repr(self) -> str:
         if self.heartbeat_interval is None:

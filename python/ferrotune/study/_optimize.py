@@ -11,7 +11,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from ferrotune import logging as ft_logging
-from ferrotune.exceptions import FerrotuneRuntimeError, FerrotuneValueError, TrialPruned
+from ferrotune.exceptions import FerrotuneRuntimeError, FerrotuneTypeError, FerrotuneValueError, TrialPruned
 from ferrotune.samplers._overrides import replaced_hooks
 from ferrotune.storages._heartbeat import HeartbeatThread, fail_stale_trials_quietly
 from ferrotune.study._progress import progress_bar
@@ -64,11 +64,11 @@ def _check_args(n_trials: Any, timeout: Any, n_jobs: Any, catch: Any) -> tuple[i
     if isinstance(catch, type) and issubclass(catch, BaseException):
         catch = (catch,)
     if isinstance(catch, (str, bytes)) or not isinstance(catch, Iterable):
-        raise FerrotuneValueError(f"catch must be an exception class or a tuple of them, got {catch!r}")
+        raise FerrotuneTypeError(f"catch must be an exception class or a tuple of them, got {catch!r}")
     catch = tuple(catch)
     for c in catch:
         if not (isinstance(c, type) and issubclass(c, BaseException)):
-            raise FerrotuneValueError(f"catch must be exception classes, got {c!r}")
+            raise FerrotuneTypeError(f"catch must be exception classes, got {c!r}")
     return n_jobs, catch
 
 
@@ -105,12 +105,12 @@ def optimize(
         raise FerrotuneValueError(f"the objective must be callable, got {func!r}")
     n_jobs, catch_t = _check_args(n_trials, timeout, n_jobs, catch)
     callbacks = _check_callbacks(callbacks)
-    if study._optimizing:
+    if study._in_optimize():
         raise FerrotuneRuntimeError("optimize() is already running on this study; nested optimize() calls are not allowed")
     budget = _Budget(n_trials, timeout)
     bar = progress_bar(show_progress_bar, n_trials, timeout)
     study._stop_flag = False
-    study._optimizing = True
+    study._optimize_local.active = True
     try:
         if n_jobs == 1:
             _worker(study, func, budget, catch_t, callbacks, gc_after_trial, bar)
@@ -136,13 +136,15 @@ def optimize(
                 for f in futures:
                     f.result()
     finally:
-        study._optimizing = False
+        study._optimize_local.active = False
         study._stop_flag = False
         if bar is not None:
             bar.close()
 
 
 def _worker(study, func, budget, catch, callbacks, gc_after_trial, bar, reseed=False) -> None:  # type: ignore[no-untyped-def]
+    # a worker thread is inside optimize() too: its objective may call stop(), not optimize()
+    study._optimize_local.active = True
     if reseed:
         study.sampler.reseed_rng()
     want_frozen = bool(callbacks)

@@ -14,6 +14,7 @@ from ferrotune.distributions import BaseDistribution, _plain
 from ferrotune.exceptions import (
     DuplicatedStudyError,
     FerrotuneRuntimeError,
+    FerrotuneTypeError,
     FerrotuneValueError,
     MultiObjectiveError,
     TrialNotFoundError,
@@ -78,7 +79,9 @@ class Study:
         self.study_name: str = info[1]
         self._directions = [StudyDirection(d) for d in info[2]]
         self._stop_flag = False
-        self._optimizing = False
+        # which threads are inside optimize() (its caller, its workers): per thread, so several
+        # threads may optimize one study at once, as in Optuna, while a nested call is refused
+        self._optimize_local = threading.local()
         self._cache: list[FrozenTrial] = []
         self._cache_lock = threading.Lock()
         self._pruner = _check_pruner(pruner)
@@ -292,6 +295,11 @@ class Study:
             _check_name(name)
             if not isinstance(dist, BaseDistribution):
                 raise FerrotuneValueError(f"fixed_distributions[{name!r}] must be a distribution, got {dist!r}")
+        if self._heartbeat is not None:
+            ft_logging._warn(
+                "Heartbeat of storage is supposed to be used with Study.optimize: a trial asked outside it records "
+                "no heartbeat unless you call storage.record_heartbeat(trial._trial_id)"
+            )
         trial = self._ask(stop_if_exhausted=False)
         assert trial is not None
         for name, dist in fixed.items():
@@ -356,16 +364,17 @@ class Study:
         told_state, told_values, fail_reason = plan
         t = trial if isinstance(trial, Trial) else Trial(self, trial_id, number)
         if fail_reason is not None and code != int(TrialState.FAIL):
-            _logger.warning(f"Trial {number} failed because {fail_reason}")
+            ft_logging._warn(f"Trial {number} failed because {fail_reason}")
         finished = self._tell_internal(t, TrialState(told_state), told_values, fail_reason=fail_reason)
         assert finished is not None
         return finished
 
     def _warn_failed(self, frozen: FrozenTrial, code: int | None) -> None:
-        """Logs why the core failed a trial told with values it could not accept."""
+        """Warns (``UserWarning``, as Optuna) why the core failed a trial told with values it
+        could not accept."""
         reason = frozen.system_attrs.get("fail_reason")
         if frozen.state == TrialState.FAIL and code != int(TrialState.FAIL) and reason is not None:
-            _logger.warning(f"Trial {frozen.number} failed because {reason}")
+            ft_logging._warn(f"Trial {frozen.number} failed because {reason}")
 
     def _constraints_func(self) -> Callable[[FrozenTrial], Sequence[float]] | None:
         func: Callable[[FrozenTrial], Sequence[float]] | None = getattr(self._sampler, "_constraints_func", None)
@@ -378,7 +387,7 @@ class Study:
             return trial._trial_id, trial.number
         t = _plain(trial)
         if isinstance(t, bool) or not isinstance(t, int):
-            raise FerrotuneValueError(f"trial must be a Trial or a trial number, got {trial!r}")
+            raise FerrotuneTypeError(f"trial must be a Trial or a trial number, got {trial!r}")
         if t < 0:
             raise TrialNotFoundError(f"no trial number {t}: trial numbers start at 0")
         return self._engine.trial_id_of(t), t
@@ -449,9 +458,13 @@ class Study:
     def _should_prune(self, trial: Trial) -> bool:
         return self._prune.should_prune(trial)
 
+    def _in_optimize(self) -> bool:
+        """Whether this thread is running optimize() on this study (or one of its trials)."""
+        return bool(getattr(self._optimize_local, "active", False))
+
     def stop(self) -> None:
         """Asks :meth:`optimize` to start no new trial (call it from the objective or a callback)."""
-        if not self._optimizing:
+        if not self._in_optimize():
             raise FerrotuneRuntimeError("study.stop() can only be called from inside optimize() (an objective or a callback)")
         self._stop_flag = True
 
@@ -466,7 +479,7 @@ class Study:
             skip_if_exists: Do nothing if a trial with the same parameters exists or is queued.
         """
         if not isinstance(params, dict):
-            raise FerrotuneValueError(f"params must be a dict of name to value, got {type(params).__name__}")
+            raise FerrotuneTypeError(f"params must be a dict of name to value, got {type(params).__name__}")
         items = [(str(k), _plain(v)) for k, v in params.items()]
         ua = {k: _json.dumps(k, v) for k, v in (user_attrs or {}).items()}
         self._engine.enqueue(items, ua, bool(skip_if_exists))
@@ -527,11 +540,12 @@ class Study:
         trials = self.get_trials(deepcopy=False)
         multi = self._is_multi_objective()
         metric_names = self.metric_names
-        # The value columns: the objective's index, or its name once set_metric_names was called.
-        labels = metric_names if metric_names is not None else [str(i) for i in range(len(self._directions))]
+        # The value columns: the objective's index (an int, as Optuna's), or its name once
+        # set_metric_names was called.
+        labels: list[Any] = list(metric_names) if metric_names is not None else list(range(len(self._directions)))
         rows = []
         for t in trials:
-            row: dict[tuple[str, str], Any] = {}
+            row: dict[tuple[str, Any], Any] = {}
             for a in attrs:
                 if a == "value" or a == "values":
                     if multi or a == "values":
@@ -545,22 +559,23 @@ class Study:
                         row[(a, k)] = v
                 elif a == "intermediate_values":
                     for k, v in t.intermediate_values.items():
-                        row[(a, str(k))] = v
+                        row[(a, k)] = v  # the step, an int
                 elif a == "state":
                     row[("state", "")] = t.state.name
                 else:
                     row[(a, "")] = getattr(t, a)
             rows.append(row)
 
-        def order(c: tuple[str, str]) -> tuple[int, int, str]:
+        def order(c: tuple[str, Any]) -> tuple[int, int, int, str]:
             group = attrs.index(c[0]) if c[0] in attrs else attrs.index("value")
-            # the value columns in objective order, the others by name
-            return (group, labels.index(c[1]) if c[0] == "values" and c[1] in labels else 0, c[1])
+            # the value columns in objective order, steps in order, the others by name
+            sub = c[1]
+            return (group, labels.index(sub) if c[0] == "values" and sub in labels else 0, sub if isinstance(sub, int) else 0, str(sub))
 
         columns = sorted({c for r in rows for c in r}, key=order)
         df = pd.DataFrame([[r.get(c) for c in columns] for r in rows], columns=pd.MultiIndex.from_tuples(columns) if columns else None)
         if not multi_index and columns:
-            df.columns = ["_".join(p for p in c if p) for c in columns]
+            df.columns = ["_".join(s for s in map(str, c) if s) for c in columns]
         return df
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -15,6 +15,7 @@ from ferrotune.distributions import (
     CategoricalDistribution,
     FloatDistribution,
     IntDistribution,
+    check_distribution_compatibility,
 )
 from ferrotune.exceptions import FerrotuneValueError, InvalidDistributionError
 from ferrotune.trial import TrialState
@@ -88,7 +89,7 @@ class PythonPath:
             space = sampler.infer_relative_search_space(view, frozen)
             if space:
                 rel = sampler.sample_relative(view, frozen, space)
-                trial._relative = {n: (space[n], v) for n, v in rel.items() if n in space}
+                trial._relative = {n: (space.get(n), v) for n, v in rel.items()}
         except BaseException:
             self._engine.tell(trial._trial_id, int(TrialState.FAIL), None)
             raise
@@ -110,14 +111,13 @@ class PythonPath:
         v = self._engine.preset(trial._trial_id, name, distribution._spec())
         if v is not None:
             return distribution.to_external_repr(v)
-        relative = trial._relative
-        external: Any
-        if relative is not None and name in relative and relative[name][0] == distribution:
-            external = relative[name][1]
-        else:
+        external: Any = _relative_value(trial, name, distribution)
+        if external is _NOT_RELATIVE:
             external = self._sampler.sample_independent(self._view(trial.number), trial._frozen(), name, distribution)
         try:
             internal = distribution.to_internal_repr(external)
+            if not distribution._contains(internal):
+                raise InvalidDistributionError
         except InvalidDistributionError:
             raise FerrotuneValueError(
                 f"the sampler {type(self._sampler).__name__} proposed {external!r} for parameter '{name}', "
@@ -129,3 +129,28 @@ class PythonPath:
     def finish(self, trial: Trial, state: TrialState, values: list[float] | None) -> None:
         """Runs ``after_trial`` before the result is stored, as in Optuna."""
         self._sampler.after_trial(self._view(trial.number), trial._frozen(), state, values)
+
+
+_NOT_RELATIVE = object()
+
+
+def _relative_value(trial: Trial, name: str, distribution: BaseDistribution) -> Any:
+    """The joint proposal's value of ``name``, as Optuna takes it: when the suggested
+    distribution contains it (its range may differ from the inferred one), else
+    ``_NOT_RELATIVE``. A proposal outside the inferred space, or of another kind than the
+    suggestion, is the sampler's or the objective's error."""
+    relative = trial._relative
+    if relative is None or name not in relative:
+        return _NOT_RELATIVE
+    inferred, value = relative[name]
+    if inferred is None:
+        raise FerrotuneValueError(
+            f"the sampler's sample_relative returned parameter '{name}', which is not in the space its "
+            "infer_relative_search_space returned; return only parameters of that space"
+        )
+    check_distribution_compatibility(inferred, distribution)
+    try:
+        inside = distribution._contains(distribution.to_internal_repr(value))
+    except InvalidDistributionError:
+        return _NOT_RELATIVE
+    return value if inside else _NOT_RELATIVE

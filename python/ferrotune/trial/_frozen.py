@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from ferrotune import _core, _json
+from ferrotune import logging as ft_logging
 from ferrotune.distributions import (
     BaseDistribution,
     _from_spec,
+    check_distribution_compatibility,
 )
 from ferrotune.exceptions import FerrotuneValueError, MultiObjectiveError
 from ferrotune.trial._base import _OfflineTrial
@@ -136,6 +138,8 @@ class FrozenTrial(_OfflineTrial):
 
     @value.setter
     def value(self, v: float | None) -> None:
+        if self._values is not None and len(self._values) > 1:
+            raise MultiObjectiveError("this trial has several values; set trial.values")
         self._values = None if v is None else [float(v)]
 
     @property
@@ -213,7 +217,12 @@ class FrozenTrial(_OfflineTrial):
             raise FerrotuneValueError(f"parameter '{name}' is not among this trial's parameters ({', '.join(self._params) or 'none'})")
         value = self._params[name]
         if not distribution._contains(distribution.to_internal_repr(value)):
-            raise FerrotuneValueError(f"value {value!r} of parameter '{name}' is not in {distribution!r}")
+            # As Optuna: the trial's value is the answer, and the range it misses is reported.
+            ft_logging._warn(f"the value {value!r} of parameter '{name}' is outside {distribution!r}; it is used as given")
+        first = self._distributions.get(name)
+        if first is not None:
+            check_distribution_compatibility(first, distribution)
+        self._distributions[name] = distribution
         return value
 
     # -- validation, comparison, display ---------------------------------------------------------
@@ -250,6 +259,8 @@ class FrozenTrial(_OfflineTrial):
             raise FerrotuneValueError("datetime_start is required unless the trial is WAITING")
         if self.state.is_finished() and self.datetime_complete is None:
             raise FerrotuneValueError("datetime_complete is required for a finished trial")
+        if not self.state.is_finished() and self.datetime_complete is not None:
+            raise FerrotuneValueError(f"datetime_complete must be None for a {self.state.name} trial (it has not finished)")
         for name, d in self._distributions.items():
             if not isinstance(d, BaseDistribution):
                 raise FerrotuneValueError(f"distributions['{name}'] must be a distribution such as FloatDistribution(0, 1), got {d!r}")

@@ -19,7 +19,7 @@ from ferrotune.exceptions import (
     FerrotuneTypeError,
     FerrotuneValueError,
     InvalidDistributionError,
-    MultiObjectiveError,
+    MultiObjectiveNotSupportedError,
 )
 from ferrotune.trial._base import BaseTrial, _check_name
 from ferrotune.trial._frozen import FrozenTrial
@@ -47,7 +47,8 @@ class Trial(BaseTrial):
             number = self._engine.locate(trial_id)[0]
         self._number = number
         # Joint proposals of a Python sampler for this trial: name -> (distribution, value).
-        self._relative: dict[str, tuple[BaseDistribution, Any]] | None = None
+        # the joint proposal of a Python sampler: name -> (inferred distribution or None, value)
+        self._relative: dict[str, tuple[BaseDistribution | None, Any]] | None = None
         # The largest step reported through this object, and (pruner, step) from the last
         # decision: that pruner cannot stop the trial before it reports that step.
         self._max_step: int | None = None
@@ -87,7 +88,9 @@ class Trial(BaseTrial):
         """Records the objective's intermediate ``value`` at ``step`` (an epoch, say), for pruners.
         A second report for the same step is ignored with a warning, as in Optuna."""
         if len(self.study.directions) > 1:
-            raise MultiObjectiveError("Trial.report is not supported in multi-objective studies; pruning needs a single objective")
+            raise MultiObjectiveNotSupportedError(
+                "Trial.report is not supported in multi-objective studies; pruning needs a single objective"
+            )
         # Converted as Optuna converts them: float(value) and int(step) (a float step is cut).
         try:
             fvalue = float(value)
@@ -118,7 +121,9 @@ class Trial(BaseTrial):
     def should_prune(self) -> bool:
         """True when the study's pruner says this trial should stop now."""
         if self.study._is_multi_objective():
-            raise MultiObjectiveError("Trial.should_prune is not supported in multi-objective studies; pruning needs a single objective")
+            raise MultiObjectiveNotSupportedError(
+                "Trial.should_prune is not supported in multi-objective studies; pruning needs a single objective"
+            )
         return self.study._should_prune(self)
 
     # -- attributes ----------------------------------------------------------------------------

@@ -144,6 +144,11 @@ impl PyDistribution {
         }
     }
 
+    /// Whether the distribution has exactly one possible value.
+    fn single(&self) -> bool {
+        self.inner.single()
+    }
+
     /// Whether an internal value belongs to the distribution.
     fn contains(&self, value: f64) -> bool {
         self.inner.contains(value)

@@ -254,6 +254,17 @@ impl StudyEngine {
             }
             return Ok(Some((v, false)));
         }
+        // Optuna's rule across trials: a name keeps its kind, scale and categorical choices
+        // (bounds and steps may change). Stored distributions agree with each other, so one stands for all.
+        if let Some(d) = h.column(name).and_then(|c| c.distributions.first()) {
+            if !d.compatible_with(dist) {
+                return Err(Error::IncompatibleParam(format!(
+                    "parameter '{name}' was suggested as {} in an earlier trial, now as {}; a name keeps its kind, log scale and choices across trials (use another name)",
+                    d.repr(),
+                    dist.repr()
+                )));
+            }
+        }
         if let Some((_, c)) = h.meta[row].fixed_params.iter().find(|(n, _)| n == name) {
             let (v, inside) = dist.to_internal_fixed(c).ok_or_else(|| {
                 Error::InvalidValue(format!(
@@ -421,7 +432,10 @@ impl StudyEngine {
     /// Finishes a trial with `state` and `values` (checked as `check_tell` does: a NaN value
     /// fails the trial with a reason).
     pub fn tell(&self, trial_id: TrialId, state: TrialState, values: Option<&[f64]>) -> Result<()> {
-        let req = TellRequest { state: Some(state), values: values.map(<[f64]>::to_vec), ..Default::default() };
+        // COMPLETE with values is what values alone mean: values that cannot complete the trial
+        // fail it rather than being refused (an objective's result is judged, not the call).
+        let state = (state != TrialState::Complete || values.is_none()).then_some(state);
+        let req = TellRequest { state, values: values.map(<[f64]>::to_vec), ..Default::default() };
         self.tell_with(trial_id, req).map(|_| ())
     }
 
@@ -622,6 +636,35 @@ mod tests {
         assert!(matches!(e.suggest(a.trial_id, "x", &d4), Err(Error::IncompatibleParam(_))));
         e.tell(a.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
         assert!(matches!(e.tell(a.trial_id, TrialState::Complete, Some(&[1.0])), Err(Error::UpdateFinishedTrial(_))));
+    }
+
+    #[test]
+    fn a_name_keeps_its_kind_scale_and_choices_across_trials() {
+        let e = engine(Arc::new(RandomSampler::new(Some(0))));
+        let f = Distribution::Float { low: 0.0, high: 1.0, log: false, step: None };
+        let c = Distribution::Categorical { choices: vec![Choice::Int(1), Choice::Int(2)] };
+        let a = e.ask(false).unwrap().unwrap();
+        e.suggest(a.trial_id, "x", &f).unwrap();
+        e.suggest(a.trial_id, "c", &c).unwrap();
+        e.tell(a.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+        let b = e.ask(false).unwrap().unwrap();
+        // other bounds are fine; another kind, scale or set of choices is not
+        e.suggest(b.trial_id, "x", &Distribution::Float { low: -1.0, high: 3.0, log: false, step: Some(0.5) }).unwrap();
+        let refused = [
+            ("y", &f, &Distribution::Int { low: 0, high: 2, log: false, step: 1 }),
+            ("z", &f, &Distribution::Float { low: 0.5, high: 1.0, log: true, step: None }),
+            ("c", &c, &Distribution::Categorical { choices: vec![Choice::Int(1)] }),
+        ];
+        for (i, (name, first, other)) in refused.into_iter().enumerate() {
+            let name = if name == "c" { name.to_string() } else { format!("{name}{i}") };
+            if name != "c" {
+                let t = e.ask(false).unwrap().unwrap();
+                e.suggest(t.trial_id, &name, first).unwrap();
+            }
+            let t = e.ask(false).unwrap().unwrap();
+            assert!(matches!(e.suggest(t.trial_id, &name, other), Err(Error::IncompatibleParam(ref m)) if m.contains("earlier trial")));
+            assert!(matches!(e.preset(t.trial_id, &name, other), Err(Error::IncompatibleParam(_))));
+        }
     }
 
     #[test]

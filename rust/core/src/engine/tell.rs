@@ -45,11 +45,12 @@ pub(super) struct Told {
 }
 
 /// Checks `req` against the trial: Optuna's rules for `study.tell` (a finished trial is told
-/// once; a value that is NaN or not a number, or a COMPLETE told with the wrong number of
-/// values, fails the trial with a reason; one value per objective for PRUNED; no values with
-/// FAIL).
+/// once; values told without a state that are NaN, not numbers or one per objective fail the
+/// trial with a reason, and the same values told with state COMPLETE are an error; one value
+/// per objective for PRUNED; no values with FAIL).
 pub(super) fn plan(t: &Told, req: TellRequest) -> Result<TellPlan> {
     let n = t.number;
+    let complete_told = req.state == Some(TrialState::Complete);
     if t.state.is_finished() {
         if req.skip_if_finished {
             return Ok(TellPlan::Skip);
@@ -67,10 +68,10 @@ pub(super) fn plan(t: &Told, req: TellRequest) -> Result<TellPlan> {
     let state = match (req.state, &req.values) {
         (Some(s), _) => s,
         (None, Some(_)) => TrialState::Complete,
+        // No result is a result that is no number: the trial fails with the reason (Optuna's rule).
         (None, None) => {
-            return Err(Error::InvalidValue(format!(
-                "trial {n}: no values and no state were told; pass values=... (or state=TrialState.FAIL/PRUNED)"
-            )))
+            let reason = format!("no value was told for trial {n}; tell one value per objective (or state=TrialState.FAIL/PRUNED)");
+            return Ok(TellPlan::Write(TellWrite { state: TrialState::Fail, values: None, fail_reason: Some(reason) }));
         }
     };
     let count = |v: &[f64], hint: &str| {
@@ -93,6 +94,9 @@ pub(super) fn plan(t: &Told, req: TellRequest) -> Result<TellPlan> {
                     .map(|i| format!("value {i} told for trial {n} is nan; tell a number (or state=TrialState.FAIL)"))
             });
             Ok(TellPlan::Write(match reason {
+                // COMPLETE asked for in so many words cannot be had: the caller's error, and the
+                // trial stays RUNNING (Optuna raises here too).
+                Some(r) if complete_told => return Err(Error::InvalidValue(format!("trial {n} cannot be told COMPLETE: {r}"))),
                 Some(r) => TellWrite { state: TrialState::Fail, values: None, fail_reason: Some(r) },
                 None => TellWrite { state, values: Some(v), fail_reason: None },
             }))
@@ -161,7 +165,6 @@ mod tests {
     #[test]
     fn bad_requests_are_errors_naming_the_trial() {
         let err = |r: TellRequest| plan(&running(), r).unwrap_err().to_string();
-        assert!(err(req(None, None)).contains("no values and no state"));
         assert!(err(req(Some(TrialState::Complete), None)).contains("needs values"));
         assert!(err(req(Some(TrialState::Fail), Some(vec![1.0]))).contains("cannot be told with state FAIL"));
         assert!(err(req(Some(TrialState::Running), None)).contains("got RUNNING"));
@@ -176,7 +179,26 @@ mod tests {
             assert!(w.fail_reason.unwrap().contains(&format!("{} value(s) were told but the study has 1 objective(s)", values.len())));
         }
         let two = Told { n_objectives: 2, ..running() };
-        assert_eq!(write(plan(&two, req(Some(TrialState::Complete), Some(vec![f64::NAN]))).unwrap()).state, TrialState::Fail);
+        assert_eq!(write(plan(&two, req(None, Some(vec![f64::NAN]))).unwrap()).state, TrialState::Fail);
+    }
+
+    #[test]
+    fn no_values_and_no_state_fail_the_trial_with_the_reason() {
+        let w = write(plan(&running(), req(None, None)).unwrap());
+        assert_eq!((w.state, w.values), (TrialState::Fail, None));
+        assert!(w.fail_reason.unwrap().contains("no value was told for trial 3"));
+    }
+
+    #[test]
+    fn values_that_cannot_complete_a_trial_told_complete_are_an_error() {
+        let err = |values: Vec<f64>, reason: Option<&str>| {
+            let r = TellRequest { fail_reason: reason.map(str::to_string), ..req(Some(TrialState::Complete), Some(values)) };
+            plan(&running(), r).unwrap_err()
+        };
+        for e in [err(vec![f64::NAN], None), err(vec![], None), err(vec![1.0, 2.0], None), err(vec![f64::NAN], Some("'a' is not a number"))]
+        {
+            assert!(matches!(e, Error::InvalidValue(ref m) if m.contains("trial 3 cannot be told COMPLETE")), "{e}");
+        }
     }
 
     #[test]

@@ -127,11 +127,13 @@ impl GridSampler {
 
     /// Returns the grid's value of `name` for trial `row`.
     fn value_for(&self, h: &TrialHistory, row: usize, name: &str) -> Result<&Choice> {
-        let id: u64 = h.meta[row]
-            .system_attrs
-            .get(GRID_ID_ATTR)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| Error::InvalidValue(format!("trial {row} has no grid point; it was not created by this GridSampler")))?;
+        let id: u64 = h.meta[row].system_attrs.get(GRID_ID_ATTR).and_then(|s| s.parse().ok()).ok_or_else(|| {
+            Error::InvalidValue(format!(
+                "trial {row} has no grid point, so '{name}' has no value: it was enqueued with values that are no point of the grid \
+                     (or was not created by this GridSampler); enqueue a value for every grid parameter ({})",
+                self.space.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
         let k = self.space.iter().position(|(n, _)| n == name).ok_or_else(|| {
             Error::InvalidValue(format!(
                 "parameter '{name}' is not in the GridSampler's search_space ({}); add it to the grid",
@@ -153,6 +155,9 @@ impl Sampler for GridSampler {
         c.sync(h, self.n_points);
         let id = match self.id_of(trial.fixed_params) {
             Some(id) if !trial.fixed_params.is_empty() => id,
+            // Enqueued values that are no grid point (off the grid, or not every grid parameter):
+            // the trial runs them and leaves the grid's points to others, as in Optuna.
+            None if !trial.fixed_params.is_empty() => return Ok(()),
             _ => {
                 while c.cursor < self.order.len() && c.taken[self.order[c.cursor] as usize] {
                     c.cursor += 1;
@@ -279,6 +284,27 @@ mod tests {
         assert!(st[&0].taken[3]);
         assert_eq!(st[&0].n_taken, 1);
         assert_eq!(st[&0].scan.n_pending(), 0);
+    }
+
+    #[test]
+    fn enqueued_values_that_are_no_grid_point_take_no_point() {
+        let g = sampler(0);
+        let h = TrialHistory::new(vec![StudyDirection::Minimize]);
+        let off_grid = [("x".to_string(), Choice::Int(100)), ("y".to_string(), Choice::Str("a".into()))];
+        let partial = [("x".to_string(), Choice::Int(1))];
+        for fixed in [&off_grid[..], &partial[..]] {
+            let mut attrs = BTreeMap::new();
+            let mut warnings = Vec::new();
+            g.before_trial(0, &h, &mut NewTrial { number: 0, fixed_params: fixed, system_attrs: &mut attrs, warnings: &mut warnings })
+                .unwrap();
+            assert!(!attrs.contains_key(GRID_ID_ATTR));
+        }
+        assert_eq!(g.state.lock().unwrap()[&0].n_taken, 0);
+        let mut h = TrialHistory::new(vec![StudyDirection::Minimize]);
+        h.push_trial(TrialState::Running, TrialMeta::default());
+        let d = Distribution::Categorical { choices: vec![Choice::Str("a".into()), Choice::Str("b".into())] };
+        let e = g.sample_independent(0, &h, 0, "y", &d).unwrap_err();
+        assert!(e.to_string().contains("enqueue a value for every grid parameter (x, y)"), "{e}");
     }
 
     #[test]

@@ -18,12 +18,13 @@ pub enum Distribution {
     Categorical { choices: Vec<Choice> },
 }
 
-/// Rounds to 12 significant digits, to print suggestions such as `0.9` instead of `0.8999999999999999`.
+/// Rounds to 15 significant digits: `0.9` instead of `0.8999999999999999`, while a high that
+/// needs them all stays as Optuna's decimal arithmetic gives it (`3 * pi`, not `9.42477796077`).
 fn round_sig(x: f64) -> f64 {
     if x == 0.0 {
         return 0.0;
     }
-    let scale = 10f64.powi(11 - x.abs().log10().floor() as i32);
+    let scale = 10f64.powi(14 - x.abs().log10().floor() as i32);
     (x * scale).round() / scale
 }
 
@@ -189,7 +190,8 @@ impl Distribution {
         match self {
             Distribution::Float { low, high, step, .. } => match step {
                 None => low == high,
-                Some(s) => high - low < *s,
+                // with the grid's tolerance: [0.2, 0.3] by 0.1 has two points, though 0.3 - 0.2 < 0.1
+                Some(s) => (high - low) / s < 1.0 - STEP_RTOL,
             },
             Distribution::Int { low, high, step, .. } => high - low < *step,
             Distribution::Categorical { choices } => choices.len() == 1,
@@ -336,6 +338,16 @@ mod tests {
     }
 
     #[test]
+    fn a_float_grid_whose_range_rounds_below_its_step_still_has_two_points() {
+        // 0.3 - 0.2 < 0.1 in floating point, yet 0.2 and 0.3 are both on the grid
+        for (low, high) in [(0.2, 0.3), (0.7, 0.8)] {
+            let d = Distribution::Float { low, high, log: false, step: Some(0.1) };
+            assert!(!d.single() && d.contains(low) && d.contains(high));
+        }
+        assert!(Distribution::Float { low: 2.22, high: 2.22, log: false, step: Some(0.1) }.single());
+    }
+
+    #[test]
     fn a_step_that_does_not_divide_the_range_lowers_high_with_a_message() {
         let (d, msg) = Distribution::Float { low: 0.0, high: 1.0, log: false, step: Some(0.3) }.fit_to_step("x");
         assert_eq!(d, Distribution::Float { low: 0.0, high: 0.9, log: false, step: Some(0.3) });
@@ -345,6 +357,12 @@ mod tests {
         assert_eq!(d, Distribution::Int { low: 0, high: 9, log: false, step: 3 });
         assert!(msg.unwrap().starts_with("a distribution: step=3"));
         assert!(Distribution::Float { low: 0.0, high: 1.0, log: false, step: Some(f64::NAN) }.fit_to_step("x").1.is_none());
+        // every digit of the last grid point is kept (Optuna's 3 * pi on [0, 10] by pi)
+        let pi = std::f64::consts::PI;
+        let (d, _) = Distribution::Float { low: 0.0, high: 10.0, log: false, step: Some(pi) }.fit_to_step("x");
+        assert_eq!(d, Distribution::Float { low: 0.0, high: 3.0 * pi, log: false, step: Some(pi) });
+        let (d, _) = Distribution::Float { low: 0.0, high: 3.45, log: false, step: Some(0.1) }.fit_to_step("x");
+        assert_eq!(d, Distribution::Float { low: 0.0, high: 3.4, log: false, step: Some(0.1) });
         // a step wider than the range leaves one point, as in Optuna
         let (d, _) = Distribution::Float { low: 0.0, high: 1.0, log: false, step: Some(2.0) }.fit_to_step("x");
         assert!(d.single() && d.validate("x").is_ok());
