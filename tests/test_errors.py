@@ -119,12 +119,14 @@ def test_a_catch_that_is_not_exception_classes_is_refused_before_any_trial(catch
     assert study.trials == []
 
 
-def test_an_empty_study_name_is_refused_not_replaced():
-    storage = InMemoryStorage()
-    with pytest.raises(FerrotuneValueError) as e:
+def test_an_empty_study_name_is_a_name_not_replaced(tmp_path):
+    # As in Optuna: "" is saved and found again under "", not replaced by a generated name.
+    storage = ferrotune.storages.JournalStorage(ferrotune.storages.JournalFileBackend(str(tmp_path / "s.log")))
+    ferrotune.create_study(study_name="", storage=storage).optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    assert ferrotune.get_all_study_names(str(tmp_path / "s.log")) == [""]
+    assert len(ferrotune.load_study(study_name="", storage=str(tmp_path / "s.log")).trials) == 2
+    with pytest.raises(ferrotune.exceptions.DuplicatedStudyError):
         ferrotune.create_study(study_name="", storage=storage)
-    assert_message(e, "study_name", "non-empty")
-    assert ferrotune.get_all_study_names(storage) == []
 
 
 @pytest.mark.parametrize("name", [3, b"s"])
@@ -134,14 +136,13 @@ def test_a_study_name_that_is_not_a_str_is_refused(name):
     assert_message(e, "study_name")
 
 
-def test_copy_study_refuses_an_empty_destination_name():
+def test_copy_study_to_an_empty_name_as_optuna_does():
     src = InMemoryStorage()
-    ferrotune.create_study(study_name="a", storage=src)
+    ferrotune.create_study(study_name="a", storage=src).optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
     dst = InMemoryStorage()
-    with pytest.raises(FerrotuneValueError) as e:
-        ferrotune.copy_study(from_study_name="a", from_storage=src, to_storage=dst, to_study_name="")
-    assert_message(e, "to_study_name")
-    assert ferrotune.get_all_study_names(dst) == []
+    ferrotune.copy_study(from_study_name="a", from_storage=src, to_storage=dst, to_study_name="")
+    assert ferrotune.get_all_study_names(dst) == [""]
+    assert len(ferrotune.load_study(study_name="", storage=dst).trials) == 3
 
 
 def test_report_with_a_step_beyond_64_bits_names_the_step():

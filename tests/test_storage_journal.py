@@ -81,7 +81,7 @@ def test_storage_strings(tmp_path, form):
 @pytest.mark.parametrize(
     "url, fragment",
     [
-        ("redis://localhost", "Redis storages are not supported"),
+        ("grpc://localhost:13000", "GrpcStorageProxy"),
         ("mysql+pymysql://u@host/db", "MySQL databases are not supported"),
         ("journal://", "names no file"),
     ],

@@ -8,7 +8,9 @@ separate caching layer (every storage keeps a replica of the study in memory).
 
 from __future__ import annotations
 
+import os
 import tempfile
+import uuid
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any
@@ -57,7 +59,10 @@ class StorageSupplier(AbstractContextManager):
             path = file.name if file is not None else self._path("journal.log")
             self.storage = ferrotune.storages.JournalStorage(JournalFileBackend(path))
         elif mode == "journal_redis":
-            self.storage = ferrotune.storages.journal.JournalRedisBackend("redis://localhost")
+            # A fresh prefix on the server scripts/optuna-suite starts (OPTUNA_SUITE_REDIS_URL).
+            url = os.environ.get("OPTUNA_SUITE_REDIS_URL", "redis://localhost:6379/0")
+            backend = ferrotune.storages.journal.JournalRedisBackend(url, prefix=f"suite-{uuid.uuid4().hex}:")
+            self.storage = ferrotune.storages.JournalStorage(backend)
         elif mode in ("grpc_rdb", "grpc_journal_file", "grpc_proxy"):
             if mode == "grpc_rdb":
                 served: Any = ferrotune.storages.RDBStorage(f"sqlite:///{self._path('study.db')}")

@@ -590,10 +590,10 @@ class Study:
 
 
 def _check_study_name(arg: str, name: Any) -> None:
-    """A study name is a non-empty str. An empty one is refused rather than replaced by a
-    generated name: a study saved under a name nobody chose could not be found again."""
-    if not isinstance(name, str) or not name:
-        raise FerrotuneValueError(f"{arg} must be a non-empty str, got {name!r}; give a name, or leave it out (None) for a generated one")
+    """A study name is a str. The empty string is a name like any other, as in Optuna (saved
+    under it and loaded by it), never replaced by a generated one."""
+    if not isinstance(name, str):
+        raise FerrotuneValueError(f"{arg} must be a str, got {name!r}; give a name, or leave it out (None) for a generated one")
 
 
 def _parse_directions(direction: Any, directions: Any) -> list[StudyDirection]:
