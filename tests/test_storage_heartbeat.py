@@ -15,7 +15,6 @@ import warnings
 
 import pytest
 from _util import wait_until
-
 from conftest import open_shared
 
 import ferrotune
@@ -25,7 +24,6 @@ from ferrotune.storages import (
     InMemoryStorage,
     JournalFileBackend,
     JournalStorage,
-    RDBStorage,
     RetryFailedTrialCallback,
     RetryHeartbeatStaleTrialCallback,
     fail_stale_trials,

@@ -12,8 +12,7 @@ from _util import assert_message
 
 import ferrotune
 from ferrotune.exceptions import FerrotuneValueError, StorageInternalError
-from ferrotune.storages import JournalStorage
-from ferrotune.storages import JournalRedisStorage
+from ferrotune.storages import JournalRedisStorage, JournalStorage
 from ferrotune.storages.journal import JournalRedisBackend
 from ferrotune.trial import TrialState
 

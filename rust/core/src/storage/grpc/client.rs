@@ -68,10 +68,12 @@ impl GrpcProxyStorage {
         loop {
             match self.call(async |mut c| c.hello(pb::HelloRequest {}).await) {
                 Ok(h) if h.protocol == PROTOCOL => return Ok(h.serves),
-                Ok(h) => return Err(Error::Storage(format!(
+                Ok(h) => {
+                    return Err(Error::Storage(format!(
                     "gRPC storage proxy {}: the server speaks protocol {}, this client {PROTOCOL}; use the same ferrotune version on both",
                     self.target, h.protocol
-                ))),
+                )))
+                }
                 Err(e) if Instant::now() >= deadline => {
                     return Err(Error::Storage(format!("gRPC storage proxy {}: not ready after {timeout:?}: {e}", self.target)))
                 }

@@ -183,7 +183,10 @@ impl RedisStorage {
                 return Ok(token);
             }
             if start.elapsed() > 10 * LEASE {
-                return Err(Error::Storage(format!("Redis storage {}: the lease {} stayed taken for 10 minutes", self.target, self.lock_key)));
+                return Err(Error::Storage(format!(
+                    "Redis storage {}: the lease {} stayed taken for 10 minutes",
+                    self.target, self.lock_key
+                )));
             }
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(50));
