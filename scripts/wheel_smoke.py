@@ -108,12 +108,26 @@ def check_two_processes(kind: str) -> None:
         print(f"{kind}: {len(trials)} trials from 2 processes, numbered 0..{len(trials) - 1}, all complete")
 
 
+def check_grpc_proxy() -> None:
+    """The gRPC proxy (tonic, built into the wheel) serves a journal to a worker in this process."""
+    from ferrotune.storages import GrpcStorageProxy, start_grpc_proxy_server
+
+    with tempfile.TemporaryDirectory() as tmp, start_grpc_proxy_server(str(Path(tmp) / "s.log"), port=0) as server:
+        proxy = GrpcStorageProxy(host="localhost", port=server.port)
+        proxy.wait_server_ready(timeout=120)
+        ferrotune.create_study(study_name="p", storage=proxy).optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=5)
+        n = len(ferrotune.load_study(study_name="p", storage=str(Path(tmp) / "s.log")).trials)
+        assert n == 5, n
+        print(f"gRPC proxy: {n} trials through the proxy, on disk in the served journal")
+
+
 def main() -> None:
     check_installed()
     check_imports()
     check_tpe()
     check_two_processes("journal")
     check_two_processes("sqlite")
+    check_grpc_proxy()
     print("wheel smoke test: passed")
 
 
