@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import subprocess
@@ -168,3 +169,44 @@ def test_default_handler_writes_optuna_style_lines_to_stderr():
         stamp + re.escape("Trial 1 finished with value: 10.5 and parameters: {'n': 7}. Best is trial 0 with value: 10.5."),
         lines[2],
     )
+
+
+@pytest.fixture
+def optuna_logger():
+    """``logging.getLogger("optuna")``, put back as it was after the test."""
+    logger = logging.getLogger("optuna")
+    level, handlers = logger.level, list(logger.handlers)
+    yield logger
+    logger.setLevel(level)
+    logger.handlers[:] = handlers
+
+
+def test_optuna_logger_configuration_applies_to_ferrotune(optuna_logger):
+    # Code written for Optuna configures the "optuna" logger; ferrotune's records follow it.
+    ferrotune.logging.set_verbosity(ferrotune.logging.INFO)
+    captured = io.StringIO()
+    optuna_logger.addHandler(logging.StreamHandler(captured))
+    ferrotune.create_study().optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    lines = captured.getvalue().splitlines()
+    assert len(lines) == 4 and lines[0].startswith("A new study created") and "Trial 2 finished" in lines[3]
+    # A level set on the "optuna" logger silences what is below it.
+    optuna_logger.setLevel(logging.WARNING)
+    ferrotune.create_study().optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    assert len(captured.getvalue().splitlines()) == 4
+
+
+SILENCED_AS_FOR_OPTUNA = textwrap.dedent(
+    """
+    import logging, ferrotune
+    logging.getLogger("optuna").setLevel(logging.WARNING)
+    ferrotune.create_study().optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    ferrotune.logging.get_logger("ferrotune.x").warning("still shown")
+    """
+)
+
+
+def test_a_level_on_the_optuna_logger_silences_the_default_handler():
+    done = subprocess.run([sys.executable, "-c", SILENCED_AS_FOR_OPTUNA], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "finished" not in done.stderr and "study created" not in done.stderr
+    assert "still shown" in done.stderr

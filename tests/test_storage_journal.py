@@ -428,3 +428,38 @@ def test_replay_equals_live_state_with_changes_elsewhere(ops, seed):
     with tempfile.TemporaryDirectory() as d:
         p = os.path.join(d, "l.log")
         run_ops_then_reload(p, "l", ops, seed, elsewhere=Elsewhere(lambda: JournalStorage(JournalFileBackend(p))))
+
+
+def test_a_journal_backend_written_in_python_is_refused_naming_the_ones_that_work(tmp_path):
+    from ferrotune.storages import BaseJournalLogStorage
+    from ferrotune.storages.journal import BaseJournalBackend, JournalFileBackend, JournalRedisBackend
+
+    class ListBackend(BaseJournalBackend):
+        def __init__(self) -> None:
+            self.logs: list[dict] = []
+
+        def read_logs(self, log_number_from):
+            return self.logs[log_number_from:]
+
+        def append_logs(self, logs):
+            self.logs.extend(logs)
+
+    with pytest.raises(FerrotuneValueError) as e:
+        ferrotune.storages.JournalStorage(ListBackend())
+    assert_message(e, "BaseJournalBackend written in Python", "JournalFileBackend", "JournalRedisBackend", "run_grpc_proxy_server")
+    # ferrotune's own backends are BaseJournalBackends, as Optuna's are; their records are not JSON logs.
+    backend = JournalFileBackend(str(tmp_path / "s.log"))
+    assert isinstance(backend, BaseJournalBackend) and issubclass(JournalRedisBackend, BaseJournalBackend)
+    with pytest.raises(FerrotuneValueError) as e:
+        backend.read_logs(0)
+    assert_message(e, "read_logs", "binary records", "load_study")
+
+    class Old(BaseJournalLogStorage):
+        def read_logs(self, log_number_from):
+            return []
+
+        def append_logs(self, logs):
+            pass
+
+    with pytest.warns(FutureWarning, match="BaseJournalBackend"):
+        Old()

@@ -1,5 +1,8 @@
 """Logging in Optuna's style: a ``ferrotune`` logger, one line per finished trial.
 
+A level or handlers set on ``logging.getLogger("optuna")`` (as code written for Optuna does)
+apply to ferrotune's records too.
+
 >>> import ferrotune
 >>> ferrotune.logging.set_verbosity(ferrotune.logging.WARNING)
 """
@@ -45,6 +48,34 @@ def _root() -> _logging.Logger:
     return _logging.getLogger(_ROOT)
 
 
+def _below_optuna_level(record: _logging.LogRecord) -> bool:
+    level = _logging.getLogger("optuna").level
+    return level != _logging.NOTSET and record.levelno < level
+
+
+class _OptunaLevel(_logging.Filter):
+    """Drops, from the default handler's output, records below a level set on
+    ``logging.getLogger("optuna")`` (as code written for Optuna silences it)."""
+
+    def filter(self, record: _logging.LogRecord) -> bool:
+        return not _below_optuna_level(record)
+
+
+class _OptunaHandlers(_logging.Handler):
+    """Hands ferrotune's records to the handlers added to ``logging.getLogger("optuna")``
+    (Optuna's own default handler excepted, when Optuna is imported too, so nothing is
+    printed twice)."""
+
+    def emit(self, record: _logging.LogRecord) -> None:
+        optuna = _logging.getLogger("optuna")
+        if not optuna.handlers or _below_optuna_level(record):
+            return
+        theirs = getattr(sys.modules.get("optuna.logging"), "_default_handler", None)
+        for handler in optuna.handlers:
+            if handler is not theirs and handler is not self and record.levelno >= handler.level:
+                handler.handle(record)
+
+
 def _default_formatter() -> _logging.Formatter:
     return _Formatter("[%(levelletter)s %(asctime)s] %(message)s")
 
@@ -60,6 +91,8 @@ def _configure() -> None:
         root.addHandler(_default_handler)
         root.setLevel(INFO)
         root.propagate = False
+        _default_handler.addFilter(_OptunaLevel())
+        root.addHandler(_OptunaHandlers())
 
 
 def get_logger(name: str) -> _logging.Logger:
@@ -111,6 +144,7 @@ def _swap_default_handler(handler: _logging.Handler | None) -> bool:
             if _swapped_in is not None or _default_handler not in root.handlers:
                 return False
             root.removeHandler(_default_handler)
+            handler.addFilter(_OptunaLevel())
             root.addHandler(handler)
             _swapped_in = handler
             return True

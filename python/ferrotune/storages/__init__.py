@@ -11,10 +11,12 @@ from ferrotune.storages.journal import (
     JournalFileOpenLock,
     JournalFileSymlinkLock,
 )
+from ferrotune.storages.journal._base import BaseJournalLogStorage
 from ferrotune.storages.journal._file import JournalFileStorage, JournalRedisStorage
 
 __all__ = [
     "BaseHeartbeat",
+    "BaseJournalLogStorage",
     "BaseStorage",
     "GrpcProxyServer",
     "GrpcStorageProxy",

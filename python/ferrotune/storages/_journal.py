@@ -38,13 +38,11 @@ class JournalStorage(SharedStorage):
         heartbeat_stale_trial_callback: StaleTrialCallback | None = None,
         failed_trial_callback: StaleTrialCallback | None = None,
     ) -> None:
+        from ferrotune.storages.journal._base import refuse_custom_backend
         from ferrotune.storages.journal._file import JournalFileBackend, JournalRedisBackend
 
         if not isinstance(log_storage, (JournalFileBackend, JournalRedisBackend)):
-            raise FerrotuneValueError(
-                "JournalStorage needs a ferrotune.storages.journal.JournalFileBackend(file_path) or "
-                f"JournalRedisBackend(url), got {type(log_storage).__name__}; other journal backends are not supported"
-            )
+            raise refuse_custom_backend(log_storage)
         self._init_heartbeats(heartbeat_interval, grace_period, heartbeat_stale_trial_callback, failed_trial_callback)
         self._backend = log_storage
         if isinstance(log_storage, JournalRedisBackend):

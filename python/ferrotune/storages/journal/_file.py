@@ -7,6 +7,7 @@ from typing import Any
 
 from ferrotune._deprecation import warn_deprecated
 from ferrotune.exceptions import FerrotuneValueError
+from ferrotune.storages.journal._base import _CoreBackend
 
 
 class BaseJournalFileLock:
@@ -34,7 +35,7 @@ class JournalFileOpenLock(BaseJournalFileLock):
     """Accepted for Optuna compatibility; the journal is locked with a file lock instead."""
 
 
-class JournalFileBackend:
+class JournalFileBackend(_CoreBackend):
     """An append-only journal file (Optuna's ``JournalFileBackend``).
 
     Args:
@@ -78,7 +79,7 @@ class JournalFileStorage(JournalFileBackend):
         super().__init__(file_path, lock_obj, fsync=fsync)
 
 
-class JournalRedisBackend:
+class JournalRedisBackend(_CoreBackend):
     """The journal on a Redis server (Optuna's ``JournalRedisBackend``):
     ``JournalStorage(JournalRedisBackend("redis://localhost:6379/0"))``.
 
