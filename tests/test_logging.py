@@ -176,6 +176,9 @@ def optuna_logger():
     """``logging.getLogger("optuna")``, put back as it was after the test."""
     logger = logging.getLogger("optuna")
     level, handlers = logger.level, list(logger.handlers)
+    # Other tests import the real Optuna and quiet it; start from a logger nobody configured.
+    logger.setLevel(logging.NOTSET)
+    logger.handlers[:] = []
     yield logger
     logger.setLevel(level)
     logger.handlers[:] = handlers
