@@ -152,3 +152,52 @@ pub fn delete_then_work_without_rebuilds(s: &dyn Storage, rebuilds: &dyn Fn() ->
     assert_eq!(s.study_info(id).unwrap().n_trials, 24);
     assert!(s.study_id("deleted").is_err());
 }
+
+/// Forty waiting trials, then four workers (each its own instance from `open`): two claim the
+/// waiting trials, two create trials under `Append::Locked` (`create_trial`, whose choice counts
+/// the trials it saw, as a grid sampler's does). Each waiting trial goes to exactly one worker,
+/// and no locked choice sees a state another locked choice changed before it landed.
+pub fn waiting_and_locked_choices_go_to_one_worker<S: Storage + Sync>(open: impl Fn() -> S) {
+    use crate::history::TrialState;
+    let c = open();
+    let id = study(&c, "s");
+    for _ in 0..40 {
+        c.create_trial(id, &mut |_| Ok(Claim::New(TrialTemplate { state: TrialState::Waiting, ..Default::default() }))).unwrap();
+    }
+    let workers: Vec<S> = (0..4).map(|_| open()).collect();
+    let mut claimed: Vec<usize> = std::thread::scope(|sc| {
+        let hs: Vec<_> = workers
+            .iter()
+            .enumerate()
+            .map(|(w, s)| {
+                sc.spawn(move || {
+                    // Study ids are each instance's own: look the study up by name.
+                    let id = s.study_id("s").unwrap();
+                    let mut mine = Vec::new();
+                    if w % 2 == 0 {
+                        while let Some(t) = claim_first_waiting(s, id) {
+                            mine.push(t.number);
+                        }
+                    } else {
+                        for _ in 0..20 {
+                            let mut seen = 0;
+                            let t = s
+                                .create_trial(id, &mut |h| {
+                                    seen = h.n_trials();
+                                    Ok(Claim::New(TrialTemplate::default()))
+                                })
+                                .unwrap()
+                                .unwrap();
+                            assert!(t.number >= seen);
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    claimed.sort_unstable();
+    assert_eq!(claimed, (0..40).collect::<Vec<_>>(), "each waiting trial claimed exactly once");
+    assert_eq!(c.study_info(id).unwrap().n_trials, 80);
+}

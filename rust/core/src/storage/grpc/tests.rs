@@ -6,8 +6,10 @@ use std::time::Duration;
 use super::*;
 use crate::error::Error;
 use crate::history::{StudyDirection, TrialState};
-use crate::storage::test_support::{claim_first_waiting, dir, dump, float, new_trial, race_workers_against_stale_sweeper, study};
-use crate::storage::{AttrKind, Claim, JournalStorage, SqliteStorage, Storage, TrialTemplate};
+use crate::storage::test_support::{
+    dir, dump, float, new_trial, race_workers_against_stale_sweeper, study, waiting_and_locked_choices_go_to_one_worker,
+};
+use crate::storage::{AttrKind, JournalStorage, SqliteStorage, Storage};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -72,52 +74,7 @@ fn workers_through_one_proxy_lose_nothing_against_a_stale_sweeper() {
 fn each_waiting_trial_and_each_locked_choice_goes_to_one_worker() {
     let d = dir();
     let server = serve(Arc::new(JournalStorage::open(d.path().join("s.log"), false).unwrap()));
-    let c = client(&server);
-    let id = study(&c, "s");
-    for _ in 0..40 {
-        c.create_trial(id, &mut |_| Ok(Claim::New(TrialTemplate { state: TrialState::Waiting, ..Default::default() }))).unwrap();
-    }
-    let workers: Vec<_> = (0..4).map(|_| client(&server)).collect();
-    // Half the workers claim waiting trials (a checked append), half choose under the lease
-    // (a `Locked` create whose choice counts the trials it saw, as a grid sampler would).
-    let claimed: Vec<Vec<usize>> = std::thread::scope(|sc| {
-        let hs: Vec<_> = workers
-            .iter()
-            .enumerate()
-            .map(|(w, s)| {
-                sc.spawn(move || {
-                    // Study ids are each handle's own: look the study up by name.
-                    let id = s.study_id("s").unwrap();
-                    let mut mine = Vec::new();
-                    if w % 2 == 0 {
-                        while let Some(t) = claim_first_waiting(s, id) {
-                            mine.push(t.number);
-                        }
-                    } else {
-                        for _ in 0..20 {
-                            let mut seen = 0;
-                            let t = s
-                                .create_trial(id, &mut |h| {
-                                    seen = h.n_trials();
-                                    Ok(Claim::New(TrialTemplate::default()))
-                                })
-                                .unwrap()
-                                .unwrap();
-                            // Under the lease no other locked choice lands between the choice and its append.
-                            assert!(t.number >= seen);
-                            mine.push(usize::MAX);
-                        }
-                    }
-                    mine
-                })
-            })
-            .collect();
-        hs.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    let mut numbers: Vec<usize> = claimed.iter().flatten().copied().filter(|&n| n != usize::MAX).collect();
-    numbers.sort_unstable();
-    assert_eq!(numbers, (0..40).collect::<Vec<_>>(), "each waiting trial claimed exactly once");
-    assert_eq!(c.study_info(id).unwrap().n_trials, 80);
+    waiting_and_locked_choices_go_to_one_worker(|| client(&server));
 }
 
 #[test]

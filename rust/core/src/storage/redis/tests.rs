@@ -6,8 +6,10 @@ use std::time::{Duration, Instant};
 
 use super::*;
 use crate::history::{StudyDirection, TrialState};
-use crate::storage::test_support::{claim_first_waiting, dump, float, new_trial, race_workers_against_stale_sweeper, study};
-use crate::storage::{AttrKind, Claim, Storage, TrialTemplate};
+use crate::storage::test_support::{
+    dump, float, new_trial, race_workers_against_stale_sweeper, study, waiting_and_locked_choices_go_to_one_worker,
+};
+use crate::storage::{AttrKind, Storage};
 
 struct Server {
     child: Child,
@@ -90,47 +92,7 @@ fn workers_lose_nothing_against_a_stale_sweeper() {
 #[test]
 fn each_waiting_trial_and_each_locked_choice_goes_to_one_worker() {
     let Some(srv) = server() else { return };
-    let c = open(&srv);
-    let id = study(&c, "s");
-    for _ in 0..40 {
-        c.create_trial(id, &mut |_| Ok(Claim::New(TrialTemplate { state: TrialState::Waiting, ..Default::default() }))).unwrap();
-    }
-    let workers: Vec<_> = (0..4).map(|_| open(&srv)).collect();
-    let claimed: Vec<usize> = std::thread::scope(|sc| {
-        let hs: Vec<_> = workers
-            .iter()
-            .enumerate()
-            .map(|(w, s)| {
-                sc.spawn(move || {
-                    let id = s.study_id("s").unwrap();
-                    let mut mine = Vec::new();
-                    if w % 2 == 0 {
-                        while let Some(t) = claim_first_waiting(s, id) {
-                            mine.push(t.number);
-                        }
-                    } else {
-                        for _ in 0..20 {
-                            let mut seen = 0;
-                            let t = s
-                                .create_trial(id, &mut |h| {
-                                    seen = h.n_trials();
-                                    Ok(Claim::New(TrialTemplate::default()))
-                                })
-                                .unwrap()
-                                .unwrap();
-                            assert!(t.number >= seen);
-                        }
-                    }
-                    mine
-                })
-            })
-            .collect();
-        hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
-    });
-    let mut numbers = claimed;
-    numbers.sort_unstable();
-    assert_eq!(numbers, (0..40).collect::<Vec<_>>(), "each waiting trial claimed exactly once");
-    assert_eq!(c.study_info(id).unwrap().n_trials, 80);
+    waiting_and_locked_choices_go_to_one_worker(|| open(&srv));
 }
 
 #[test]
