@@ -463,3 +463,19 @@ def test_a_journal_backend_written_in_python_is_refused_naming_the_ones_that_wor
 
     with pytest.warns(FutureWarning, match="BaseJournalBackend"):
         Old()
+
+
+def test_the_lock_classes_warn_under_the_path_optuna_deprecated(tmp_path):
+    from ferrotune import storages
+    from ferrotune.storages import journal
+
+    for name in ("JournalFileOpenLock", "JournalFileSymlinkLock"):
+        with pytest.warns(FutureWarning, match=f"storages.journal.{name}"):
+            old = getattr(storages, name)(str(tmp_path / "s.log"))
+        assert isinstance(old, getattr(journal, name))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            lock = getattr(journal, name)(str(tmp_path / "s.log"))
+        # Either path's lock is accepted by the backend.
+        for lock_obj in (old, lock):
+            storages.JournalStorage(journal.JournalFileBackend(str(tmp_path / "s.log"), lock_obj=lock_obj))

@@ -6,13 +6,11 @@ from ferrotune.storages._heartbeat import BaseHeartbeat, fail_stale_trials
 from ferrotune.storages._in_memory import BaseStorage, InMemoryStorage
 from ferrotune.storages._journal import JournalStorage, get_storage
 from ferrotune.storages._rdb import RDBStorage
-from ferrotune.storages.journal import (
-    JournalFileBackend,
-    JournalFileOpenLock,
-    JournalFileSymlinkLock,
-)
+from ferrotune.storages.journal import JournalFileBackend
 from ferrotune.storages.journal._base import BaseJournalLogStorage
 from ferrotune.storages.journal._file import JournalFileStorage, JournalRedisStorage
+from ferrotune.storages.journal._file import _StoragesJournalFileOpenLock as JournalFileOpenLock
+from ferrotune.storages.journal._file import _StoragesJournalFileSymlinkLock as JournalFileSymlinkLock
 
 __all__ = [
     "BaseHeartbeat",

@@ -35,6 +35,23 @@ class JournalFileOpenLock(BaseJournalFileLock):
     """Accepted for Optuna compatibility; the journal is locked with a file lock instead."""
 
 
+class _StoragesJournalFileOpenLock(JournalFileOpenLock):
+    """``ferrotune.storages.JournalFileOpenLock``: the lock under the path Optuna deprecated
+    (since 4.0) for ``storages.journal.JournalFileOpenLock``; it warns as Optuna's does."""
+
+    def __init__(self, filepath: str, grace_period: int | None = 30) -> None:
+        warn_deprecated("storages.JournalFileOpenLock", "4.0.0", "storages.journal.JournalFileOpenLock")
+        super().__init__(filepath, grace_period)
+
+
+class _StoragesJournalFileSymlinkLock(JournalFileSymlinkLock):
+    """``ferrotune.storages.JournalFileSymlinkLock``, deprecated there as in Optuna."""
+
+    def __init__(self, filepath: str, grace_period: int | None = 30) -> None:
+        warn_deprecated("storages.JournalFileSymlinkLock", "4.0.0", "storages.journal.JournalFileSymlinkLock")
+        super().__init__(filepath, grace_period)
+
+
 class JournalFileBackend(_CoreBackend):
     """An append-only journal file (Optuna's ``JournalFileBackend``).
 
