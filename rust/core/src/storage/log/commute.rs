@@ -11,7 +11,10 @@ pub enum Key {
     Studies,
     /// A study's attributes and which of its trials wait.
     Study(u32),
-    Trial(u64),
+    /// A trial's state and last heartbeat (what makes it stale or finished).
+    TrialState(u64),
+    /// A trial's parameters, attributes and intermediate values.
+    TrialData(u64),
 }
 
 pub fn touched(op: &Op) -> Vec<Key> {
@@ -21,11 +24,10 @@ pub fn touched(op: &Op) -> Vec<Key> {
         Op::SetStudyAttr { study, .. } | Op::ClaimWaiting { study, .. } => vec![Key::Study(*study)],
         // A new trial is a new row: choices made on the other rows still hold.
         Op::NewTrial { .. } => Vec::new(),
-        Op::SetParam { trial, .. }
-        | Op::SetState { trial, .. }
-        | Op::SetIntermediate { trial, .. }
-        | Op::SetTrialAttr { trial, .. }
-        | Op::Heartbeat { trial, .. } => vec![Key::Trial(*trial)],
+        // Failing a trial as stale depends on its state and heartbeat, not on the parameters
+        // its worker is still writing.
+        Op::SetState { trial, .. } | Op::Heartbeat { trial, .. } => vec![Key::TrialState(*trial)],
+        Op::SetParam { trial, .. } | Op::SetIntermediate { trial, .. } | Op::SetTrialAttr { trial, .. } => vec![Key::TrialData(*trial)],
     }
 }
 
@@ -47,9 +49,18 @@ mod tests {
     #[test]
     fn a_choice_stands_unless_a_later_record_touches_the_same_thing() {
         let beat = |trial| Op::Heartbeat { trial, time: 1.0 };
-        // Failing trial 3 as stale: another trial's heartbeat leaves it standing; its own does not.
+        // Failing trial 3 as stale: another trial's heartbeat leaves it standing; its own does
+        // does, and so does its completion; a parameter its worker wrote meanwhile does not.
         assert!(!invalidated(&[state(3)], &[beat(4), state(5)]));
         assert!(invalidated(&[state(3)], &[beat(4), beat(3)]));
+        assert!(invalidated(&[state(3)], &[state(3)]));
+        let param = Op::SetParam {
+            trial: 3,
+            name: "x".into(),
+            value: 0.5,
+            dist: crate::space::Distribution::Float { low: 0.0, high: 1.0, log: false, step: None },
+        };
+        assert!(!invalidated(&[state(3)], &[param]));
         // Claiming a waiting trial of study 0 is chosen again after another claim there.
         let claim = |study, row| Op::ClaimWaiting { study, row, system_attrs: Default::default(), time: 0.0 };
         assert!(invalidated(&[claim(0, 2)], &[claim(0, 2)]));
