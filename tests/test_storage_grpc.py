@@ -141,6 +141,14 @@ def test_refusals_and_a_stopped_server_are_clear(tmp_path):
     assert_message(e, f"localhost:{port}")
     with pytest.raises(StorageInternalError):
         proxy.wait_server_ready(timeout=0.5)
+    # A negative or NaN wait is a clear error, not a crash of the core.
+    for bad in (-1, float("nan")):
+        with pytest.raises(FerrotuneValueError) as e:
+            proxy.wait_server_ready(timeout=bad)
+        assert_message(e, "timeout")
+        with pytest.raises(FerrotuneValueError) as e:
+            server.wait(timeout=bad)
+        assert_message(e, "timeout")
 
 
 def test_a_proxy_pickles_and_reconnects(tmp_path):

@@ -9,7 +9,6 @@ protocol is ferrotune's own, so both sides are ferrotune (Optuna's clients canno
 
 from __future__ import annotations
 
-import time
 import warnings
 from types import TracebackType
 from typing import Any
@@ -140,6 +139,6 @@ def run_grpc_proxy_server(storage: Any, *, host: str = "localhost", port: int = 
     try:
         # Short waits, so Python's signal handlers (Ctrl-C) run in between.
         while not server.wait(0.5):
-            time.sleep(0)
+            pass
     finally:
         server.stop()

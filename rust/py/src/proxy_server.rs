@@ -1,8 +1,6 @@
 //! `_core.GrpcProxyServer`: the gRPC storage proxy's server, running on a thread of its own.
 
-use std::time::Duration;
-
-use ferrotune_core::storage::grpc::ProxyServer;
+use ferrotune_core::storage::grpc::{seconds, ProxyServer};
 use pyo3::prelude::*;
 
 use crate::errors::enter_core;
@@ -37,8 +35,9 @@ impl GrpcProxyServer {
     /// Waits up to `timeout` seconds (GIL released) for the server to end: True once it has
     /// (raising what made it fail), False while it runs.
     fn wait(&self, py: Python<'_>, timeout: f64) -> PyResult<bool> {
+        let timeout = enter_core(py, || seconds("timeout", timeout))?;
         let server = &self.server;
-        let ended = py.detach(|| server.wait(Duration::from_secs_f64(timeout)));
+        let ended = py.detach(|| server.wait(timeout));
         match ended {
             None => Ok(false),
             Some(r) => enter_core(py, || r).map(|()| true),

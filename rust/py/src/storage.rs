@@ -82,8 +82,10 @@ impl Storage {
     #[staticmethod]
     #[pyo3(signature = (host, port, timeout=None))]
     fn grpc_proxy(py: Python<'_>, host: String, port: u16, timeout: Option<f64>) -> PyResult<Self> {
-        let timeout = timeout.map(std::time::Duration::from_secs_f64);
-        let c = Arc::new(enter_core(py, move || GrpcProxyStorage::connect(&host, port, timeout))?);
+        let c = Arc::new(enter_core(py, move || {
+            let timeout = timeout.map(|t| ferrotune_core::storage::grpc::seconds("timeout", t)).transpose()?;
+            GrpcProxyStorage::connect(&host, port, timeout)
+        })?);
         Ok(Storage { inner: c.clone(), journal: None, proxy: Some(c) })
     }
 
@@ -92,7 +94,7 @@ impl Storage {
         let Some(c) = self.proxy.clone() else {
             return Err(pyo3::exceptions::PyTypeError::new_err("wait_server_ready: this storage is not a gRPC proxy"));
         };
-        enter_core(py, move || c.wait_ready(std::time::Duration::from_secs_f64(timeout)))
+        enter_core(py, move || c.wait_ready(ferrotune_core::storage::grpc::seconds("timeout", timeout)?))
     }
 
     /// `url` with its password replaced by `***` (the core's reading of where it ends).

@@ -28,5 +28,12 @@ mod wire;
 pub use client::GrpcProxyStorage;
 pub use server::ProxyServer;
 
+/// A number of seconds given by a caller (a timeout), read as a `Duration`; a negative or
+/// non-finite one is refused, naming `what`.
+pub fn seconds(what: &str, secs: f64) -> crate::error::Result<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(secs)
+        .map_err(|_| crate::error::Error::InvalidValue(format!("{what} must be a non-negative number of seconds, got {secs}")))
+}
+
 #[cfg(test)]
 mod tests;

@@ -154,16 +154,18 @@ impl RedisStorage {
     }
 
     /// One append script: `expect` = the length the choice was made on, `None` to append at
-    /// the end. Applies the records that came before it; returns whether it appended.
-    fn push(&self, conn: &mut redis::Connection, g: &mut Replica, expect: Option<u64>, bodies: &[Vec<u8>]) -> Result<bool> {
+    /// the end. Applies the records that came before it; returns whether it appended, and those
+    /// records decoded (what a checked choice is weighed against).
+    fn push(&self, conn: &mut redis::Connection, g: &mut Replica, expect: Option<u64>, bodies: &[Vec<u8>]) -> Result<(bool, Vec<Op>)> {
         let mut inv = self.append.key(&self.log_key);
         inv.arg(expect.map_or(-1, |e| e as i64)).arg(g.offset);
         for b in bodies {
             inv.arg(b.as_slice());
         }
         let (appended, _len, before): (i64, u64, Vec<Vec<u8>>) = inv.invoke(conn).map_err(self.err("appending to the log"))?;
+        let since = before.iter().filter_map(|b| Op::decode(b).ok()).collect();
         self.apply_records(g, before);
-        Ok(appended == 1)
+        Ok((appended == 1, since))
     }
 
     fn take_lease(&self, conn: &mut redis::Connection) -> Result<String> {
@@ -228,25 +230,15 @@ impl RedisStorage {
             // meanwhile leave it standing unless they touch what it touches.
             loop {
                 let seen = g.offset;
-                if self.push(conn, g, Some(seen), &bodies)? {
+                let (appended, since) = self.push(conn, g, Some(seen), &bodies)?;
+                if appended {
                     return self.apply_own(g, ops);
                 }
-                let since = self.records_between(conn, seen, g.offset)?;
                 if invalidated(&ops, &since) {
                     break; // choose again on the new state
                 }
             }
         }
-    }
-
-    /// The decoded records at positions `from..to` (already applied to the replica).
-    fn records_between(&self, conn: &mut redis::Connection, from: u64, to: u64) -> Result<Vec<Op>> {
-        if to <= from {
-            return Ok(Vec::new());
-        }
-        let bodies: Vec<Vec<u8>> =
-            redis::cmd("LRANGE").arg(&self.log_key).arg(from).arg(to - 1).query(conn).map_err(self.err("reading the log"))?;
-        Ok(bodies.iter().filter_map(|b| Op::decode(b).ok()).collect())
     }
 
     /// Applies this process's own records, just appended after everything the replica holds.
