@@ -31,6 +31,14 @@ pub struct Sampler {
     pub seed: u64,
 }
 
+impl Sampler {
+    /// A handle on a core sampler; constructors of samplers kept in modules of their own
+    /// (`#[pyfunction]`s returning `Sampler`) build theirs with it.
+    pub fn wrap(inner: Arc<dyn CoreSampler>, seed: u64) -> Self {
+        Sampler { inner, grid: None, seed }
+    }
+}
+
 #[pymethods]
 impl Sampler {
     #[staticmethod]
@@ -38,7 +46,7 @@ impl Sampler {
     fn random(seed: Option<u64>) -> Self {
         let s = RandomSampler::new(seed);
         let seed = s.seed();
-        Sampler { inner: Arc::new(s), grid: None, seed }
+        Sampler::wrap(Arc::new(s), seed)
     }
 
     /// `space`: a list of (name, values) pairs.
@@ -143,7 +151,7 @@ impl Sampler {
         };
         let t = pure(py, || TpeSampler::new(cfg))?;
         let seed = t.seed();
-        Ok(Sampler { inner: Arc::new(t), grid: None, seed })
+        Ok(Sampler::wrap(Arc::new(t), seed))
     }
 
     /// Quasi-Monte Carlo search with Optuna's `QMCSampler` semantics. `independent` is a
@@ -164,7 +172,7 @@ impl Sampler {
         let independent = independent.map(|s| (s.inner.clone(), independent_name));
         let q = QmcSampler::new(kind, scramble, seed, independent, warn_independent_sampling);
         let seed = q.seed();
-        Ok(Sampler { inner: Arc::new(q), grid: None, seed })
+        Ok(Sampler::wrap(Arc::new(q), seed))
     }
 
     /// Gaussian-process sampler. `independent` is the core of the sampler used for start-up
@@ -202,7 +210,7 @@ impl Sampler {
         };
         let g = pure(py, || GpSampler::new(cfg))?;
         let seed = g.seed();
-        Ok(Sampler { inner: Arc::new(g), grid: None, seed })
+        Ok(Sampler::wrap(Arc::new(g), seed))
     }
 
     /// The (name, value) pairs of a grid point, in name order (grid samplers only).
