@@ -17,6 +17,7 @@ pub mod journal;
 pub(crate) mod log;
 mod mem_state;
 mod memory;
+pub(crate) mod pid;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "redis")]

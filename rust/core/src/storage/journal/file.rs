@@ -42,7 +42,7 @@ impl JournalFile {
         if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
             return Err(Error::InvalidValue(format!("journal file_path '{}' is a directory; give a file path", path.display())));
         }
-        let j = JournalFile { file: Arc::new(file), pid: std::process::id(), own: Mutex::new(None), path: path.to_path_buf() };
+        let j = JournalFile { file: Arc::new(file), pid: crate::storage::pid::current(), own: Mutex::new(None), path: path.to_path_buf() };
         j.check_header()?;
         Ok(j)
     }
@@ -58,7 +58,7 @@ impl JournalFile {
 
     /// The open file of this process (opened again in a forked child).
     fn handle(&self) -> Result<Arc<File>> {
-        let pid = std::process::id();
+        let pid = crate::storage::pid::current();
         if pid == self.pid {
             return Ok(Arc::clone(&self.file));
         }

@@ -111,7 +111,7 @@ pub struct Deferred {
 
 impl Default for Deferred {
     fn default() -> Self {
-        Deferred { ops: Vec::new(), trials: Vec::new(), pid: std::process::id(), flusher: None, failures: 0, failed: None }
+        Deferred { ops: Vec::new(), trials: Vec::new(), pid: crate::storage::pid::current(), flusher: None, failures: 0, failed: None }
     }
 }
 
@@ -199,7 +199,7 @@ impl Deferred {
 
     /// True in a forked child, whose copy of the records its parent sends.
     pub fn inherited(&self) -> bool {
-        self.pid != std::process::id()
+        self.pid != crate::storage::pid::current()
     }
 
     /// Forgets the records and the flusher thread of the parent, in a forked child.
@@ -210,6 +210,6 @@ impl Deferred {
         self.failed = None;
         // The parent's thread was not copied by fork (dropping the handle leaves it alone).
         self.flusher = None;
-        self.pid = std::process::id();
+        self.pid = crate::storage::pid::current();
     }
 }

@@ -49,7 +49,7 @@ impl Flusher {
         let shared = Arc::new(Shared::default());
         let s = Arc::clone(&shared);
         std::thread::Builder::new().name("ferrotune-flush".into()).spawn(move || run(&storage, &s)).ok()?;
-        Some(Flusher { shared, pid: std::process::id() })
+        Some(Flusher { shared, pid: crate::storage::pid::current() })
     }
 
     fn sched(&self) -> std::sync::MutexGuard<'_, Sched> {
@@ -84,7 +84,7 @@ impl Flusher {
 
 impl Drop for Flusher {
     fn drop(&mut self) {
-        if self.pid != std::process::id() {
+        if self.pid != crate::storage::pid::current() {
             // A forked child's copy: no thread to stop, and its lock may be held forever here.
             return;
         }

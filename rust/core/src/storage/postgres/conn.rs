@@ -94,12 +94,12 @@ impl Conn {
         let config = parse(url)?;
         let target = describe(&config);
         let (client, [append, push, fetch, durable]) = connect(&config, &target)?;
-        Ok(Conn { client, append, push, fetch, durable, target, config, pid: std::process::id() })
+        Ok(Conn { client, append, push, fetch, durable, target, config, pid: crate::storage::pid::current() })
     }
 
     /// Reconnects when the server dropped the connection or the process was forked.
     pub fn ensure_alive(&mut self) -> Result<()> {
-        let forked = self.pid != std::process::id();
+        let forked = self.pid != crate::storage::pid::current();
         if !forked && !self.client.is_closed() {
             return Ok(());
         }
@@ -114,7 +114,7 @@ impl Conn {
         self.push = push;
         self.fetch = fetch;
         self.durable = durable;
-        self.pid = std::process::id();
+        self.pid = crate::storage::pid::current();
         Ok(())
     }
 

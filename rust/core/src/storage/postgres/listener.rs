@@ -59,7 +59,7 @@ impl Listener {
             // Without the thread every read fetches: slower, still correct.
             shared.listening.store(false, Ordering::Release);
         }
-        Listener { shared, pid: std::process::id() }
+        Listener { shared, pid: crate::storage::pid::current() }
     }
 
     /// Whether a replica that has applied the log up to `head` may be read as it is (for a
@@ -88,7 +88,7 @@ impl Listener {
 
     /// True when this listener was started by another process (the parent of a fork).
     pub fn inherited(&self) -> bool {
-        self.pid != std::process::id()
+        self.pid != crate::storage::pid::current()
     }
 }
 

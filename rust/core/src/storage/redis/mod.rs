@@ -86,7 +86,7 @@ impl RedisStorage {
         let conn = connect(&client, &target)?;
         let s = RedisStorage {
             client,
-            conn: Mutex::new(Conn { conn, pid: std::process::id() }),
+            conn: Mutex::new(Conn { conn, pid: crate::storage::pid::current() }),
             replica: RwLock::new(Replica::default()),
             warnings: Warnings::default(),
             log_key: format!("{prefix}ferrotune:log"),
@@ -110,8 +110,8 @@ impl RedisStorage {
 
     fn lock_conn(&self) -> Result<MutexGuard<'_, Conn>> {
         let mut c = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        if c.pid != std::process::id() {
-            *c = Conn { conn: connect(&self.client, &self.target)?, pid: std::process::id() };
+        if c.pid != crate::storage::pid::current() {
+            *c = Conn { conn: connect(&self.client, &self.target)?, pid: crate::storage::pid::current() };
         }
         Ok(c)
     }

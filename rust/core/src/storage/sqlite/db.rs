@@ -1,11 +1,11 @@
 //! The process's connection to the database file, re-opened in a forked child (SQLite forbids
 //! using a connection across `fork`).
 
-use std::time::Duration;
-
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
+use super::busy::{self, Busy};
 use super::schema;
+use super::turnstile::Turnstile;
 use crate::error::{Error, Result};
 use crate::storage::url::SqliteUrl;
 
@@ -24,9 +24,16 @@ pub fn sql_error(path: &str, doing: &str, e: &rusqlite::Error) -> Error {
     Error::Storage(format!("SQLite storage {path}, {doing}: {e}{hint}"))
 }
 
+/// Pages in the write-ahead log past which a commit checkpoints.
+pub const WAL_PAGES: i64 = 4_000;
+
 pub struct Db {
     /// Declared first: dropped (closed) before the anchor's descriptors.
     pub conn: Connection,
+    /// How the connection waits for other processes' locks; dropped after it.
+    busy: Box<Busy>,
+    /// The queue of ferrotune's writers to this database (see `turnstile`).
+    pub turnstile: Option<Turnstile>,
     /// The process that opened the connection: a forked child opens its own.
     pid: u32,
     /// The connection's view of the wal-index header, when it could be found.
@@ -37,17 +44,21 @@ pub struct Db {
 }
 
 /// Opens the file, checks it is ferrotune's (or new) and sets the connection up.
-fn connect(url: &SqliteUrl, name: &str) -> Result<Connection> {
+fn connect(url: &SqliteUrl, name: &str, busy: &Busy) -> Result<Connection> {
     // No shared cache or URI filenames: the path is a path. The storage's mutex serializes use.
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = Connection::open_with_flags(&url.path, flags).map_err(|e| sql_error(name, "opening it", &e))?;
     // Concurrent writers wait for each other rather than fail.
-    conn.busy_timeout(url.timeout.max(Duration::from_millis(1))).map_err(|e| sql_error(name, "setting the busy timeout", &e))?;
+    busy::install(&conn, busy).map_err(|e| sql_error(name, "setting the busy timeout", &e))?;
     schema::ensure(&mut conn, name)?;
     // NORMAL: a commit is in the write-ahead log before it returns, so a killed process loses
     // nothing committed; FULL also waits for the disk (an OS crash or power loss).
     let sync = if url.fsync { "FULL" } else { "NORMAL" };
     conn.pragma_update(None, "synchronous", sync).map_err(|e| sql_error(name, "setting synchronous", &e))?;
+    // A checkpoint (copying the log back into the file, and waiting for the disk twice) runs
+    // in the commit that takes the log past this many pages: 4 MiB of 1 KiB pages, where
+    // SQLite's default of 1,000 pages made one trial in about two hundred pay for one.
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_PAGES).map_err(|e| sql_error(name, "setting wal_autocheckpoint", &e))?;
     // A read maps the shared memory (see `WalIndex::of`).
     conn.query_row("SELECT count(*) FROM ferrotune_meta", [], |_| Ok(())).map_err(|e| sql_error(name, "reading the tables", &e))?;
     Ok(conn)
@@ -55,13 +66,16 @@ fn connect(url: &SqliteUrl, name: &str) -> Result<Connection> {
 
 impl Db {
     pub fn open(url: &SqliteUrl, name: &str) -> Result<Db> {
-        let conn = connect(url, name)?;
+        let busy = Busy::new(url.timeout);
+        let conn = connect(url, name, &busy)?;
         let wal = WalIndex::of(&conn);
         #[cfg(unix)]
         let _anchor = super::fork::anchor(&url.path);
         Ok(Db {
             conn,
-            pid: std::process::id(),
+            busy,
+            turnstile: Turnstile::open(&url.path),
+            pid: crate::storage::pid::current(),
             wal,
             #[cfg(unix)]
             _anchor,
@@ -70,15 +84,17 @@ impl Db {
 
     /// Opens a connection of this process when this one was inherited through `fork`.
     pub fn ensure_own(&mut self, url: &SqliteUrl, name: &str) -> Result<()> {
-        if self.pid == std::process::id() {
+        if self.pid == crate::storage::pid::current() {
             return Ok(());
         }
-        let old = std::mem::replace(&mut self.conn, connect(url, name)?);
+        let old = std::mem::replace(&mut self.conn, connect(url, name, &self.busy)?);
         // Closing it here would act on the parent's lock bookkeeping copied into this process
         // (and could checkpoint or remove the write-ahead log under the parent): left alone.
         std::mem::forget(old);
-        self.pid = std::process::id();
+        self.pid = crate::storage::pid::current();
         self.wal = WalIndex::of(&self.conn);
+        // The parent's open file would be the parent's turnstile too.
+        self.turnstile = Turnstile::open(&url.path);
         Ok(())
     }
 }
@@ -103,6 +119,15 @@ pub type Mark = [u32; 12];
 
 /// Index of `iChange`, the commit counter, in the header.
 const CHANGE: usize = 2;
+/// Index of `mxFrame`, the number of pages in the write-ahead log.
+#[cfg(test)]
+const FRAMES: usize = 4;
+
+/// The pages in the write-ahead log as of `mark`.
+#[cfg(test)]
+pub fn log_pages(mark: &Mark) -> u32 {
+    mark[FRAMES]
+}
 
 impl WalIndex {
     /// The connection's mapping of its shared memory, through the file's VFS methods (`xShmMap`

@@ -5,6 +5,8 @@
 //!   (an Optuna database is left untouched).
 //! - `db`: the process's connection (re-opened after a fork), its settings and error messages;
 //!   `fork`: the locks a forked child takes itself, which SQLite believes it inherited.
+//! - `tx`: a write transaction through prepared statements; `turnstile`: the queue ferrotune's
+//!   writers wait in before SQLite's write lock; `busy`: how a writer waits for that lock.
 //! - `storage::log::deferred` and `storage::log::flusher`: parameter records applied to the
 //!   replica that wait for the next write, as on the journal file.
 //!
@@ -23,16 +25,19 @@
 //! in the log file before it returns, so a killed process loses nothing it committed
 //! (`synchronous=NORMAL`); `?synchronous=full` also waits for the disk (docs/storage.md).
 
+mod busy;
 mod db;
 #[cfg(unix)]
 mod fork;
 mod schema;
+mod turnstile;
+mod tx;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockWriteGuard, Weak};
 use std::time::Duration;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 
 use self::db::{one_commit_after, sql_error, Db, Mark, WalIndex};
 use super::log::deferred::Local;
@@ -78,7 +83,7 @@ struct Inner {
     head_reads: std::sync::atomic::AtomicU64,
 }
 
-type Tx<'a> = rusqlite::Transaction<'a>;
+type Tx<'a> = self::tx::WriteTx<'a>;
 
 impl SqliteStorage {
     /// Opens or creates the database at `path` and reads the log. With `fsync`, every commit
@@ -302,7 +307,7 @@ impl Inner {
     }
 
     fn begin<'a>(&self, d: &'a mut Db) -> Result<Tx<'a>> {
-        d.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(self.err("waiting for the write lock"))
+        Tx::begin(&d.conn, d.turnstile.as_ref()).map_err(self.err("waiting for the write lock"))
     }
 
     /// In a write transaction: catch up, then write the deferred records.

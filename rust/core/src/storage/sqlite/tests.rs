@@ -449,3 +449,129 @@ fn a_forked_child_opening_the_database_after_its_parent_closed_it_keeps_its_tria
     let fresh = open(&p);
     assert_eq!(fresh.study_info(fresh.study_id("s").unwrap()).unwrap().n_trials, 5, "the child's trials were lost");
 }
+
+/// The pages in the write-ahead log now, from the storage's view of the wal-index header.
+fn log_pages_now(s: &SqliteStorage) -> u32 {
+    db::log_pages(&s.inner.mark().expect("the wal-index header is mapped"))
+}
+
+#[test]
+fn the_log_is_checkpointed_past_its_threshold_and_starts_over() {
+    let d = dir();
+    let p = d.path().join("ck.db");
+    let a = open(&p);
+    let auto = a.inner.db.lock().unwrap().conn.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get::<_, i64>(0)).unwrap();
+    assert_eq!(auto, db::WAL_PAGES);
+    let id = study(&a, "s");
+    let limit = db::WAL_PAGES as u32;
+    // Write until the log has passed the threshold and started over; it never grows far past it.
+    let (mut longest, mut restarted, mut n) = (0, false, 0);
+    while !restarted {
+        let t = new_trial(&a, id);
+        a.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[n as f64])).unwrap();
+        let now = log_pages_now(&a);
+        restarted = longest > limit && now < limit / 2;
+        longest = longest.max(now);
+        n += 1;
+        assert!(n < 20 * limit, "the log never started over ({longest} pages at most)");
+    }
+    assert!(longest < limit + 16, "the log grew to {longest} pages, past the threshold of {limit}");
+    let n_trials = a.study_info(id).unwrap().n_trials;
+    drop(a);
+    let b = open(&p);
+    assert_eq!(b.study_info(b.study_id("s").unwrap()).unwrap().n_trials, n_trials, "a trial was lost");
+}
+
+#[test]
+fn new_files_get_small_pages_and_older_files_keep_theirs() {
+    let d = dir();
+    let p = d.path().join("pages.db");
+    let a = open(&p);
+    study(&a, "s");
+    let size = |p: &Path| Connection::open(p).unwrap().query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0)).unwrap();
+    assert_eq!(size(&p), schema::PAGE_SIZE);
+    // A file made with 4 KiB pages (as before) is read and written as it is.
+    let q = d.path().join("old.db");
+    {
+        let c = Connection::open(&q).unwrap();
+        c.pragma_update(None, "page_size", 4096).unwrap();
+        c.pragma_update(None, "journal_mode", "WAL").unwrap();
+    }
+    let b = open(&q);
+    let id = study(&b, "s");
+    let t = new_trial(&b, id);
+    b.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+    drop(b);
+    assert_eq!(size(&q), 4096);
+    let c = open(&q);
+    assert_eq!(c.study_info(c.study_id("s").unwrap()).unwrap().n_trials, 1);
+}
+
+#[test]
+fn a_writer_waits_for_another_process_lock_then_commits_or_times_out() {
+    let d = dir();
+    let p = d.path().join("busy.db");
+    let a = open(&p);
+    let id = study(&a, "s");
+    // Another "process" holds the write lock until told to let go.
+    let (go, release) = std::sync::mpsc::channel::<()>();
+    let (held, is_held) = std::sync::mpsc::channel::<()>();
+    let holder = {
+        let p = p.clone();
+        std::thread::spawn(move || {
+            let c = Connection::open(&p).unwrap();
+            c.execute_batch("BEGIN IMMEDIATE").unwrap();
+            held.send(()).unwrap();
+            release.recv().unwrap();
+            c.execute_batch("COMMIT").unwrap();
+        })
+    };
+    is_held.recv().unwrap();
+    let writer = {
+        let a = &a;
+        std::thread::scope(|sc| {
+            let before = busy::WAITS.load(Ordering::Relaxed);
+            let w = sc.spawn(move || new_trial(a, id));
+            // Once the writer waits on the lock (it cannot have committed), let the holder go.
+            wait_until("the writer waits for the lock", WAIT, || busy::WAITS.load(Ordering::Relaxed) > before);
+            go.send(()).unwrap();
+            w.join().unwrap()
+        })
+    };
+    holder.join().unwrap();
+    assert_eq!(writer.number, 0);
+    // With the lock held past the timeout, the write fails and says why.
+    let url = SqliteUrl { path: p.clone(), fsync: false, timeout: Duration::from_millis(100) };
+    let short = SqliteStorage::open_with(url, flusher::DEADLINE).unwrap();
+    let id = short.study_id("s").unwrap();
+    let c = Connection::open(&p).unwrap();
+    c.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let e = short.create_trial(id, &mut |_| Ok(Claim::New(TrialTemplate::default()))).err().unwrap().to_string();
+    assert!(e.contains("longer than the timeout"), "{e}");
+    c.execute_batch("COMMIT").unwrap();
+    assert_eq!(new_trial(&short, id).number, 1, "the failed write left nothing behind");
+}
+
+#[test]
+fn writers_queue_at_the_turnstile_and_still_number_every_trial_once() {
+    let d = dir();
+    let p = d.path().join("turn.db");
+    let a = open(&p);
+    assert!(a.inner.db.lock().unwrap().turnstile.is_some(), "the write-ahead log could not be opened as the turnstile");
+    let id = study(&a, "s");
+    // A writer holding the turnstile holds up the others until it lets go, with no error.
+    let held = a.inner.db.lock().unwrap();
+    let pass = held.turnstile.as_ref().unwrap().pass().expect("flock works here");
+    std::thread::scope(|sc| {
+        let w = sc.spawn(|| {
+            let b = open(&p);
+            let t = new_trial(&b, b.study_id("s").unwrap());
+            b.set_trial_state_values(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+            t.number
+        });
+        drop(pass);
+        assert_eq!(w.join().unwrap(), 0);
+    });
+    drop(held);
+    assert_eq!(read_with(&a, id, |h| h.n_complete()).unwrap(), 1);
+}
