@@ -290,3 +290,13 @@ def test_incompatible_source_trials_fail_the_ask_clearly():
     with pytest.raises(FerrotuneValueError) as e:
         study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), n_trials=3)
     assert_message(e, "source_trials", "compatible")
+
+
+def test_x0_and_sigma0_start_the_search_with_optunas_deprecation_warning():
+    with pytest.warns(FutureWarning, match="`x0` has been deprecated in v4.9.0"):
+        sampler = CmaEsSampler(seed=0, x0={"x": 4.0, "y": -4.0}, sigma0=0.01)
+    study = ferrotune.create_study(sampler=sampler)
+    study.optimize(lambda t: t.suggest_float("x", -5, 5) + t.suggest_float("y", -5, 5), n_trials=7)
+    # the first generation (trials 1-6) sits within a few sigma0 (0.01 of the range) of x0
+    for t in study.trials[1:]:
+        assert abs(t.params["x"] - 4.0) < 0.5 and abs(t.params["y"] + 4.0) < 0.5, t.params

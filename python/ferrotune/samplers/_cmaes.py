@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ferrotune import _core
+from ferrotune import logging as ft_logging
 from ferrotune._convert import as_count, as_float, as_int, as_seed, as_str
 from ferrotune._deprecation import warn_experimental_argument
 from ferrotune.distributions import FloatDistribution, IntDistribution
@@ -113,6 +114,14 @@ class CmaEsSampler(CoreBackedSampler):
         lr_adapt: bool = False,
         source_trials: list[FrozenTrial] | None = None,
     ) -> None:
+        for given, name in ((x0, "x0"), (sigma0, "sigma0")):
+            if given is not None:
+                # deprecated in Optuna 4.9 (still honoured there and here)
+                ft_logging._warn(
+                    f"`{name}` has been deprecated in v4.9.0. This feature will be removed in v6.0.0. "
+                    "See https://github.com/optuna/optuna/releases/tag/v4.9.0.",
+                    FutureWarning,
+                )
         for flag, name in (
             (consider_pruned_trials, "consider_pruned_trials"),
             (use_separable_cma, "use_separable_cma"),

@@ -136,15 +136,14 @@ impl Cma {
         let n = self.dim();
         let mut x = self.mean.clone();
         if self.separable {
-            for i in 0..n {
-                x[i] += self.sigma * self.d[i] * z[i];
+            for ((x, d), z) in x.iter_mut().zip(&self.d).zip(z) {
+                *x += self.sigma * d * z;
             }
             return x;
         }
         let dz: Vec<f64> = (0..n).map(|k| self.d[k] * z[k]).collect();
-        for i in 0..n {
-            let row = &self.b[i * n..(i + 1) * n];
-            x[i] += self.sigma * row.iter().zip(&dz).map(|(b, v)| b * v).sum::<f64>();
+        for (x, row) in x.iter_mut().zip(self.b.chunks_exact(n)) {
+            *x += self.sigma * row.iter().zip(&dz).map(|(b, v)| b * v).sum::<f64>();
         }
         x
     }
@@ -181,15 +180,15 @@ impl Cma {
                 y_w[i] += w * y[i];
             }
         }
-        for i in 0..n {
-            self.mean[i] += self.sigma * y_w[i]; // c_m = 1
+        for (m, y) in self.mean.iter_mut().zip(&y_w) {
+            *m += self.sigma * y; // c_m = 1
         }
         // Step size: cumulative path in the isotropic (whitened) coordinates.
         let cs = p.c_sigma;
         let whitened = self.inv_sqrt_c(&y_w);
         let k = (cs * (2.0 - cs) * p.mu_eff).sqrt();
-        for i in 0..n {
-            self.p_sigma[i] = (1.0 - cs) * self.p_sigma[i] + k * whitened[i];
+        for (p, w) in self.p_sigma.iter_mut().zip(&whitened) {
+            *p = (1.0 - cs) * *p + k * w;
         }
         let norm_ps = norm(&self.p_sigma);
         self.sigma *= ((cs / p.d_sigma) * (norm_ps / p.chi_n - 1.0)).exp();
@@ -198,8 +197,8 @@ impl Cma {
         let left = norm_ps / (1.0 - (1.0 - cs).powi(2 * (self.g as i32 + 1))).sqrt();
         let h_sigma = if left < (1.4 + 2.0 / (n as f64 + 1.0)) * p.chi_n { 1.0 } else { 0.0 };
         let kc = h_sigma * (p.cc * (2.0 - p.cc) * p.mu_eff).sqrt();
-        for i in 0..n {
-            self.pc[i] = (1.0 - p.cc) * self.pc[i] + kc * y_w[i];
+        for (pc, y) in self.pc.iter_mut().zip(&y_w) {
+            *pc = (1.0 - p.cc) * *pc + kc * y;
         }
         let delta_h = (1.0 - h_sigma) * p.cc * (2.0 - p.cc);
         let sum_w: f64 = p.weights.iter().sum();

@@ -156,7 +156,10 @@ pub struct CmaEsSampler {
     inc_popsize: usize,
     independent: Arc<dyn Sampler>,
     independent_name: String,
-    prefix: &'static str,
+    /// System attribute keys: a trial's generation, an update's rows, the space.
+    gen_key: String,
+    tell_key: String,
+    space_key: String,
     state: Mutex<HashMap<StudyId, StudyState>>,
     warnings: Mutex<Vec<String>>,
     /// Cleared after the dynamic-space warning, as Optuna does.
@@ -227,7 +230,9 @@ impl CmaEsSampler {
             inc_popsize,
             independent,
             independent_name,
-            prefix,
+            gen_key: format!("{prefix}generation"),
+            tell_key: format!("{prefix}tell"),
+            space_key: format!("{prefix}space"),
             state: Mutex::new(HashMap::new()),
             warnings: Mutex::new(Vec::new()),
             warned_separable: AtomicBool::new(false),
@@ -239,12 +244,8 @@ impl CmaEsSampler {
     }
 
     /// The system attribute holding a trial's generation.
-    pub fn generation_key(&self) -> String {
-        format!("{}generation", self.prefix)
-    }
-
-    fn key(&self, what: &str) -> String {
-        format!("{}{what}", self.prefix)
+    pub fn generation_key(&self) -> &str {
+        &self.gen_key
     }
 
     fn warn(&self, msg: String) {
@@ -275,7 +276,7 @@ impl CmaEsSampler {
     }
 
     fn generation_of(&self, h: &TrialHistory, row: usize) -> Option<u64> {
-        h.meta[row].system_attrs.get(&self.generation_key())?.parse().ok()
+        h.meta[row].system_attrs.get(&self.gen_key)?.parse().ok()
     }
 
     /// Brings the study's state up to the history: new rows, rows that finished, records.
@@ -287,19 +288,19 @@ impl CmaEsSampler {
         if h.directions.len() != 1 {
             return;
         }
-        let (tell_key, space_key) = (self.key("tell"), self.key("space"));
+        let (tell_key, space_key) = (&self.tell_key, &self.space_key);
         let mut scan = std::mem::take(&mut st.scan);
         scan.scan(h.n_trials(), |row| {
             let state = h.states[row];
             if state != TrialState::Waiting && st.read.insert(row) {
                 let attrs = &h.meta[row].system_attrs;
-                if let (Some(g), Some(rows)) = (self.generation_of(h, row), attrs.get(&tell_key)) {
+                if let (Some(g), Some(rows)) = (self.generation_of(h, row), attrs.get(tell_key)) {
                     if let Ok(rows) = serde_json::from_str::<Vec<usize>>(rows) {
                         st.tells.insert(g, rows);
                     }
                 }
                 if st.model.is_none() && st.space_record.is_none() {
-                    if let Some(sp) = attrs.get(&space_key).and_then(|s| serde_json::from_str::<Space>(s).ok()) {
+                    if let Some(sp) = attrs.get(space_key).and_then(|s| serde_json::from_str::<Space>(s).ok()) {
                         st.space_record = Some(sp);
                     }
                 }
@@ -572,7 +573,7 @@ impl Sampler for CmaEsSampler {
 
     fn before_trial(&self, study: StudyId, h: &TrialHistory, trial: &mut NewTrial) -> Result<()> {
         if h.directions.len() == 1 {
-            let gen_key = self.generation_key();
+            let gen_key = self.gen_key.clone();
             let decided = self.with_state(study, h, |st| -> Result<Option<Vec<(String, String)>>> {
                 let space = Self::search_space(st);
                 if space.is_empty() || st.n_done < self.cfg.n_startup_trials || st.broken {
@@ -585,7 +586,7 @@ impl Sampler for CmaEsSampler {
                     self.first_optimizer(&model, maximize(h), None)?;
                     return Ok(Some(vec![
                         (gen_key.clone(), "0".into()),
-                        (self.key("space"), serde_json::to_string(&model.space).unwrap_or_default()),
+                        (self.space_key.clone(), serde_json::to_string(&model.space).unwrap_or_default()),
                     ]));
                 };
                 if model.space != space {
@@ -599,7 +600,10 @@ impl Sampler for CmaEsSampler {
                 }
                 done.sort_unstable();
                 done.truncate(cur.cma.popsize());
-                Ok(Some(vec![(gen_key.clone(), (g + 1).to_string()), (self.key("tell"), serde_json::to_string(&done).unwrap_or_default())]))
+                Ok(Some(vec![
+                    (gen_key.clone(), (g + 1).to_string()),
+                    (self.tell_key.clone(), serde_json::to_string(&done).unwrap_or_default()),
+                ]))
             })?;
             if let Some(attrs) = decided {
                 if self.cfg.use_separable_cma && attrs.iter().any(|(k, _)| k.ends_with("space")) {
@@ -669,6 +673,9 @@ impl Sampler for CmaEsSampler {
     }
 
     fn after_trial(&self, study: StudyId, h: &TrialHistory, row: usize) {
+        if row < h.n_trials() && h.meta[row].system_attrs.contains_key(crate::history::constraints::CONSTRAINTS_ATTR) {
+            self.warn("Constraints have been set, but CmaEsSampler will not use them for optimization.".into());
+        }
         self.independent.after_trial(study, h, row);
     }
 

@@ -326,3 +326,14 @@ fn bad_arguments_name_themselves() {
     assert!(err(CmaEsConfig { source_trials: Some(vec![]), use_separable_cma: true, ..Default::default() }).contains("separable"));
     assert!(err(CmaEsConfig { x0: Some(vec![("x".into(), f64::NAN)]), ..Default::default() }).contains("x0['x']"));
 }
+
+#[test]
+fn constraints_are_ignored_with_optunas_warning() {
+    let e = engine(Arc::new(InMemoryStorage::new()), sampler(seeded(1)), StudyDirection::Minimize);
+    let a = e.ask(false).unwrap().unwrap();
+    e.suggest(a.trial_id, "x", &float(0.0, 1.0)).unwrap();
+    e.set_trial_attr(a.trial_id, crate::storage::AttrKind::System, "constraints", "[1.0]").unwrap();
+    e.tell(a.trial_id, TrialState::Complete, Some(&[0.0])).unwrap();
+    let w = e.take_warnings();
+    assert!(w.iter().any(|m| m.contains("will not use them")), "{w:?}");
+}
