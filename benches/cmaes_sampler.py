@@ -139,7 +139,7 @@ def cmaes_best(f: Any, lo: float, hi: float, d: int, n: int, seed: int) -> float
     best, used = math.inf, 0
     while used < n:
         sols = []
-        for _ in range(opt.population_size):
+        for _ in range(min(opt.population_size, n - used)):
             u = opt.ask()
             v = f(lo + u * (hi - lo))
             used += 1
