@@ -147,6 +147,11 @@ struct StudyState {
     wanted: Option<Arc<Optimizer>>,
     /// An init or update that failed (recorded by a sampler with other arguments): no model.
     broken: bool,
+    /// Rows visited by syncs and generations rebuilt from scratch (for the tests).
+    #[cfg(test)]
+    visits: usize,
+    #[cfg(test)]
+    rebuilds: usize,
 }
 
 pub struct CmaEsSampler {
@@ -291,6 +296,10 @@ impl CmaEsSampler {
         let (tell_key, space_key) = (&self.tell_key, &self.space_key);
         let mut scan = std::mem::take(&mut st.scan);
         scan.scan(h.n_trials(), |row| {
+            #[cfg(test)]
+            {
+                st.visits += 1;
+            }
             let state = h.states[row];
             if state != TrialState::Waiting && st.read.insert(row) {
                 let attrs = &h.meta[row].system_attrs;
@@ -522,6 +531,10 @@ impl CmaEsSampler {
         let model = model?;
         if let Some(o) = found {
             return Some((model, o));
+        }
+        #[cfg(test)]
+        {
+            self.state.lock().unwrap_or_else(|e| e.into_inner()).entry(study).or_default().rebuilds += 1;
         }
         let mut fresh = StudyState { want: Some(g), ..StudyState::default() };
         self.sync(&mut fresh, h);

@@ -337,3 +337,23 @@ fn constraints_are_ignored_with_optunas_warning() {
     let w = e.take_warnings();
     assert!(w.iter().any(|m| m.contains("will not use them")), "{w:?}");
 }
+
+#[test]
+fn work_per_trial_does_not_grow_with_the_history() {
+    let space: Vec<(&str, Distribution)> = vec![("a", float(-5.0, 5.0)), ("b", float(-5.0, 5.0)), ("c", float(-5.0, 5.0))];
+    let s = sampler(seeded(1));
+    let e = engine(Arc::new(InMemoryStorage::new()), s.clone(), StudyDirection::Minimize);
+    let counts = |s: &CmaEsSampler| {
+        let st = s.state.lock().unwrap();
+        let st = st.values().next().unwrap();
+        (st.visits, st.rebuilds)
+    };
+    run(&e, &space, 500, sphere);
+    let (v500, _) = counts(&s);
+    run(&e, &space, 500, sphere);
+    let (v1000, rebuilds) = counts(&s);
+    // each trial's row is visited a bounded number of times (new, while running, once more
+    // when it finishes), so the second 500 trials cost what the first did
+    assert!(v500 <= 4 * 500 && v1000 - v500 <= v500, "{v500} then {v1000}");
+    assert_eq!(rebuilds, 0, "sequential trials sample from kept generations");
+}
