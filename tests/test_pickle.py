@@ -28,6 +28,7 @@ from ferrotune.pruners import (
     WilcoxonPruner,
 )
 from ferrotune.samplers import (
+    CmaEsSampler,
     GPSampler,
     GridSampler,
     QMCSampler,
@@ -69,6 +70,7 @@ _SAMPLERS = {
     "gp": lambda: GPSampler(n_startup_trials=3, n_preliminary_samples=64, n_local_search=2, acquisition="ucb"),
     "qmc": lambda: QMCSampler(scramble=True, warn_asynchronous_seeding=False, independent_sampler=TPESampler()),
     "grid": lambda: GridSampler({"x": [-1.0, 0.0, 2.5], "n": [1, 3, 8]}),
+    "cmaes": lambda: CmaEsSampler(popsize=4, independent_sampler=TPESampler(), warn_independent_sampling=False),
 }
 
 

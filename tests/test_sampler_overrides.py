@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 
 import ferrotune
-from ferrotune.samplers import GPSampler, QMCSampler, RandomSampler, TPESampler
+from ferrotune.samplers import CmaEsSampler, GPSampler, QMCSampler, RandomSampler, TPESampler
 from ferrotune.study._suggest import CorePath, PythonPath
 from ferrotune.trial import TrialState
 
@@ -37,7 +37,7 @@ class Recording(TPESampler):
 
 
 def test_an_untouched_built_in_sampler_keeps_the_core_path():
-    for sampler in (TPESampler(seed=0), RandomSampler(seed=0), QMCSampler(seed=0), GPSampler(seed=0)):
+    for sampler in (TPESampler(seed=0), RandomSampler(seed=0), QMCSampler(seed=0), GPSampler(seed=0), CmaEsSampler(seed=0)):
         assert type(ferrotune.create_study(sampler=sampler)._path) is CorePath
 
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ferrotune
-from ferrotune.samplers import GPSampler, QMCSampler, RandomSampler, TPESampler
+from ferrotune.samplers import CmaEsSampler, GPSampler, QMCSampler, RandomSampler, TPESampler
 from ferrotune.trial import TrialState
 
 SAMPLERS = {
@@ -20,6 +20,7 @@ SAMPLERS = {
     "tpe-multivariate": lambda: TPESampler(seed=0, n_startup_trials=3, multivariate=True),
     "gp": lambda: GPSampler(seed=0, n_startup_trials=3),
     "qmc": lambda: QMCSampler(seed=0),
+    "cmaes": lambda: CmaEsSampler(seed=0, popsize=4),
     "random": lambda: RandomSampler(seed=0),
 }
 

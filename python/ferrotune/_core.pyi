@@ -338,3 +338,25 @@ class Engine:
     def sample_relative_with(self, sampler: Sampler, number: int) -> list[tuple[str, float, Distribution]]: ...
     def relative_search_space_with(self, sampler: Sampler, number: int | None = None) -> list[tuple[str, Distribution]]: ...
     def relative_params(self, trial_id: int) -> list[tuple[str, float, Distribution]]: ...
+
+# CMA-ES (rust/py/src/sampler_cmaes.rs)
+def cmaes_sampler(
+    x0: list[tuple[str, float]] | None,
+    sigma0: float | None,
+    n_startup_trials: int,
+    independent: Sampler | None,
+    independent_name: str,
+    warn_independent_sampling: bool,
+    seed: int | None,
+    consider_pruned_trials: bool,
+    restart_strategy: str | None,
+    popsize: int | None,
+    inc_popsize: int,
+    use_separable_cma: bool,
+    with_margin: bool,
+    lr_adapt: bool,
+    source_trials: list[tuple[str, float | None, list[str], list[tuple[str, float]]]] | None,
+) -> Sampler:
+    """CMA-ES with Optuna's arguments; ``x0`` and the source trials' values are internal values,
+    ``independent`` (default: random with ``seed``) samples start-up trials and the parameters
+    outside the space, ``independent_name`` names it in warnings."""

@@ -6,12 +6,14 @@
 //! once per trial for samplers that model parameters jointly, `sample_independent` per
 //! parameter for the rest, and `after_trial` when the trial is told.
 
+pub mod cmaes;
 pub mod gp;
 mod grid;
 mod qmc;
 mod random;
 pub mod tpe;
 
+pub use cmaes::{CmaEsConfig, CmaEsSampler};
 pub use gp::{BatchMode, GpConfig, GpSampler};
 pub use grid::GridSampler;
 pub use qmc::{QmcSampler, QMC_ID_ATTR, QMC_KEY_ATTR};
