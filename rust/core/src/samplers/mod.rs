@@ -6,14 +6,18 @@
 //! once per trial for samplers that model parameters jointly, `sample_independent` per
 //! parameter for the rest, and `after_trial` when the trial is told.
 
+mod brute_force;
 pub mod gp;
 mod grid;
+mod partial_fixed;
 mod qmc;
 mod random;
 pub mod tpe;
 
+pub use brute_force::{BruteForceSampler, BRUTE_FORCE_PATH_ATTR};
 pub use gp::{BatchMode, GpConfig, GpSampler};
 pub use grid::GridSampler;
+pub use partial_fixed::PartialFixedSampler;
 pub use qmc::{QmcSampler, QMC_ID_ATTR, QMC_KEY_ATTR};
 pub use random::RandomSampler;
 pub use tpe::{TpeConfig, TpeSampler};
