@@ -338,3 +338,11 @@ class Engine:
     def sample_relative_with(self, sampler: Sampler, number: int) -> list[tuple[str, float, Distribution]]: ...
     def relative_search_space_with(self, sampler: Sampler, number: int | None = None) -> list[tuple[str, Distribution]]: ...
     def relative_params(self, trial_id: int) -> list[tuple[str, float, Distribution]]: ...
+
+# --- brute force and partially fixed samplers (rust/py/src/sampler_brute.rs) ---
+
+def brute_force_sampler(seed: int | None = None, avoid_premature_stop: bool = False) -> Sampler:
+    """Every combination of a finite define-by-run space once, claimed at trial creation."""
+
+def partial_fixed_sampler(fixed: list[tuple[str, _Choice]], base: Sampler) -> Sampler:
+    """``base`` with the parameters of ``fixed`` pinned to their values."""

@@ -12,6 +12,7 @@ mod export;
 mod proxy_server;
 mod pruner;
 mod sampler;
+mod sampler_brute;
 mod storage;
 
 use pyo3::prelude::*;
@@ -28,6 +29,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<export::TrialExport>()?;
     m.add_class::<export::TrialRow>()?;
     m.add_function(wrap_pyfunction!(sampler::qmc_points, m)?)?;
+    m.add_function(wrap_pyfunction!(sampler_brute::brute_force_sampler, m)?)?;
+    m.add_function(wrap_pyfunction!(sampler_brute::partial_fixed_sampler, m)?)?;
     m.add_function(wrap_pyfunction!(sampler::tpe_default_gamma, m)?)?;
     m.add_function(wrap_pyfunction!(sampler::tpe_default_weights, m)?)?;
     Ok(())
