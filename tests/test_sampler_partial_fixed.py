@@ -84,8 +84,9 @@ def test_with_a_python_base_an_out_of_range_number_is_refused_by_name():
         study.optimize(objective, n_trials=1)
 
 
-def test_a_float_fixed_for_an_int_is_truncated_with_a_warning():
-    study = ferrotune.create_study(sampler=PartialFixedSampler({"y": 0.5}, RandomSampler(seed=0)))
+@pytest.mark.parametrize("base", [lambda: RandomSampler(seed=0), ConstantSampler])
+def test_a_float_fixed_for_an_int_is_truncated_with_a_warning(base):
+    study = ferrotune.create_study(sampler=PartialFixedSampler({"y": 0.5}, base()))
     with pytest.warns(UserWarning, match="out of range"):
         study.optimize(objective, n_trials=1)
     assert study.trials[0].params["y"] == 0

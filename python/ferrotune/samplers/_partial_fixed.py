@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrotune import _core
 from ferrotune._deprecation import warn_experimental
-from ferrotune.distributions import BaseDistribution, _plain
+from ferrotune.distributions import BaseDistribution, IntDistribution, _plain
 from ferrotune.exceptions import FerrotuneTypeError, FerrotuneValueError
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._overrides import replaced_hooks
@@ -87,13 +87,14 @@ class PartialFixedSampler(BaseSampler):
             return self._base_sampler.sample_independent(study, trial, param_name, param_distribution)
         value = self._fixed_params[param_name]
         internal = param_distribution.to_internal_repr(value)  # a non-choice of a categorical raises
-        if not param_distribution._contains(internal):
+        truncated = isinstance(param_distribution, IntDistribution) and internal != int(internal)
+        if truncated or not param_distribution._contains(internal):
             warnings.warn(
                 f"Fixed parameter '{param_name}' with value {value!r} is out of range for distribution {param_distribution!r}.",
                 UserWarning,
                 stacklevel=2,
             )
-        return value
+        return int(internal) if truncated else value
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         self._base_sampler.before_trial(study, trial)
