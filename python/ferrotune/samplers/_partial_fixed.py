@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ferrotune import _core
@@ -67,6 +67,13 @@ class PartialFixedSampler(BaseSampler):
     def seed(self) -> int | None:
         """The base sampler's seed, when it has one."""
         return getattr(self._base_sampler, "seed", None)
+
+    @property
+    def _constraints_func(self) -> Callable[[FrozenTrial], Sequence[float]] | None:
+        """The base sampler's ``constraints_func``: the study evaluates it for each finished
+        trial, as Optuna's base sampler does in ``after_trial``."""
+        func: Callable[[FrozenTrial], Sequence[float]] | None = getattr(self._base_sampler, "_constraints_func", None)
+        return func
 
     def reseed_rng(self) -> None:
         self._base_sampler.reseed_rng()
