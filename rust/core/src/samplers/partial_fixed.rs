@@ -46,7 +46,11 @@ impl PartialFixedSampler {
             ))
         })?;
         if !inside || truncated.is_some() {
-            self.warnings.push(format!("Fixed parameter '{name}' with value {} is out of range for distribution {}.", c.repr(), dist.repr()));
+            self.warnings.push(format!(
+                "Fixed parameter '{name}' with value {} is out of range for distribution {}.",
+                c.repr(),
+                dist.repr()
+            ));
         }
         Ok(v)
     }

@@ -109,13 +109,7 @@ fn pick(children: &[(u64, bool)], rng: &mut impl RngCore) -> Option<u32> {
     let spare_running = children.iter().any(|(n, running)| *n > 0 && !running);
     let w: Vec<f64> = children
         .iter()
-        .map(|&(n, running)| {
-            if n == 0 || (running && spare_running) {
-                0.0
-            } else {
-                0.5 * n as f64 / total as f64 + 0.5 / nonzero as f64
-            }
-        })
+        .map(|&(n, running)| if n == 0 || (running && spare_running) { 0.0 } else { 0.5 * n as f64 / total as f64 + 0.5 / nonzero as f64 })
         .collect();
     let sum: f64 = w.iter().sum();
     let mut u = uniform01(rng) * sum;
@@ -261,8 +255,8 @@ impl Sampler for BruteForceSampler {
         tree.expand(node, id, axis)?;
         if let Some(claim) = claim_of(h, row) {
             let depth = path.len();
-            let on_claim = claim.len() > depth
-                && path.iter().zip(&claim).all(|((pid, a, k), (n, v))| tree.name(*pid) == n && a.index(*v) == Some(*k));
+            let on_claim =
+                claim.len() > depth && path.iter().zip(&claim).all(|((pid, a, k), (n, v))| tree.name(*pid) == n && a.index(*v) == Some(*k));
             if on_claim {
                 let (n, v) = &claim[depth];
                 if let Some(k) = axis.index(*v).filter(|_| n == name) {

@@ -12,8 +12,8 @@ fn next_param(params: &[(String, f64)]) -> Option<(&'static str, Distribution)> 
     let get = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| *v);
     match (get("a"), params.len()) {
         (None, _) => Some(("a", int(3))),
-        (Some(a), 1) if a == 1.0 => Some(("b", int(2))),
-        (Some(a), 2) if a == 1.0 => Some(("c", Distribution::Float { low: 0.0, high: 1.0, log: false, step: Some(0.5) })),
+        (Some(1.0), 1) => Some(("b", int(2))),
+        (Some(1.0), 2) => Some(("c", Distribution::Float { low: 0.0, high: 1.0, log: false, step: Some(0.5) })),
         (Some(a), 1) if a != 1.0 => Some(("d", int(2))),
         _ => None,
     }

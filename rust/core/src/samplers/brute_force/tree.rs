@@ -242,7 +242,7 @@ mod tests {
         t.add(&[(a, ax(2), 0)], End::Stopped).unwrap();
         t.add(&[(a, ax(2), 0), (b, ax(2), 0)], End::Complete).unwrap();
         assert_eq!(t.count(0, Count::Free), 2); // a0 b1, a1
-        // the off-axis value is ignored
+                                                // the off-axis value is ignored
         t.add(&[(a, ax(2), 7)], End::Complete).unwrap();
         assert_eq!(t.count(0, Count::Free), 2);
     }

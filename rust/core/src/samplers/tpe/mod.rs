@@ -300,13 +300,7 @@ struct StudyState {
 
 impl StudyState {
     fn new() -> Self {
-        StudyState {
-            space: SpaceCache::new(),
-            columns: Vec::new(),
-            split: None,
-            weights: None,
-            scratch: above::Scratch::default(),
-        }
+        StudyState { space: SpaceCache::new(), columns: Vec::new(), split: None, weights: None, scratch: above::Scratch::default() }
     }
 
     /// The split for sampling `row`; suggestions of one trial share it while no trial finishes.
