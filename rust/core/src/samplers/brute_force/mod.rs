@@ -24,12 +24,12 @@ mod axis;
 mod tree;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rand::RngCore;
 
 use self::axis::Axis;
-use self::tree::{Count, End, Step, Tree};
+use self::tree::{Count, End, Located, Step, Tree};
 use super::{NewTrial, Sampler};
 use crate::error::{Error, Result};
 use crate::history::{RowScan, TrialHistory, TrialState, Visit};
@@ -46,15 +46,41 @@ pub struct BruteForceSampler {
     finished: Mutex<HashMap<StudyId, Settled>>,
 }
 
-/// The tree of a study's finished trials, grown as trials finish.
+/// The tree of a study's finished trials, grown as trials finish, and the last view built
+/// on it.
 struct Settled {
     scan: RowScan,
-    tree: Tree,
+    tree: Arc<Tree>,
+    /// Counts the changes of `tree`.
+    version: u64,
+    view: Option<Arc<View>>,
 }
 
 impl Settled {
     fn new() -> Self {
-        Settled { scan: RowScan::default(), tree: Tree::new() }
+        Settled { scan: RowScan::default(), tree: Arc::new(Tree::new()), version: 0, view: None }
+    }
+}
+
+/// The settled tree with the running trials laid over it, and its counts of open
+/// combinations. Reused while neither changed: the calls of one trial (its creation, then
+/// each suggestion, which leaves the trial itself out) mostly see the same one.
+struct View {
+    /// What it was built from: the settled tree's version and the state and number of
+    /// parameters of every unsettled row laid over it.
+    key: (u64, Vec<(usize, TrialState, usize)>),
+    tree: Arc<Tree>,
+    free: Vec<u64>,
+    /// Empty without `avoid_premature_stop`.
+    free_or_running: Vec<u64>,
+}
+
+impl View {
+    fn counts(&self, how: Count) -> &[u64] {
+        match how {
+            Count::Free => &self.free,
+            Count::FreeOrRunning => &self.free_or_running,
+        }
     }
 }
 
@@ -145,8 +171,8 @@ impl BruteForceSampler {
     }
 
     /// The study's tree: finished trials, then every running trial except `skip` (each up to
-    /// the end of its claim).
-    fn tree(&self, study: StudyId, h: &TrialHistory, skip: Option<usize>) -> Result<Tree> {
+    /// the end of its claim), with its counts.
+    fn view(&self, study: StudyId, h: &TrialHistory, skip: Option<usize>) -> Result<Arc<View>> {
         let mut st = self.finished.lock().unwrap_or_else(|e| e.into_inner());
         let s = st.entry(study).or_insert_with(Settled::new);
         if s.scan.is_stale(h.n_trials()) {
@@ -161,7 +187,11 @@ impl BruteForceSampler {
                 _ => return Visit::Later,
             };
             if failed.is_none() {
-                if let Err(e) = path_of(&mut s.tree, h, row).and_then(|p| s.tree.add(&p, end)) {
+                // the last view shares the tree: drop it so the tree is not copied
+                s.view = None;
+                s.version += 1;
+                let tree = Arc::make_mut(&mut s.tree);
+                if let Err(e) = path_of(tree, h, row).and_then(|p| tree.add(&p, end)) {
                     failed = Some(e);
                 }
             }
@@ -173,31 +203,48 @@ impl BruteForceSampler {
             return Err(e);
         }
         s.scan = scan;
-        let mut tree = s.tree.clone();
-        let pending = s.scan.pending().to_vec();
-        drop(st);
-        for row in pending {
-            if Some(row) == skip || h.states[row] != TrialState::Running {
-                continue;
-            }
-            let path = path_of(&mut tree, h, row)?;
-            let path = match claim_of(h, row) {
-                Some(claim) => with_claim(&mut tree, path, &claim),
-                None => path,
-            };
-            tree.add(&path, End::Running)?;
+        let unsettled: Vec<(usize, TrialState, usize)> = s
+            .scan
+            .pending()
+            .iter()
+            .filter(|&&row| Some(row) != skip && h.states[row] == TrialState::Running)
+            .map(|&row| (row, h.states[row], h.meta[row].param_order.len()))
+            .collect();
+        let key = (s.version, unsettled);
+        if let Some(v) = s.view.as_ref().filter(|v| v.key == key) {
+            return Ok(v.clone());
         }
-        Ok(tree)
+        let tree = if key.1.is_empty() {
+            s.tree.clone()
+        } else {
+            let mut tree = (*s.tree).clone();
+            for &(row, _, _) in &key.1 {
+                let path = path_of(&mut tree, h, row)?;
+                let path = match claim_of(h, row) {
+                    Some(claim) => with_claim(&mut tree, path, &claim),
+                    None => path,
+                };
+                tree.add(&path, End::Running)?;
+            }
+            Arc::new(tree)
+        };
+        // without avoid_premature_stop nothing reads the counts with running trials
+        let free = tree.counts(Count::Free);
+        let free_or_running = if self.avoid_premature_stop { tree.counts(Count::FreeOrRunning) } else { Vec::new() };
+        let view = Arc::new(View { key, tree, free, free_or_running });
+        s.view = Some(view.clone());
+        Ok(view)
     }
 
     /// An open node for a new trial: the values leading to it, or `None` when every open node
     /// is held by a running trial (or none is left).
-    fn claim(&self, tree: &Tree, rng: &mut impl RngCore) -> Option<Vec<(String, f64)>> {
+    fn claim(&self, view: &View, rng: &mut impl RngCore) -> Option<Vec<(String, f64)>> {
+        let tree = &view.tree;
         let mut node = 0;
         let mut path = Vec::new();
         loop {
             let Some((id, axis)) = tree.param_at(node) else { return Some(path) };
-            let children = tree.children(node, Count::Free);
+            let children = tree.children(node, &view.free);
             let k = pick(&children, rng)?;
             path.push((tree.name(id).to_string(), axis.value(k)));
             match tree.child(node, k) {
@@ -218,9 +265,9 @@ impl Sampler for BruteForceSampler {
             // An enqueued trial runs its own values and picks the rest when it suggests.
             return Ok(());
         }
-        let tree = self.tree(study, h, None)?;
+        let view = self.view(study, h, None)?;
         let mut rng = stream(self.seed, trial.number as u64, "brute-force-claim");
-        if let Some(path) = self.claim(&tree, &mut rng) {
+        if let Some(path) = self.claim(&view, &mut rng) {
             let text = serde_json::to_string(&path).map_err(|e| Error::Storage(format!("cannot encode a brute force path: {e}")))?;
             trial.system_attrs.insert(BRUTE_FORCE_PATH_ATTR.into(), text);
         }
@@ -231,8 +278,8 @@ impl Sampler for BruteForceSampler {
     /// history the tree cannot hold (a changed space) is not exhausted: the next trial's
     /// creation reports it.
     fn is_exhausted(&self, study: StudyId, h: &TrialHistory) -> bool {
-        match self.tree(study, h, None) {
-            Ok(tree) => tree.count(0, self.counting()) == 0,
+        match self.view(study, h, None) {
+            Ok(view) => view.counts(self.counting())[0] == 0,
             Err(_) => false,
         }
     }
@@ -244,19 +291,18 @@ impl Sampler for BruteForceSampler {
 
     fn sample_independent(&self, study: StudyId, h: &TrialHistory, row: usize, name: &str, dist: &Distribution) -> Result<f64> {
         let axis = Axis::of(name, dist)?;
-        let mut tree = self.tree(study, h, Some(row))?;
-        let id = tree.id(name);
-        let path = path_of(&mut tree, h, row)?;
+        let view = self.view(study, h, Some(row))?;
+        let mut path = Vec::new();
+        for (n, v, d) in h.params_of(row) {
+            let a = Axis::of(n, d)?;
+            path.push((n, a, a.index(v).unwrap_or(u32::MAX)));
+        }
         let mut rng = stream(self.seed, row as u64, name);
-        let Some(node) = tree.walk(&path)? else {
-            // the trial left the space's grid (values enqueued off it): any value
-            return Ok(axis.value(below(&mut rng, axis.n as u64) as u32));
-        };
-        tree.expand(node, id, axis)?;
+        let located = view.tree.locate(&path, (name, axis))?;
         if let Some(claim) = claim_of(h, row) {
+            // the claimed value, while the trial follows its claim
             let depth = path.len();
-            let on_claim =
-                claim.len() > depth && path.iter().zip(&claim).all(|((pid, a, k), (n, v))| tree.name(*pid) == n && a.index(*v) == Some(*k));
+            let on_claim = claim.len() > depth && path.iter().zip(&claim).all(|((n, a, k), (cn, cv))| n == cn && a.index(*cv) == Some(*k));
             if on_claim {
                 let (n, v) = &claim[depth];
                 if let Some(k) = axis.index(*v).filter(|_| n == name) {
@@ -264,7 +310,13 @@ impl Sampler for BruteForceSampler {
                 }
             }
         }
-        let k = match pick(&tree.children(node, self.counting()), &mut rng) {
+        let children = match located {
+            Located::Node(node) => view.tree.children(node, view.counts(self.counting())),
+            Located::Open => vec![(1, false); axis.n as usize],
+            // the trial left the space's grid (values enqueued off it): any value
+            Located::Off => Vec::new(),
+        };
+        let k = match pick(&children, &mut rng) {
             Some(k) => k,
             // nothing open here: a value at random, as Optuna does
             None => below(&mut rng, axis.n as u64) as u32,

@@ -52,6 +52,17 @@ pub struct Tree {
     ids: HashMap<String, u32>,
 }
 
+/// Where a trial stands in the tree (`Tree::locate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Located {
+    /// At this node, whose parameter is the one suggested.
+    Node(usize),
+    /// Past what any other trial reached: every value is open.
+    Open,
+    /// Off the space's grid (values enqueued off it).
+    Off,
+}
+
 /// How to count open combinations below a node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Count {
@@ -80,12 +91,16 @@ impl Tree {
     }
 
     fn mismatch(&self, node: usize, id: Option<u32>) -> Error {
+        self.mismatch_named(node, id.map(|p| self.name(p)))
+    }
+
+    fn mismatch_named(&self, node: usize, now: Option<&str>) -> Error {
         let known = match self.nodes[node].param {
             Some((p, _)) => format!("parameter '{}'", self.name(p)),
             None => "no further parameter".into(),
         };
-        let now = match id {
-            Some(p) => format!("parameter '{}'", self.name(p)),
+        let now = match now {
+            Some(p) => format!("parameter '{p}'"),
             None => "no further parameter".into(),
         };
         Error::InvalidValue(format!(
@@ -156,29 +171,29 @@ impl Tree {
         self.nodes[node].param
     }
 
-    /// Gives `node` its parameter (as the suggesting trial reveals it).
-    pub fn expand(&mut self, node: usize, id: u32, axis: Axis) -> Result<()> {
-        self.descend(node, (id, axis, axis.n)).map(|_| ())
-    }
-
-    /// Open combinations below `node` (1 for an open node).
-    pub fn count(&self, node: usize, how: Count) -> u64 {
-        let n = &self.nodes[node];
-        match n.param {
-            None => match (n.mark, how) {
-                (Mark::Open, _) | (Mark::Running, Count::FreeOrRunning) => 1,
-                _ => 0,
-            },
-            Some((_, axis)) => self.slots[n.first as usize..(n.first + axis.n) as usize]
-                .iter()
-                .map(|&c| if c == OPEN { 1 } else { self.count(c as usize, how) })
-                .sum(),
+    /// Open combinations below each node (1 for an open node), in one pass from the leaves:
+    /// a child is always stored after its parent.
+    pub fn counts(&self, how: Count) -> Vec<u64> {
+        let mut out = vec![0u64; self.nodes.len()];
+        for i in (0..self.nodes.len()).rev() {
+            let n = &self.nodes[i];
+            out[i] = match n.param {
+                None => match (n.mark, how) {
+                    (Mark::Open, _) | (Mark::Running, Count::FreeOrRunning) => 1,
+                    _ => 0,
+                },
+                Some((_, axis)) => self.slots[n.first as usize..(n.first + axis.n) as usize]
+                    .iter()
+                    .map(|&c| if c == OPEN { 1 } else { out[c as usize] })
+                    .sum(),
+            };
         }
+        out
     }
 
-    /// For each value of `node`'s parameter: open combinations below it (`Free`), and whether
-    /// a running trial holds it (an unexpanded running node).
-    pub fn children(&self, node: usize, how: Count) -> Vec<(u64, bool)> {
+    /// For each value of `node`'s parameter: open combinations below it (from `counts`), and
+    /// whether a running trial holds it (an unexpanded running node).
+    pub fn children(&self, node: usize, counts: &[u64]) -> Vec<(u64, bool)> {
         let n = &self.nodes[node];
         let Some((_, axis)) = n.param else { return Vec::new() };
         self.slots[n.first as usize..(n.first + axis.n) as usize]
@@ -188,10 +203,35 @@ impl Tree {
                     (1, false)
                 } else {
                     let child = &self.nodes[c as usize];
-                    (self.count(c as usize, how), child.param.is_none() && child.mark == Mark::Running)
+                    (counts[c as usize], child.param.is_none() && child.mark == Mark::Running)
                 }
             })
             .collect()
+    }
+
+    /// Where a trial with parameters `path` (name, axis, value index) stands, without changing
+    /// the tree, and what it suggests next (`next`): the stored node whose parameter is `next`,
+    /// or `Open` when nothing is known past the path (every value is open), or `Off` when a
+    /// value is off its axis. A parameter other than the tree's is a changed space.
+    pub fn locate(&self, path: &[(&str, Axis, u32)], next: (&str, Axis)) -> Result<Located> {
+        let mut node = 0;
+        for &(name, axis, k) in path {
+            match self.nodes[node].param {
+                None => return Ok(Located::Open),
+                Some((p, a)) if self.name(p) != name || a != axis => return Err(self.mismatch_named(node, Some(name))),
+                Some(_) if k >= axis.n => return Ok(Located::Off),
+                Some(_) => match self.child(node, k) {
+                    Some(c) => node = c,
+                    None => return Ok(Located::Open),
+                },
+            }
+        }
+        match self.nodes[node].param {
+            None if self.nodes[node].mark == (Mark::Done { complete: true }) => Err(self.mismatch_named(node, Some(next.0))),
+            None => Ok(Located::Open),
+            Some((p, a)) if self.name(p) != next.0 || a != next.1 => Err(self.mismatch_named(node, Some(next.0))),
+            Some(_) => Ok(Located::Node(node)),
+        }
     }
 
     /// The node in slot `k` of `node` (`None`: open, not stored).
@@ -224,11 +264,20 @@ mod tests {
         t.add(&[(a, ax(3), 0), (b, ax(2), 1)], End::Complete).unwrap();
         t.add(&[(a, ax(3), 1), (b, ax(2), 0), (c, ax(2), 0)], End::Complete).unwrap();
         // open: a1 b0 c1, a1 b1, a2
-        assert_eq!(t.count(0, Count::Free), 3);
+        assert_eq!(t.counts(Count::Free)[0], 3);
         t.add(&[(a, ax(3), 2)], End::Running).unwrap();
-        assert_eq!(t.count(0, Count::Free), 2);
-        assert_eq!(t.count(0, Count::FreeOrRunning), 3);
-        assert_eq!(t.children(0, Count::Free), vec![(0, false), (2, false), (0, true)]);
+        assert_eq!(t.counts(Count::Free)[0], 2);
+        assert_eq!(t.counts(Count::FreeOrRunning)[0], 3);
+        assert_eq!(t.children(0, &t.counts(Count::Free)), vec![(0, false), (2, false), (0, true)]);
+        // a1 b0 leads to c; a1 b1 is open past the tree; another parameter there is a change
+        let b2 = (ax(2), 0);
+        assert_eq!(
+            t.locate(&[("a", ax(3), 1), ("b", b2.0, 0)], ("c", ax(2))).unwrap(),
+            Located::Node(t.walk(&[(a, ax(3), 1), (b, ax(2), 0)]).unwrap().unwrap())
+        );
+        assert_eq!(t.locate(&[("a", ax(3), 1), ("b", b2.0, 1)], ("c", ax(2))).unwrap(), Located::Open);
+        assert!(t.locate(&[("a", ax(3), 1), ("b", b2.0, 0)], ("d", ax(2))).is_err());
+        assert!(t.locate(&[("a", ax(3), 0)], ("b", ax(3))).is_err());
     }
 
     #[test]
@@ -241,9 +290,9 @@ mod tests {
         let mut t = Tree::new();
         t.add(&[(a, ax(2), 0)], End::Stopped).unwrap();
         t.add(&[(a, ax(2), 0), (b, ax(2), 0)], End::Complete).unwrap();
-        assert_eq!(t.count(0, Count::Free), 2); // a0 b1, a1
-                                                // the off-axis value is ignored
+        assert_eq!(t.counts(Count::Free)[0], 2); // a0 b1, a1
+                                                 // the off-axis value is ignored
         t.add(&[(a, ax(2), 7)], End::Complete).unwrap();
-        assert_eq!(t.count(0, Count::Free), 2);
+        assert_eq!(t.counts(Count::Free)[0], 2);
     }
 }
