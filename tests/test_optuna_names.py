@@ -25,7 +25,7 @@ from ferrotune.trial import TrialState
 NOT_YET = {
     "": {"importance", "integration", "visualization"},
     "artifacts": set(),
-    "samplers": {"BaseGASampler", "BruteForceSampler", "NSGAIISampler", "NSGAIIISampler", "PartialFixedSampler", "nsgaii"},
+    "samplers": {"BaseGASampler", "NSGAIISampler", "NSGAIIISampler", "nsgaii"},
     "storages": set(),
     "storages.journal": set(),
     "study": set(),

@@ -2,10 +2,23 @@
 
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._cmaes import CmaEsSampler
+from ferrotune.samplers._brute_force import BruteForceSampler
 from ferrotune.samplers._gp import GPSampler
 from ferrotune.samplers._grid import GridSampler
+from ferrotune.samplers._partial_fixed import PartialFixedSampler
 from ferrotune.samplers._qmc import QMCSampler, qmc_points
 from ferrotune.samplers._random import RandomSampler
 from ferrotune.samplers._tpe import TPESampler
 
-__all__ = ["BaseSampler", "CmaEsSampler", "GPSampler", "GridSampler", "QMCSampler", "RandomSampler", "TPESampler", "qmc_points"]
+__all__ = [
+    "BaseSampler",
+    "BruteForceSampler",
+    "CmaEsSampler",
+    "GPSampler",
+    "GridSampler",
+    "PartialFixedSampler",
+    "QMCSampler",
+    "RandomSampler",
+    "TPESampler",
+    "qmc_points",
+]

@@ -33,21 +33,45 @@ class _Budget:
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.started = 0
         self.lock = threading.Lock()
+        # Trials the workers of this call are running, and how many they finished: a worker
+        # that found the sampler exhausted waits for the others' trials (see `wait_for_others`).
+        self.running = 0
+        self.finished = 0
+        self.changed = threading.Condition(self.lock)
 
-    def take(self, study: Study) -> bool:
+    def take(self, study: Study) -> int | None:
+        """Takes one trial of the budget; returns the count of finished trials at that moment
+        (for `wait_for_others`), or None when the budget is spent or the study stopped."""
         with self.lock:
             if study._stop_flag:
-                return False
+                return None
             if self.n_trials is not None and self.started >= self.n_trials:
-                return False
+                return None
             if self.deadline is not None and time.monotonic() >= self.deadline:
-                return False
+                return None
             self.started += 1
-            return True
+            self.running += 1
+            return self.finished
 
-    def give_back(self) -> None:
+    def end(self, ran: bool) -> None:
+        """The worker's trial ended (``ran``), or its ask found the sampler exhausted."""
         with self.lock:
-            self.started -= 1
+            self.running -= 1
+            if ran:
+                self.finished += 1
+            else:
+                self.started -= 1
+            self.changed.notify_all()
+
+    def wait_for_others(self, study: Study, seen: int) -> bool:
+        """After an ask found the sampler exhausted: True once another worker of this call has
+        finished a trial since ``seen`` (a trial may open new work, as a brute force sampler's
+        trials reveal the branches of their parameters: ask again); False when no other
+        worker runs a trial, so none can."""
+        with self.lock:
+            while self.finished == seen and self.running > 0 and not study._stop_flag:
+                self.changed.wait()
+            return self.finished != seen and not study._stop_flag
 
 
 def _check_args(n_trials: Any, timeout: Any, n_jobs: Any, catch: Any) -> tuple[int, tuple[type[BaseException], ...]]:
@@ -148,10 +172,15 @@ def _worker(study, func, budget, catch, callbacks, gc_after_trial, bar, reseed=F
     if reseed:
         study.sampler.reseed_rng()
     want_frozen = bool(callbacks)
-    while budget.take(study):
-        frozen = run_trial(study, func, catch, want_frozen)
+    while (seen := budget.take(study)) is not None:
+        frozen: Any = _RAISED
+        try:
+            frozen = run_trial(study, func, catch, want_frozen)
+        finally:
+            budget.end(ran=frozen is not None)
         if frozen is None:
-            budget.give_back()
+            if budget.wait_for_others(study, seen):
+                continue
             study._stop_flag = True
             return
         if callbacks:
@@ -164,6 +193,7 @@ def _worker(study, func, budget, catch, callbacks, gc_after_trial, bar, reseed=F
 
 
 _DONE = object()
+_RAISED = object()  # run_trial raised: a trial (or its ask) ended
 
 
 def run_trial(study: Study, func: ObjectiveFuncType, catch: tuple[type[BaseException], ...], want_frozen: bool = True) -> Any:

@@ -13,6 +13,7 @@ mod proxy_server;
 mod pruner;
 mod sampler;
 mod sampler_cmaes;
+mod sampler_brute;
 mod storage;
 
 use pyo3::prelude::*;
@@ -29,6 +30,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<export::TrialExport>()?;
     m.add_class::<export::TrialRow>()?;
     m.add_function(wrap_pyfunction!(sampler::qmc_points, m)?)?;
+    m.add_function(wrap_pyfunction!(sampler_brute::brute_force_sampler, m)?)?;
+    m.add_function(wrap_pyfunction!(sampler_brute::partial_fixed_sampler, m)?)?;
     m.add_function(wrap_pyfunction!(sampler::tpe_default_gamma, m)?)?;
     m.add_function(wrap_pyfunction!(sampler::tpe_default_weights, m)?)?;
     m.add_function(wrap_pyfunction!(sampler_cmaes::cmaes_sampler, m)?)?;

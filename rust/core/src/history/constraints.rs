@@ -19,7 +19,10 @@ pub fn violation(system_attrs: &BTreeMap<String, String>) -> Option<f64> {
     let mut total = None::<f64>;
     if let Some(list) = system_attrs.get(CONSTRAINTS_ATTR) {
         let values = serde_json::from_str::<Vec<Option<f64>>>(list).unwrap_or_else(|_| vec![None]);
-        *total.get_or_insert(0.0) += values.into_iter().map(one).sum::<f64>();
+        // A named value under the same key ("constraints:0" for the list's first) replaces
+        // the list's, as Optuna reads them: count it once, below.
+        let named = |i: usize| system_attrs.contains_key(&format!("{CONSTRAINT_PREFIX}{i}"));
+        *total.get_or_insert(0.0) += values.into_iter().enumerate().filter(|(i, _)| !named(*i)).map(|(_, v)| one(v)).sum::<f64>();
     }
     let from = (std::ops::Bound::Included(CONSTRAINT_PREFIX), std::ops::Bound::Unbounded);
     for (_, json) in system_attrs.range::<str, _>(from).take_while(|(k, _)| k.starts_with(CONSTRAINT_PREFIX)) {
@@ -52,5 +55,11 @@ mod tests {
         // other attributes that merely sort nearby are not constraints
         assert_eq!(violation(&attrs(&[("constraintsx", "5"), ("constraint", "5")])), None);
         assert!(feasible(&attrs(&[("constraints:a", "0.0")])) && !feasible(&attrs(&[("constraints:a", "0.1")])));
+    }
+
+    #[test]
+    fn a_named_value_replaces_the_list_value_of_the_same_key() {
+        assert_eq!(violation(&attrs(&[("constraints", "[5.0, 2.0]"), ("constraints:0", "-1.0")])), Some(2.0));
+        assert!(feasible(&attrs(&[("constraints", "[5.0]"), ("constraints:0", "-1.0")])));
     }
 }

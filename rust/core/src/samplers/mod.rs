@@ -7,15 +7,19 @@
 //! parameter for the rest, and `after_trial` when the trial is told.
 
 pub mod cmaes;
+mod brute_force;
 pub mod gp;
 mod grid;
+mod partial_fixed;
 mod qmc;
 mod random;
 pub mod tpe;
 
 pub use cmaes::{CmaEsConfig, CmaEsSampler};
+pub use brute_force::{BruteForceSampler, BRUTE_FORCE_PATH_ATTR};
 pub use gp::{BatchMode, GpConfig, GpSampler};
 pub use grid::GridSampler;
+pub use partial_fixed::PartialFixedSampler;
 pub use qmc::{QmcSampler, QMC_ID_ATTR, QMC_KEY_ATTR};
 pub use random::RandomSampler;
 pub use tpe::{TpeConfig, TpeSampler};

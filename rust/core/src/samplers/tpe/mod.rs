@@ -66,8 +66,9 @@ pub struct TpeConfig {
     pub distances: HashMap<String, Arc<DistanceFn>>,
     /// Warn when a multivariate sampler falls back to independent sampling after start-up.
     pub warn_independent_sampling: bool,
-    /// Constraints are in use: a finished trial without constraint values counts as
-    /// infeasible (its constraints could not be evaluated), as in Optuna.
+    /// A `constraints_func` is in use (the Python layer stores its values). The split reads
+    /// every trial's constraint values either way, and a trial without any is feasible, as in
+    /// Optuna 5.
     pub constraints: bool,
 }
 
@@ -160,7 +161,7 @@ impl TpeSampler {
     /// Runs `f` on the study's incrementally maintained bookkeeping, brought up to date.
     fn with_state<R>(&self, study: StudyId, h: &TrialHistory, f: impl FnOnce(&mut StudyState) -> R) -> R {
         let mut g = self.studies.lock().unwrap_or_else(|e| e.into_inner());
-        let st = g.entry(study).or_insert_with(|| StudyState::new(self.cfg.constraints));
+        let st = g.entry(study).or_insert_with(StudyState::new);
         st.space.update(h);
         f(st)
     }
@@ -298,14 +299,8 @@ struct StudyState {
 }
 
 impl StudyState {
-    fn new(constrained: bool) -> Self {
-        StudyState {
-            space: SpaceCache::new(constrained),
-            columns: Vec::new(),
-            split: None,
-            weights: None,
-            scratch: above::Scratch::default(),
-        }
+    fn new() -> Self {
+        StudyState { space: SpaceCache::new(), columns: Vec::new(), split: None, weights: None, scratch: above::Scratch::default() }
     }
 
     /// The split for sampling `row`; suggestions of one trial share it while no trial finishes.

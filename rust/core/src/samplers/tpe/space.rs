@@ -25,8 +25,6 @@ pub struct SpaceCache {
     latest: HashMap<String, Distribution>,
     /// Total constraint violation of each finished row (0 when feasible or unconstrained).
     pub violations: Vec<f64>,
-    /// Constraints are in use: rows without constraint values are infeasible.
-    constrained: bool,
     /// Complete and pruned rows.
     pub finished: Bits,
     /// Single-objective studies: feasible complete rows sorted by (loss, row), best first.
@@ -34,8 +32,8 @@ pub struct SpaceCache {
 }
 
 impl SpaceCache {
-    pub fn new(constrained: bool) -> Self {
-        SpaceCache { constrained, ..Default::default() }
+    pub fn new() -> Self {
+        SpaceCache::default()
     }
 
     /// Rows seen running or waiting at the last update (the only rows that can be running).
@@ -45,7 +43,7 @@ impl SpaceCache {
 
     pub fn update(&mut self, h: &TrialHistory) {
         if self.scan.is_stale(h.n_trials()) {
-            *self = SpaceCache::new(self.constrained);
+            *self = SpaceCache::new();
         }
         let mut scan = std::mem::take(&mut self.scan);
         scan.scan(h.n_trials(), |r| match h.states[r] {
@@ -63,12 +61,9 @@ impl SpaceCache {
         self.n_finished += 1;
         self.finished.insert(r);
         // Either format (`constraints_func`'s list, `Trial.set_constraint`'s values); an
-        // unknown value counts as a violation.
-        let violation = match constraints::violation(&h.meta[r].system_attrs) {
-            Some(v) => v,
-            None if self.constrained => f64::INFINITY,
-            None => 0.0,
-        };
+        // unknown value counts as a violation, and a trial without any values is feasible, as
+        // in Optuna 5 (also under a `constraints_func`: a trial added or told before it).
+        let violation = constraints::violation(&h.meta[r].system_attrs).unwrap_or(0.0);
         if violation != 0.0 {
             if self.violations.len() <= r {
                 self.violations.resize(r + 1, 0.0);

@@ -218,7 +218,7 @@ mod tests {
         let mut rng = crate::rng::stream(4, 0, "split");
         for dir in [StudyDirection::Minimize, StudyDirection::Maximize] {
             let mut h = TrialHistory::new(vec![dir]);
-            let mut space = SpaceCache::new(false);
+            let mut space = SpaceCache::new();
             let d = Distribution::Float { low: 0.0, high: 1.0, log: false, step: None };
             for i in 0..400 {
                 let r = h.push_trial(Running, TrialMeta::default());
