@@ -360,6 +360,7 @@ def cmaes_sampler(
     """CMA-ES with Optuna's arguments; ``x0`` and the source trials' values are internal values,
     ``independent`` (default: random with ``seed``) samples start-up trials and the parameters
     outside the space, ``independent_name`` names it in warnings."""
+
 # --- brute force and partially fixed samplers (rust/py/src/sampler_brute.rs) ---
 
 def brute_force_sampler(seed: int | None = None, avoid_premature_stop: bool = False) -> Sampler:
