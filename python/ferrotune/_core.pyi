@@ -338,3 +338,18 @@ class Engine:
     def sample_relative_with(self, sampler: Sampler, number: int) -> list[tuple[str, float, Distribution]]: ...
     def relative_search_space_with(self, sampler: Sampler, number: int | None = None) -> list[tuple[str, Distribution]]: ...
     def relative_params(self, trial_id: int) -> list[tuple[str, float, Distribution]]: ...
+
+# NSGA-II / NSGA-III (rust/py/src/sampler_nsga.rs)
+def nsga_sampler(
+    population_size: int,
+    crossover: tuple[str, list[float | None]],
+    mutation_eta: float | None,
+    mutation_prob: float | None,
+    crossover_prob: float,
+    swapping_prob: float,
+    seed: int | None,
+    nsga3: bool = False,
+    reference_points: list[list[float]] | None = None,
+    dividing_parameter: int = 3,
+) -> Sampler: ...
+def nsga_check_operator(name: str, args: list[float | None]) -> None: ...

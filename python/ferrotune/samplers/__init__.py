@@ -3,8 +3,9 @@
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._gp import GPSampler
 from ferrotune.samplers._grid import GridSampler
+from ferrotune.samplers._nsga import NSGAIIISampler, NSGAIISampler
 from ferrotune.samplers._qmc import QMCSampler, qmc_points
 from ferrotune.samplers._random import RandomSampler
 from ferrotune.samplers._tpe import TPESampler
 
-__all__ = ["BaseSampler", "GPSampler", "GridSampler", "QMCSampler", "RandomSampler", "TPESampler", "qmc_points"]
+__all__ = ["BaseSampler", "GPSampler", "GridSampler", "NSGAIIISampler", "NSGAIISampler", "QMCSampler", "RandomSampler", "TPESampler", "qmc_points"]

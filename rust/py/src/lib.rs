@@ -12,6 +12,7 @@ mod export;
 mod proxy_server;
 mod pruner;
 mod sampler;
+mod sampler_nsga;
 mod storage;
 
 use pyo3::prelude::*;
@@ -30,5 +31,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sampler::qmc_points, m)?)?;
     m.add_function(wrap_pyfunction!(sampler::tpe_default_gamma, m)?)?;
     m.add_function(wrap_pyfunction!(sampler::tpe_default_weights, m)?)?;
+    m.add_function(wrap_pyfunction!(sampler_nsga::nsga_sampler, m)?)?;
+    m.add_function(wrap_pyfunction!(sampler_nsga::nsga_check_operator, m)?)?;
     Ok(())
 }

@@ -8,12 +8,14 @@
 
 pub mod gp;
 mod grid;
+pub mod nsga;
 mod qmc;
 mod random;
 pub mod tpe;
 
 pub use gp::{BatchMode, GpConfig, GpSampler};
 pub use grid::GridSampler;
+pub use nsga::{NsgaConfig, NsgaSampler};
 pub use qmc::{QmcSampler, QMC_ID_ATTR, QMC_KEY_ATTR};
 pub use random::RandomSampler;
 pub use tpe::{TpeConfig, TpeSampler};
