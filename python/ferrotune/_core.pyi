@@ -340,6 +340,8 @@ class Engine:
     def relative_params(self, trial_id: int) -> list[tuple[str, float, Distribution]]: ...
 
 # NSGA-II / NSGA-III (rust/py/src/sampler_nsga.rs)
+__all__ += ["nsga_sampler", "nsga_check_operator", "nsga_polynomial_mutation"]
+
 def nsga_sampler(
     population_size: int,
     crossover: tuple[str, list[float | None]],
@@ -353,3 +355,4 @@ def nsga_sampler(
     dividing_parameter: int = 3,
 ) -> Sampler: ...
 def nsga_check_operator(name: str, args: list[float | None]) -> None: ...
+def nsga_polynomial_mutation(eta: float, x: float, lb: float, ub: float, u: float) -> float: ...

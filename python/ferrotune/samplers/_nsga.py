@@ -7,7 +7,7 @@ from typing import Any
 
 from ferrotune import _core
 from ferrotune._convert import as_callable, as_count, as_float, as_seed
-from ferrotune._deprecation import warn_deprecated, warn_experimental_argument
+from ferrotune._deprecation import warn_deprecated
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.samplers._core_backed import CoreBackedSampler
 from ferrotune.samplers.nsgaii._crossovers import BaseCrossover, UniformCrossover, _BuiltinCrossover
@@ -25,7 +25,9 @@ def _crossover_spec(crossover: Any, owner: str) -> tuple[str, list[float | None]
             f"{owner}: crossover={type(crossover).__name__}() is written in Python; ferrotune runs crossovers in its core, "
             f"so pass one of ferrotune.samplers.nsgaii's {_BUILTIN_CROSSOVERS}"
         )
-    raise FerrotuneValueError(f"{owner}: {crossover!r} is not a valid crossover; pass one of ferrotune.samplers.nsgaii's {_BUILTIN_CROSSOVERS}")
+    raise FerrotuneValueError(
+        f"{owner}: {crossover!r} is not a valid crossover; pass one of ferrotune.samplers.nsgaii's {_BUILTIN_CROSSOVERS}"
+    )
 
 
 def _mutation_eta(mutation: Any, owner: str) -> float | None:
@@ -185,7 +187,10 @@ class NSGAIIISampler(NSGAIISampler):
         points = None
         if reference_points is not None:
             try:
-                points = [[float(x) for x in row] for row in (reference_points.tolist() if hasattr(reference_points, "tolist") else reference_points)]
+                points = [
+                    [float(x) for x in row]
+                    for row in (reference_points.tolist() if hasattr(reference_points, "tolist") else reference_points)
+                ]
             except (TypeError, ValueError):
                 raise FerrotuneValueError(
                     f"NSGAIIISampler: reference_points must be a sequence of points (sequences of numbers), got {reference_points!r}"

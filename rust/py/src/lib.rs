@@ -33,5 +33,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sampler::tpe_default_weights, m)?)?;
     m.add_function(wrap_pyfunction!(sampler_nsga::nsga_sampler, m)?)?;
     m.add_function(wrap_pyfunction!(sampler_nsga::nsga_check_operator, m)?)?;
+    m.add_function(wrap_pyfunction!(sampler_nsga::nsga_polynomial_mutation, m)?)?;
     Ok(())
 }

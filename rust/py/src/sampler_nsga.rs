@@ -54,3 +54,14 @@ pub fn nsga_check_operator(py: Python<'_>, name: &str, args: Vec<Option<f64>>) -
         _ => Crossover::from_args(name, &args).map(|_| ()),
     })
 }
+
+/// `PolynomialMutation(eta).mutation(...)` for one coordinate in `[lb, ub]` and the uniform
+/// draw `u` (Optuna's public method; the sampler runs the same code in the core).
+#[pyfunction]
+pub fn nsga_polynomial_mutation(py: Python<'_>, eta: f64, x: f64, lb: f64, ub: f64, u: f64) -> PyResult<f64> {
+    pure(py, || {
+        let m = Mutation::Polynomial { eta };
+        m.validate()?;
+        Ok(m.apply(x, lb, ub, u))
+    })
+}

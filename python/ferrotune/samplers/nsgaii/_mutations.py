@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from typing import Any
 
 from ferrotune import _core
 from ferrotune._convert import as_float
@@ -14,6 +15,10 @@ class BaseMutation(abc.ABC):
 
     def __str__(self) -> str:
         return self.__class__.__name__
+
+    @abc.abstractmethod
+    def mutation(self, param: float, rng: Any, study: Any, search_space_bounds: Any) -> float:
+        """``param`` mutated within ``search_space_bounds``."""
 
 
 class PolynomialMutation(BaseMutation):
@@ -28,6 +33,13 @@ class PolynomialMutation(BaseMutation):
     @property
     def eta(self) -> float:
         return self._eta
+
+    def mutation(self, param: float, rng: Any, study: Any, search_space_bounds: Any) -> float:
+        """``param`` mutated within ``search_space_bounds`` (``[low, high]`` of the transformed
+        space), with one draw of ``rng.rand()`` (Optuna's method; the samplers run the same
+        formula in the core)."""
+        low, high = (float(b) for b in search_space_bounds)
+        return _core.nsga_polynomial_mutation(self._eta, float(param), low, high, float(rng.rand()))
 
     def __repr__(self) -> str:
         return f"PolynomialMutation(eta={self._eta!r})"
