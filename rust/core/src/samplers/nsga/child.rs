@@ -18,27 +18,27 @@ use crate::space::Distribution;
 const MAX_TRIES: usize = 1000;
 
 /// What the tournament compares: each parent row's objectives and, in a constrained
-/// population, its violation.
-pub struct Population<'a> {
-    pub rows: &'a [usize],
-    pub values: Vec<Vec<f64>>,
-    pub violation: Option<Vec<f64>>,
-    pub directions: &'a [StudyDirection],
+/// population, its violation. Built once per generation (its trials are finished).
+pub struct Population {
+    pub rows: Vec<usize>,
+    values: Vec<Vec<f64>>,
+    violation: Option<Vec<f64>>,
+    directions: Vec<StudyDirection>,
 }
 
-impl<'a> Population<'a> {
-    pub fn new(h: &'a TrialHistory, rows: &'a [usize]) -> Self {
+impl Population {
+    pub fn new(h: &TrialHistory, rows: &[usize]) -> Self {
         let k = h.directions.len();
         let values = rows.iter().map(|&r| (0..k).map(|j| h.values[j][r]).collect()).collect();
         let v: Vec<Option<f64>> = rows.iter().map(|&r| violation(&h.meta[r].system_attrs)).collect();
         let violation = v.iter().any(Option::is_some).then(|| v.iter().map(|x| x.unwrap_or(0.0)).collect());
-        Population { rows, values, violation, directions: &h.directions }
+        Population { rows: rows.to_vec(), values, violation, directions: h.directions.clone() }
     }
 
     fn dominates(&self, a: usize, b: usize) -> bool {
-        let Some(v) = &self.violation else { return pareto::dominates(&self.values[a], &self.values[b], self.directions) };
+        let Some(v) = &self.violation else { return pareto::dominates(&self.values[a], &self.values[b], &self.directions) };
         match (v[a] <= 0.0, v[b] <= 0.0) {
-            (true, true) => pareto::dominates(&self.values[a], &self.values[b], self.directions),
+            (true, true) => pareto::dominates(&self.values[a], &self.values[b], &self.directions),
             (true, false) => true,
             (false, true) => false,
             (false, false) => v[a] < v[b],

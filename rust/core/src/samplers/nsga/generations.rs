@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use super::child::Population;
 use super::config::NsgaConfig;
 use super::selection::select_elite;
 use crate::error::Result;
@@ -45,6 +46,8 @@ pub struct Generations {
     stored: BTreeMap<u64, usize>,
     /// Parent populations read so far (or computed, for generations nobody stored).
     parents: HashMap<u64, Arc<Vec<usize>>>,
+    /// The tournament's view of each generation's parents, built once.
+    populations: HashMap<u64, Arc<Population>>,
     /// The intersection of the COMPLETE trials' spaces (Optuna's `IntersectionSearchSpace`),
     /// by name; `None` before the first COMPLETE trial.
     space: Option<BTreeMap<String, Distribution>>,
@@ -105,6 +108,17 @@ impl Generations {
         self.space.iter().flatten().filter(|(_, d)| !d.single()).map(|(n, d)| (n.clone(), d.clone())).collect()
     }
 
+    /// Generation `g`'s parents as the tournament sees them.
+    pub fn population(&mut self, h: &TrialHistory, g: u64, cfg: &NsgaConfig, keys: &Keys, seed: u64) -> Result<Arc<Population>> {
+        if let Some(p) = self.populations.get(&g) {
+            return Ok(p.clone());
+        }
+        let rows = self.parents(h, g, cfg, keys, seed, false)?;
+        let p = Arc::new(Population::new(h, &rows));
+        self.populations.insert(g, p.clone());
+        Ok(p)
+    }
+
     /// Generation `g`'s parent population (rows). `fresh`: selected from the history as it is
     /// now, ignoring what is stored or cached for `g` (for the trial that opens `g`).
     pub fn parents(&mut self, h: &TrialHistory, g: u64, cfg: &NsgaConfig, keys: &Keys, seed: u64, fresh: bool) -> Result<Arc<Vec<usize>>> {
@@ -112,15 +126,17 @@ impl Generations {
             return Ok(Arc::new(Vec::new()));
         }
         if !fresh {
+            // a trial of generation `g` exists only once the trial that opened `g` stored its
+            // parents, so what is cached for `g` came from that attribute
+            if let Some(p) = self.parents.get(&g) {
+                return Ok(p.clone());
+            }
             if let Some(&row) = self.stored.get(&g) {
                 if let Some(rows) = read_stored(h, row, keys) {
                     let rows = Arc::new(rows);
                     self.parents.insert(g, rows.clone());
                     return Ok(rows);
                 }
-            }
-            if let Some(p) = self.parents.get(&g) {
-                return Ok(p.clone());
             }
         }
         let previous = self.parents(h, g - 1, cfg, keys, seed, false)?;

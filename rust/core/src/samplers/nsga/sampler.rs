@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::child::{make_child, Population};
+use super::child::make_child;
 use super::config::NsgaConfig;
 use super::generations::{generation_of, Generations, Keys};
 use crate::error::Result;
@@ -70,13 +70,12 @@ impl Sampler for NsgaSampler {
         if g == 0 {
             return Ok(Vec::new());
         }
-        let (space, parents) =
-            self.with_state(study, h, |st| -> Result<_> { Ok((st.space(), st.parents(h, g, &self.cfg, &self.keys, self.seed, false)?)) })?;
-        if space.is_empty() || parents.is_empty() {
+        let (space, pop) =
+            self.with_state(study, h, |st| -> Result<_> { Ok((st.space(), st.population(h, g, &self.cfg, &self.keys, self.seed)?)) })?;
+        if space.is_empty() || pop.rows.is_empty() {
             return Ok(Vec::new());
         }
         // the parents hold every parameter of the space: it is the intersection over COMPLETE trials
-        let pop = Population::new(h, &parents);
         let mut rng = stream(self.seed, row as u64, "nsga-child");
         Ok(make_child(h, &space, &pop, &self.cfg, &mut rng))
     }
