@@ -25,7 +25,7 @@ from ferrotune.trial import TrialState
 NOT_YET = {
     "": {"importance", "integration", "visualization"},
     "artifacts": set(),
-    "samplers": {"BaseGASampler", "BruteForceSampler", "CmaEsSampler", "NSGAIISampler", "NSGAIIISampler", "PartialFixedSampler", "nsgaii"},
+    "samplers": {"BaseGASampler", "BruteForceSampler", "CmaEsSampler", "PartialFixedSampler"},
     "storages": set(),
     "storages.journal": set(),
     "study": set(),
