@@ -316,3 +316,14 @@ def test_four_processes_share_generations_on_one_journal(tmp_path):
         first = min(t.number for t in trials if t.system_attrs[GEN] == g)
         assert sum(1 for t in trials[:first] if t.system_attrs[GEN] == g - 1) >= 12
     json.dumps(gens)  # generations are plain ints, as Optuna stores them
+
+
+def test_sizes_beyond_reason_fail_clearly_or_just_run():
+    # a population larger than the study: every trial stays in the first (random) generation
+    study = run(NSGAIISampler(population_size=2**62, seed=1), lambda t: zdt1(t, 3), 20)
+    assert {t.system_attrs[GEN] for t in study.trials} == {0}
+    # default reference points beyond counting: a clear error when the first selection needs them
+    sampler = NSGAIIISampler(population_size=4, dividing_parameter=10**9, seed=1)
+    study = ferrotune.create_study(directions=["minimize"] * 3, sampler=sampler)
+    with pytest.raises(FerrotuneValueError, match="dividing_parameter"):
+        study.optimize(lambda t: (*zdt1(t, 3), 0.0), n_trials=20)

@@ -8,6 +8,24 @@ use std::collections::BTreeMap;
 use rand::seq::SliceRandom;
 use rand::RngCore;
 
+/// The most default reference points the sampler builds (an NSGA-III population is about as
+/// large; beyond this a generation's selection would take minutes and gigabytes).
+pub const MAX_REFERENCE_POINTS: usize = 100_000;
+
+/// How many default reference points `m` objectives and `divisions` give: C(m + p - 1, p),
+/// saturating.
+pub fn n_default_reference_points(m: usize, divisions: usize) -> usize {
+    let mut c: u128 = 1;
+    for i in 1..m {
+        // C(p + i, i) from C(p + i - 1, i - 1)
+        c = c.saturating_mul((divisions + i) as u128) / i as u128;
+        if c > MAX_REFERENCE_POINTS as u128 {
+            return usize::MAX;
+        }
+    }
+    c as usize
+}
+
 /// Optuna's default reference points: every way of spreading `divisions` units over `m`
 /// objectives (integer points of the simplex scaled by `divisions`), in the order of
 /// `itertools.combinations_with_replacement(range(m), divisions)`.
@@ -191,6 +209,10 @@ mod tests {
         let want = [[2.0, 0.0, 0.0], [1.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 2.0, 0.0], [0.0, 1.0, 1.0], [0.0, 0.0, 2.0]];
         assert_eq!(p, want.iter().map(|r| r.to_vec()).collect::<Vec<_>>());
         assert_eq!(default_reference_points(4, 3).len(), 20); // C(6, 3)
+        for (m, p) in [(2, 1), (3, 12), (4, 3), (5, 6), (1, 7)] {
+            assert_eq!(n_default_reference_points(m, p), default_reference_points(m, p).len(), "{m} {p}");
+        }
+        assert_eq!(n_default_reference_points(3, 1_000_000), usize::MAX);
     }
 
     #[test]

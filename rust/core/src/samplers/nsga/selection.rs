@@ -6,7 +6,7 @@ use rand::RngCore;
 
 use super::config::Survival;
 use super::crowding::most_isolated;
-use super::niching::{associate, default_reference_points, normalize, preserve_niches};
+use super::niching::{associate, default_reference_points, n_default_reference_points, normalize, preserve_niches, MAX_REFERENCE_POINTS};
 use super::sorting::constrained_ranks;
 use crate::error::{Error, Result};
 
@@ -28,7 +28,7 @@ pub fn select_elite<R: RngCore>(
     for (i, r) in rank.iter().enumerate() {
         fronts[*r].push(i);
     }
-    let mut elite: Vec<usize> = Vec::with_capacity(size);
+    let mut elite: Vec<usize> = Vec::with_capacity(size.min(points.len()));
     for front in fronts {
         if elite.len() + front.len() < size {
             elite.extend(front);
@@ -44,7 +44,15 @@ pub fn select_elite<R: RngCore>(
                 let m = points[0].len();
                 let refs = match reference_points {
                     Some(r) => r.clone(),
-                    None => default_reference_points(m, *dividing_parameter),
+                    None => {
+                        if n_default_reference_points(m, *dividing_parameter) > MAX_REFERENCE_POINTS {
+                            return Err(Error::InvalidValue(format!(
+                                "NSGAIIISampler: dividing_parameter={dividing_parameter} gives more than {MAX_REFERENCE_POINTS} \
+                                 reference points for {m} objectives; use a smaller dividing_parameter or pass reference_points"
+                            )));
+                        }
+                        default_reference_points(m, *dividing_parameter)
+                    }
                 };
                 if refs[0].len() != m {
                     return Err(Error::InvalidValue(format!(
@@ -98,5 +106,7 @@ mod tests {
         assert_eq!(e, vec![0, 1, 2]);
         let bad = Survival::Niching { reference_points: Some(vec![vec![1.0, 1.0, 1.0]]), dividing_parameter: 3 };
         assert!(select_elite(&p, None, 3, &bad, &mut rng).unwrap_err().to_string().contains("3 coordinates"));
+        let huge = Survival::Niching { reference_points: None, dividing_parameter: 1 << 40 };
+        assert!(select_elite(&p, None, 3, &huge, &mut rng).unwrap_err().to_string().contains("dividing_parameter"));
     }
 }
