@@ -8,4 +8,14 @@ from ferrotune.samplers._qmc import QMCSampler, qmc_points
 from ferrotune.samplers._random import RandomSampler
 from ferrotune.samplers._tpe import TPESampler
 
-__all__ = ["BaseSampler", "GPSampler", "GridSampler", "NSGAIIISampler", "NSGAIISampler", "QMCSampler", "RandomSampler", "TPESampler", "qmc_points"]
+__all__ = [
+    "BaseSampler",
+    "GPSampler",
+    "GridSampler",
+    "NSGAIIISampler",
+    "NSGAIISampler",
+    "QMCSampler",
+    "RandomSampler",
+    "TPESampler",
+    "qmc_points",
+]
