@@ -226,7 +226,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--optuna-max", type=int, default=2_000, help="most trials Optuna runs (default 2,000)")
     ap.add_argument("--reopen", type=int, default=100_000, help="trials in the reopened journal (default 100,000)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--repeat", type=int, default=5, help="runs of ferrotune's SQLite and journal, alternated, whose medians are shown (default 5)")
+    ap.add_argument(
+        "--repeat", type=int, default=5, help="runs of ferrotune's SQLite and journal, alternated, whose medians are shown (default 5)"
+    )
     ap.add_argument("--quick", action="store_true", help="1,000 trials (Optuna 200), a 10,000-trial reopen")
     ap.add_argument("--markdown", action="store_true", help="also print the table as markdown")
     ap.add_argument("--postgres", metavar="URL", help="PostgreSQL server to create the databases on (default: a throwaway one)")

@@ -368,3 +368,21 @@ def brute_force_sampler(seed: int | None = None, avoid_premature_stop: bool = Fa
 
 def partial_fixed_sampler(fixed: list[tuple[str, _Choice]], base: Sampler) -> Sampler:
     """``base`` with the parameters of ``fixed`` pinned to their values."""
+
+# NSGA-II / NSGA-III (rust/py/src/sampler_nsga.rs)
+__all__ += ["nsga_sampler", "nsga_check_operator", "nsga_polynomial_mutation"]
+
+def nsga_sampler(
+    population_size: int,
+    crossover: tuple[str, list[float | None]],
+    mutation_eta: float | None,
+    mutation_prob: float | None,
+    crossover_prob: float,
+    swapping_prob: float,
+    seed: int | None,
+    nsga3: bool = False,
+    reference_points: list[list[float]] | None = None,
+    dividing_parameter: int = 3,
+) -> Sampler: ...
+def nsga_check_operator(name: str, args: list[float | None]) -> None: ...
+def nsga_polynomial_mutation(eta: float, x: float, lb: float, ub: float, u: float) -> float: ...

@@ -1,10 +1,11 @@
 """Samplers: what to try next. The built-in ones run in the Rust core."""
 
 from ferrotune.samplers._base import BaseSampler
-from ferrotune.samplers._cmaes import CmaEsSampler
 from ferrotune.samplers._brute_force import BruteForceSampler
+from ferrotune.samplers._cmaes import CmaEsSampler
 from ferrotune.samplers._gp import GPSampler
 from ferrotune.samplers._grid import GridSampler
+from ferrotune.samplers._nsga import NSGAIIISampler, NSGAIISampler
 from ferrotune.samplers._partial_fixed import PartialFixedSampler
 from ferrotune.samplers._qmc import QMCSampler, qmc_points
 from ferrotune.samplers._random import RandomSampler
@@ -16,6 +17,8 @@ __all__ = [
     "CmaEsSampler",
     "GPSampler",
     "GridSampler",
+    "NSGAIIISampler",
+    "NSGAIISampler",
     "PartialFixedSampler",
     "QMCSampler",
     "RandomSampler",
