@@ -21,7 +21,7 @@ use crate::qmc::Sobol;
 /// Candidates of the sweep whose acquisition value is provably this far below the best one are
 /// not evaluated exactly.
 pub const SCREEN_MARGIN: f64 = 20.0;
-const SCREEN_MIN_TRIALS: usize = 200;
+pub const SCREEN_MIN_TRIALS: usize = 200;
 
 #[derive(Clone, Copy, Debug)]
 pub struct SearchOptions {

@@ -137,6 +137,8 @@ struct StudyState {
     /// The last fits of the models of constrained and multi-objective studies, by model name
     /// (each the warm start of its next fit).
     models: HashMap<String, LastFit>,
+    /// The last GP of each of those models in a large study, to be extended (see [`Kept`]).
+    kept_models: HashMap<String, joint::KeptModel>,
     /// The fit's buffers, lent to each suggestion (taken while a suggestion runs).
     work: Option<Work>,
     /// Taken while a suggestion runs.

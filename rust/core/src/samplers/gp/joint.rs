@@ -14,7 +14,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{BatchMode, GpSampler, LastFit, LARGE_STUDY};
+use super::{BatchMode, GpSampler, LastFit, LARGE_STUDY, LARGE_STUDY_MIN_GAIN_PER_PARAM, MAX_EXTENDED};
 use crate::error::{Error, Result};
 use crate::gp::boxes::front;
 use crate::gp::ehvi::{normal_draws, LogEhvi, N_SAMPLES};
@@ -51,12 +51,25 @@ fn constraint_outputs(raw: &[f64]) -> (Vec<f64>, f64) {
     (v.iter().map(|x| (x - mean) / sd).collect(), -mean / sd)
 }
 
+/// The last GP of one model of a large study: the next suggestion extends its factorization by
+/// the trials completed since (O(n^2) per trial) when its hyperparameters stay.
+pub(super) struct KeptModel {
+    space: Vec<(String, Distribution)>,
+    /// The history rows of its points, in order.
+    rows: Vec<usize>,
+    gp: Gp,
+    /// Points added by extension since the last full factorization.
+    extended: usize,
+}
+
 /// A fitted model with its fantasized copy (when there are running trials).
 struct Model {
     gp: Gp,
     with_fantasies: Option<Gp>,
     /// The fantasy outputs at the running points.
     fantasies: Vec<f64>,
+    /// Kept for the next suggestion under this name, with its count of extended points.
+    keep: Option<(String, usize)>,
 }
 
 impl Model {
@@ -73,28 +86,53 @@ impl GpSampler {
         study: StudyId,
         key: &str,
         space: &[(String, Distribution)],
-        x: &[f64],
-        y: &[f64],
+        (x, y, rows): (&[f64], &[f64], &[usize]),
         cat: &[bool],
         x_running: &[f64],
         work: &mut Work,
     ) -> Result<Model> {
-        let warm: Option<LastFit> = {
+        let (warm, kept): (Option<LastFit>, Option<KeptModel>) = {
             let mut st = self.lock();
             let s = st.entry(study).or_default();
-            s.models.get(key).filter(|(sp, _, _)| sp == space).cloned()
+            (s.models.get(key).filter(|(sp, _, _)| sp == space).cloned(), s.kept_models.remove(key))
         };
         let (warm, mut memory) = match warm {
             Some((_, p, m)) => (Some(p), m),
             None => (None, Memory::default()),
         };
+        let d = cat.len();
+        let extend = y.len() >= LARGE_STUDY && self.cfg.extend_large_studies;
+        // The kept GP extended by the new trials, when its points are the first ones and its
+        // hyperparameters the warm start.
+        let (mut pre, mut extended) = (None, 0);
+        if let Some(k) = kept {
+            let m = k.rows.len();
+            let fits = extend
+                && k.space == space
+                && warm.as_ref() == Some(&k.gp.params)
+                && rows.len() >= m
+                && rows[..m] == k.rows[..]
+                && k.extended + (rows.len() - m) <= MAX_EXTENDED;
+            if fits {
+                if let Some(gp) = k.gp.extend(&x[m * d..]) {
+                    pre = Some(gp.into_factorization());
+                    extended = k.extended + rows.len() - m;
+                }
+            } else {
+                work.recycle(k.gp);
+            }
+        }
         let opts = FitOptions {
             deterministic: self.cfg.deterministic_objective,
             min_noise: DEFAULT_MIN_NOISE,
             restart: warm.is_none() || y.len() < LARGE_STUDY,
+            min_gain: if extend { LARGE_STUDY_MIN_GAIN_PER_PARAM * (d + 2) as f64 } else { FitOptions::default().min_gain },
             ..FitOptions::default()
         };
-        let fitted = fit::fit_gp(x, y, cat, warm.as_ref(), None, &mut memory, work, opts);
+        let fitted = fit::fit_gp(x, y, cat, warm.as_ref(), pre, &mut memory, work, opts);
+        if !fitted.reused {
+            extended = 0;
+        }
         let params = fitted.params;
         let gp = fitted
             .gp
@@ -105,7 +143,7 @@ impl GpSampler {
             let mut st = self.lock();
             st.entry(study).or_default().models.insert(key.to_string(), (space.to_vec(), params, memory));
         }
-        let d = cat.len().max(1);
+        let d = d.max(1);
         let (with_fantasies, fantasies) = if x_running.is_empty() {
             (None, Vec::new())
         } else {
@@ -115,7 +153,8 @@ impl GpSampler {
             };
             (gp.with_extra(x_running, &f), f)
         };
-        Ok(Model { gp, with_fantasies, fantasies })
+        let keep = extend && gp.jitter() == 0.0;
+        Ok(Model { gp, with_fantasies, fantasies, keep: keep.then(|| (key.to_string(), extended)) })
     }
 
     pub(super) fn propose_joint(
@@ -164,13 +203,13 @@ impl GpSampler {
         };
         let mut objectives = Vec::with_capacity(k);
         for (j, y) in ys.iter().enumerate() {
-            objectives.push(self.fit_model(study, &format!("objective {j}"), &space, &x, y, &cat, &x_running, &mut work)?);
+            objectives.push(self.fit_model(study, &format!("objective {j}"), &space, (&x, y, &rows), &cat, &x_running, &mut work)?);
         }
         let mut cons = Vec::with_capacity(names.len());
         for name in &names {
             let raw: Vec<f64> = per_trial.iter().map(|v| v.get(*name).copied().unwrap_or(f64::NAN)).collect();
             let (y, thr) = constraint_outputs(&raw);
-            cons.push((self.fit_model(study, &format!("constraint {name}"), &space, &x, &y, &cat, &x_running, &mut work)?, thr));
+            cons.push((self.fit_model(study, &format!("constraint {name}"), &space, (&x, &y, &rows), &cat, &x_running, &mut work)?, thr));
         }
         // The feasible outputs, with the fantasies predicted feasible.
         let feasible_rows: Vec<usize> = (0..rows.len()).filter(|&i| feasible[i]).collect();
@@ -218,19 +257,29 @@ impl GpSampler {
         let f = JointAcq { gain, constraints: cons.iter().map(|(m, thr)| (m.acq_gp(), *thr)).collect(), lengthscales, dim: d };
         let opts = SearchOptions { n_candidates: self.cfg.n_candidates, n_local: self.cfg.n_local_search, ..SearchOptions::default() };
         let cands = optimize::candidates(&enc, opts.n_candidates, &mut rng)?;
-        let vals = crate::gp::acquisition::Surface::eval_batch(&f, &cands);
+        // A large study's sweep computes exact values only where they can matter.
+        let vals = if rows.len() >= optimize::SCREEN_MIN_TRIALS {
+            f.eval_batch_screened(&cands, optimize::SCREEN_MARGIN)
+        } else {
+            crate::gp::acquisition::Surface::eval_batch(&f, &cands)
+        };
         let (xbest, _) = optimize::maximize_from(&f, &enc, &warm, &cands, &vals, opts, &mut rng)?;
         drop(f);
         let out: Vec<(String, f64, Distribution)> =
             space.iter().enumerate().map(|(i, (name, dist))| (name.clone(), enc.coords[i].decode(xbest[i]), dist.clone())).collect();
+        let mut kept = Vec::new();
         for m in objectives.into_iter().chain(cons.into_iter().map(|(m, _)| m)) {
             if let Some(g) = m.with_fantasies {
                 work.recycle(g);
             }
-            work.recycle(m.gp);
+            match m.keep {
+                Some((key, extended)) => kept.push((key, KeptModel { space: space.clone(), rows: rows.clone(), gp: m.gp, extended })),
+                None => work.recycle(m.gp),
+            }
         }
         let mut st = self.lock();
         let s = st.entry(study).or_default();
+        s.kept_models.extend(kept);
         s.work = Some(work);
         if h.states.get(row).is_some_and(|s| !s.is_finished()) {
             s.proposals.insert(row, out.iter().map(|(n, v, _)| (n.clone(), *v)).collect());
@@ -358,5 +407,23 @@ mod tests {
             let pb = sampler.sample_relative(0, &h, b).unwrap();
             assert!(pa.iter().zip(&pb).any(|(p, q)| (p.1 - q.1).abs() > 1e-6), "{mode:?}: {pa:?} {pb:?}");
         }
+    }
+
+    /// In a large study each model's GP is kept and extended by the trials completed since
+    /// the last suggestion (its hyperparameters staying), and the suggestions stay good.
+    #[test]
+    fn large_studies_extend_every_model() {
+        let f = |x: &[f64]| (vec![(x[0] - 0.2).powi(2) + (x[1] - 0.7).powi(2)], vec![x[0] + x[1] - 1.2]);
+        let sampler = GpSampler::new(GpConfig { seed: Some(5), n_startup_trials: 210, ..GpConfig::default() }).unwrap();
+        let h = run(&sampler, vec![StudyDirection::Minimize], 216, f);
+        let st = sampler.lock();
+        let kept = &st.get(&0).unwrap().kept_models;
+        for key in ["objective 0", "constraint c0"] {
+            let k = kept.get(key).unwrap_or_else(|| panic!("{key} was not kept"));
+            assert!(k.extended > 0, "{key} was factored afresh every time");
+            assert_eq!(k.rows.len(), 215);
+        }
+        let best = (210..216).map(|r| h.values[0][r]).fold(f64::INFINITY, f64::min);
+        assert!(best < 2e-3, "{best}");
     }
 }
