@@ -51,7 +51,7 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, os.path.dirname(__file__))
 
-from _common import both_libraries, ferrotune_source, greenlet_note, header_lines, print_tables  # noqa: E402
+from _common import both_libraries, ferrotune_source, greenlet_note, header_lines, print_tables
 
 
 def branin_2c(t: Any) -> float:

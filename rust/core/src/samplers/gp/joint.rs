@@ -214,7 +214,7 @@ impl GpSampler {
         // The feasible outputs, with the fantasies predicted feasible.
         let feasible_rows: Vec<usize> = (0..rows.len()).filter(|&i| feasible[i]).collect();
         let observed: Vec<Vec<f64>> = feasible_rows.iter().map(|&i| ys.iter().map(|y| y[i]).collect()).collect();
-        let n_running = if d == 0 { 0 } else { x_running.len() / d };
+        let n_running = x_running.len().checked_div(d).unwrap_or(0);
         let mut with_fantasies = observed.clone();
         for q in 0..n_running {
             let ok = cons.iter().all(|(m, thr)| m.fantasies.get(q).is_some_and(|f| f >= thr));
