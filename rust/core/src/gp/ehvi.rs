@@ -30,6 +30,8 @@ pub struct LogEhvi<'a> {
     width: Vec<f64>,
     /// Standard normal draws, `m` per draw.
     z: Vec<f64>,
+    /// The largest draw of each objective (at least 0).
+    z_max: Vec<f64>,
 }
 
 /// `n` standard normal vectors of dimension `m` from a scrambled Sobol sequence.
@@ -68,11 +70,27 @@ impl<'a> LogEhvi<'a> {
                 width.push((hi[j] - lo[j]).max(EPS));
             }
         }
-        LogEhvi { gps, lower, width, z }
+        let z_max = (0..m).map(|j| z.iter().skip(j).step_by(m.max(1)).fold(0.0f64, |a, &v| a.max(v))).collect();
+        LogEhvi { gps, lower, width, z, z_max }
     }
 
     pub fn n_boxes(&self) -> usize {
         self.lower.len() / self.gps.len().max(1)
+    }
+
+    /// An upper bound of [`LogEhvi::value`] when each variance is at most `var`: every draw of
+    /// an objective lies at most `sd z_max` above its mean and a box's extent grows with it, so
+    /// each draw's improvement is at most that of the point `mean + sd z_max`. O(boxes).
+    pub fn bound(&self, mean: &[f64], var: &[f64]) -> f64 {
+        let m = mean.len();
+        let top: Vec<f64> = (0..m).map(|j| mean[j] + (var[j].max(0.0) + STABILIZING_NOISE).sqrt() * self.z_max[j]).collect();
+        let total: f64 = self
+            .lower
+            .chunks_exact(m)
+            .zip(self.width.chunks_exact(m))
+            .map(|(lo, w)| (0..m).map(|j| (top[j] - lo[j]).clamp(EPS, w[j])).product::<f64>())
+            .sum();
+        total.ln()
     }
 
     /// The value at posterior means `mean` and variances `var` (one per objective), with its
@@ -187,6 +205,22 @@ mod tests {
             let mc = acc / n as f64;
             let v = f.value(&mean, &[sd[0] * sd[0], sd[1] * sd[1]], None).exp();
             assert!((v - mc).abs() < 0.02 * mc + 1e-6, "mean {mean:?} sd {sd:?}: qmc {v} brute force {mc}");
+        }
+    }
+
+    #[test]
+    fn the_bound_is_above_the_value_for_smaller_variances() {
+        let g = gp1();
+        let obs = vec![vec![-1.0, -3.0], vec![-2.0, -2.0], vec![-3.0, -1.0]];
+        let f = LogEhvi::new(vec![&g, &g], &obs, &obs, normal_draws(2, 128, 9).unwrap());
+        for mean in [[-1.7, -1.9], [-4.0, -4.0], [-2.5, -0.5], [-9.0, -3.5]] {
+            for vb in [0.01, 0.3, 2.0] {
+                let b = f.bound(&mean, &[vb, vb]);
+                for frac in [0.0, 0.5, 1.0] {
+                    let v = f.value(&mean, &[vb * frac, vb * frac], None);
+                    assert!(v <= b + 1e-12, "mean {mean:?} var {}: value {v} above the bound {b}", vb * frac);
+                }
+            }
         }
     }
 
