@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ferrotune import _core
-from ferrotune._convert import as_count, as_float, as_seed, as_str
-from ferrotune.exceptions import FerrotuneValueError
+from ferrotune._convert import as_callable, as_count, as_float, as_seed, as_str
+from ferrotune._deprecation import warn_deprecated
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._core_backed import CoreBackedSampler, check_independent
 from ferrotune.trial import FrozenTrial
@@ -34,8 +34,9 @@ class GPSampler(CoreBackedSampler):
         deterministic_objective: Fix the observation noise at its floor (1e-6 of the output
             variance) instead of fitting it: for objectives that return the same value for the
             same parameters.
-        constraints_func: Not supported yet; passing one raises an error (use
-            :class:`TPESampler` for constrained studies).
+        constraints_func: ``constraints_func(frozen_trial)`` -> constraint values, ``<= 0``
+            feasible, stored on each finished trial (deprecated as in Optuna 5: prefer
+            :meth:`Trial.set_constraint`). Values set either way make the study constrained.
         warn_independent_sampling: Warn when a parameter is sampled by the independent sampler
             after start-up (a dynamic search space).
         acquisition: ``"logei"`` (log expected improvement, default), ``"logpi"`` (log
@@ -53,8 +54,14 @@ class GPSampler(CoreBackedSampler):
             likely): objectives whose values spread over orders of magnitude then look Gaussian
             to the model. The transform is monotone, so the best trial stays the best.
 
-    Single-objective studies only: multi-objective studies are sampled by the independent
-    sampler, with a warning.
+    Constrained studies (values set with :meth:`Trial.set_constraint` or returned by
+    ``constraints_func``) fit one GP per constraint as well and maximize log constrained EI:
+    log EI over the best feasible value plus the log probability that every constraint holds
+    (with no feasible trial yet, the probability alone). Multi-objective studies fit one GP per
+    objective and maximize log expected hypervolume improvement over the feasible trials,
+    estimated from 128 quasi-Monte Carlo draws of the posterior with the non-dominated region
+    split into boxes. ``acquisition`` and ``beta`` apply to unconstrained single-objective
+    studies; ``batch_mode`` to every study.
     """
 
     def __init__(
@@ -73,10 +80,7 @@ class GPSampler(CoreBackedSampler):
         n_local_search: int = 10,
         warp_outputs: bool = True,
     ) -> None:
-        if constraints_func is not None:
-            raise FerrotuneValueError(
-                "GPSampler does not support constraints_func yet; use TPESampler(constraints_func=...) for constrained studies"
-            )
+        self._constraints_func = as_callable("constraints_func", constraints_func)
         # Converted here; the core parses acquisition and batch_mode and checks the ranges.
         self._independent_sampler = check_independent(independent_sampler, "GPSampler")
         self._args: dict[str, Any] = {
@@ -91,6 +95,8 @@ class GPSampler(CoreBackedSampler):
             "warp_outputs": bool(warp_outputs),
         }
         self._core_sampler = self._build_core(as_seed(seed))
+        if constraints_func is not None:
+            warn_deprecated("`constraints_func`", "5.0.0", "`Trial.set_constraint`")
 
     def _build_core(self, seed: int | None) -> _core.Sampler:
         independent_core = getattr(self._independent_sampler, "_core_sampler", None)

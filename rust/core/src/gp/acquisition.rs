@@ -84,6 +84,36 @@ impl Acquisition {
     }
 }
 
+/// What the optimizer of [`super::optimize`] maximizes: values, batches of values and
+/// gradients over the encoded unit cube, with the lengthscales that set its step sizes.
+pub trait Surface: Sync {
+    fn dim(&self) -> usize;
+    fn eval(&self, x: &[f64]) -> f64;
+    /// Values at the rows of `xs` (row-major).
+    fn eval_batch(&self, xs: &[f64]) -> Vec<f64>;
+    /// Value and gradient with respect to `x`.
+    fn eval_grad(&self, x: &[f64], grad: &mut [f64]) -> f64;
+    fn lengthscales(&self) -> Vec<f64>;
+}
+
+impl Surface for AcqFn<'_> {
+    fn dim(&self) -> usize {
+        AcqFn::dim(self)
+    }
+    fn eval(&self, x: &[f64]) -> f64 {
+        AcqFn::eval(self, x)
+    }
+    fn eval_batch(&self, xs: &[f64]) -> Vec<f64> {
+        AcqFn::eval_batch(self, xs)
+    }
+    fn eval_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
+        AcqFn::eval_grad(self, x, grad)
+    }
+    fn lengthscales(&self) -> Vec<f64> {
+        self.gp.params.lengthscales()
+    }
+}
+
 /// The acquisition function of one suggestion: a GP, a criterion and the incumbent.
 pub struct AcqFn<'a> {
     pub gp: &'a Gp,

@@ -8,6 +8,9 @@
 //! - [`lbfgsb`]: box-constrained L-BFGS.
 //! - [`normal`]: tail-accurate `ln Phi` and `ln(phi + z Phi)`.
 //! - [`acquisition`]: log EI, log PI, UCB.
+//! - [`joint`]: the acquisition of constrained and multi-objective studies (log CEI, log EHVI).
+//! - [`ehvi`]: log expected hypervolume improvement over quasi-Monte Carlo posterior draws.
+//! - [`boxes`]: the undominated region of a Pareto front as disjoint boxes.
 //! - [`space`]: search space to unit cube and back.
 //! - [`warp`]: Yeo-Johnson warping of the objective values.
 //! - [`optimize`]: Sobol sweep plus local search of the acquisition function.
@@ -16,8 +19,11 @@
 //! - [`parallel`]: independent pieces of a suggestion over the cores, in a fixed order.
 
 pub mod acquisition;
+pub mod boxes;
 pub mod candidates;
+pub mod ehvi;
 pub mod fit;
+pub mod joint;
 pub mod kernel;
 pub mod lbfgsb;
 pub mod linalg;

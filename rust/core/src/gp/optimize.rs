@@ -12,7 +12,7 @@
 
 use rand::RngCore;
 
-use super::acquisition::AcqFn;
+use super::acquisition::{AcqFn, Surface};
 use super::lbfgsb::{self, Options};
 use super::space::{Dim, EncodedSpace, EXHAUSTIVE_GRID};
 use crate::error::Result;
@@ -21,7 +21,7 @@ use crate::qmc::Sobol;
 /// Candidates of the sweep whose acquisition value is provably this far below the best one are
 /// not evaluated exactly.
 pub const SCREEN_MARGIN: f64 = 20.0;
-const SCREEN_MIN_TRIALS: usize = 200;
+pub const SCREEN_MIN_TRIALS: usize = 200;
 
 #[derive(Clone, Copy, Debug)]
 pub struct SearchOptions {
@@ -75,8 +75,8 @@ pub fn candidates<R: RngCore>(space: &EncodedSpace, n: usize, rng: &mut R) -> Re
 /// Local searches from the best of the scored candidates `cands` (values `vals`), from `warm`
 /// (observed points: a search that stays at one does not count) and from candidates drawn by a
 /// roulette on the values.
-pub fn maximize_from<R: RngCore>(
-    f: &AcqFn,
+pub fn maximize_from<F: Surface, R: RngCore>(
+    f: &F,
     space: &EncodedSpace,
     warm: &[Vec<f64>],
     cands: &[f64],
@@ -142,7 +142,7 @@ enum Last {
     Discrete(usize),
 }
 
-fn local_search(f: &AcqFn, space: &EncodedSpace, x0: Vec<f64>, opts: SearchOptions) -> (Vec<f64>, f64) {
+fn local_search<F: Surface>(f: &F, space: &EncodedSpace, x0: Vec<f64>, opts: SearchOptions) -> (Vec<f64>, f64) {
     let cont = space.continuous();
     let disc = space.discrete();
     let mut x = x0;
@@ -168,11 +168,11 @@ fn local_search(f: &AcqFn, space: &EncodedSpace, x0: Vec<f64>, opts: SearchOptio
 }
 
 /// L-BFGS over the continuous coordinates in units of their lengthscales; true if it improved.
-fn continuous_step(f: &AcqFn, cont: &[usize], x: &mut [f64], fx: &mut f64, tol: f64) -> bool {
+fn continuous_step<F: Surface>(f: &F, cont: &[usize], x: &mut [f64], fx: &mut f64, tol: f64) -> bool {
     if cont.is_empty() {
         return false;
     }
-    let ls = f.gp.params.lengthscales();
+    let ls = f.lengthscales();
     let scale: Vec<f64> = cont.iter().map(|&i| ls[i].min(1e6)).collect();
     let z0: Vec<f64> = cont.iter().zip(&scale).map(|(&i, s)| x[i] / s).collect();
     let lo = vec![0.0; cont.len()];
@@ -207,7 +207,7 @@ fn continuous_step(f: &AcqFn, cont: &[usize], x: &mut [f64], fx: &mut f64, tol: 
 }
 
 /// Improves coordinate `i` alone; true if it moved.
-fn discrete_step(f: &AcqFn, space: &EncodedSpace, i: usize, x: &mut [f64], fx: &mut f64) -> bool {
+fn discrete_step<F: Surface>(f: &F, space: &EncodedSpace, i: usize, x: &mut [f64], fx: &mut f64) -> bool {
     let c = &space.coords[i];
     let count = c.count();
     if count <= 1 {

@@ -31,6 +31,28 @@ pub fn violation(system_attrs: &BTreeMap<String, String>) -> Option<f64> {
     total
 }
 
+/// The trial's constraint values by name, sorted by name: the list's by position (`"0"`,
+/// `"1"`, ...), then the named ones (a named value replaces a list entry of the same name).
+/// An unknown value (null, unreadable) is NaN.
+pub fn values(system_attrs: &BTreeMap<String, String>) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    if system_attrs.is_empty() {
+        return out;
+    }
+    if let Some(list) = system_attrs.get(CONSTRAINTS_ATTR) {
+        let values = serde_json::from_str::<Vec<Option<f64>>>(list).unwrap_or_else(|_| vec![None]);
+        for (i, v) in values.into_iter().enumerate() {
+            out.insert(i.to_string(), v.unwrap_or(f64::NAN));
+        }
+    }
+    let from = (std::ops::Bound::Included(CONSTRAINT_PREFIX), std::ops::Bound::Unbounded);
+    for (k, json) in system_attrs.range::<str, _>(from).take_while(|(k, _)| k.starts_with(CONSTRAINT_PREFIX)) {
+        let v = serde_json::from_str::<Option<f64>>(json).ok().flatten().unwrap_or(f64::NAN);
+        out.insert(k[CONSTRAINT_PREFIX.len()..].to_string(), v);
+    }
+    out
+}
+
 /// Whether the trial satisfies its constraints (a trial without any does).
 pub fn feasible(system_attrs: &BTreeMap<String, String>) -> bool {
     violation(system_attrs).is_none_or(|v| v == 0.0)
@@ -61,5 +83,16 @@ mod tests {
     fn a_named_value_replaces_the_list_value_of_the_same_key() {
         assert_eq!(violation(&attrs(&[("constraints", "[5.0, 2.0]"), ("constraints:0", "-1.0")])), Some(2.0));
         assert!(feasible(&attrs(&[("constraints", "[5.0]"), ("constraints:0", "-1.0")])));
+    }
+
+    #[test]
+    fn values_by_name() {
+        let v = values(&attrs(&[("constraints", "[-1.0, null]"), ("constraints:mem", "2.0"), ("constraints:0", "3.0"), ("other", "1")]));
+        let got: Vec<(String, f64)> = v.into_iter().collect();
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0], ("0".to_string(), 3.0));
+        assert!(got[1].0 == "1" && got[1].1.is_nan());
+        assert_eq!(got[2], ("mem".to_string(), 2.0));
+        assert!(values(&attrs(&[])).is_empty());
     }
 }

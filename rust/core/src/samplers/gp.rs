@@ -10,10 +10,16 @@
 //!    propose the same point;
 //! 4. the acquisition function (log EI by default) is maximized by a Sobol sweep and local search.
 //!
-//! Other parameters, start-up trials and multi-objective studies go to the independent sampler.
+//! Studies with constraints (`Trial.set_constraint`, a `constraints_func`) or several objectives
+//! fit one GP per objective and per constraint and maximize log constrained EI or log EHVI
+//! instead (see [`joint`]).
+//!
+//! Other parameters and start-up trials go to the independent sampler.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+
+mod joint;
 
 use super::{NewTrial, RandomSampler, Sampler};
 use crate::error::{Error, Result};
@@ -128,7 +134,11 @@ struct StudyState {
     /// This sampler's proposals for trials still running: their parameters may not be in the
     /// history yet, but they are where other workers should not look.
     proposals: HashMap<usize, Vec<(String, f64)>>,
-    warned_multi: bool,
+    /// The last fits of the models of constrained and multi-objective studies, by model name
+    /// (each the warm start of its next fit).
+    models: HashMap<String, LastFit>,
+    /// The last GP of each of those models in a large study, to be extended (see [`Kept`]).
+    kept_models: HashMap<String, joint::KeptModel>,
     /// The fit's buffers, lent to each suggestion (taken while a suggestion runs).
     work: Option<Work>,
     /// Taken while a suggestion runs.
@@ -224,7 +234,6 @@ impl GpSampler {
 
     fn collect(&self, study: StudyId, h: &TrialHistory, row: usize, space: Vec<(String, Distribution)>) -> Data {
         let enc = EncodedSpace::new(&space);
-        let d = space.len();
         let sign = if h.directions[0] == StudyDirection::Maximize { 1.0 } else { -1.0 };
         let cols: Vec<_> = space.iter().map(|(n, _)| h.column(n).expect("intersection parameter has a column")).collect();
         let (mut x, mut raw, mut rows) = (Vec::new(), Vec::new(), Vec::new());
@@ -236,7 +245,21 @@ impl GpSampler {
             raw.push(sign * h.values[0][r]);
         }
         let y = if self.cfg.warp_outputs { crate::gp::warp::warp(&clip_non_finite(&raw)) } else { standardize(&raw) };
-        // Running trials: their stored parameters, else this sampler's proposal for them.
+        let x_running = self.running_points(study, h, row, &space, &enc);
+        Data { space, enc, x, y, rows, x_running }
+    }
+
+    /// Encoded inputs of running trials other than `row` (row-major): their stored parameters,
+    /// else this sampler's proposal for them; none when running trials are ignored.
+    fn running_points(
+        &self,
+        study: StudyId,
+        h: &TrialHistory,
+        row: usize,
+        space: &[(String, Distribution)],
+        enc: &EncodedSpace,
+    ) -> Vec<f64> {
+        let d = space.len();
         let mut x_running = Vec::new();
         let proposals = {
             let mut st = self.lock();
@@ -265,7 +288,7 @@ impl GpSampler {
                 }
             }
         }
-        Data { space, enc, x, y, rows, x_running }
+        x_running
     }
 
     fn propose(&self, study: StudyId, h: &TrialHistory, row: usize, mut data: Data) -> Result<Vec<(String, f64, Distribution)>> {
@@ -460,21 +483,10 @@ impl Sampler for GpSampler {
         if space.is_empty() || n_complete < self.cfg.n_startup_trials.max(1) {
             return Ok(Vec::new());
         }
-        if h.directions.len() > 1 {
-            let mut st = self.lock();
-            let s = st.entry(study).or_default();
-            if !s.warned_multi {
-                s.warned_multi = true;
-                drop(st);
-                self.warn(format!(
-                    "GPSampler models single-objective studies only; this study has {} objectives, so its trials are \
-                     sampled by the independent sampler (use TPESampler for multi-objective studies)",
-                    h.directions.len()
-                ));
-            }
-            return Ok(Vec::new());
-        }
         let _one_at_a_time = self.proposing.lock().unwrap_or_else(|e| e.into_inner());
+        if h.directions.len() > 1 || joint::constrained(h) {
+            return self.propose_joint(study, h, row, space);
+        }
         let data = self.collect(study, h, row, space);
         self.propose(study, h, row, data)
     }
@@ -483,7 +495,6 @@ impl Sampler for GpSampler {
         // A trial asked before start-up ended (another worker's) samples independently without
         // a warning; only a parameter outside the joint space is a dynamic search space.
         if self.cfg.warn_independent_sampling
-            && h.directions.len() == 1
             && h.n_complete() >= self.cfg.n_startup_trials.max(1)
             && !Self::intersection(h).0.iter().any(|(n, _)| n == name)
         {

@@ -12,7 +12,7 @@
 mod above;
 mod callbacks;
 mod columns;
-mod hypervolume;
+pub(crate) mod hypervolume;
 mod parzen;
 mod space;
 mod split;
