@@ -22,6 +22,12 @@ __all__ = [
     "qmc_points",
     "tpe_default_gamma",
     "tpe_default_weights",
+    "cmaes_sampler",
+    "brute_force_sampler",
+    "partial_fixed_sampler",
+    "nsga_sampler",
+    "nsga_check_operator",
+    "nsga_polynomial_mutation",
 ]
 
 __version__: str
@@ -370,7 +376,6 @@ def partial_fixed_sampler(fixed: list[tuple[str, _Choice]], base: Sampler) -> Sa
     """``base`` with the parameters of ``fixed`` pinned to their values."""
 
 # NSGA-II / NSGA-III (rust/py/src/sampler_nsga.rs)
-__all__ += ["nsga_sampler", "nsga_check_operator", "nsga_polynomial_mutation"]
 
 def nsga_sampler(
     population_size: int,

@@ -12,8 +12,8 @@ mod export;
 mod proxy_server;
 mod pruner;
 mod sampler;
-mod sampler_cmaes;
 mod sampler_brute;
+mod sampler_cmaes;
 mod sampler_nsga;
 mod storage;
 

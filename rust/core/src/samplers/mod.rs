@@ -6,22 +6,22 @@
 //! once per trial for samplers that model parameters jointly, `sample_independent` per
 //! parameter for the rest, and `after_trial` when the trial is told.
 
-pub mod cmaes;
 mod brute_force;
+pub mod cmaes;
 pub mod gp;
 mod grid;
-mod partial_fixed;
 pub mod nsga;
+mod partial_fixed;
 mod qmc;
 mod random;
 pub mod tpe;
 
-pub use cmaes::{CmaEsConfig, CmaEsSampler};
 pub use brute_force::{BruteForceSampler, BRUTE_FORCE_PATH_ATTR};
+pub use cmaes::{CmaEsConfig, CmaEsSampler};
 pub use gp::{BatchMode, GpConfig, GpSampler};
 pub use grid::GridSampler;
-pub use partial_fixed::PartialFixedSampler;
 pub use nsga::{NsgaConfig, NsgaSampler};
+pub use partial_fixed::PartialFixedSampler;
 pub use qmc::{QmcSampler, QMC_ID_ATTR, QMC_KEY_ATTR};
 pub use random::RandomSampler;
 pub use tpe::{TpeConfig, TpeSampler};
