@@ -256,13 +256,12 @@ impl Inner {
             return Ok(());
         }
         if !g.stale {
-            let head = self.head(conn)?;
-            if head == g.offset {
-                return Ok(());
-            }
-            if head > g.offset {
-                self.read_rows(conn, g)?;
-            } else {
+            // Read what was appended (the usual reason the header changed, one query); only
+            // when nothing was, look whether the log now ends before the replica (the file
+            // was replaced).
+            let before = g.offset;
+            self.read_rows(conn, g)?;
+            if !g.stale && g.offset == before && self.head(conn)? < g.offset {
                 g.stale = true;
             }
             if !g.stale {
