@@ -1,5 +1,6 @@
 """Samplers: what to try next. The built-in ones run in the Rust core."""
 
+from ferrotune.samplers._auto import AutoSampler
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._brute_force import BruteForceSampler
 from ferrotune.samplers._cmaes import CmaEsSampler
@@ -12,6 +13,7 @@ from ferrotune.samplers._random import RandomSampler
 from ferrotune.samplers._tpe import TPESampler
 
 __all__ = [
+    "AutoSampler",
     "BaseSampler",
     "BruteForceSampler",
     "CmaEsSampler",

@@ -133,6 +133,9 @@ class Study:
         (``samplers._overrides``): then its hooks run from Python, as Optuna calls them."""
         self._path: CorePath | PythonPath
         self._patched = patched_hooks(self._sampler)
+        # a sampler that picks a built-in sampler as the study goes (AutoSampler) is asked
+        # before each trial; when it picks another, the engine moves to that one's core
+        self._choose_core: Callable[[Study], bool] | None = getattr(self._sampler, "_choose_core", None)
         if getattr(self._sampler, "_core_sampler", None) is not None and not replaced_hooks(self._sampler):
             self._path = CorePath(self._engine)
         else:
@@ -307,6 +310,8 @@ class Study:
         return trial
 
     def _ask(self, stop_if_exhausted: bool) -> Trial | None:
+        if self._choose_core is not None and self._choose_core(self):
+            self.sampler = self._sampler  # an engine on the newly chosen sampler's core
         asked = self._engine.ask(stop_if_exhausted)
         if asked is None:
             return None

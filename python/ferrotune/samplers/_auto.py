@@ -1,0 +1,190 @@
+"""AutoSampler: a built-in sampler chosen from the study, as OptunaHub's AutoSampler chooses."""
+
+from __future__ import annotations
+
+import random
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ferrotune._convert import as_callable, as_seed
+from ferrotune._deprecation import warn_deprecated
+from ferrotune.distributions import BaseDistribution, CategoricalDistribution
+from ferrotune.exceptions import ExperimentalWarning
+from ferrotune.samplers._base import BaseSampler
+from ferrotune.samplers._cmaes import CmaEsSampler
+from ferrotune.samplers._gp import GPSampler
+from ferrotune.samplers._nsga import NSGAIIISampler, NSGAIISampler
+from ferrotune.samplers._random import RandomSampler
+from ferrotune.samplers._tpe import TPESampler
+from ferrotune.trial import FrozenTrial, TrialState
+
+if TYPE_CHECKING:
+    from ferrotune import _core
+    from ferrotune.study import Study
+
+#: Kinds after which the choice never changes again, by number of objectives (1 or several).
+_FINAL_SINGLE = frozenset({"tpe", "cmaes"})
+_FINAL_MULTI = frozenset({"nsga2", "nsga3"})
+
+
+class AutoSampler(BaseSampler):
+    """Chooses a built-in sampler from the study as it goes, with OptunaHub's rules:
+
+    * the first trial: random (nothing is known of the search space yet);
+    * one objective, a space with a categorical parameter or a conditional one (finished trials
+      with different parameter names): :class:`TPESampler` (multivariate, grouped), for good;
+    * one objective, a numeric space: :class:`GPSampler` while fewer than
+      :attr:`N_COMPLETE_TRIALS_FOR_CMAES` (250) trials are complete, then
+      :class:`CmaEsSampler` warm-started from those trials (:class:`TPESampler` for a
+      one-parameter or constrained study, which CMA-ES does not serve);
+    * several objectives: :class:`TPESampler` while fewer than
+      :attr:`N_COMPLETE_TRIALS_FOR_NSGA` (1,000) trials are complete, then
+      :class:`NSGAIISampler` (:class:`NSGAIIISampler` from 4 objectives).
+
+    Constraints (:meth:`Trial.set_constraint` or ``constraints_func``) are honoured by each
+    chosen sampler; unlike OptunaHub's, a constrained numeric study still starts with the GP,
+    whose constrained acquisition handles them. The chosen sampler runs in the core as it does
+    on its own: the study asks :meth:`_choose_core` before each trial and moves to the new
+    sampler's core when the choice changes. Each chosen sampler's seed is derived from
+    ``seed``, so a seeded study is reproducible.
+
+    Args:
+        seed: Seed; the same seed and history give the same suggestions.
+        constraints_func: ``constraints_func(frozen_trial)`` -> constraint values, ``<= 0``
+            feasible (deprecated as in Optuna 5: prefer :meth:`Trial.set_constraint`).
+    """
+
+    #: Complete trials the GP serves in a numeric single-objective study.
+    N_COMPLETE_TRIALS_FOR_CMAES = 250
+    #: Complete trials TPE serves in a multi-objective study before NSGA-II/III.
+    N_COMPLETE_TRIALS_FOR_NSGA = 1000
+    #: Objectives from which NSGA-III is used instead of NSGA-II.
+    N_OBJECTIVES_FOR_NSGA3 = 4
+
+    def __init__(self, seed: int | None = None, constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None) -> None:
+        seed = as_seed(seed)
+        self._constraints_func = as_callable("constraints_func", constraints_func)
+        if constraints_func is not None:
+            warn_deprecated("`constraints_func`", "5.0.0", "`Trial.set_constraint`")
+        self._seed = random.SystemRandom().randrange(2**32) if seed is None else seed
+        self._lock = threading.Lock()
+        self._kind = "random"
+        self._sampler: BaseSampler = self._make("random", [])
+
+    # -- the choice -----------------------------------------------------------------------------
+    def _sub_seed(self, kind: str) -> int:
+        """A seed per chosen kind, fixed by ``seed`` (so a switch does not replay the same draws)."""
+        index = ("random", "gp", "tpe", "cmaes", "nsga2", "nsga3").index(kind)
+        return (self._seed * 0x9E3779B1 + index * 0x85EBCA77) % 2**63
+
+    def _make(self, kind: str, complete: list[FrozenTrial]) -> BaseSampler:
+        seed = self._sub_seed(kind)
+        cf = self._constraints_func
+        with warnings.catch_warnings():
+            # the choices' own arguments are AutoSampler's business: constraints_func was warned
+            # about once, above, and the experimental ones (group, source_trials) are not the user's
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", ExperimentalWarning)
+            if kind == "random":
+                return RandomSampler(seed=seed)
+            if kind == "gp":
+                return GPSampler(seed=seed, constraints_func=cf, warn_independent_sampling=False)
+            if kind == "tpe":
+                return TPESampler(seed=seed, multivariate=True, group=True, constraints_func=cf, warn_independent_sampling=False)
+            if kind == "cmaes":
+                return CmaEsSampler(seed=seed, source_trials=complete, warn_independent_sampling=False)
+            if kind == "nsga2":
+                return NSGAIISampler(seed=seed, constraints_func=cf)
+            return NSGAIIISampler(seed=seed, constraints_func=cf)
+
+    def _next_kind(self, study: Study) -> tuple[str, list[FrozenTrial]]:
+        """The kind the study calls for now, and the complete trials a warm start reads."""
+        multi = len(study._directions) > 1
+        if self._kind in (_FINAL_MULTI if multi else _FINAL_SINGLE):
+            return self._kind, []
+        counts = study._engine.state_counts()
+        n_complete = counts[int(TrialState.COMPLETE)]
+        if multi:
+            if n_complete + counts[int(TrialState.PRUNED)] == 0:
+                return "random", []
+            if n_complete < self.N_COMPLETE_TRIALS_FOR_NSGA:
+                return "tpe", []
+            return ("nsga2" if len(study._directions) < self.N_OBJECTIVES_FOR_NSGA3 else "nsga3"), []
+        done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+        if not done:
+            return "random", []
+        names = set(done[0].distributions)
+        for t in done:
+            if set(t.distributions) != names or any(isinstance(d, CategoricalDistribution) for d in t.distributions.values()):
+                return "tpe", []
+        if n_complete < self.N_COMPLETE_TRIALS_FOR_CMAES:
+            return "gp", []
+        constrained = self._constraints_func is not None or any(t.constraints for t in done)
+        if len(names) < 2 or constrained:
+            return "tpe", []
+        complete = [t for t in done if t.state == TrialState.COMPLETE][: self.N_COMPLETE_TRIALS_FOR_CMAES]
+        return "cmaes", complete
+
+    def _choose_core(self, study: Study) -> bool:
+        """Called by the study before each trial: True when the study calls for another sampler
+        than the one in use (the study then runs the new one's core)."""
+        with self._lock:
+            kind, complete = self._next_kind(study)
+            if kind == self._kind:
+                return False
+            self._sampler = self._make(kind, complete)
+            self._kind = kind
+            return True
+
+    @property
+    def _core_sampler(self) -> _core.Sampler | None:
+        """The core of the sampler in use: the study calls it directly."""
+        core: _core.Sampler | None = getattr(self._sampler, "_core_sampler", None)
+        return core
+
+    @property
+    def current_sampler(self) -> BaseSampler:
+        """The built-in sampler chosen for the study's next trial."""
+        return self._sampler
+
+    @property
+    def seed(self) -> int:
+        """The seed the chosen samplers' seeds derive from (drawn from the OS when none was given)."""
+        return self._seed
+
+    # -- pickling and reseeding -----------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def reseed_rng(self) -> None:
+        """Draws a new seed for the samplers chosen from now on and reseeds the one in use."""
+        with self._lock:
+            self._seed = random.SystemRandom().randrange(2**32)
+            self._sampler.reseed_rng()
+
+    # -- Optuna's hooks (for a study that runs them from Python, or a wrapper sampler) ----------
+    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        return self._sampler.infer_relative_search_space(study, trial)
+
+    def sample_relative(self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
+        return self._sampler.sample_relative(study, trial, search_space)
+
+    def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution) -> Any:
+        return self._sampler.sample_independent(study, trial, param_name, param_distribution)
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        self._sampler.before_trial(study, trial)
+
+    def after_trial(self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None) -> None:
+        self._sampler.after_trial(study, trial, state, values)
+
+    def __repr__(self) -> str:
+        return f"AutoSampler(seed={self._seed}, current_sampler={type(self._sampler).__name__})"
