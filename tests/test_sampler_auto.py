@@ -1,0 +1,270 @@
+"""AutoSampler: which built-in sampler each kind of study gets, and when it switches."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ferrotune
+from ferrotune.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from ferrotune.exceptions import FerrotuneValueError
+from ferrotune.samplers import AutoSampler, RandomSampler
+from ferrotune.study._suggest import CorePath
+from ferrotune.trial import FrozenTrial, Trial
+
+ferrotune.logging.set_verbosity(ferrotune.logging.WARNING)
+
+
+def _run(
+    sampler: AutoSampler, objective: Callable[[Trial], Any], n_trials: int, directions: list[str] | None = None
+) -> tuple[ferrotune.Study, list[str]]:
+    """The study and the name of the sampler that served each trial."""
+    used: list[str] = []
+
+    def record(study: ferrotune.Study, trial: FrozenTrial) -> None:
+        used.append(type(sampler.current_sampler).__name__)
+
+    study = ferrotune.create_study(sampler=sampler, directions=directions or ["minimize"])
+    study.optimize(objective, n_trials=n_trials, callbacks=[record])
+    return study, used
+
+
+def numeric(trial: Trial) -> float:
+    x = trial.suggest_float("x", -5, 5)
+    y = trial.suggest_int("y", -5, 5)
+    return (x - 1) ** 2 + (y + 2) ** 2
+
+
+def categorical(trial: Trial) -> float:
+    x = trial.suggest_float("x", -5, 5)
+    c = trial.suggest_categorical("c", ["a", "b", "c"])
+    return x**2 + {"a": 0.0, "b": 1.0, "c": 2.0}[c]
+
+
+def conditional(trial: Trial) -> float:
+    kind = trial.suggest_int("kind", 0, 1)
+    if kind == 0:
+        return trial.suggest_float("a", -5, 5) ** 2
+    return 1 + trial.suggest_float("b", 0, 3)
+
+
+def two_objectives(trial: Trial) -> tuple[float, float]:
+    x = trial.suggest_float("x", 0, 1)
+    y = trial.suggest_float("y", 0, 1)
+    return x, (1 + y) * (1 - x**0.5)
+
+
+def four_objectives(trial: Trial) -> tuple[float, float, float, float]:
+    x = trial.suggest_float("x", -5, 5)
+    y = trial.suggest_int("y", -5, 5)
+    return x**2 + y**2, (x - 2) ** 2 + y**2, (x + 2) ** 2 + y**2, x**2 + (y - 2) ** 2
+
+
+def test_numeric_single_objective_gp_then_cmaes_at_the_threshold() -> None:
+    s = AutoSampler(seed=0)
+    s.N_COMPLETE_TRIALS_FOR_CMAES = 20
+    study, used = _run(s, numeric, 30)
+    assert used == ["RandomSampler"] + ["GPSampler"] * 19 + ["CmaEsSampler"] * 10
+    assert isinstance(study._path, CorePath)  # the chosen sampler's core does the work
+    assert study._engine is not None and s._core_sampler is s.current_sampler._core_sampler
+
+
+def test_published_thresholds() -> None:
+    assert AutoSampler.N_COMPLETE_TRIALS_FOR_CMAES == 250
+    assert AutoSampler.N_COMPLETE_TRIALS_FOR_NSGA == 1000
+    assert AutoSampler.N_OBJECTIVES_FOR_NSGA3 == 4
+
+
+def test_one_parameter_numeric_goes_to_tpe_after_the_gp() -> None:
+    s = AutoSampler(seed=0)
+    s.N_COMPLETE_TRIALS_FOR_CMAES = 10
+    _, used = _run(s, lambda t: t.suggest_float("x", -1, 1) ** 2, 15)
+    assert used == ["RandomSampler"] + ["GPSampler"] * 9 + ["TPESampler"] * 5
+
+
+@pytest.mark.parametrize("objective", [categorical, conditional])
+def test_categorical_and_conditional_spaces_get_tpe(objective: Callable[[Trial], float]) -> None:
+    _, used = _run(AutoSampler(seed=0), objective, 30)
+    assert used[0] == "RandomSampler"
+    assert set(used[-20:]) == {"TPESampler"}
+    first_tpe = used.index("TPESampler")
+    assert set(used[first_tpe:]) == {"TPESampler"}  # TPE is for good
+
+
+def test_multi_objective_tpe_then_nsga2_at_the_threshold() -> None:
+    s = AutoSampler(seed=0)
+    s.N_COMPLETE_TRIALS_FOR_NSGA = 30
+    _, used = _run(s, two_objectives, 60, ["minimize", "minimize"])
+    assert used == ["RandomSampler"] + ["TPESampler"] * 29 + ["NSGAIISampler"] * 30
+
+
+def test_many_objectives_get_nsga3() -> None:
+    s = AutoSampler(seed=0)
+    s.N_COMPLETE_TRIALS_FOR_NSGA = 10
+    _, used = _run(s, four_objectives, 15, ["minimize"] * 4)
+    assert used == ["RandomSampler"] + ["TPESampler"] * 9 + ["NSGAIIISampler"] * 5
+
+
+def _constrained(trial: Trial) -> float:
+    x = trial.suggest_float("x", -5, 5)
+    y = trial.suggest_float("y", -5, 5)
+    trial.set_constraint("c", 1 - x)  # feasible when x >= 1
+    return x**2 + y**2
+
+
+def test_constrained_numeric_study_gp_then_tpe_and_feasible_best() -> None:
+    s = AutoSampler(seed=0)
+    s.N_COMPLETE_TRIALS_FOR_CMAES = 25
+    study, used = _run(s, _constrained, 35)
+    assert used == ["RandomSampler"] + ["GPSampler"] * 24 + ["TPESampler"] * 10
+    assert study.best_trial.params["x"] >= 1
+    assert study.best_value < 1.5  # the optimum is 1 at (1, 0)
+
+
+def test_constraints_func_is_stored_and_passed_on() -> None:
+    def cf(t: FrozenTrial) -> list[float]:
+        return [1 - t.params["x"]]
+
+    with pytest.warns(FutureWarning, match="constraints_func"):
+        s = AutoSampler(seed=0, constraints_func=cf)
+    s.N_COMPLETE_TRIALS_FOR_NSGA = 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # warned once, at construction
+        study, used = _run(s, two_objectives, 15, ["minimize", "minimize"])
+    assert used[-1] == "NSGAIISampler"
+    assert s.current_sampler._constraints_func is cf
+    for t in study.trials:
+        assert t.constraints == pytest.approx({"0": 1 - t.params["x"]})
+
+
+def _params(seed: int, objective: Callable[[Trial], Any], n: int, directions: list[str] | None = None) -> list[dict[str, Any]]:
+    s = AutoSampler(seed=seed)
+    s.N_COMPLETE_TRIALS_FOR_CMAES = 15
+    s.N_COMPLETE_TRIALS_FOR_NSGA = 15
+    study, _ = _run(s, objective, n, directions)
+    return [t.params for t in study.trials]
+
+
+@pytest.mark.parametrize(
+    ("objective", "directions"),
+    [(numeric, None), (categorical, None), (two_objectives, ["minimize", "minimize"])],
+)
+def test_deterministic_under_a_seed(objective: Callable[[Trial], Any], directions: list[str] | None) -> None:
+    a = _params(3, objective, 25, directions)
+    assert a == _params(3, objective, 25, directions)
+    assert a != _params(4, objective, 25, directions)
+
+
+def test_pickles_mid_study_and_proposes_the_same() -> None:
+    s = AutoSampler(seed=5)
+    s.N_COMPLETE_TRIALS_FOR_CMAES = 10
+    study = ferrotune.create_study(sampler=s)
+    study.optimize(numeric, n_trials=12)
+    assert type(s.current_sampler).__name__ == "CmaEsSampler"
+    copy = pickle.loads(pickle.dumps(s))
+    assert copy.seed == s.seed and type(copy.current_sampler) is type(s.current_sampler)
+    # two studies with the same history: the copy proposes what the original proposes
+    twins = []
+    for sampler in (s, copy):
+        st2 = ferrotune.create_study(sampler=sampler)
+        st2.add_trials(study.trials)
+        st2.optimize(numeric, n_trials=3)
+        twins.append([t.params for t in st2.trials[12:]])
+    assert twins[0] == twins[1]
+
+
+def test_beats_random_search_on_a_numeric_study() -> None:
+    def sphere(trial: Trial) -> float:
+        return sum((trial.suggest_float(f"x{i}", -5, 5) - 0.5) ** 2 for i in range(4))
+
+    wins = 0
+    for seed in range(3):
+        auto = ferrotune.create_study(sampler=AutoSampler(seed=seed))
+        auto.optimize(sphere, n_trials=40)
+        rand = ferrotune.create_study(sampler=RandomSampler(seed=seed))
+        rand.optimize(sphere, n_trials=40)
+        wins += auto.best_value < rand.best_value / 10
+    assert wins == 3
+
+
+def _inside(study: ferrotune.Study) -> None:
+    for t in study.trials:
+        for name, d in t.distributions.items():
+            assert d._contains(d.to_internal_repr(t.params[name])), (name, t.params[name], d)
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), step=st.sampled_from([None, 0.25]), log=st.booleans())
+def test_every_value_inside_its_distribution(seed: int, step: float | None, log: bool) -> None:
+    def objective(trial: Trial) -> float:
+        a = trial.suggest_float("a", 0.5, 4.0, step=None if log else step, log=log)
+        b = trial.suggest_int("b", 1, 64, log=log)
+        return a + b
+
+    s = AutoSampler(seed=seed)
+    s.N_COMPLETE_TRIALS_FOR_CMAES = 12
+    study, used = _run(s, objective, 18)
+    assert used[-1] == "CmaEsSampler"
+    _inside(study)
+    assert all(isinstance(d, (FloatDistribution, IntDistribution)) for d in study.trials[-1].distributions.values())
+
+    study2, _ = _run(AutoSampler(seed=seed), categorical, 12)
+    _inside(study2)
+    assert isinstance(study2.trials[-1].distributions["c"], CategoricalDistribution)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"seed": -1}, "seed"),
+        ({"seed": 1.5}, "seed"),
+        ({"seed": "1"}, "seed"),
+        ({"constraints_func": 3}, "constraints_func"),
+    ],
+)
+def test_bad_arguments(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(FerrotuneValueError, match=match):
+        AutoSampler(**kwargs)
+
+
+def test_reseed_keeps_the_choice_and_changes_the_seed() -> None:
+    s = AutoSampler(seed=1)
+    before = s.seed
+    s.reseed_rng()
+    assert s.seed != before
+    _, used = _run(s, numeric, 3)
+    assert used == ["RandomSampler", "GPSampler", "GPSampler"]
+
+
+def test_a_replaced_hook_runs_from_python_with_the_chosen_sampler() -> None:
+    calls: list[str] = []
+
+    class Logged(AutoSampler):
+        def sample_independent(self, study: Any, trial: Any, param_name: str, param_distribution: Any) -> Any:
+            calls.append(type(self.current_sampler).__name__)
+            return super().sample_independent(study, trial, param_name, param_distribution)
+
+    s = Logged(seed=0)
+    s.N_COMPLETE_TRIALS_FOR_CMAES = 12
+    study, used = _run(s, numeric, 15)
+    assert not isinstance(study._path, CorePath)
+    assert used == ["RandomSampler"] + ["GPSampler"] * 11 + ["CmaEsSampler"] * 3
+    assert calls[:2] == ["RandomSampler", "RandomSampler"] and "GPSampler" in calls
+    assert study.best_value < 2
+
+
+def test_threads_share_the_switch() -> None:
+    s = AutoSampler(seed=0)
+    s.N_COMPLETE_TRIALS_FOR_CMAES = 15
+    study = ferrotune.create_study(sampler=s)
+    study.optimize(numeric, n_trials=40, n_jobs=3)
+    assert len(study.trials) == 40
+    assert all(t.state == ferrotune.trial.TrialState.COMPLETE for t in study.trials)
+    assert type(s.current_sampler).__name__ == "CmaEsSampler"
+    _inside(study)
