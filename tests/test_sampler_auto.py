@@ -68,7 +68,7 @@ def four_objectives(trial: Trial) -> tuple[float, float, float, float]:
 
 def test_numeric_single_objective_gp_then_cmaes_at_the_threshold() -> None:
     s = AutoSampler(seed=0)
-    s.N_COMPLETE_TRIALS_FOR_CMAES = 20
+    s.N_COMPLETE_TRIALS_FOR_GP = 20
     study, used = _run(s, numeric, 30)
     assert used == ["RandomSampler"] + ["GPSampler"] * 19 + ["CmaEsSampler"] * 10
     assert isinstance(study._path, CorePath)  # the chosen sampler's core does the work
@@ -76,39 +76,48 @@ def test_numeric_single_objective_gp_then_cmaes_at_the_threshold() -> None:
 
 
 def test_published_thresholds() -> None:
-    assert AutoSampler.N_COMPLETE_TRIALS_FOR_CMAES == 250
+    assert AutoSampler.N_COMPLETE_TRIALS_FOR_GP == 250
     assert AutoSampler.N_COMPLETE_TRIALS_FOR_NSGA == 1000
     assert AutoSampler.N_OBJECTIVES_FOR_NSGA3 == 4
 
 
 def test_one_parameter_numeric_goes_to_tpe_after_the_gp() -> None:
     s = AutoSampler(seed=0)
-    s.N_COMPLETE_TRIALS_FOR_CMAES = 10
+    s.N_COMPLETE_TRIALS_FOR_GP = 10
     _, used = _run(s, lambda t: t.suggest_float("x", -1, 1) ** 2, 15)
     assert used == ["RandomSampler"] + ["GPSampler"] * 9 + ["TPESampler"] * 5
 
 
-@pytest.mark.parametrize("objective", [categorical, conditional])
-def test_categorical_and_conditional_spaces_get_tpe(objective: Callable[[Trial], float]) -> None:
-    _, used = _run(AutoSampler(seed=0), objective, 30)
+def test_conditional_space_gets_tpe_for_good() -> None:
+    _, used = _run(AutoSampler(seed=0), conditional, 30)
     assert used[0] == "RandomSampler"
-    assert set(used[-20:]) == {"TPESampler"}
-    first_tpe = used.index("TPESampler")
-    assert set(used[first_tpe:]) == {"TPESampler"}  # TPE is for good
+    first_tpe = used.index("TPESampler")  # from the first finished trial of the other branch
+    assert set(used[1:first_tpe]) <= {"GPSampler"}
+    assert set(used[first_tpe:]) == {"TPESampler"}
 
 
-def test_multi_objective_tpe_then_nsga2_at_the_threshold() -> None:
+def test_categorical_space_gp_then_tpe_at_the_threshold() -> None:
     s = AutoSampler(seed=0)
+    s.N_COMPLETE_TRIALS_FOR_GP = 20
+    study, used = _run(s, categorical, 30)
+    assert used == ["RandomSampler"] + ["GPSampler"] * 19 + ["TPESampler"] * 10
+    assert study.best_value < 0.5
+
+
+def test_multi_objective_gp_then_tpe_then_nsga2_at_the_thresholds() -> None:
+    s = AutoSampler(seed=0)
+    s.N_COMPLETE_TRIALS_FOR_GP = 15
     s.N_COMPLETE_TRIALS_FOR_NSGA = 30
     _, used = _run(s, two_objectives, 60, ["minimize", "minimize"])
-    assert used == ["RandomSampler"] + ["TPESampler"] * 29 + ["NSGAIISampler"] * 30
+    assert used == ["RandomSampler"] + ["GPSampler"] * 14 + ["TPESampler"] * 15 + ["NSGAIISampler"] * 30
 
 
 def test_many_objectives_get_nsga3() -> None:
     s = AutoSampler(seed=0)
+    s.N_COMPLETE_TRIALS_FOR_GP = 5
     s.N_COMPLETE_TRIALS_FOR_NSGA = 10
     _, used = _run(s, four_objectives, 15, ["minimize"] * 4)
-    assert used == ["RandomSampler"] + ["TPESampler"] * 9 + ["NSGAIIISampler"] * 5
+    assert used == ["RandomSampler"] + ["GPSampler"] * 4 + ["TPESampler"] * 5 + ["NSGAIIISampler"] * 5
 
 
 def _constrained(trial: Trial) -> float:
@@ -120,7 +129,7 @@ def _constrained(trial: Trial) -> float:
 
 def test_constrained_numeric_study_gp_then_tpe_and_feasible_best() -> None:
     s = AutoSampler(seed=0)
-    s.N_COMPLETE_TRIALS_FOR_CMAES = 25
+    s.N_COMPLETE_TRIALS_FOR_GP = 25
     study, used = _run(s, _constrained, 35)
     assert used == ["RandomSampler"] + ["GPSampler"] * 24 + ["TPESampler"] * 10
     assert study.best_trial.params["x"] >= 1
@@ -133,6 +142,7 @@ def test_constraints_func_is_stored_and_passed_on() -> None:
 
     with pytest.warns(FutureWarning, match="constraints_func"):
         s = AutoSampler(seed=0, constraints_func=cf)
+    s.N_COMPLETE_TRIALS_FOR_GP = 5
     s.N_COMPLETE_TRIALS_FOR_NSGA = 10
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)  # warned once, at construction
@@ -145,7 +155,7 @@ def test_constraints_func_is_stored_and_passed_on() -> None:
 
 def _params(seed: int, objective: Callable[[Trial], Any], n: int, directions: list[str] | None = None) -> list[dict[str, Any]]:
     s = AutoSampler(seed=seed)
-    s.N_COMPLETE_TRIALS_FOR_CMAES = 15
+    s.N_COMPLETE_TRIALS_FOR_GP = 15
     s.N_COMPLETE_TRIALS_FOR_NSGA = 15
     study, _ = _run(s, objective, n, directions)
     return [t.params for t in study.trials]
@@ -163,7 +173,7 @@ def test_deterministic_under_a_seed(objective: Callable[[Trial], Any], direction
 
 def test_pickles_mid_study_and_proposes_the_same() -> None:
     s = AutoSampler(seed=5)
-    s.N_COMPLETE_TRIALS_FOR_CMAES = 10
+    s.N_COMPLETE_TRIALS_FOR_GP = 10
     study = ferrotune.create_study(sampler=s)
     study.optimize(numeric, n_trials=12)
     assert type(s.current_sampler).__name__ == "CmaEsSampler"
@@ -208,7 +218,7 @@ def test_every_value_inside_its_distribution(seed: int, step: float | None, log:
         return a + b
 
     s = AutoSampler(seed=seed)
-    s.N_COMPLETE_TRIALS_FOR_CMAES = 12
+    s.N_COMPLETE_TRIALS_FOR_GP = 12
     study, used = _run(s, objective, 18)
     assert used[-1] == "CmaEsSampler"
     _inside(study)
@@ -251,7 +261,7 @@ def test_a_replaced_hook_runs_from_python_with_the_chosen_sampler() -> None:
             return super().sample_independent(study, trial, param_name, param_distribution)
 
     s = Logged(seed=0)
-    s.N_COMPLETE_TRIALS_FOR_CMAES = 12
+    s.N_COMPLETE_TRIALS_FOR_GP = 12
     study, used = _run(s, numeric, 15)
     assert not isinstance(study._path, CorePath)
     assert used == ["RandomSampler"] + ["GPSampler"] * 11 + ["CmaEsSampler"] * 3
@@ -261,7 +271,7 @@ def test_a_replaced_hook_runs_from_python_with_the_chosen_sampler() -> None:
 
 def test_threads_share_the_switch() -> None:
     s = AutoSampler(seed=0)
-    s.N_COMPLETE_TRIALS_FOR_CMAES = 15
+    s.N_COMPLETE_TRIALS_FOR_GP = 15
     study = ferrotune.create_study(sampler=s)
     study.optimize(numeric, n_trials=40, n_jobs=3)
     assert len(study.trials) == 40

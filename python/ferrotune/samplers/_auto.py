@@ -33,19 +33,21 @@ class AutoSampler(BaseSampler):
     """Chooses a built-in sampler from the study as it goes, with OptunaHub's rules:
 
     * the first trial: random (nothing is known of the search space yet);
-    * one objective, a space with a categorical parameter or a conditional one (finished trials
-      with different parameter names): :class:`TPESampler` (multivariate, grouped), for good;
-    * one objective, a numeric space: :class:`GPSampler` while fewer than
-      :attr:`N_COMPLETE_TRIALS_FOR_CMAES` (250) trials are complete, then
-      :class:`CmaEsSampler` warm-started from those trials (:class:`TPESampler` for a
-      one-parameter or constrained study, which CMA-ES does not serve);
-    * several objectives: :class:`TPESampler` while fewer than
+    * a conditional space (finished trials with different parameter names):
+      :class:`TPESampler` (multivariate, grouped), for good;
+    * otherwise :class:`GPSampler` while fewer than :attr:`N_COMPLETE_TRIALS_FOR_GP` (250)
+      trials are complete (categorical parameters, constraints and several objectives
+      included: the GP models them all);
+    * then, with one objective, :class:`CmaEsSampler` warm-started from those trials for a
+      numeric, unconstrained space of at least two parameters, :class:`TPESampler` for the
+      rest; with several objectives :class:`TPESampler` until
       :attr:`N_COMPLETE_TRIALS_FOR_NSGA` (1,000) trials are complete, then
       :class:`NSGAIISampler` (:class:`NSGAIIISampler` from 4 objectives).
 
-    Constraints (:meth:`Trial.set_constraint` or ``constraints_func``) are honoured by each
-    chosen sampler; unlike OptunaHub's, a constrained numeric study still starts with the GP,
-    whose constrained acquisition handles them. The chosen sampler runs in the core as it does
+    OptunaHub's AutoSampler sends categorical, constrained and multi-objective studies to TPE
+    from the start; ferrotune's GP handles them, and ``benches/auto_sampler.py`` shows it
+    ahead of TPE there at small budgets. Constraints (:meth:`Trial.set_constraint` or
+    ``constraints_func``) are honoured by each chosen sampler. The chosen sampler runs in the core as it does
     on its own: the study asks :meth:`_choose_core` before each trial and moves to the new
     sampler's core when the choice changes. Each chosen sampler's seed is derived from
     ``seed``, so a seeded study is reproducible.
@@ -56,8 +58,8 @@ class AutoSampler(BaseSampler):
             feasible (deprecated as in Optuna 5: prefer :meth:`Trial.set_constraint`).
     """
 
-    #: Complete trials the GP serves in a numeric single-objective study.
-    N_COMPLETE_TRIALS_FOR_CMAES = 250
+    #: Complete trials the GP serves (a study whose space is not conditional).
+    N_COMPLETE_TRIALS_FOR_GP = 250
     #: Complete trials TPE serves in a multi-objective study before NSGA-II/III.
     N_COMPLETE_TRIALS_FOR_NSGA = 1000
     #: Objectives from which NSGA-III is used instead of NSGA-II.
@@ -104,11 +106,8 @@ class AutoSampler(BaseSampler):
         multi = len(study._directions) > 1
         if self._kind in (_FINAL_MULTI if multi else _FINAL_SINGLE):
             return self._kind, []
-        counts = study._engine.state_counts()
-        n_complete = counts[int(TrialState.COMPLETE)]
-        if multi:
-            if n_complete + counts[int(TrialState.PRUNED)] == 0:
-                return "random", []
+        n_complete = study._engine.state_counts()[int(TrialState.COMPLETE)]
+        if multi and self._kind == "tpe":
             if n_complete < self.N_COMPLETE_TRIALS_FOR_NSGA:
                 return "tpe", []
             return ("nsga2" if len(study._directions) < self.N_OBJECTIVES_FOR_NSGA3 else "nsga3"), []
@@ -116,15 +115,17 @@ class AutoSampler(BaseSampler):
         if not done:
             return "random", []
         names = set(done[0].distributions)
-        for t in done:
-            if set(t.distributions) != names or any(isinstance(d, CategoricalDistribution) for d in t.distributions.values()):
-                return "tpe", []
-        if n_complete < self.N_COMPLETE_TRIALS_FOR_CMAES:
+        if any(set(t.distributions) != names for t in done):
+            return "tpe", []  # a conditional space: TPE's grouped model fits it, the GP's does not
+        if n_complete < self.N_COMPLETE_TRIALS_FOR_GP:
             return "gp", []
-        constrained = self._constraints_func is not None or any(t.constraints for t in done)
-        if len(names) < 2 or constrained:
+        if multi:
             return "tpe", []
-        complete = [t for t in done if t.state == TrialState.COMPLETE][: self.N_COMPLETE_TRIALS_FOR_CMAES]
+        numeric = not any(isinstance(d, CategoricalDistribution) for d in done[0].distributions.values())
+        constrained = self._constraints_func is not None or any(t.constraints for t in done)
+        if len(names) < 2 or constrained or not numeric:
+            return "tpe", []
+        complete = [t for t in done if t.state == TrialState.COMPLETE][: self.N_COMPLETE_TRIALS_FOR_GP]
         return "cmaes", complete
 
     def _choose_core(self, study: Study) -> bool:

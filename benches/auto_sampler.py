@@ -1,0 +1,149 @@
+"""AutoSampler against each single built-in sampler, per problem class.
+
+For each problem (continuous single-objective, mixed/categorical single-objective, two-objective
+ZDT1), every sampler runs the same number of trials on a few seeds; the table gives the median
+best value (single objective, lower is better) or hypervolume (two objectives, higher is
+better), and whether AutoSampler is significantly worse than the best single sampler (one-sided
+Mann-Whitney U, p < 0.05).
+
+    PYTHONPATH=python python benches/auto_sampler.py --quick   # ~1 minute
+    PYTHONPATH=python python benches/auto_sampler.py           # more seeds and trials
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from scipy.stats import mannwhitneyu
+
+import ferrotune
+from ferrotune.samplers import (
+    AutoSampler,
+    BaseSampler,
+    CmaEsSampler,
+    GPSampler,
+    NSGAIISampler,
+    RandomSampler,
+    TPESampler,
+)
+from ferrotune.trial import Trial
+
+ferrotune.logging.set_verbosity(ferrotune.logging.WARNING)
+warnings.simplefilter("ignore")
+
+
+def rosenbrock(trial: Trial) -> float:
+    x = [trial.suggest_float(f"x{i}", -2, 2) for i in range(4)]
+    return sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(3))
+
+
+def ackley(trial: Trial) -> float:
+    x = [trial.suggest_float(f"x{i}", -5, 5) for i in range(5)]
+    n = len(x)
+    a = -20 * math.exp(-0.2 * math.sqrt(sum(v * v for v in x) / n))
+    return a - math.exp(sum(math.cos(2 * math.pi * v) for v in x) / n) + 20 + math.e
+
+
+def mixed(trial: Trial) -> float:
+    """A learning-rate / depth / optimizer-like surface: a log float, an int, two categoricals."""
+    lr = trial.suggest_float("lr", 1e-4, 1.0, log=True)
+    depth = trial.suggest_int("depth", 1, 12)
+    opt = trial.suggest_categorical("opt", ["sgd", "adam", "rmsprop"])
+    act = trial.suggest_categorical("act", ["relu", "tanh"])
+    bias = {"sgd": 0.6, "adam": 0.0, "rmsprop": 0.3}[opt] + (0.0 if act == "relu" else 0.2)
+    return (math.log10(lr) + 2.5) ** 2 + 0.05 * (depth - 7) ** 2 + bias
+
+
+def conditional(trial: Trial) -> float:
+    """A model choice with its own parameters (a conditional space)."""
+    model = trial.suggest_categorical("model", ["linear", "tree"])
+    if model == "linear":
+        c = trial.suggest_float("c", 1e-3, 1e3, log=True)
+        return 0.5 + (math.log10(c) - 1) ** 2 / 4
+    depth = trial.suggest_int("depth", 1, 20)
+    leaf = trial.suggest_float("leaf", 0.0, 1.0)
+    return 0.1 * abs(depth - 9) + (leaf - 0.3) ** 2
+
+
+def zdt1(trial: Trial) -> tuple[float, float]:
+    x = [trial.suggest_float(f"x{i}", 0, 1) for i in range(6)]
+    g = 1 + 9 * sum(x[1:]) / (len(x) - 1)
+    return x[0], g * (1 - math.sqrt(x[0] / g))
+
+
+def hypervolume_2d(points: list[tuple[float, float]], ref: tuple[float, float]) -> float:
+    """Area dominated by ``points`` (minimized) inside the box up to ``ref``."""
+    pts = sorted(p for p in points if p[0] < ref[0] and p[1] < ref[1])
+    area, best_y = 0.0, ref[1]
+    for x, y in pts:
+        if y < best_y:
+            area += (ref[0] - x) * (best_y - y)
+            best_y = y
+    return area
+
+
+SINGLE: dict[str, Callable[[int], BaseSampler]] = {
+    "Auto": lambda s: AutoSampler(seed=s),
+    "GP": lambda s: GPSampler(seed=s),
+    "TPE": lambda s: TPESampler(seed=s, multivariate=True),
+    "CMA-ES": lambda s: CmaEsSampler(seed=s),
+    "Random": lambda s: RandomSampler(seed=s),
+}
+MULTI: dict[str, Callable[[int], BaseSampler]] = {
+    "Auto": lambda s: AutoSampler(seed=s),
+    "TPE": lambda s: TPESampler(seed=s, multivariate=True),
+    "NSGA-II": lambda s: NSGAIISampler(seed=s),
+    "GP": lambda s: GPSampler(seed=s),
+    "Random": lambda s: RandomSampler(seed=s),
+}
+
+
+def run(objective: Callable[[Trial], Any], make: Callable[[int], BaseSampler], seed: int, n_trials: int, multi: bool) -> float:
+    directions = ["minimize", "minimize"] if multi else ["minimize"]
+    study = ferrotune.create_study(sampler=make(seed), directions=directions)
+    study.optimize(objective, n_trials=n_trials)
+    if multi:
+        return hypervolume_2d([tuple(t.values) for t in study.best_trials], (1.1, 11.0))  # type: ignore[misc]
+    return study.best_value
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="5 seeds (the fewest a one-sided Mann-Whitney test can call significant), fewer trials")
+    args = ap.parse_args()
+    seeds = range(5) if args.quick else range(10)
+    n_single, n_multi = (60, 120) if args.quick else (150, 300)
+    problems: list[tuple[str, Callable[[Trial], Any], bool, int]] = [
+        ("rosenbrock-4d", rosenbrock, False, n_single),
+        ("ackley-5d", ackley, False, n_single),
+        ("mixed", mixed, False, n_single),
+        ("conditional", conditional, False, n_single),
+        ("zdt1-6d", zdt1, True, n_multi),
+    ]
+    print(f"{len(seeds)} seeds; medians; 'worse?' = AutoSampler significantly worse than the best single sampler")
+    start = time.perf_counter()
+    for name, objective, multi, n in problems:
+        samplers = MULTI if multi else SINGLE
+        if not multi and name in ("mixed", "conditional"):
+            samplers = {k: v for k, v in samplers.items() if k != "CMA-ES"}  # CMA-ES: numeric spaces only
+        results = {k: [run(objective, make, s, n, multi) for s in seeds] for k, make in samplers.items()}
+        medians = {k: statistics.median(v) for k, v in results.items()}
+        singles = [k for k in results if k != "Auto"]
+        best = (max if multi else min)(singles, key=lambda k: medians[k])
+        alternative = "less" if multi else "greater"  # Auto's HV lower / Auto's value higher
+        p = mannwhitneyu(results["Auto"], results[best], alternative=alternative).pvalue
+        header = "  ".join(f"{k:>10}" for k in samplers)
+        cells = "  ".join(f"{medians[k]:>10.3g}" for k in samplers)
+        print(f"{'':14} {'trials':>6}  {header}   best single  worse? (p)")
+        print(f"{name:14} {n:>6}  {cells}   {best:>11}  {'YES' if p < 0.05 else 'no':>6} ({p:.2f})")
+    print(f"total {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
