@@ -278,3 +278,19 @@ def test_threads_share_the_switch() -> None:
     assert all(t.state == ferrotune.trial.TrialState.COMPLETE for t in study.trials)
     assert type(s.current_sampler).__name__ == "CmaEsSampler"
     _inside(study)
+
+
+def test_partial_fixed_over_auto_follows_its_switches() -> None:
+    from ferrotune.samplers import PartialFixedSampler
+
+    s = AutoSampler(seed=0)
+    s.N_COMPLETE_TRIALS_FOR_GP = 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ferrotune.exceptions.ExperimentalWarning)
+        fixed = PartialFixedSampler({"y": -2}, s)
+    used: list[str] = []
+    study = ferrotune.create_study(sampler=fixed)
+    study.optimize(numeric, n_trials=14, callbacks=[lambda st, t: used.append(type(s.current_sampler).__name__)])
+    assert used == ["RandomSampler"] + ["GPSampler"] * 9 + ["CmaEsSampler"] * 4
+    assert isinstance(study._path, CorePath) and study._engine is not None
+    assert all(t.params["y"] == -2 for t in study.trials)

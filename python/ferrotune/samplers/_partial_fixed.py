@@ -54,6 +54,15 @@ class PartialFixedSampler(BaseSampler):
             return None
         return _core.partial_fixed_sampler([(k, _plain(v)) for k, v in self._fixed_params.items()], base)
 
+    def _choose_core(self, study: Study) -> bool:
+        """Follows a base that switches samplers as the study goes (``AutoSampler``): True when
+        it switched, with this sampler's core rebuilt on the base's new one."""
+        choose: Callable[[Study], bool] | None = getattr(self._base_sampler, "_choose_core", None)
+        if choose is None or not choose(study):
+            return False
+        self._core_sampler = self._build_core()
+        return True
+
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         del state["_core_sampler"]
