@@ -115,7 +115,7 @@ def run(objective: Callable[[Trial], Any], make: Callable[[int], BaseSampler], s
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="5 seeds (the fewest a one-sided Mann-Whitney test can call significant), fewer trials")
+    ap.add_argument("--quick", action="store_true", help="5 seeds, fewer trials")
     args = ap.parse_args()
     seeds = range(5) if args.quick else range(8)
     n_single, n_multi = (60, 120) if args.quick else (300, 300)
