@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import platform
 import statistics
 import time
 import warnings
@@ -126,6 +128,7 @@ def main() -> None:
         ("conditional", conditional, False, n_single),
         ("zdt1-6d", zdt1, True, n_multi),
     ]
+    print(f"ferrotune {ferrotune.__version__}, Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}")
     print(f"{len(seeds)} seeds; medians; 'worse?' = AutoSampler significantly worse than the best single sampler")
     start = time.perf_counter()
     for name, objective, multi, n in problems:
