@@ -84,6 +84,9 @@ class Study:
         self._optimize_local = threading.local()
         self._cache: list[FrozenTrial] = []
         self._cache_lock = threading.Lock()
+        # held while a sampler that switches (AutoSampler) may move the study to another engine
+        # and a trial is asked: a trial is never asked on one engine and run on another
+        self._switch_lock = threading.Lock()
         self._pruner = _check_pruner(pruner)
         self.sampler = _check_sampler(sampler)
 
@@ -310,8 +313,14 @@ class Study:
         return trial
 
     def _ask(self, stop_if_exhausted: bool) -> Trial | None:
-        if self._choose_core is not None and self._choose_core(self):
-            self.sampler = self._sampler  # an engine on the newly chosen sampler's core
+        if self._choose_core is None:
+            return self._ask_engine(stop_if_exhausted)
+        with self._switch_lock:
+            if self._choose_core(self):
+                self.sampler = self._sampler  # an engine on the newly chosen sampler's core
+            return self._ask_engine(stop_if_exhausted)
+
+    def _ask_engine(self, stop_if_exhausted: bool) -> Trial | None:
         asked = self._engine.ask(stop_if_exhausted)
         if asked is None:
             return None
