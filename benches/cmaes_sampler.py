@@ -24,7 +24,7 @@ same box scaled to [0, 1]^d (mean 0.5, sigma 1/6, the samplers' start; seed s). 
 the best value found; ferrotune is compared with each of the others by a two-sided
 Mann-Whitney U test over the seeds (scipy), with win/tie/loss counts seed by seed.
 
-Needs Optuna, cmaes and scipy: pip install -e '.[bench]' cmaes scipy
+Needs Optuna, cmaes and scipy: pip install -e '.[bench-samplers]'
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ DTLZ3 (multimodal) are still far from their fronts at this budget, in all three 
 their reference points, (5, 5, 5) and (60, 60, 60), measure the progress towards them. Means over the seeds; the last columns are ferrotune's mean
 over Optuna's and over pymoo's.
 
-Needs Optuna (>= 5.0) and pymoo 0.6: pip install -e '.[bench]' pymoo
+Needs Optuna (>= 5.0) and pymoo 0.6: pip install -e '.[bench-samplers]'
 """
 
 from __future__ import annotations
