@@ -143,8 +143,9 @@ def test_threads_share_the_space_without_repeating():
 
 WORKER = textwrap.dedent(
     """
-    import os, sys, time, warnings, ferrotune
+    import os, sys, warnings, ferrotune
     sys.path.insert(0, sys.argv[4])
+    from _util import wait_until
     from test_sampler_brute_force import BIG, walk
     warnings.simplefilter("ignore")
     ferrotune.logging.set_verbosity(ferrotune.logging.WARNING)
@@ -154,11 +155,8 @@ WORKER = textwrap.dedent(
     def f(t):
         if not os.path.exists(marker):
             open(marker, "w").close()
-            # the first trial of each worker waits until all four run one (polling an event)
-            deadline = time.monotonic() + 120
-            while not all(os.path.exists(m) for m in others):
-                assert time.monotonic() < deadline, "the four workers never ran trials at once"
-                time.sleep(0.01)
+            # the first trial of each worker waits until all four run one
+            wait_until(lambda: all(os.path.exists(m) for m in others), what="the four workers running trials at once")
         return walk(BIG, t)
     s.optimize(f)
     """

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import pickle
 import subprocess
 import sys
@@ -124,7 +125,9 @@ def test_generations_are_tagged_as_optuna_tags_them():
 
 WORKER = textwrap.dedent(
     """
-    import os, sys, time, ferrotune
+    import os, sys, ferrotune
+    sys.path.insert(0, sys.argv[4])
+    from _util import wait_until
     from ferrotune.samplers import CmaEsSampler
     ferrotune.logging.set_verbosity(ferrotune.logging.ERROR)
     url, me, go = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -136,9 +139,7 @@ WORKER = textwrap.dedent(
         storage = JournalStorage(JournalFileBackend(url))
     study = ferrotune.load_study(study_name="cma", storage=storage, sampler=CmaEsSampler(seed=11))
     open(me, "w").close()
-    deadline = time.monotonic() + 120
-    while not os.path.exists(go) and time.monotonic() < deadline:  # start together
-        time.sleep(0.001)
+    wait_until(lambda: os.path.exists(go), what="the signal to start together", interval=0.001)
     study.optimize(lambda t: sum((t.suggest_float(f"x{i}", -5, 5) - 1) ** 2 for i in range(4)), n_trials=40)
     """
 )
@@ -153,7 +154,8 @@ def test_four_processes_share_generations(shared_storage_url, tmp_path):
     ferrotune.create_study(study_name="cma", storage=open_shared(url))
     go = tmp_path / "go"
     ready = [tmp_path / f"ready{i}" for i in range(4)]
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, url, str(r), str(go)], stderr=subprocess.PIPE) for r in ready]
+    tests_dir = os.path.dirname(__file__)
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, url, str(r), str(go), tests_dir], stderr=subprocess.PIPE) for r in ready]
     wait_until(lambda: all(r.exists() for r in ready), what="four workers connected", timeout=EVENT_TIMEOUT)
     go.touch()
     for p in procs:
