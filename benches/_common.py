@@ -15,6 +15,7 @@ import platform
 import subprocess
 import sys
 import warnings
+from collections.abc import Iterable
 from typing import Any
 
 INSTALL_HINT = "pip install -e '.[bench]'"
@@ -181,3 +182,13 @@ def both_libraries() -> dict[str, Any]:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     logging.getLogger("ferrotune").setLevel(logging.WARNING)
     return {"ferrotune": ft, "optuna": optuna}
+
+
+def hypervolume_2d(points: Iterable[tuple[float, float]], reference: tuple[float, float]) -> float:
+    """Area dominated by ``points`` (both objectives minimized) inside the box below ``reference``."""
+    area, best_y = 0.0, reference[1]
+    for x, y in sorted(p for p in points if p[0] < reference[0] and p[1] < reference[1]):
+        if y < best_y:
+            area += (reference[0] - x) * (best_y - y)
+            best_y = y
+    return area

@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from _common import hypervolume_2d
 from scipy.stats import mannwhitneyu
 
 import ferrotune
@@ -77,17 +78,6 @@ def zdt1(trial: Trial) -> tuple[float, float]:
     x = [trial.suggest_float(f"x{i}", 0, 1) for i in range(6)]
     g = 1 + 9 * sum(x[1:]) / (len(x) - 1)
     return x[0], g * (1 - math.sqrt(x[0] / g))
-
-
-def hypervolume_2d(points: list[tuple[float, float]], ref: tuple[float, float]) -> float:
-    """Area dominated by ``points`` (minimized) inside the box up to ``ref``."""
-    pts = sorted(p for p in points if p[0] < ref[0] and p[1] < ref[1])
-    area, best_y = 0.0, ref[1]
-    for x, y in pts:
-        if y < best_y:
-            area += (ref[0] - x) * (best_y - y)
-            best_y = y
-    return area
 
 
 SINGLE: dict[str, Callable[[int], BaseSampler]] = {

@@ -51,7 +51,7 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, os.path.dirname(__file__))
 
-from _common import both_libraries, ferrotune_source, greenlet_note, header_lines, print_tables
+from _common import both_libraries, ferrotune_source, greenlet_note, header_lines, hypervolume_2d, print_tables
 
 
 def branin_2c(t: Any) -> float:
@@ -93,16 +93,6 @@ PROBLEMS: dict[str, tuple[Callable[[Any], Any], int, tuple[float, float] | None]
     "convex-pair": (convex_pair, 2, (2.0, 2.0)),
     "convex-pair-c": (convex_pair_c, 2, (2.0, 2.0)),
 }
-
-
-def hypervolume_2d(points: list[tuple[float, float]], reference: tuple[float, float]) -> float:
-    pts = sorted(p for p in points if p[0] < reference[0] and p[1] < reference[1])
-    area, top = 0.0, reference[1]
-    for x, y in pts:
-        if y < top:
-            area += (reference[0] - x) * (top - y)
-            top = y
-    return area
 
 
 def feasible(t: Any) -> bool:

@@ -63,3 +63,13 @@ def wait_until(
         if time.monotonic() >= deadline:
             raise AssertionError(f"waited {timeout:g} s for {what}; it did not happen")
         time.sleep(interval)
+
+
+def hypervolume_2d(points: Iterable[tuple[float, float]], reference: tuple[float, float]) -> float:
+    """Area dominated by ``points`` (both objectives minimized) inside the box below ``reference``."""
+    area, best_y = 0.0, reference[1]
+    for x, y in sorted(p for p in points if p[0] < reference[0] and p[1] < reference[1]):
+        if y < best_y:
+            area += (reference[0] - x) * (best_y - y)
+            best_y = y
+    return area

@@ -9,22 +9,12 @@ from __future__ import annotations
 import math
 
 import pytest
+from _util import hypervolume_2d
 
 import ferrotune
 from ferrotune.samplers import GPSampler, RandomSampler
 
 ferrotune.logging.set_verbosity(ferrotune.logging.WARNING)
-
-
-def hypervolume_2d(points: list[tuple[float, float]], reference: tuple[float, float]) -> float:
-    """Area dominated by ``points`` (both minimized) below ``reference``."""
-    pts = sorted(p for p in points if p[0] < reference[0] and p[1] < reference[1])
-    area, top = 0.0, reference[1]
-    for x, y in pts:
-        if y < top:
-            area += (reference[0] - x) * (top - y)
-            top = y
-    return area
 
 
 def zdt1(trial, d: int = 3):

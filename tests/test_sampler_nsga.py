@@ -14,6 +14,7 @@ import sys
 import textwrap
 
 import pytest
+from _util import hypervolume_2d
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,17 +46,6 @@ def zdt1(trial: ferrotune.Trial, d: int = 10) -> tuple[float, float]:
     x = [trial.suggest_float(f"x{i}", 0.0, 1.0) for i in range(d)]
     g = 1.0 + 9.0 * sum(x[1:]) / (d - 1)
     return x[0], g * (1.0 - math.sqrt(x[0] / g))
-
-
-def hypervolume_2d(points: list[tuple[float, float]], ref: tuple[float, float]) -> float:
-    """Area dominated by the points (minimizing) up to ``ref``."""
-    pts = sorted(p for p in points if p[0] < ref[0] and p[1] < ref[1])
-    hv, best = 0.0, ref[1]
-    for i, (x, y) in enumerate(pts):
-        best = min(best, y)
-        nxt = pts[i + 1][0] if i + 1 < len(pts) else ref[0]
-        hv += (nxt - x) * (ref[1] - best)
-    return hv
 
 
 def run(sampler, objective, n: int, directions=("minimize", "minimize")) -> ferrotune.Study:

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 import pytest
-from _util import assert_message
+from _util import assert_message, hypervolume_2d
 
 import ferrotune
 from ferrotune import TrialPruned, TrialState
@@ -556,21 +556,11 @@ def bi_objective(trial):
 REFERENCE = (8.0, 8.0)
 
 
-def hypervolume_2d(points, reference=REFERENCE):
-    """Area dominated by ``points`` (both minimized) inside the box below ``reference``."""
-    area, best_y = 0.0, reference[1]
-    for x, y in sorted(p for p in points if p[0] < reference[0] and p[1] < reference[1]):
-        if y < best_y:
-            area += (reference[0] - x) * (best_y - y)
-            best_y = y
-    return area
-
-
 def test_hypervolume_helper():
-    assert hypervolume_2d([(0.0, 0.0)]) == 64.0
-    assert hypervolume_2d([(4.0, 4.0)]) == 16.0
-    assert hypervolume_2d([(2.0, 6.0), (6.0, 2.0), (7.0, 7.0)]) == 6 * 2 + 2 * 4
-    assert hypervolume_2d([(9.0, 0.0)]) == 0.0
+    assert hypervolume_2d([(0.0, 0.0)], REFERENCE) == 64.0
+    assert hypervolume_2d([(4.0, 4.0)], REFERENCE) == 16.0
+    assert hypervolume_2d([(2.0, 6.0), (6.0, 2.0), (7.0, 7.0)], REFERENCE) == 6 * 2 + 2 * 4
+    assert hypervolume_2d([(9.0, 0.0)], REFERENCE) == 0.0
 
 
 def _front_hypervolume(sampler, n_trials=100):
@@ -578,7 +568,7 @@ def _front_hypervolume(sampler, n_trials=100):
     s.optimize(bi_objective, n_trials=n_trials)
     front = s.best_trials
     assert front
-    return hypervolume_2d([tuple(t.values) for t in front])
+    return hypervolume_2d([tuple(t.values) for t in front], REFERENCE)
 
 
 @pytest.mark.parametrize("multivariate", [None, True], ids=["default", "multivariate"])
