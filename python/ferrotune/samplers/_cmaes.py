@@ -12,8 +12,7 @@ from ferrotune._deprecation import warn_experimental_argument
 from ferrotune.distributions import FloatDistribution, IntDistribution
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.samplers._base import BaseSampler
-from ferrotune.samplers._core_backed import CoreBackedSampler, check_independent
-from ferrotune.samplers._random import RandomSampler
+from ferrotune.samplers._core_backed import CoreBackedSampler, check_independent, reseed_independent_only
 from ferrotune.trial import FrozenTrial
 
 
@@ -157,11 +156,7 @@ class CmaEsSampler(CoreBackedSampler):
 
     def reseed_rng(self) -> None:
         """Reseeds the independent sampler only: every worker must draw generations with one seed."""
-        if self._independent_sampler is None:
-            self._independent_sampler = RandomSampler(None)
-        else:
-            self._independent_sampler.reseed_rng()
-        self._core_sampler = self._build_core(self.seed)
+        reseed_independent_only(self)
 
     def __repr__(self) -> str:
         extras = [k for k in ("use_separable_cma", "with_margin", "lr_adapt") if self._args[k]]

@@ -29,6 +29,19 @@ def check_independent(sampler: Any, owner: str) -> BaseSampler | None:
     return sampler
 
 
+def reseed_independent_only(sampler: Any) -> None:
+    """``reseed_rng`` of a sampler whose own seed every worker of a study must share (QMC's
+    points, CMA-ES's generations): only its independent sampler (by default a random one,
+    now with a fresh seed) draws anew, and the core sampler is rebuilt around it."""
+    from ferrotune.samplers._random import RandomSampler
+
+    if sampler._independent_sampler is None:
+        sampler._independent_sampler = RandomSampler(None)
+    else:
+        sampler._independent_sampler.reseed_rng()
+    sampler._core_sampler = sampler._build_core(sampler.seed)
+
+
 class CoreSamplerState:
     """Pickling (and ``copy``) of a sampler whose work is done by ``self._core_sampler``.
 

@@ -9,8 +9,7 @@ from ferrotune._convert import as_count, as_seed, as_str
 from ferrotune._deprecation import warn_experimental
 from ferrotune.logging import get_logger
 from ferrotune.samplers._base import BaseSampler
-from ferrotune.samplers._core_backed import CoreBackedSampler, check_independent
-from ferrotune.samplers._random import RandomSampler
+from ferrotune.samplers._core_backed import CoreBackedSampler, check_independent, reseed_independent_only
 
 _logger = get_logger(__name__)
 
@@ -87,11 +86,7 @@ class QMCSampler(CoreBackedSampler):
 
     def reseed_rng(self) -> None:
         """Reseeds the independent sampler only: the QMC seed must stay equal across workers."""
-        if self._independent_sampler is None:
-            self._independent_sampler = RandomSampler(None)
-        else:
-            self._independent_sampler.reseed_rng()
-        self._core_sampler = self._build_core(self.seed)
+        reseed_independent_only(self)
 
     def __repr__(self) -> str:
         return f"QMCSampler(qmc_type={self._qmc_type!r}, scramble={self._scramble}, seed={self.seed})"
