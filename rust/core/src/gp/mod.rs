@@ -34,3 +34,20 @@ pub mod regressor;
 pub mod scratch;
 pub mod space;
 pub mod warp;
+
+/// Checks a screened evaluation against the exact one (tests of every acquisition): a row may
+/// hold an upper bound instead of its value only when that bound is at least the value and lies
+/// more than `margin` below the best value. Returns how many rows held a bound.
+#[cfg(test)]
+pub(crate) fn check_screened(exact: &[f64], screened: &[f64], margin: f64, what: &str) -> usize {
+    let top = exact.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let mut skipped = 0;
+    for (e, s) in exact.iter().zip(screened) {
+        if (e - s).abs() > 1e-9 * e.abs().max(1.0) {
+            skipped += 1;
+            assert!(*s >= *e - 1e-9, "{what}: the bound {s} is below the value {e}");
+            assert!(*s < top - margin + 1e-9, "{what}: a row within the margin was not computed");
+        }
+    }
+    skipped
+}
