@@ -124,3 +124,19 @@ def test_cmaes_refuses_two_objectives_when_asked() -> None:
     with pytest.raises(ValueError, match=r"multi-objective.*NSGAIISampler"):
         study.ask()
     assert [t.state for t in study.trials] == [ferrotune.trial.TrialState.FAIL]
+
+
+@pytest.mark.parametrize("name", RELATIVE)
+def test_sample_relative_by_hand_answers_for_the_inferred_space(name: str) -> None:
+    # A parameter the sampler does not infer (here one no trial has) gets no joint proposal, where
+    # Optuna's TPE, QMC and CMA-ES propose it too (docs/optuna-differences.md).
+    study = ferrotune.create_study(sampler=_sampler(SINGLE[name]))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), n_trials=3)
+    trial = _fresh_trial(study)
+    assert set(study.sampler.infer_relative_search_space(study, trial)) == {"x", "y"}
+    space: dict[str, BaseDistribution] = {
+        "x": FloatDistribution(0, 1),
+        "new": FloatDistribution(0, 1),
+        "c": CategoricalDistribution(["a", "b"]),
+    }
+    assert set(study.sampler.sample_relative(study, trial, space)) == {"x"}
