@@ -78,6 +78,7 @@ def test_numeric_single_objective_gp_then_cmaes_at_the_threshold() -> None:
 def test_documented_thresholds() -> None:
     assert AutoSampler.N_COMPLETE_TRIALS_FOR_GP == 1000
     assert AutoSampler.N_STAGNANT_TRIALS_FOR_CMAES == 30
+    assert AutoSampler.N_COMPLETE_TRIALS_FOR_STAGNATION == 120
     assert AutoSampler.N_COMPLETE_TRIALS_FOR_MULTI_OBJECTIVE_GP == 250
     assert AutoSampler.N_COMPLETE_TRIALS_FOR_NSGA == 1000
     assert AutoSampler.N_OBJECTIVES_FOR_NSGA3 == 4
@@ -354,6 +355,26 @@ def test_stagnation_follows_the_direction(direction: str, sign: int, switches: b
     assert ("CmaEsSampler" in used) is switches
     if switches:
         assert used.index("CmaEsSampler") == 11
+
+
+def test_no_stagnation_switch_after_the_window() -> None:
+    # the best is trial 5; without the window the switch would come at trial 18
+    def values(n: int) -> float:
+        return 0.5 if n == 5 else 1.0
+
+    s = AutoSampler(seed=0)
+    s.N_STAGNANT_TRIALS_FOR_CMAES = 12
+    s.N_COMPLETE_TRIALS_FOR_STAGNATION = 17  # the last count at which the rule looks
+    s.N_COMPLETE_TRIALS_FOR_GP = 25
+
+    def objective(trial: Trial) -> float:
+        _xy(trial)
+        return values(trial.number)
+
+    _, used = _run(s, objective, 28)
+    assert used == ["RandomSampler"] + ["GPSampler"] * 24 + ["CmaEsSampler"] * 3
+    # with the default window (120) the same study switches at trial 18
+    assert _stalling(12, 20, values) == ["RandomSampler"] + ["GPSampler"] * 17 + ["CmaEsSampler"] * 2
 
 
 def test_stagnation_rule_only_for_numeric_unconstrained_spaces() -> None:

@@ -38,7 +38,8 @@ class AutoSampler(BaseSampler):
       :class:`TPESampler` (multivariate, grouped), for good;
     * one objective, a numeric unconstrained space of at least two parameters:
       :class:`GPSampler` until its best value has not improved for
-      :attr:`N_STAGNANT_TRIALS_FOR_CMAES` (30) complete trials, or until
+      :attr:`N_STAGNANT_TRIALS_FOR_CMAES` (30) complete trials while at most
+      :attr:`N_COMPLETE_TRIALS_FOR_STAGNATION` (120) are complete, or until
       :attr:`N_COMPLETE_TRIALS_FOR_GP` (1,000) trials are complete; then
       :class:`CmaEsSampler` warm-started from the complete trials;
     * one objective, any other space (categorical, constrained, one parameter):
@@ -53,7 +54,7 @@ class AutoSampler(BaseSampler):
     from the start and leaves the GP after 250 trials; ferrotune's GP handles them all, costs
     about a twentieth of Optuna's per trial, and ``benches/auto_sampler.py`` shows it ahead of
     TPE there. The stagnation rule hands a rugged surface (Ackley, Rastrigin), where the GP
-    stalls in a local minimum, to CMA-ES early enough for its long run, while a surface the GP
+    stalls in a local minimum early, to CMA-ES in time for its long run, while a surface the GP
     keeps improving on (Rosenbrock) stays with the GP. Constraints (:meth:`Trial.set_constraint`
     or ``constraints_func``) are honoured by each chosen sampler. The chosen sampler runs in the
     core as it does on its own: the study asks :meth:`_choose_core` before each trial and moves
@@ -71,10 +72,15 @@ class AutoSampler(BaseSampler):
     #: 40 ms a trial at 1,000 trials in 5 dimensions, less than Optuna's at 250.
     N_COMPLETE_TRIALS_FOR_GP = 1000
     #: Complete trials without a better value after which the GP hands a numeric space to
-    #: CMA-ES. 30 is where benches/auto_sampler.py (16 seeds) found both failures least: 20
-    #: leaves the GP too early on Rastrigin, 40 too late on Ackley and Rastrigin; the GP's
-    #: longest pause on Rosenbrock-4d before it improves again is about 30 trials at 100 trials.
+    #: CMA-ES. On benches/auto_sampler.py (16 seeds) 20 left the GP too early on Rastrigin-5d
+    #: and 40 too late for Ackley-5d and Rastrigin-5d; the GP's pauses on Rosenbrock-4d are
+    #: shorter than 30 trials in its first 100.
     N_STAGNANT_TRIALS_FOR_CMAES = 30
+    #: The stagnation rule applies while at most this many trials are complete. The GP stalled
+    #: on Ackley-5d and Rastrigin-5d by trial 101 on every seed; a later pause is a GP refining
+    #: a valley (Rosenbrock-4d, from trial 126), where CMA-ES's warm start (a step of at least
+    #: a tenth of each range) starts coarser than the GP already is.
+    N_COMPLETE_TRIALS_FOR_STAGNATION = 120
     #: Complete trials the GP serves in a study of several objectives (OptunaHub's figure: the
     #: hypervolume GP's cost grows faster with the trials, and TPE then NSGA-II take over).
     N_COMPLETE_TRIALS_FOR_MULTI_OBJECTIVE_GP = 250
@@ -145,7 +151,8 @@ class AutoSampler(BaseSampler):
             # CMA-ES takes neither categoricals nor constraints, and one parameter is no search
             return ("gp" if n_complete < self.N_COMPLETE_TRIALS_FOR_GP else "tpe"), []
         complete = [t for t in done if t.state == TrialState.COMPLETE]
-        if n_complete < self.N_COMPLETE_TRIALS_FOR_GP and not self._stagnant(study, complete):
+        stalled = n_complete <= self.N_COMPLETE_TRIALS_FOR_STAGNATION and self._stagnant(study, complete)
+        if n_complete < self.N_COMPLETE_TRIALS_FOR_GP and not stalled:
             return "gp", []
         return "cmaes", complete
 
