@@ -1,13 +1,15 @@
 """AutoSampler against each single built-in sampler, per problem class.
 
-For each problem (continuous single-objective, mixed/categorical single-objective, two-objective
-ZDT1), every sampler runs the same number of trials on a few seeds; the table gives the median
+For each problem (continuous single-objective: a valley, two rugged surfaces and one with 2^d
+separate basins; mixed/categorical and conditional single-objective; two-objective ZDT1),
+every sampler runs the same number of trials on a few seeds; the table gives the median
 best value (single objective, lower is better) or hypervolume (two objectives, higher is
 better), and whether AutoSampler is significantly worse than the best single sampler (one-sided
 Mann-Whitney U, p < 0.05).
 
-    PYTHONPATH=python python benches/auto_sampler.py --quick   # ~1 minute
-    PYTHONPATH=python python benches/auto_sampler.py           # 8 seeds, 300 trials (past the switches), ~6 minutes
+    PYTHONPATH=python python benches/auto_sampler.py --quick   # ~1.5 minutes
+    PYTHONPATH=python python benches/auto_sampler.py           # 8 seeds, 300 trials, ~7 minutes
+    PYTHONPATH=python python benches/auto_sampler.py --seed-offset 100   # other seeds, to check a rule
 """
 
 from __future__ import annotations
@@ -51,6 +53,18 @@ def ackley(trial: Trial) -> float:
     n = len(x)
     a = -20 * math.exp(-0.2 * math.sqrt(sum(v * v for v in x) / n))
     return a - math.exp(sum(math.cos(2 * math.pi * v) for v in x) / n) + 20 + math.e
+
+
+def rastrigin(trial: Trial) -> float:
+    x = [trial.suggest_float(f"x{i}", -5.12, 5.12) for i in range(5)]
+    return 10 * len(x) + sum(v * v - 10 * math.cos(2 * math.pi * v) for v in x)
+
+
+def styblinski_tang(trial: Trial) -> float:
+    """Styblinski-Tang, shifted so that the optimum is 0; each coordinate has two basins, the
+    worse one 14.1 higher (per coordinate) than the best."""
+    x = [trial.suggest_float(f"x{i}", -5, 5) for i in range(6)]
+    return sum(v**4 - 16 * v * v + 5 * v for v in x) / 2 + 39.16616570377142 * len(x)
 
 
 def mixed(trial: Trial) -> float:
@@ -108,18 +122,24 @@ def run(objective: Callable[[Trial], Any], make: Callable[[int], BaseSampler], s
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="5 seeds, fewer trials")
+    ap.add_argument("--seed-offset", type=int, default=0, help="add this to every seed (to check a rule on other seeds)")
+    ap.add_argument("--problems", default="", help="comma-separated subset of the problem names")
     args = ap.parse_args()
-    seeds = range(5) if args.quick else range(8)
+    seeds = range(args.seed_offset, args.seed_offset + (5 if args.quick else 8))
     n_single, n_multi = (60, 120) if args.quick else (300, 300)
     problems: list[tuple[str, Callable[[Trial], Any], bool, int]] = [
         ("rosenbrock-4d", rosenbrock, False, n_single),
         ("ackley-5d", ackley, False, n_single),
+        ("rastrigin-5d", rastrigin, False, n_single),
+        ("styblinski-6d", styblinski_tang, False, n_single),
         ("mixed", mixed, False, n_single),
         ("conditional", conditional, False, n_single),
         ("zdt1-6d", zdt1, True, n_multi),
     ]
+    if args.problems:
+        problems = [p for p in problems if p[0] in args.problems.split(",")]
     print(f"ferrotune {ferrotune.__version__}, Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}")
-    print(f"{len(seeds)} seeds; medians; 'worse?' = AutoSampler significantly worse than the best single sampler")
+    print(f"{len(seeds)} seeds from {seeds[0]}; medians; 'worse?' = AutoSampler significantly worse than the best single sampler")
     start = time.perf_counter()
     for name, objective, multi, n in problems:
         samplers = MULTI if multi else SINGLE

@@ -75,8 +75,11 @@ def test_numeric_single_objective_gp_then_cmaes_at_the_threshold() -> None:
     assert study._engine is not None and s._core_sampler is s.current_sampler._core_sampler
 
 
-def test_published_thresholds() -> None:
-    assert AutoSampler.N_COMPLETE_TRIALS_FOR_GP == 250
+def test_documented_thresholds() -> None:
+    assert AutoSampler.N_COMPLETE_TRIALS_FOR_GP == 1000
+    assert AutoSampler.N_STAGNANT_TRIALS_FOR_CMAES == 30
+    assert AutoSampler.N_COMPLETE_TRIALS_FOR_STAGNATION == 120
+    assert AutoSampler.N_COMPLETE_TRIALS_FOR_MULTI_OBJECTIVE_GP == 250
     assert AutoSampler.N_COMPLETE_TRIALS_FOR_NSGA == 1000
     assert AutoSampler.N_OBJECTIVES_FOR_NSGA3 == 4
 
@@ -106,7 +109,7 @@ def test_categorical_space_gp_then_tpe_at_the_threshold() -> None:
 
 def test_multi_objective_gp_then_tpe_then_nsga2_at_the_thresholds() -> None:
     s = AutoSampler(seed=0)
-    s.N_COMPLETE_TRIALS_FOR_GP = 15
+    s.N_COMPLETE_TRIALS_FOR_MULTI_OBJECTIVE_GP = 15
     s.N_COMPLETE_TRIALS_FOR_NSGA = 30
     _, used = _run(s, two_objectives, 60, ["minimize", "minimize"])
     assert used == ["RandomSampler"] + ["GPSampler"] * 14 + ["TPESampler"] * 15 + ["NSGAIISampler"] * 30
@@ -114,7 +117,7 @@ def test_multi_objective_gp_then_tpe_then_nsga2_at_the_thresholds() -> None:
 
 def test_many_objectives_get_nsga3() -> None:
     s = AutoSampler(seed=0)
-    s.N_COMPLETE_TRIALS_FOR_GP = 5
+    s.N_COMPLETE_TRIALS_FOR_MULTI_OBJECTIVE_GP = 5
     s.N_COMPLETE_TRIALS_FOR_NSGA = 10
     _, used = _run(s, four_objectives, 15, ["minimize"] * 4)
     assert used == ["RandomSampler"] + ["GPSampler"] * 4 + ["TPESampler"] * 5 + ["NSGAIIISampler"] * 5
@@ -142,7 +145,7 @@ def test_constraints_func_is_stored_and_passed_on() -> None:
 
     with pytest.warns(FutureWarning, match="constraints_func"):
         s = AutoSampler(seed=0, constraints_func=cf)
-    s.N_COMPLETE_TRIALS_FOR_GP = 5
+    s.N_COMPLETE_TRIALS_FOR_MULTI_OBJECTIVE_GP = 5
     s.N_COMPLETE_TRIALS_FOR_NSGA = 10
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)  # warned once, at construction
@@ -156,17 +159,32 @@ def test_constraints_func_is_stored_and_passed_on() -> None:
 def _params(seed: int, objective: Callable[[Trial], Any], n: int, directions: list[str] | None = None) -> list[dict[str, Any]]:
     s = AutoSampler(seed=seed)
     s.N_COMPLETE_TRIALS_FOR_GP = 15
+    s.N_COMPLETE_TRIALS_FOR_MULTI_OBJECTIVE_GP = 15
     s.N_COMPLETE_TRIALS_FOR_NSGA = 15
-    study, _ = _run(s, objective, n, directions)
-    return [t.params for t in study.trials]
+    s.N_STAGNANT_TRIALS_FOR_CMAES = 10
+    study, used = _run(s, objective, n, directions)
+    return [t.params for t in study.trials] + [{"last": used[-1]}]
+
+
+def plateau(trial: Trial) -> float:
+    """Flat almost everywhere: the GP stalls on it, so the stagnation rule hands it to CMA-ES."""
+    x = trial.suggest_float("x", -5, 5)
+    y = trial.suggest_float("y", -5, 5)
+    return float(abs(x) > 1) + float(abs(y) > 1)
 
 
 @pytest.mark.parametrize(
-    ("objective", "directions"),
-    [(numeric, None), (categorical, None), (two_objectives, ["minimize", "minimize"])],
+    ("objective", "directions", "last"),
+    [
+        (numeric, None, "CmaEsSampler"),
+        (plateau, None, "CmaEsSampler"),
+        (categorical, None, "TPESampler"),
+        (two_objectives, ["minimize", "minimize"], "NSGAIISampler"),
+    ],
 )
-def test_deterministic_under_a_seed(objective: Callable[[Trial], Any], directions: list[str] | None) -> None:
+def test_deterministic_under_a_seed(objective: Callable[[Trial], Any], directions: list[str] | None, last: str) -> None:
     a = _params(3, objective, 25, directions)
+    assert a[-1] == {"last": last}
     assert a == _params(3, objective, 25, directions)
     assert a != _params(4, objective, 25, directions)
 
@@ -294,3 +312,103 @@ def test_partial_fixed_over_auto_follows_its_switches() -> None:
     assert used == ["RandomSampler"] + ["GPSampler"] * 9 + ["CmaEsSampler"] * 4
     assert isinstance(study._path, CorePath) and study._engine is not None
     assert all(t.params["y"] == -2 for t in study.trials)
+
+
+# -- the stagnation rule: a numeric one-objective space leaves the GP for CMA-ES when the best
+# value has not improved for N_STAGNANT_TRIALS_FOR_CMAES complete trials
+
+
+def _xy(trial: Trial) -> tuple[float, float]:
+    return trial.suggest_float("x", -5, 5), trial.suggest_float("y", -5, 5)
+
+
+def _stalling(k: int, n: int, values: Callable[[int], float], direction: str = "minimize") -> list[str]:
+    s = AutoSampler(seed=0)
+    s.N_STAGNANT_TRIALS_FOR_CMAES = k
+    s.N_COMPLETE_TRIALS_FOR_GP = 1000
+
+    def objective(trial: Trial) -> float:
+        _xy(trial)
+        return values(trial.number)
+
+    return _run(s, objective, n, [direction])[1]
+
+
+def test_gp_hands_over_to_cmaes_after_k_trials_without_improvement() -> None:
+    # every value ties with the first: the first is the best, and no later trial improves it
+    used = _stalling(12, 18, lambda n: 1.0)
+    assert used == ["RandomSampler"] + ["GPSampler"] * 12 + ["CmaEsSampler"] * 5
+
+
+def test_an_improvement_restarts_the_count() -> None:
+    # the best is trial 8: the switch comes after 12 more complete trials (9..20), at trial 21
+    used = _stalling(12, 25, lambda n: 0.5 if n == 8 else 1.0)
+    assert used == ["RandomSampler"] + ["GPSampler"] * 20 + ["CmaEsSampler"] * 4
+
+
+@pytest.mark.parametrize(
+    ("direction", "sign", "switches"), [("minimize", -1, False), ("maximize", 1, False), ("minimize", 1, True), ("maximize", -1, True)]
+)
+def test_stagnation_follows_the_direction(direction: str, sign: int, switches: bool) -> None:
+    # sign * number improves at every trial in the study's direction, or gets worse at every one
+    used = _stalling(10, 16, lambda n: float(sign * n), direction)
+    assert ("CmaEsSampler" in used) is switches
+    if switches:
+        assert used.index("CmaEsSampler") == 11
+
+
+def test_no_stagnation_switch_after_the_window() -> None:
+    # the best is trial 5; without the window the switch would come at trial 18
+    def values(n: int) -> float:
+        return 0.5 if n == 5 else 1.0
+
+    s = AutoSampler(seed=0)
+    s.N_STAGNANT_TRIALS_FOR_CMAES = 12
+    s.N_COMPLETE_TRIALS_FOR_STAGNATION = 17  # the last count at which the rule looks
+    s.N_COMPLETE_TRIALS_FOR_GP = 25
+
+    def objective(trial: Trial) -> float:
+        _xy(trial)
+        return values(trial.number)
+
+    _, used = _run(s, objective, 28)
+    assert used == ["RandomSampler"] + ["GPSampler"] * 24 + ["CmaEsSampler"] * 3
+    # with the default window (120) the same study switches at trial 18
+    assert _stalling(12, 20, values) == ["RandomSampler"] + ["GPSampler"] * 17 + ["CmaEsSampler"] * 2
+
+
+def test_stagnation_rule_only_for_numeric_unconstrained_spaces() -> None:
+    for objective in (categorical, _constrained, lambda t: t.suggest_float("x", -1, 1) * 0):
+        s = AutoSampler(seed=0)
+        s.N_STAGNANT_TRIALS_FOR_CMAES = 5
+        s.N_COMPLETE_TRIALS_FOR_GP = 20
+
+        def flat(trial: Trial, objective: Callable[[Trial], Any] = objective) -> float:
+            objective(trial)
+            return 1.0  # stagnant from the first trial
+
+        _, used = _run(s, flat, 24)
+        assert used == ["RandomSampler"] + ["GPSampler"] * 19 + ["TPESampler"] * 4
+
+
+def test_handover_warm_starts_cmaes_from_the_whole_history() -> None:
+    def shifted(trial: Trial) -> float:
+        x, y = _xy(trial)
+        return (x - 3) ** 2 + (y + 3) ** 2
+
+    s = AutoSampler(seed=0)
+    s.N_COMPLETE_TRIALS_FOR_GP = 20
+    study, used = _run(s, shifted, 26)
+    assert used == ["RandomSampler"] + ["GPSampler"] * 19 + ["CmaEsSampler"] * 6
+    source = s.current_sampler._args["source_trials"]
+    assert [v for _, v, _, _ in source] == [t.value for t in study.trials[:20]]
+    assert len(study.trials) == 26  # the study keeps every trial; CMA-ES starts from them
+    # a cold CMA-ES would start at the centre (0, 0) with sigma 10/6; the warm start near (3, -3)
+    first = study.trials[20:]
+    assert sum(t.params["x"] for t in first) / len(first) > 1.5
+    assert sum(t.params["y"] for t in first) / len(first) < -1.5
+
+
+def test_too_short_a_history_hands_over_without_a_warm_start() -> None:
+    used = _stalling(3, 8, lambda n: 1.0)
+    assert used == ["RandomSampler"] + ["GPSampler"] * 3 + ["CmaEsSampler"] * 4

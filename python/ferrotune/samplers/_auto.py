@@ -18,6 +18,7 @@ from ferrotune.samplers._gp import GPSampler
 from ferrotune.samplers._nsga import NSGAIIISampler, NSGAIISampler
 from ferrotune.samplers._random import RandomSampler
 from ferrotune.samplers._tpe import TPESampler
+from ferrotune.study._direction import StudyDirection
 from ferrotune.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -30,27 +31,35 @@ _FINAL_MULTI = frozenset({"nsga2", "nsga3"})
 
 
 class AutoSampler(BaseSampler):
-    """Chooses a built-in sampler from the study as it goes, with OptunaHub's rules:
+    """Chooses a built-in sampler from the study as it goes, starting from OptunaHub's rules:
 
     * the first trial: random (nothing is known of the search space yet);
     * a conditional space (finished trials with different parameter names):
       :class:`TPESampler` (multivariate, grouped), for good;
-    * otherwise :class:`GPSampler` while fewer than :attr:`N_COMPLETE_TRIALS_FOR_GP` (250)
-      trials are complete (categorical parameters, constraints and several objectives
-      included: the GP models them all);
-    * then, with one objective, :class:`CmaEsSampler` warm-started from those trials for a
-      numeric, unconstrained space of at least two parameters, :class:`TPESampler` for the
-      rest; with several objectives :class:`TPESampler` until
-      :attr:`N_COMPLETE_TRIALS_FOR_NSGA` (1,000) trials are complete, then
-      :class:`NSGAIISampler` (:class:`NSGAIIISampler` from 4 objectives).
+    * one objective, a numeric unconstrained space of at least two parameters:
+      :class:`GPSampler` until its best value has not improved for
+      :attr:`N_STAGNANT_TRIALS_FOR_CMAES` (30) complete trials while at most
+      :attr:`N_COMPLETE_TRIALS_FOR_STAGNATION` (120) are complete, or until
+      :attr:`N_COMPLETE_TRIALS_FOR_GP` (1,000) trials are complete; then
+      :class:`CmaEsSampler` warm-started from the complete trials;
+    * one objective, any other space (categorical, constrained, one parameter):
+      :class:`GPSampler` until :attr:`N_COMPLETE_TRIALS_FOR_GP` trials are complete, then
+      :class:`TPESampler`;
+    * several objectives: :class:`GPSampler` until :attr:`N_COMPLETE_TRIALS_FOR_MULTI_OBJECTIVE_GP`
+      (250) trials are complete, then :class:`TPESampler` until
+      :attr:`N_COMPLETE_TRIALS_FOR_NSGA` (1,000), then :class:`NSGAIISampler`
+      (:class:`NSGAIIISampler` from 4 objectives).
 
     OptunaHub's AutoSampler sends categorical, constrained and multi-objective studies to TPE
-    from the start; ferrotune's GP handles them, and ``benches/auto_sampler.py`` shows it
-    ahead of TPE there at small budgets. Constraints (:meth:`Trial.set_constraint` or
-    ``constraints_func``) are honoured by each chosen sampler. The chosen sampler runs in the core as it does
-    on its own: the study asks :meth:`_choose_core` before each trial and moves to the new
-    sampler's core when the choice changes. Each chosen sampler's seed is derived from
-    ``seed``, so a seeded study is reproducible.
+    from the start and leaves the GP after 250 trials; ferrotune's GP handles them all, costs
+    about a twentieth of Optuna's per trial, and ``benches/auto_sampler.py`` shows it ahead of
+    TPE there. The stagnation rule hands a rugged surface (Ackley, Rastrigin), where the GP
+    stalls in a local minimum early, to CMA-ES in time for its long run, while a surface the GP
+    keeps improving on (Rosenbrock) stays with the GP. Constraints (:meth:`Trial.set_constraint`
+    or ``constraints_func``) are honoured by each chosen sampler. The chosen sampler runs in the
+    core as it does on its own: the study asks :meth:`_choose_core` before each trial and moves
+    to the new sampler's core when the choice changes. Each chosen sampler's seed is derived
+    from ``seed``, so a seeded study is reproducible.
 
     Args:
         seed: Seed; the same seed and history give the same suggestions.
@@ -58,8 +67,23 @@ class AutoSampler(BaseSampler):
             feasible (deprecated as in Optuna 5: prefer :meth:`Trial.set_constraint`).
     """
 
-    #: Complete trials the GP serves (a study whose space is not conditional).
-    N_COMPLETE_TRIALS_FOR_GP = 250
+    #: Complete trials the GP serves at most in a one-objective study whose space is not
+    #: conditional. OptunaHub's 250 is set by the cost of Optuna's GP; ferrotune's costs about
+    #: 40 ms a trial at 1,000 trials in 5 dimensions, less than Optuna's at 250.
+    N_COMPLETE_TRIALS_FOR_GP = 1000
+    #: Complete trials without a better value after which the GP hands a numeric space to
+    #: CMA-ES. On benches/auto_sampler.py (16 seeds) 20 left the GP too early on Rastrigin-5d
+    #: and 40 too late for Ackley-5d and Rastrigin-5d; the GP's pauses on Rosenbrock-4d are
+    #: shorter than 30 trials in its first 100.
+    N_STAGNANT_TRIALS_FOR_CMAES = 30
+    #: The stagnation rule applies while at most this many trials are complete. The GP stalled
+    #: on Ackley-5d and Rastrigin-5d by trial 101 on every seed; a later pause is a GP refining
+    #: a valley (Rosenbrock-4d, from trial 126), where CMA-ES's warm start (a step of at least
+    #: a tenth of each range) starts coarser than the GP already is.
+    N_COMPLETE_TRIALS_FOR_STAGNATION = 120
+    #: Complete trials the GP serves in a study of several objectives (OptunaHub's figure: the
+    #: hypervolume GP's cost grows faster with the trials, and TPE then NSGA-II take over).
+    N_COMPLETE_TRIALS_FOR_MULTI_OBJECTIVE_GP = 250
     #: Complete trials TPE serves in a multi-objective study before NSGA-II/III.
     N_COMPLETE_TRIALS_FOR_NSGA = 1000
     #: Objectives from which NSGA-III is used instead of NSGA-II.
@@ -96,7 +120,9 @@ class AutoSampler(BaseSampler):
             if kind == "tpe":
                 return TPESampler(seed=seed, multivariate=True, group=True, constraints_func=cf, warn_independent_sampling=False)
             if kind == "cmaes":
-                return CmaEsSampler(seed=seed, source_trials=complete, warn_independent_sampling=False)
+                # the warm start reads the best 10% of the trials, so it needs at least 10
+                source = complete if len(complete) >= 10 else None
+                return CmaEsSampler(seed=seed, source_trials=source, warn_independent_sampling=False)
             if kind == "nsga2":
                 return NSGAIISampler(seed=seed, constraints_func=cf)
             return NSGAIIISampler(seed=seed, constraints_func=cf)
@@ -117,16 +143,26 @@ class AutoSampler(BaseSampler):
         names = set(done[0].distributions)
         if any(set(t.distributions) != names for t in done):
             return "tpe", []  # a conditional space: TPE's grouped model fits it, the GP's does not
-        if n_complete < self.N_COMPLETE_TRIALS_FOR_GP:
-            return "gp", []
         if multi:
-            return "tpe", []
+            return ("gp" if n_complete < self.N_COMPLETE_TRIALS_FOR_MULTI_OBJECTIVE_GP else "tpe"), []
         numeric = not any(isinstance(d, CategoricalDistribution) for d in done[0].distributions.values())
         constrained = self._constraints_func is not None or any(t.constraints for t in done)
         if len(names) < 2 or constrained or not numeric:
-            return "tpe", []
-        complete = [t for t in done if t.state == TrialState.COMPLETE][: self.N_COMPLETE_TRIALS_FOR_GP]
+            # CMA-ES takes neither categoricals nor constraints, and one parameter is no search
+            return ("gp" if n_complete < self.N_COMPLETE_TRIALS_FOR_GP else "tpe"), []
+        complete = [t for t in done if t.state == TrialState.COMPLETE]
+        stalled = n_complete <= self.N_COMPLETE_TRIALS_FOR_STAGNATION and self._stagnant(study, complete)
+        if n_complete < self.N_COMPLETE_TRIALS_FOR_GP and not stalled:
+            return "gp", []
         return "cmaes", complete
+
+    def _stagnant(self, study: Study, complete: list[FrozenTrial]) -> bool:
+        """Whether the last :attr:`N_STAGNANT_TRIALS_FOR_CMAES` complete trials found no better
+        value than the ones before them (a tie is no improvement)."""
+        k = max(1, self.N_STAGNANT_TRIALS_FOR_CMAES)
+        sign = -1.0 if study._directions[0] == StudyDirection.MAXIMIZE else 1.0
+        values = [sign * t.value for t in complete if t.value is not None]  # a complete trial has one
+        return len(values) > k and min(values[-k:]) >= min(values[:-k])
 
     def _choose_core(self, study: Study) -> bool:
         """Called by the study before each trial: True when the study calls for another sampler
