@@ -394,6 +394,7 @@ def nsga_check_operator(name: str, args: list[float | None]) -> None: ...
 def nsga_polynomial_mutation(eta: float, x: float, lb: float, ub: float, u: float) -> float: ...
 
 # -- BaseGASampler (rust/py/src/sampler_ga.rs) ----------------------------------------------------
-def ga_generation_sampler(class_name: str, population_size: int | None = None) -> Sampler:
+def ga_generation_sampler(class_name: str, token: str, population_size: int | None = None) -> Sampler:
     """Tags each new trial with ``<class_name>:generation`` inside the storage's atomic create
-    (none with ``population_size=None``); the Python class makes the children."""
+    (none with ``population_size=None``), and the first trial of each generation with ``token``
+    (``<class_name>:opens_generation``); the Python class makes the children."""

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import abc
 import threading
+import time
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from ferrotune import _core
@@ -25,6 +27,10 @@ from ferrotune.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
     from ferrotune.study import Study
+
+#: How long a worker waits for the parents of a generation another worker opened (its process
+#: may have died without a heartbeat to fail its trial); then it selects them itself.
+PARENT_WAIT_S = 60.0
 
 
 def _population_size(value: Any) -> int | None:
@@ -85,14 +91,23 @@ class BaseGASampler(BaseSampler, abc.ABC):
         self._init_local()
 
     def _build_generation_core(self) -> _core.Sampler:
-        return _core.ga_generation_sampler(type(self).__name__, self._population_size)
+        return _core.ga_generation_sampler(type(self).__name__, self._token, self._population_size)
 
     def _init_local(self) -> None:
-        # per process: parents already read ({(study id, generation): trial ids}), which never
-        # change once stored, and a lock so this process's threads select a generation's
-        # parents once
+        # per object (so per process): parents already read ({(study id, generation): trial
+        # ids}), which never change once stored; a lock so this object's threads select a
+        # generation's parents once
         self._parents_seen: dict[tuple[int, int], list[int]] = {}
         self._parents_lock = threading.Lock()
+
+    @property
+    def _token(self) -> str:
+        # marks the trials whose generation this object opened (a copy in another process
+        # gets its own, see __setstate__)
+        token: str | None = self.__dict__.get("_token_value")
+        if token is None:
+            token = self.__dict__["_token_value"] = uuid.uuid4().hex
+        return token
 
     @property
     def population_size(self) -> int | None:
@@ -153,17 +168,19 @@ class BaseGASampler(BaseSampler, abc.ABC):
         """The parents of generation ``generation`` (none for generation 0): in
         :meth:`select_parent`'s order when this call selected them, else in trial order.
 
-        The first call for a generation in a study asks :meth:`select_parent` and stores the
-        trials' ids as the study system attribute ``<ClassName>:parent:<generation>``; later
-        calls, in any worker, read them from there. Within one process the selection runs
-        once. Across processes the storage offers no compare-and-set for study attributes: a
-        process that selects finds out just before storing whether another stored parents
-        meanwhile and then takes those, so two processes disagree only when both select in
-        the same instant (as in Optuna, the later write then wins for every later reader).
+        They are selected once per study, by the worker that created the generation's first
+        trial (the core marks it when it creates it): that worker calls :meth:`select_parent`
+        and stores the trials' ids as the study system attribute
+        ``<ClassName>:parent:<generation>``; every other worker waits for them and reads them
+        from there. A worker selects them itself (and may then disagree with another, as in
+        Optuna) only when the opening trial finished without storing them, when no trial was
+        marked (tagged by :meth:`get_trial_generation`), or after :data:`PARENT_WAIT_S`.
         """
         if generation == 0:
             return []
         ids = self._stored_parents(study, generation)
+        if ids is None:
+            ids = self._await_parents(study, generation)
         if ids is None:
             with self._parents_lock:
                 ids = self._stored_parents(study, generation)
@@ -178,6 +195,26 @@ class BaseGASampler(BaseSampler, abc.ABC):
                         return parents
         wanted = set(ids)
         return [t for t in study.get_trials(deepcopy=False) if t._trial_id in wanted]
+
+    def _await_parents(self, study: Study, generation: int) -> list[int] | None:
+        """The parents of a generation another worker opened, once it stored them; None when
+        this object opened it (it selects them), when no trial was marked as opening it, when
+        the opening trial finished without storing them, or after :data:`PARENT_WAIT_S`."""
+        gen_key, opener_key = self._get_generation_key(), f"{type(self).__name__}:opens_generation"
+        opener = next(
+            (t for t in study.get_trials(deepcopy=False) if t.system_attrs.get(gen_key) == generation and opener_key in t.system_attrs),
+            None,
+        )
+        if opener is None or opener.system_attrs[opener_key] == self._token:
+            return None
+        deadline = time.monotonic() + PARENT_WAIT_S
+        pause = 0.001
+        while True:
+            ids = self._stored_parents(study, generation)
+            if ids is not None or study._trial(opener.number).state.is_finished() or time.monotonic() > deadline:
+                return ids
+            time.sleep(pause)
+            pause = min(2 * pause, 0.05)
 
     def _stored_parents(self, study: Study, generation: int) -> list[int] | None:
         seen = self._parents_seen.get((study._study_id, generation))
@@ -199,7 +236,7 @@ class BaseGASampler(BaseSampler, abc.ABC):
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        for name in ("_core_sampler", "_parents_seen", "_parents_lock"):
+        for name in ("_core_sampler", "_parents_seen", "_parents_lock", "_token_value"):
             state.pop(name, None)
         return state
 

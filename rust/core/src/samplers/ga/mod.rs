@@ -7,7 +7,9 @@
 //! completed: two workers asking at once cannot both read a stale count, and each generation
 //! opens exactly once. The rule is Optuna's: the newest generation with a COMPLETE trial, or the
 //! next one once it has `population_size` COMPLETE trials. The generation is stored as the
-//! system attribute `<Class>:generation`, which Optuna's `BaseGASampler` reads too.
+//! system attribute `<Class>:generation`, which Optuna's `BaseGASampler` reads too; the first
+//! trial created in each generation also gets `<Class>:opens_generation` (the token of the
+//! sampler object that created it), so that exactly one worker selects the generation's parents.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -20,6 +22,9 @@ use crate::storage::StudyId;
 
 pub struct GaGenerationSampler {
     key: String,
+    opener_key: String,
+    /// This sampler object's token (JSON text), stored on the trials it opens generations with.
+    token: String,
     population_size: Option<usize>,
     /// Per study (one sampler may serve several), what the rows read so far say.
     tallies: Mutex<HashMap<StudyId, Tally>>,
@@ -31,6 +36,8 @@ struct Tally {
     scan: RowScan,
     /// (generation, its COMPLETE trials) for the newest generation with one.
     newest: Option<(u64, usize)>,
+    /// The newest generation any trial has, whatever its state.
+    opened: Option<u64>,
 }
 
 impl Tally {
@@ -39,19 +46,25 @@ impl Tally {
             *self = Tally::default();
         }
         let mut scan = std::mem::take(&mut self.scan);
-        scan.scan(h.n_trials(), |row| match h.states[row] {
-            TrialState::Complete => {
-                if let Some(g) = generation_of(h, row, key) {
-                    self.newest = match self.newest {
-                        Some((n, count)) if n == g => Some((n, count + 1)),
-                        Some((n, count)) if n > g => Some((n, count)),
-                        _ => Some((g, 1)),
-                    };
-                }
-                Visit::Done
+        scan.scan(h.n_trials(), |row| {
+            let gen = generation_of(h, row, key);
+            if let Some(g) = gen {
+                self.opened = self.opened.max(Some(g));
             }
-            TrialState::Fail | TrialState::Pruned => Visit::Done,
-            TrialState::Running | TrialState::Waiting => Visit::Later,
+            match h.states[row] {
+                TrialState::Complete => {
+                    if let Some(g) = gen {
+                        self.newest = match self.newest {
+                            Some((n, count)) if n == g => Some((n, count + 1)),
+                            Some((n, count)) if n > g => Some((n, count)),
+                            _ => Some((g, 1)),
+                        };
+                    }
+                    Visit::Done
+                }
+                TrialState::Fail | TrialState::Pruned => Visit::Done,
+                TrialState::Running | TrialState::Waiting => Visit::Later,
+            }
         });
         self.scan = scan;
     }
@@ -72,8 +85,10 @@ fn generation_of(h: &TrialHistory, row: usize, key: &str) -> Option<u64> {
 
 impl GaGenerationSampler {
     /// `class` names the attribute (`<class>:generation`); `population_size = None` tags
-    /// nothing (the Python class then assigns generations itself, as Optuna does).
-    pub fn new(class: &str, population_size: Option<usize>) -> Result<Self> {
+    /// nothing (the Python class then assigns generations itself, as Optuna does). `token`
+    /// (letters and digits) identifies the Python sampler object, so it can tell the
+    /// generations it opened from those another worker opened.
+    pub fn new(class: &str, population_size: Option<usize>, token: &str) -> Result<Self> {
         if class.is_empty() {
             return Err(Error::InvalidValue("BaseGASampler: the class name that keys the generation attribute is empty".into()));
         }
@@ -82,23 +97,38 @@ impl GaGenerationSampler {
                 "{class}: population_size must be at least 1, got 0; pass the number of trials per generation (or None to set it later)"
             )));
         }
-        Ok(GaGenerationSampler { key: format!("{class}:generation"), population_size, tallies: Mutex::new(HashMap::new()) })
+        if token.is_empty() || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(Error::InvalidValue(format!("{class}: the sampler token must be letters and digits, got {token:?}")));
+        }
+        Ok(GaGenerationSampler {
+            key: format!("{class}:generation"),
+            opener_key: format!("{class}:opens_generation"),
+            token: format!("\"{token}\""),
+            population_size,
+            tallies: Mutex::new(HashMap::new()),
+        })
     }
 
-    /// The generation a trial created now over `h` gets (`None` without a population size).
-    pub fn generation_for(&self, study: StudyId, h: &TrialHistory) -> Option<u64> {
+    /// The generation a trial created now over `h` gets, and whether it is the first trial of
+    /// that generation (`None` without a population size).
+    pub fn generation_for(&self, study: StudyId, h: &TrialHistory) -> Option<(u64, bool)> {
         let size = self.population_size?;
         let mut tallies = self.tallies.lock().unwrap_or_else(|e| e.into_inner());
         let tally = tallies.entry(study).or_default();
         tally.sync(h, &self.key);
-        Some(tally.next_generation(size))
+        let g = tally.next_generation(size);
+        Some((g, tally.opened.is_none_or(|o| g > o)))
     }
 }
 
 impl Sampler for GaGenerationSampler {
     fn before_trial(&self, study: StudyId, history: &TrialHistory, trial: &mut NewTrial) -> Result<()> {
-        if let Some(g) = self.generation_for(study, history) {
+        if let Some((g, opens)) = self.generation_for(study, history) {
             trial.system_attrs.insert(self.key.clone(), g.to_string());
+            if opens {
+                // exactly one trial per generation: its worker selects the parents (Python)
+                trial.system_attrs.insert(self.opener_key.clone(), self.token.clone());
+            }
         }
         Ok(())
     }
@@ -132,10 +162,19 @@ mod tests {
     use crate::storage::{InMemoryStorage, Storage};
     use std::sync::Arc;
 
+    /// Asks a trial: its generation and id; checks that only a generation's first trial is
+    /// marked as opening it.
     fn tagged(engine: &StudyEngine, storage: &dyn Storage, study: StudyId) -> (u64, u64) {
         let t = engine.ask(false).unwrap().unwrap();
-        let mut g = None;
-        storage.read(study, &mut |h| g = generation_of(h, t.number, "Ga:generation")).unwrap();
+        let (mut g, mut opens, mut first) = (None, false, false);
+        storage
+            .read(study, &mut |h| {
+                g = generation_of(h, t.number, "Ga:generation");
+                opens = h.meta[t.number].system_attrs.contains_key("Ga:opens_generation");
+                first = (0..t.number).all(|r| generation_of(h, r, "Ga:generation") < g);
+            })
+            .unwrap();
+        assert_eq!(opens, first, "trial {}", t.number);
         (g.expect("tagged"), t.trial_id)
     }
 
@@ -143,7 +182,7 @@ mod tests {
     fn a_generation_opens_once_its_predecessor_has_population_size_complete_trials() {
         let storage: Arc<dyn Storage> = Arc::new(InMemoryStorage::new());
         let study = storage.create_study("s", &[StudyDirection::Minimize]).unwrap();
-        let sampler = Arc::new(GaGenerationSampler::new("Ga", Some(2)).unwrap());
+        let sampler = Arc::new(GaGenerationSampler::new("Ga", Some(2), "t1").unwrap());
         let engine = StudyEngine::new(storage.clone(), study, Some(sampler));
         // three start before any finishes: all of generation 0
         let first: Vec<_> = (0..3).map(|_| tagged(&engine, storage.as_ref(), study)).collect();
@@ -161,11 +200,12 @@ mod tests {
 
     #[test]
     fn bad_population_size_and_untagged_mode() {
-        let e = GaGenerationSampler::new("Ga", Some(0)).err().unwrap().to_string();
+        let e = GaGenerationSampler::new("Ga", Some(0), "t1").err().unwrap().to_string();
         assert!(e.contains("population_size"), "{e}");
+        assert!(GaGenerationSampler::new("Ga", Some(2), "a\"b").is_err());
         let storage: Arc<dyn Storage> = Arc::new(InMemoryStorage::new());
         let study = storage.create_study("s", &[StudyDirection::Minimize]).unwrap();
-        let engine = StudyEngine::new(storage.clone(), study, Some(Arc::new(GaGenerationSampler::new("Ga", None).unwrap())));
+        let engine = StudyEngine::new(storage.clone(), study, Some(Arc::new(GaGenerationSampler::new("Ga", None, "t1").unwrap())));
         let t = engine.ask(false).unwrap().unwrap();
         let mut attrs = 0;
         storage.read(study, &mut |h| attrs = h.meta[t.number].system_attrs.len()).unwrap();
