@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 import subprocess
 import sys
@@ -16,10 +17,12 @@ from conftest import open_shared
 import ferrotune
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.samplers import BaseGASampler, NSGAIIISampler, NSGAIISampler, RandomSampler
+from ferrotune.samplers._ga import _base as ga_base
 from ferrotune.trial import TrialState
 
 GEN = "BlendGA:generation"
 PARENT = "BlendGA:parent:"
+OPENS = "BlendGA:opens_generation"
 
 
 def sphere(trial: ferrotune.Trial) -> float:
@@ -44,6 +47,8 @@ def check_generations(study: ferrotune.Study, population_size: int) -> int:
         # the trials created before generation g opened: g - 1 had population_size COMPLETE
         first = gens.index(g)
         assert sum(1 for t in trials[:first] if gens[t.number] == g - 1) >= population_size
+        # the first trial of each generation, and only it, is marked as opening it
+        assert [t.number for t in trials if gens[t.number] == g and OPENS in t.system_attrs] == [first]
         ids = attrs.get(PARENT + str(g))
         if ids is None:
             continue  # no trial of g asked for parents (all failed before suggesting, say)
@@ -146,9 +151,10 @@ def test_a_small_ga_beats_random_search(seed):
 def test_generations_on_every_shared_storage_with_threads(shared_storage_url):
     ferrotune.create_study(study_name="ga", storage=open_shared(shared_storage_url))
     barrier = threading.Barrier(2)
+    samplers = [BlendGA(4, seed) for seed in range(2)]  # two sampler objects: two workers
 
     def work(seed: int) -> None:
-        study = ferrotune.load_study(study_name="ga", storage=open_shared(shared_storage_url), sampler=BlendGA(4, seed))
+        study = ferrotune.load_study(study_name="ga", storage=open_shared(shared_storage_url), sampler=samplers[seed])
         barrier.wait()
         study.optimize(sphere, n_trials=20)
 
@@ -159,12 +165,15 @@ def test_generations_on_every_shared_storage_with_threads(shared_storage_url):
         t.join()
     study = ferrotune.load_study(study_name="ga", storage=open_shared(shared_storage_url))
     assert len(study.trials) == 40
-    assert check_generations(study, 4) >= 4
+    top = check_generations(study, 4)
+    assert top >= 4
+    # each generation's parents were selected once, by the worker that opened it
+    assert sorted(samplers[0].selections + samplers[1].selections) == list(range(1, top + 1))
 
 
 WORKER = textwrap.dedent(
     """
-    import os, sys, time, warnings, ferrotune
+    import json, os, sys, time, warnings, ferrotune
     sys.path.insert(0, sys.argv[3])
     from _ga_sampler import BlendGA
     ferrotune.logging.set_verbosity(ferrotune.logging.WARNING)
@@ -173,11 +182,14 @@ WORKER = textwrap.dedent(
     def sphere(t):
         t.set_user_attr("worker", seed)
         return sum(t.suggest_float(f"x{i}", -5.0, 5.0) ** 2 for i in range(4))
-    study = ferrotune.load_study(study_name="ga", storage=path, sampler=BlendGA(population_size=5, seed=seed))
+    sampler = BlendGA(population_size=5, seed=seed)
+    study = ferrotune.load_study(study_name="ga", storage=path, sampler=sampler)
     open(path + f".ready{seed}", "w").close()
     while not all(os.path.exists(path + f".ready{i}") for i in range(2)):
         time.sleep(0.001)  # start together: both processes ask from the first trial on
     study.optimize(sphere, n_trials=40)
+    with open(path + f".selections{seed}", "w") as f:
+        json.dump(sampler.selections, f)
     """
 )
 
@@ -196,7 +208,10 @@ def test_two_processes_share_generations_on_one_journal(tmp_path):
     assert {t.user_attrs["worker"] for t in trials} == {0, 1}
     top = check_generations(study, 5)
     assert top >= 10  # 80 trials in generations of 5: the two workers advanced together
-    # each generation's parents were stored once and both workers bred from them
+    # each generation's parents were selected once, by the process that opened it, and stored
+    selections = [json.loads(Path(f"{path}.selections{i}").read_text()) for i in range(2)]
+    assert sorted(selections[0] + selections[1]) == list(range(1, top + 1))
+    assert all(selections)  # both processes opened generations
     for g in range(1, top + 1):
         assert PARENT + str(g) in study.system_attrs
 
@@ -237,3 +252,32 @@ def test_assigning_the_population_size_of_an_nsga_sampler_checks_it():
     with pytest.raises(FerrotuneValueError, match="population_size"):
         sampler.population_size = 1
     assert sampler.population_size == 6
+
+
+def test_the_sampler_that_opened_a_generation_selects_without_waiting(monkeypatch):
+    sampler = BlendGA(population_size=2, seed=0)
+    study = ferrotune.create_study(sampler=sampler)
+    study.optimize(sphere, n_trials=2)
+
+    def no_wait(_: float) -> None:
+        raise AssertionError("waited for parents this sampler object must select itself")
+
+    monkeypatch.setattr(ga_base.time, "sleep", no_wait)
+    opener, other = study.ask(), study.ask()  # batch ask-and-tell, served out of order
+    assert OPENS in opener._frozen().system_attrs and OPENS not in other._frozen().system_attrs
+    study.tell(other, sphere(other))
+    study.tell(opener, sphere(opener))
+    assert sampler.selections == [1]
+
+
+def test_a_generation_whose_opening_trial_failed_gets_parents_from_the_next_worker(monkeypatch):
+    monkeypatch.setattr(ga_base, "PARENT_WAIT_S", 1e9)  # only the opener's end may stop the wait
+    first, second = BlendGA(population_size=2, seed=0), BlendGA(population_size=2, seed=1)
+    study = ferrotune.create_study(sampler=first)
+    study.optimize(sphere, n_trials=2)
+    opener = study.ask()  # opens generation 1 for `first`, which fails before selecting
+    study.tell(opener, state=TrialState.FAIL)
+    study.sampler = second
+    study.optimize(sphere, n_trials=1)
+    assert first.selections == [] and second.selections == [1]
+    assert PARENT + "1" in study.system_attrs
