@@ -25,7 +25,7 @@ from ferrotune.trial import TrialState
 NOT_YET = {
     "": {"importance", "integration", "visualization"},
     "artifacts": set(),
-    "samplers": {"BaseGASampler"},
+    "samplers": set(),
     "storages": set(),
     "storages.journal": set(),
     "study": set(),

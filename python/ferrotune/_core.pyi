@@ -28,6 +28,7 @@ __all__ = [
     "nsga_sampler",
     "nsga_check_operator",
     "nsga_polynomial_mutation",
+    "ga_generation_sampler",
 ]
 
 __version__: str
@@ -391,3 +392,9 @@ def nsga_sampler(
 ) -> Sampler: ...
 def nsga_check_operator(name: str, args: list[float | None]) -> None: ...
 def nsga_polynomial_mutation(eta: float, x: float, lb: float, ub: float, u: float) -> float: ...
+
+# -- BaseGASampler (rust/py/src/sampler_ga.rs) ----------------------------------------------------
+def ga_generation_sampler(class_name: str, token: str, population_size: int | None = None) -> Sampler:
+    """Tags each new trial with ``<class_name>:generation`` inside the storage's atomic create
+    (none with ``population_size=None``), and the first trial of each generation with ``token``
+    (``<class_name>:opens_generation``); the Python class makes the children."""

@@ -4,6 +4,7 @@ from ferrotune.samplers._auto import AutoSampler
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._brute_force import BruteForceSampler
 from ferrotune.samplers._cmaes import CmaEsSampler
+from ferrotune.samplers._ga import BaseGASampler
 from ferrotune.samplers._gp import GPSampler
 from ferrotune.samplers._grid import GridSampler
 from ferrotune.samplers._nsga import NSGAIIISampler, NSGAIISampler
@@ -14,6 +15,7 @@ from ferrotune.samplers._tpe import TPESampler
 
 __all__ = [
     "AutoSampler",
+    "BaseGASampler",
     "BaseSampler",
     "BruteForceSampler",
     "CmaEsSampler",

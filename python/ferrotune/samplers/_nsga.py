@@ -10,6 +10,7 @@ from ferrotune._convert import as_callable, as_count, as_float, as_seed
 from ferrotune._deprecation import warn_deprecated
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.samplers._core_backed import CoreBackedSampler
+from ferrotune.samplers._ga._core_backed import CoreGASampler
 from ferrotune.samplers.nsgaii._crossovers import BaseCrossover, UniformCrossover, _BuiltinCrossover
 from ferrotune.samplers.nsgaii._mutations import BaseMutation, PolynomialMutation
 from ferrotune.trial import FrozenTrial
@@ -52,7 +53,7 @@ def _no_strategy(owner: str, **strategies: Any) -> None:
             )
 
 
-class NSGAIISampler(CoreBackedSampler):
+class NSGAIISampler(CoreBackedSampler, CoreGASampler):
     """Multi-objective search with NSGA-II (Deb et al. 2002), as Optuna's ``NSGAIISampler``.
 
     Trials form generations of ``population_size``. The first generation is random; each later
@@ -134,9 +135,16 @@ class NSGAIISampler(CoreBackedSampler):
 
     @property
     def population_size(self) -> int:
-        """Trials per generation."""
+        """Trials per generation. Assigning it (Optuna's ``BaseGASampler`` setter) takes effect
+        for the studies that get this sampler afterwards."""
         population_size: int = self._args["population_size"]
         return population_size
+
+    @population_size.setter
+    def population_size(self, value: int) -> None:
+        args = {**self._args, "population_size": as_count("population_size", value)}
+        core = _core.nsga_sampler(seed=self.seed, nsga3=self._nsga3, **args)  # the core checks it
+        self._args, self._core_sampler = args, core
 
     def reseed_rng(self) -> None:
         """A new seed; generations already stored keep their parents."""

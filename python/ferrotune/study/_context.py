@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ferrotune import _json
 from ferrotune.distributions import BaseDistribution, _from_spec
 
 if TYPE_CHECKING:
@@ -41,6 +42,10 @@ class StudyContext:
         """``sampler``'s value for one parameter of trial ``number``, as a user value."""
         v = self._engine.sample_independent_with(sampler, number, name, distribution._spec())
         return distribution.to_external_repr(v)
+
+    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        """Stores a JSON-compatible system attribute on trial ``trial_id`` (running or not)."""
+        self._engine.set_trial_attr(trial_id, False, key, _json.dumps(key, value))
 
     def is_exhausted(self) -> bool:
         """True when the study's grid has no unclaimed point left."""

@@ -14,6 +14,7 @@ mod pruner;
 mod sampler;
 mod sampler_brute;
 mod sampler_cmaes;
+mod sampler_ga;
 mod sampler_nsga;
 mod storage;
 
@@ -36,6 +37,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sampler::tpe_default_gamma, m)?)?;
     m.add_function(wrap_pyfunction!(sampler::tpe_default_weights, m)?)?;
     m.add_function(wrap_pyfunction!(sampler_cmaes::cmaes_sampler, m)?)?;
+    m.add_function(wrap_pyfunction!(sampler_ga::ga_generation_sampler, m)?)?;
     m.add_function(wrap_pyfunction!(sampler_nsga::nsga_sampler, m)?)?;
     m.add_function(wrap_pyfunction!(sampler_nsga::nsga_check_operator, m)?)?;
     m.add_function(wrap_pyfunction!(sampler_nsga::nsga_polynomial_mutation, m)?)?;

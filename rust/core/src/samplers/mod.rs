@@ -8,6 +8,7 @@
 
 mod brute_force;
 pub mod cmaes;
+mod ga;
 pub mod gp;
 mod grid;
 pub mod nsga;
@@ -18,6 +19,7 @@ pub mod tpe;
 
 pub use brute_force::{BruteForceSampler, BRUTE_FORCE_PATH_ATTR};
 pub use cmaes::{CmaEsConfig, CmaEsSampler};
+pub use ga::GaGenerationSampler;
 pub use gp::{BatchMode, GpConfig, GpSampler};
 pub use grid::GridSampler;
 pub use nsga::{NsgaConfig, NsgaSampler};
