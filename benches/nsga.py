@@ -4,6 +4,7 @@
     python benches/nsga.py --quick         # overhead at N = 1,000; quality on ZDT1 and DTLZ2, 2 seeds
     python benches/nsga.py --markdown      # also print the tables as markdown
     python benches/nsga.py --part overhead # or --part quality: one part only
+    python benches/nsga.py --part quality --seeds 30 --libs ferrotune,ferrotune-pymoo,pymoo
 
 (a) Overhead per trial along a real study from its first trial. Each library runs one study of N
 trials with ``NSGAIISampler(population_size=50, seed=...)`` (other arguments at their defaults)
@@ -19,14 +20,17 @@ point, on ZDT1-3 (30 variables, 2 objectives; population 50 for 100 generations:
 evaluations) and DTLZ1-4 (3 objectives, pymoo's default sizes; NSGA-III with the 91 reference
 directions of 12 divisions, population 92 for 50 generations: 4,600 evaluations). The problems
 are pymoo's own definitions, evaluated one point at a time for the samplers. The operators are
-pymoo's defaults for all three libraries: SBX with eta 15 (each variable from the children with
-probability 0.5), polynomial mutation with eta 20 and probability 1 / n_var, crossover
-probability 0.9; in ferrotune and Optuna ``crossover=SBXCrossover(eta=15)``,
-``mutation=PolynomialMutation(20)`` (Optuna >= 5.0). Hypervolume by pymoo's HV indicator, with
-reference points (1.1, 1.1) for ZDT1-3 and (1.1, 1.1, 1.1) for DTLZ2 and DTLZ4. DTLZ1 and
+pymoo's defaults for each algorithm, in all three libraries: SBX with eta 15 and crossover
+probability 0.9 (pymoo's NSGA2) or eta 30 and probability 1 (pymoo's NSGA3), each variable from
+the children with probability 0.5, and polynomial mutation with eta 20 and probability 1 / n_var;
+in ferrotune and Optuna ``crossover=SBXCrossover(eta)``, ``crossover_prob``,
+``mutation=PolynomialMutation(20)`` (Optuna >= 5.0). ferrotune runs twice: with Optuna's
+selection (the default) and with ``selection="pymoo"``. Hypervolume by pymoo's HV indicator,
+with reference points (1.1, 1.1) for ZDT1-3 and (1.1, 1.1, 1.1) for DTLZ2 and DTLZ4. DTLZ1 and
 DTLZ3 (multimodal) are still far from their fronts at this budget, in all three libraries:
-their reference points, (5, 5, 5) and (60, 60, 60), measure the progress towards them. Means over the seeds; the last columns are ferrotune's mean
-over Optuna's and over pymoo's.
+their reference points, (5, 5, 5) and (60, 60, 60), measure the progress towards them. Means
+over the seeds; the last columns are ferrotune's means over pymoo's and Optuna's.
+``--libs`` runs a subset of the four columns (the others print as "-").
 
 Needs Optuna (>= 5.0) and pymoo 0.6: pip install -e '.[bench-samplers]'
 """
@@ -61,6 +65,9 @@ PROBLEMS: list[tuple[str, str, int, int, int, tuple[float, ...]]] = [
     ("DTLZ4", "dtlz4", 3, 92, 50, (1.1, 1.1, 1.1)),
 ]
 QUICK_PROBLEMS = ("ZDT1", "DTLZ2")
+# pymoo's default SBX for each algorithm: (eta, crossover probability)
+SBX = {2: (15.0, 0.9), 3: (30.0, 1.0)}
+COLUMNS = ("ferrotune", "ferrotune-pymoo", "optuna", "pymoo")
 DIVISIONS = 12  # reference directions for three objectives: C(14, 2) = 91
 
 
@@ -128,17 +135,18 @@ def make_objective(problem: Any, record: list[Any]) -> Any:
     return objective
 
 
-def run_sampler(lib: Any, name: str, pid: str, m: int, pop: int, gens: int, seed: int) -> Any:
+def run_sampler(lib: Any, name: str, pid: str, m: int, pop: int, gens: int, seed: int, **extra: Any) -> Any:
     import numpy as np
     from pymoo.problems import get_problem
 
     problem = get_problem(pid, n_obj=m) if m > 2 else get_problem(pid)
     nsgaii = lib.samplers.nsgaii
-    ops = {"crossover": nsgaii.SBXCrossover(eta=15), "mutation": nsgaii.PolynomialMutation(20.0)}
+    eta, prob = SBX[m]
+    ops = {"crossover": nsgaii.SBXCrossover(eta=eta), "crossover_prob": prob, "mutation": nsgaii.PolynomialMutation(20.0)}
     if m == 2:
-        sampler = lib.samplers.NSGAIISampler(population_size=pop, seed=seed, **ops)
+        sampler = lib.samplers.NSGAIISampler(population_size=pop, seed=seed, **ops, **extra)
     else:
-        sampler = lib.samplers.NSGAIIISampler(population_size=pop, seed=seed, dividing_parameter=DIVISIONS, **ops)
+        sampler = lib.samplers.NSGAIIISampler(population_size=pop, seed=seed, dividing_parameter=DIVISIONS, **ops, **extra)
     record: list[Any] = []
     study = lib.create_study(directions=["minimize"] * m, sampler=sampler)
     study.optimize(make_objective(problem, record), n_trials=pop * gens)
@@ -183,33 +191,56 @@ def hypervolume(points: Any, ref: tuple[float, ...]) -> float:
     return float(HV(ref_point=np.array(ref))(pts))
 
 
-def run_quality(libs: dict[str, Any], names: tuple[str, ...], seeds: int, markdown: bool, header: list[str]) -> None:
+def ratio(mean: dict[str, float], k: str, anchor: str) -> str:
+    """Column `k`'s mean over `anchor`'s, or "-" when either did not run."""
+    return f"{mean[k] / mean[anchor]:.3f}" if k in mean and mean.get(anchor, 0.0) > 0 else "-"
+
+
+def run_quality(
+    libs: dict[str, Any], names: tuple[str, ...], seeds: range, columns: tuple[str, ...], markdown: bool, header: list[str]
+) -> None:
     rows = []
     for name, pid, m, pop, gens, ref in PROBLEMS:
         if name not in names:
             continue
-        hv: dict[str, list[float]] = {"ferrotune": [], "optuna": [], "pymoo": []}
-        for seed in range(seeds):
-            hv["ferrotune"].append(hypervolume(run_sampler(libs["ferrotune"], name, pid, m, pop, gens, seed), ref))
-            hv["optuna"].append(hypervolume(run_sampler(libs["optuna"], name, pid, m, pop, gens, seed), ref))
-            hv["pymoo"].append(hypervolume(run_pymoo(pid, m, pop, gens, seed), ref))
+        hv: dict[str, list[float]] = {k: [] for k in columns}
+        for seed in seeds:
+            if "ferrotune" in columns:
+                hv["ferrotune"].append(hypervolume(run_sampler(libs["ferrotune"], name, pid, m, pop, gens, seed), ref))
+            if "ferrotune-pymoo" in columns:
+                points = run_sampler(libs["ferrotune"], name, pid, m, pop, gens, seed, selection="pymoo")
+                hv["ferrotune-pymoo"].append(hypervolume(points, ref))
+            if "optuna" in columns:
+                hv["optuna"].append(hypervolume(run_sampler(libs["optuna"], name, pid, m, pop, gens, seed), ref))
+            if "pymoo" in columns:
+                hv["pymoo"].append(hypervolume(run_pymoo(pid, m, pop, gens, seed), ref))
         mean = {k: statistics.fmean(v) for k, v in hv.items()}
         sd = {k: statistics.stdev(v) if len(v) > 1 else 0.0 for k, v in hv.items()}
-        rel = mean["ferrotune"] / mean["pymoo"] if mean["pymoo"] > 0 else float("nan")
-        rel_optuna = mean["ferrotune"] / mean["optuna"] if mean["optuna"] > 0 else float("nan")
+
         algo = "NSGA-II" if m == 2 else "NSGA-III"
         row = (
             [name, algo, f"{pop * gens:,}"]
-            + [f"{mean[k]:.4f} ± {sd[k]:.4f}" for k in ("ferrotune", "optuna", "pymoo")]
-            + [f"{rel_optuna:.3f}", f"{rel:.3f}"]
+            + [f"{mean[k]:.4f} ± {sd[k]:.4f}" if k in mean else "-" for k in COLUMNS]
+            + [ratio(mean, "ferrotune", "pymoo"), ratio(mean, "ferrotune-pymoo", "pymoo"), ratio(mean, "ferrotune", "optuna")]
         )
         print("  ".join(row), flush=True)
         rows.append(row)
     common.print_tables(
         header,
-        ["problem", "algorithm", "evaluations", "ferrotune HV", "Optuna HV", "pymoo HV", "ferrotune / Optuna", "ferrotune / pymoo"],
+        [
+            "problem",
+            "algorithm",
+            "evaluations",
+            "ferrotune HV",
+            'ferrotune selection="pymoo" HV',
+            "Optuna HV",
+            "pymoo HV",
+            "ferrotune / pymoo",
+            '"pymoo" / pymoo',
+            "ferrotune / Optuna",
+        ],
         rows,
-        [False, False, True, True, True, True, True, True],
+        [False, False, True, True, True, True, True, True, True, True],
         markdown,
     )
 
@@ -221,6 +252,9 @@ def main() -> None:
     ap.add_argument("--part", choices=("overhead", "quality", "both"), default="both")
     ap.add_argument("--repeats", type=int, default=3, help="overhead studies per library and N (median; default 3)")
     ap.add_argument("--seeds", type=int, default=None, help="seeds per quality problem (default 5, 2 with --quick)")
+    ap.add_argument("--first-seed", type=int, default=0, help="the quality part's first seed (default 0)")
+    ap.add_argument("--problems", default=None, help="comma-separated quality problems (default: all seven)")
+    ap.add_argument("--libs", default=",".join(COLUMNS), help=f"comma-separated quality columns (default: {','.join(COLUMNS)})")
     args = ap.parse_args()
     libs = common.both_libraries()
     warnings.filterwarnings("ignore", category=FutureWarning)
@@ -242,8 +276,17 @@ def main() -> None:
     if args.part in ("quality", "both"):
         seeds = args.seeds or (2 if args.quick else 5)
         names = QUICK_PROBLEMS if args.quick else tuple(p[0] for p in PROBLEMS)
-        print(f"\n(b) hypervolume at equal evaluations, mean ± sd over {seeds} seeds", flush=True)
-        run_quality(libs, names, seeds, args.markdown, header)
+        if args.problems:
+            names = tuple(args.problems.split(","))
+            unknown = set(names) - {p[0] for p in PROBLEMS}
+            if unknown:
+                sys.exit(f"error: unknown problem(s) {sorted(unknown)}; choose among {[p[0] for p in PROBLEMS]}")
+        columns = tuple(args.libs.split(","))
+        if set(columns) - set(COLUMNS):
+            sys.exit(f"error: --libs takes some of {','.join(COLUMNS)}, got {args.libs}")
+        first = args.first_seed
+        print(f"\n(b) hypervolume at equal evaluations, mean ± sd over {seeds} seeds ({first}-{first + seeds - 1})", flush=True)
+        run_quality(libs, names, range(first, first + seeds), columns, args.markdown, header)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ferrotune import _core
-from ferrotune._convert import as_callable, as_count, as_float, as_seed
+from ferrotune._convert import as_callable, as_count, as_float, as_seed, as_str
 from ferrotune._deprecation import warn_deprecated
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.samplers._core_backed import CoreBackedSampler
@@ -85,6 +85,13 @@ class NSGAIISampler(CoreBackedSampler, CoreGASampler):
         seed: Seed; ``None`` draws one from the operating system.
         constraints_func: Deprecated in Optuna 5 (use ``Trial.set_constraint``): computes a
             trial's constraint values after it finishes; a value ``> 0`` is a violation.
+        selection: ``"optuna"`` (the default): Optuna's tournament (the first of two random
+            parents if it dominates the second, else the second) and duplicate children kept.
+            ``"pymoo"``, a ferrotune extension: pymoo's ``NSGA2`` tournament (two distinct
+            parents; the smaller constraint violation, then the dominating one, then the larger
+            crowding distance within its front, then a coin), and a child equal to a parent or
+            to an earlier child of its generation made again (at most 100 times; a parameter
+            chosen for mutation without a mutation operator is then drawn with the child).
         elite_population_selection_strategy, child_generation_strategy, after_trial_strategy:
             Optuna's experimental hooks; ferrotune refuses a value other than ``None``.
     """
@@ -102,6 +109,7 @@ class NSGAIISampler(CoreBackedSampler, CoreGASampler):
         swapping_prob: float = 0.5,
         seed: int | None = None,
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+        selection: str = "optuna",
         elite_population_selection_strategy: Any = None,
         child_generation_strategy: Any = None,
         after_trial_strategy: Any = None,
@@ -124,6 +132,7 @@ class NSGAIISampler(CoreBackedSampler, CoreGASampler):
             "mutation_prob": None if mutation_prob is None else as_float("mutation_prob", mutation_prob),
             "crossover_prob": as_float("crossover_prob", crossover_prob),
             "swapping_prob": swapping,
+            "selection": as_str("selection", selection),
             **getattr(self, "_nsga3_args", {}),
         }
         self._core_sampler = self._build_core(as_seed(seed))
@@ -169,6 +178,8 @@ class NSGAIIISampler(NSGAIISampler):
             ``dividing_parameter`` units among the objectives.
         dividing_parameter: Divisions of each objective's axis for the default reference
             points (at least 1).
+        selection: As :class:`NSGAIISampler`'s, except that ``"pymoo"`` runs pymoo's ``NSGA3``
+            tournament: the smaller constraint violation, otherwise either parent at random.
 
     The other arguments are :class:`NSGAIISampler`'s.
     """
@@ -188,6 +199,7 @@ class NSGAIIISampler(NSGAIISampler):
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
         reference_points: Sequence[Sequence[float]] | Any | None = None,
         dividing_parameter: int = 3,
+        selection: str = "optuna",
         elite_population_selection_strategy: Any = None,
         child_generation_strategy: Any = None,
         after_trial_strategy: Any = None,
@@ -213,6 +225,7 @@ class NSGAIIISampler(NSGAIISampler):
             swapping_prob=swapping_prob,
             seed=seed,
             constraints_func=constraints_func,
+            selection=selection,
             elite_population_selection_strategy=elite_population_selection_strategy,
             child_generation_strategy=child_generation_strategy,
             after_trial_strategy=after_trial_strategy,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use ferrotune_core::samplers::nsga::{Crossover, Mutation, NsgaConfig, NsgaSampler, Survival};
+use ferrotune_core::samplers::nsga::{Crossover, Mutation, NsgaConfig, NsgaSampler, Selection, Survival};
 use pyo3::prelude::*;
 
 use crate::errors::pure;
@@ -11,10 +11,11 @@ use crate::sampler::Sampler;
 
 /// `crossover`: (Optuna class name, arguments in constructor order); `mutation_eta`: the
 /// `PolynomialMutation`'s eta, or `None` for no mutation operator; `nsga3` selects niching with
-/// `reference_points` (`None`: the default ones) and `dividing_parameter`.
+/// `reference_points` (`None`: the default ones) and `dividing_parameter`; `selection`:
+/// "optuna" or "pymoo", checked by the core.
 #[pyfunction]
 #[pyo3(signature = (population_size, crossover, mutation_eta, mutation_prob, crossover_prob, swapping_prob, seed,
-    nsga3=false, reference_points=None, dividing_parameter=3))]
+    nsga3=false, reference_points=None, dividing_parameter=3, selection="optuna"))]
 pub fn nsga_sampler(
     py: Python<'_>,
     population_size: usize,
@@ -27,9 +28,11 @@ pub fn nsga_sampler(
     nsga3: bool,
     reference_points: Option<Vec<Vec<f64>>>,
     dividing_parameter: usize,
+    selection: &str,
 ) -> PyResult<Sampler> {
     let s = pure(py, || {
         let survival = if nsga3 { Survival::Niching { reference_points, dividing_parameter } } else { Survival::Crowding };
+        let selection = Selection::parse(survival.class_name(), selection)?;
         let cfg = NsgaConfig {
             population_size,
             crossover: Crossover::from_args(&crossover.0, &crossover.1)?,
@@ -38,6 +41,7 @@ pub fn nsga_sampler(
             crossover_prob,
             swapping_prob,
             survival,
+            selection,
         };
         NsgaSampler::new(cfg, seed)
     })?;

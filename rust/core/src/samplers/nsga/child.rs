@@ -3,68 +3,60 @@
 //! chosen by binary tournament (constrained domination when the population has constraints),
 //! otherwise a copy of a random parent; then each parameter is mutated with probability
 //! `mutation_prob` (polynomial mutation, or left out so the independent sampler draws it).
+//!
+//! With `Selection::Pymoo` a child equal to one of its parents' population or to an earlier
+//! child of its generation is made again, as pymoo's duplicate elimination, at most
+//! `MAX_DUPLICATE_TRIES` times (a small discrete space may hold no other child); a parameter
+//! chosen for mutation without a mutation operator is then drawn here, uniformly, so the
+//! whole child is known when it is compared.
 
 use rand::RngCore;
 
-use super::config::NsgaConfig;
+use super::config::{NsgaConfig, Selection};
+use super::tournament::Population;
 use super::transform::{backward, bounds, forward};
-use crate::history::{constraints::violation, StudyDirection, TrialHistory};
-use crate::pareto;
+use crate::history::TrialHistory;
 use crate::rng::{below, uniform01};
-use crate::space::Distribution;
+use crate::space::{from_unit, Distribution};
 
 /// Crossovers tried before a child outside the space is clipped into it (Optuna retries
 /// without a bound; a plain float's lower bound is the only way out, see `transform`).
 const MAX_TRIES: usize = 1000;
 
-/// What the tournament compares: each parent row's objectives and, in a constrained
-/// population, its violation. Built once per generation (its trials are finished).
-pub struct Population {
-    pub rows: Vec<usize>,
-    values: Vec<Vec<f64>>,
-    violation: Option<Vec<f64>>,
-    directions: Vec<StudyDirection>,
-}
-
-impl Population {
-    pub fn new(h: &TrialHistory, rows: &[usize]) -> Self {
-        let k = h.directions.len();
-        let values = rows.iter().map(|&r| (0..k).map(|j| h.values[j][r]).collect()).collect();
-        let v: Vec<Option<f64>> = rows.iter().map(|&r| violation(&h.meta[r].system_attrs)).collect();
-        let violation = v.iter().any(Option::is_some).then(|| v.iter().map(|x| x.unwrap_or(0.0)).collect());
-        Population { rows: rows.to_vec(), values, violation, directions: h.directions.clone() }
-    }
-
-    fn dominates(&self, a: usize, b: usize) -> bool {
-        let Some(v) = &self.violation else { return pareto::dominates(&self.values[a], &self.values[b], &self.directions) };
-        match (v[a] <= 0.0, v[b] <= 0.0) {
-            (true, true) => pareto::dominates(&self.values[a], &self.values[b], &self.directions),
-            (true, false) => true,
-            (false, true) => false,
-            (false, false) => v[a] < v[b],
-        }
-    }
-
-    /// Binary tournament among the members not in `taken`.
-    fn tournament<R: RngCore>(&self, taken: &[usize], rng: &mut R) -> usize {
-        let pool: Vec<usize> = (0..self.rows.len()).filter(|i| !taken.contains(i)).collect();
-        let a = pool[below(rng, pool.len() as u64) as usize];
-        let b = pool[below(rng, pool.len() as u64) as usize];
-        if self.dominates(a, b) {
-            a
-        } else {
-            b
-        }
-    }
-}
+/// Children made for one trial before a duplicate is kept (pymoo's mating gives up after 100
+/// rounds too).
+pub const MAX_DUPLICATE_TRIES: usize = 100;
 
 fn is_numerical(d: &Distribution) -> bool {
     !matches!(d, Distribution::Categorical { .. })
 }
 
 /// The child's internal values for the parameters of `space`; a parameter left out is drawn
-/// by the independent sampler.
+/// by the independent sampler. `siblings`: the rows of the child's generation made before it
+/// (read only by `Selection::Pymoo`, which makes a duplicate again).
 pub fn make_child<R: RngCore>(
+    h: &TrialHistory,
+    space: &[(String, Distribution)],
+    pop: &Population,
+    cfg: &NsgaConfig,
+    siblings: &[usize],
+    rng: &mut R,
+) -> Vec<(String, f64, Distribution)> {
+    let mut child = one_child(h, space, pop, cfg, rng);
+    if cfg.selection == Selection::Optuna {
+        return child;
+    }
+    for _ in 1..MAX_DUPLICATE_TRIES {
+        let equal = |&row: &usize| child.iter().all(|(name, v, _)| h.param(row, name).is_some_and(|(w, _)| w == *v));
+        if child.len() < space.len() || !pop.rows.iter().chain(siblings).any(equal) {
+            break;
+        }
+        child = one_child(h, space, pop, cfg, rng);
+    }
+    child
+}
+
+fn one_child<R: RngCore>(
     h: &TrialHistory,
     space: &[(String, Distribution)],
     pop: &Population,
@@ -87,6 +79,8 @@ pub fn make_child<R: RngCore>(
             let (lb, ub) = bounds(d);
             child[i] = backward(d, m.apply(forward(d, child[i]), lb, ub, uniform01(rng)));
             out.push((name.clone(), child[i], d.clone()));
+        } else if cfg.selection == Selection::Pymoo {
+            out.push((name.clone(), from_unit(d, uniform01(rng)), d.clone()));
         }
     }
     out.retain(|(_, v, d)| d.contains(*v));

@@ -27,6 +27,32 @@ impl Survival {
     }
 }
 
+/// How parents are chosen and children kept. `Optuna`: Optuna's binary tournament (the
+/// dominating of two random parents, else the second) and duplicate children kept. `Pymoo`:
+/// pymoo's mating: NSGA-II's tournament by domination, then the larger crowding distance;
+/// NSGA-III's by violation, then at random; a child equal to a parent or to an earlier child
+/// of its generation is made again (a bounded number of times).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Selection {
+    #[default]
+    Optuna,
+    Pymoo,
+}
+
+impl Selection {
+    /// The Python argument's value, checked here (the core is the only validator).
+    pub fn parse(owner: &str, s: &str) -> Result<Self> {
+        match s {
+            "optuna" => Ok(Selection::Optuna),
+            "pymoo" => Ok(Selection::Pymoo),
+            _ => Err(Error::InvalidValue(format!(
+                "{owner}: selection must be \"optuna\" (Optuna's tournament, duplicates kept; the default) or \"pymoo\" \
+                 (pymoo's tournament and duplicate elimination), got {s:?}"
+            ))),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NsgaConfig {
     pub population_size: usize,
@@ -37,6 +63,7 @@ pub struct NsgaConfig {
     pub crossover_prob: f64,
     pub swapping_prob: f64,
     pub survival: Survival,
+    pub selection: Selection,
 }
 
 impl Default for NsgaConfig {
@@ -49,6 +76,7 @@ impl Default for NsgaConfig {
             crossover_prob: 0.9,
             swapping_prob: 0.5,
             survival: Survival::Crowding,
+            selection: Selection::Optuna,
         }
     }
 }
@@ -148,5 +176,13 @@ mod tests {
         let zero = Survival::Niching { reference_points: None, dividing_parameter: 0 };
         assert!(err(NsgaConfig { survival: zero, ..Default::default() }).contains("dividing_parameter"));
         NsgaConfig::default().validate().unwrap();
+    }
+
+    #[test]
+    fn selection_is_parsed_by_name() {
+        assert_eq!(Selection::parse("NSGAIISampler", "optuna").unwrap(), Selection::Optuna);
+        assert_eq!(Selection::parse("NSGAIISampler", "pymoo").unwrap(), Selection::Pymoo);
+        let e = Selection::parse("NSGAIIISampler", "crowding").unwrap_err().to_string();
+        assert!(e.contains("NSGAIIISampler: selection") && e.contains("\"crowding\""), "{e}");
     }
 }

@@ -13,9 +13,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use super::child::Population;
 use super::config::NsgaConfig;
 use super::selection::select_elite;
+use super::tournament::Population;
 use crate::error::Result;
 use crate::history::{constraints::violation, RowScan, StudyDirection, TrialHistory, TrialState, Visit};
 use crate::rng::stream;
@@ -102,6 +102,13 @@ impl Generations {
         self.stored.contains_key(&g)
     }
 
+    /// The rows of generation `g` other than `row`, from the one that opened it on (every
+    /// trial of `g` is created after it); empty while no trial has stored `g`'s parents.
+    pub fn siblings(&self, h: &TrialHistory, g: u64, row: usize, keys: &Keys) -> Vec<usize> {
+        let Some(&first) = self.stored.get(&g) else { return Vec::new() };
+        (first..h.n_trials()).filter(|&r| r != row && generation_of(h, r, keys) == Some(g)).collect()
+    }
+
     /// The parameters a child is made of: the intersection space without single-value
     /// distributions, by name.
     pub fn space(&self) -> Vec<(String, Distribution)> {
@@ -114,7 +121,7 @@ impl Generations {
             return Ok(p.clone());
         }
         let rows = self.parents(h, g, cfg, keys, seed, false)?;
-        let p = Arc::new(Population::new(h, &rows));
+        let p = Arc::new(Population::new(h, &rows, cfg.selection, &cfg.survival));
         self.populations.insert(g, p.clone());
         Ok(p)
     }

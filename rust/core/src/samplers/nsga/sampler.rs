@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::child::make_child;
-use super::config::NsgaConfig;
+use super::config::{NsgaConfig, Selection};
 use super::generations::{generation_of, Generations, Keys};
 use crate::error::Result;
 use crate::history::TrialHistory;
@@ -70,14 +70,16 @@ impl Sampler for NsgaSampler {
         if g == 0 {
             return Ok(Vec::new());
         }
-        let (space, pop) =
-            self.with_state(study, h, |st| -> Result<_> { Ok((st.space(), st.population(h, g, &self.cfg, &self.keys, self.seed)?)) })?;
+        let (space, pop, siblings) = self.with_state(study, h, |st| -> Result<_> {
+            let siblings = if self.cfg.selection == Selection::Optuna { Vec::new() } else { st.siblings(h, g, row, &self.keys) };
+            Ok((st.space(), st.population(h, g, &self.cfg, &self.keys, self.seed)?, siblings))
+        })?;
         if space.is_empty() || pop.rows.is_empty() {
             return Ok(Vec::new());
         }
         // the parents hold every parameter of the space: it is the intersection over COMPLETE trials
         let mut rng = stream(self.seed, row as u64, "nsga-child");
-        Ok(make_child(h, &space, &pop, &self.cfg, &mut rng))
+        Ok(make_child(h, &space, &pop, &self.cfg, &siblings, &mut rng))
     }
 
     fn sample_independent(&self, study: StudyId, h: &TrialHistory, row: usize, name: &str, dist: &Distribution) -> Result<f64> {
