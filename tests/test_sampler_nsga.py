@@ -12,9 +12,11 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 from _util import hypervolume_2d
+from conftest import open_shared
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -306,6 +308,33 @@ def test_four_processes_share_generations_on_one_journal(tmp_path):
         first = min(t.number for t in trials if t.system_attrs[GEN] == g)
         assert sum(1 for t in trials[:first] if t.system_attrs[GEN] == g - 1) >= 12
     json.dumps(gens)  # generations are plain ints, as Optuna stores them
+
+
+def test_two_workers_share_generations_on_every_shared_storage(shared_storage_url):
+    # Two storage objects on one study, as two processes would have: on a backend whose create
+    # is optimistic (PostgreSQL, Redis) a generation was opened twice unless the create locks.
+    ferrotune.create_study(study_name="nsga", storage=open_shared(shared_storage_url), directions=["minimize", "minimize"])
+    barrier = threading.Barrier(2)
+
+    def work(seed: int) -> None:
+        sampler = NSGAIISampler(population_size=6, seed=seed)
+        study = ferrotune.load_study(study_name="nsga", storage=open_shared(shared_storage_url), sampler=sampler)
+        barrier.wait()
+        study.optimize(lambda t: zdt1(t, 3), n_trials=36)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    trials = ferrotune.load_study(study_name="nsga", storage=open_shared(shared_storage_url)).trials
+    assert len(trials) == 72
+    gens = [t.system_attrs[GEN] for t in trials]
+    assert gens == sorted(gens), gens  # tagged in creation order: never a step back
+    top = gens[-1]
+    assert top >= 4
+    for g in range(1, top + 1):
+        assert sum(1 for t in trials if t.system_attrs[GEN] == g and PARENTS in t.system_attrs) == 1, g
 
 
 def test_sizes_beyond_reason_fail_clearly_or_just_run():

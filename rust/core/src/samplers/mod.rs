@@ -54,8 +54,10 @@ pub trait Sampler: Send + Sync {
     }
 
     /// True when `before_trial` claims something in the sampler's own state (a grid point, a
-    /// QMC index), so it must run exactly once per created trial; storages may otherwise run
-    /// it again when another process wrote meanwhile.
+    /// QMC index), so it must run exactly once per created trial, or decides from the stored
+    /// trials (a generation), so it must see every record before the trial is appended: the
+    /// storage then takes its locked create. Otherwise storages may run it again when another
+    /// process wrote meanwhile, or (an optimistic create) on a state that misses the newest.
     fn before_trial_claims(&self) -> bool {
         false
     }

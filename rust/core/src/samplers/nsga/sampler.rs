@@ -47,6 +47,14 @@ impl NsgaSampler {
 }
 
 impl Sampler for NsgaSampler {
+    /// The generation and its parents are decided from the completions already stored: that
+    /// needs a state no other process can change before the trial is appended. A backend's
+    /// optimistic create (PostgreSQL's, Redis's) may append after records this process has not
+    /// read, and two workers then opened the same generation twice.
+    fn before_trial_claims(&self) -> bool {
+        true
+    }
+
     /// Tags the new trial with its generation; the first trial of a generation also stores the
     /// generation's parent population, for every worker to read.
     fn before_trial(&self, study: StudyId, h: &TrialHistory, trial: &mut NewTrial) -> Result<()> {
