@@ -28,6 +28,8 @@ __all__ = [
     "nsga_sampler",
     "nsga_check_operator",
     "nsga_polynomial_mutation",
+    "ped_anova_check",
+    "ped_anova_importances",
 ]
 
 __version__: str
@@ -391,3 +393,22 @@ def nsga_sampler(
 ) -> Sampler: ...
 def nsga_check_operator(name: str, args: list[float | None]) -> None: ...
 def nsga_polynomial_mutation(eta: float, x: float, lb: float, ub: float, u: float) -> float: ...
+
+# --- parameter importances (rust/py/src/importance.rs) ---
+
+def ped_anova_check(target_quantile: float, region_quantile: float, evaluate_on_local: bool) -> str | None:
+    """Checks ``0 < target_quantile < region_quantile <= 1``; returns Optuna's warning for the
+    combination, if any."""
+
+def ped_anova_importances(
+    storage: Storage,
+    study: int,
+    params: list[str] | None,
+    target: list[tuple[int, float]] | None,
+    target_quantile: float,
+    region_quantile: float,
+    evaluate_on_local: bool,
+) -> tuple[list[tuple[str, float]], list[str]]:
+    """PED-ANOVA importances of a study, read from its history in one call (GIL released):
+    ``(name, importance)`` in descending order and the warnings to show. ``target`` is
+    ``(trial number, value)`` of the complete trials when the user gave a target."""
