@@ -30,6 +30,8 @@ __all__ = [
     "nsga_polynomial_mutation",
     "ped_anova_check",
     "ped_anova_importances",
+    "forest_importances",
+    "forest_check",
 ]
 
 __version__: str
@@ -412,3 +414,19 @@ def ped_anova_importances(
     """PED-ANOVA importances of a study, read from its history in one call (GIL released):
     ``(name, importance)`` in descending order and the warnings to show. ``target`` is
     ``(trial number, value)`` of the complete trials when the user gave a target."""
+
+def forest_importances(
+    storage: Storage,
+    study: int,
+    params: list[str] | None,
+    target: list[tuple[int, float]] | None,
+    method: str,
+    n_trees: int,
+    max_depth: int,
+    seed: int | None,
+) -> tuple[list[tuple[str, float]], list[str]]:
+    """fANOVA (``method="fanova"``) or mean decrease impurity (``"mdi"``) importances on a
+    random forest fitted in the core (GIL released); ``seed=None`` draws one."""
+
+def forest_check(n_trees: int, max_depth: int) -> None:
+    """Checks a forest's settings (``n_trees`` and ``max_depth`` at least 1)."""

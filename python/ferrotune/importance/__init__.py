@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ferrotune._deprecation import warn_experimental_argument
 from ferrotune.exceptions import FerrotuneTypeError
 from ferrotune.importance._base import BaseImportanceEvaluator
+from ferrotune.importance._forest import FanovaImportanceEvaluator, MeanDecreaseImpurityImportanceEvaluator
 from ferrotune.importance._ped_anova import PedAnovaImportanceEvaluator
 
 if TYPE_CHECKING:
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BaseImportanceEvaluator",
+    "FanovaImportanceEvaluator",
+    "MeanDecreaseImpurityImportanceEvaluator",
     "PedAnovaImportanceEvaluator",
     "get_param_importances",
 ]
@@ -36,9 +39,12 @@ def get_param_importances(
 
     Args:
         study: An optimized study.
-        evaluator: The algorithm; :class:`PedAnovaImportanceEvaluator` by default.
+        evaluator: The algorithm: :class:`PedAnovaImportanceEvaluator` (the default),
+            :class:`FanovaImportanceEvaluator` or :class:`MeanDecreaseImpurityImportanceEvaluator`.
         params: Names of the parameters to assess. ``None``: every parameter a completed trial
-            used, conditional ones included (PED-ANOVA). An empty list gives an empty dict.
+            used, conditional ones included (PED-ANOVA), or the parameters every completed trial
+            drew from one distribution (the forest-based evaluators). An empty list gives an
+            empty dict.
         target: The value to assess against, computed from a trial (e.g.
             ``lambda t: t.values[0]`` for one objective of several); ``None`` for the objective.
         normalize: Scale the importances to sum to 1 (equal shares when all are 0).

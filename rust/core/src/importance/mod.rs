@@ -2,11 +2,15 @@
 //! history in one read: which trials count and what they score (`select.rs`), the Parzen
 //! estimator on a parameter's grid (`grid.rs`) and PED-ANOVA itself (`ped_anova.rs`).
 
+mod fanova;
+mod forest;
 mod grid;
 mod ped_anova;
 mod select;
+mod trees;
 
 pub use ped_anova::PedAnova;
+pub use trees::{ForestImportance, Method};
 
 /// Importances in Optuna's order (descending, ties in reverse order of assessment) and the
 /// warnings Optuna gives for the same study, for the caller to show.

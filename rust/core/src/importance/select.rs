@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use crate::history::{ParamColumn, StudyDirection, TrialHistory, TrialState};
 use crate::samplers::tpe::split::best_complete;
+use crate::space::Distribution;
 use crate::{Error, Result};
 
 /// Rows of the study's COMPLETE trials, in trial order.
@@ -82,4 +83,58 @@ pub fn top_quantile(h: &TrialHistory, s: &Scored, quantile: f64) -> Vec<usize> {
     let (_, cutoff, _) = sorted.select_nth_unstable_by(k - 1, f64::total_cmp);
     let cutoff = *cutoff;
     s.rows.iter().zip(&s.loss).filter(|(_, l)| **l <= cutoff).map(|(r, _)| *r).collect()
+}
+
+/// The parameters a forest-based evaluator assesses, with their one distribution, sorted by
+/// name: `params` (each complete trial that has them all must have drawn each from the same
+/// distribution, and at least one must have them all), else every parameter that every
+/// complete trial drew from one same distribution (Optuna's intersection search space).
+pub fn forest_space<'h>(
+    h: &'h TrialHistory,
+    complete: &[usize],
+    params: Option<&[String]>,
+) -> Result<Vec<(&'h ParamColumn, &'h Distribution)>> {
+    let mut out: Vec<(&ParamColumn, &Distribution)> = Vec::new();
+    match params {
+        None => {
+            for c in &h.columns {
+                let mut dist: Option<u32> = None;
+                let ok = !complete.is_empty()
+                    && complete.iter().all(|&r| match c.get(r) {
+                        None => false,
+                        Some(_) => *dist.get_or_insert(c.dist_idx[r]) == c.dist_idx[r],
+                    });
+                if ok {
+                    out.push((c, &c.distributions[dist.unwrap_or(0) as usize]));
+                }
+            }
+        }
+        Some(names) => {
+            if names.is_empty() {
+                return Ok(out);
+            }
+            let cols: Vec<Option<&ParamColumn>> = names.iter().map(|n| h.column(n)).collect();
+            let with_all: Vec<usize> =
+                complete.iter().copied().filter(|&r| cols.iter().all(|c| c.is_some_and(|c| c.get(r).is_some()))).collect();
+            let Some(&first) = with_all.first() else {
+                return Err(Error::InvalidValue(format!(
+                    "params: no completed trial has all of {names:?}; pass parameters that completed trials used together, or params=None"
+                )));
+            };
+            for (n, c) in names.iter().zip(cols) {
+                let c = c.expect("checked above");
+                if with_all.iter().any(|&r| c.dist_idx[r] != c.dist_idx[first]) {
+                    return Err(Error::InvalidValue(format!(
+                        "params: '{n}' was drawn from different distributions in the completed trials (a dynamic search space), \
+                         which this evaluator cannot assess; use PedAnovaImportanceEvaluator, or params without '{n}'"
+                    )));
+                }
+                if !out.iter().any(|(o, _)| o.name == c.name) {
+                    out.push((c, c.distribution(first)));
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    Ok(out)
 }
