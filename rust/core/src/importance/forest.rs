@@ -59,13 +59,21 @@ pub fn fit(data: &Data<'_>, n_trees: usize, max_depth: usize, seed: u64) -> Vec<
     })
 }
 
-/// One feature's samples in the node ranges, sorted by the feature within each node: the
-/// row, its value of the feature and its target side by side, so a split search reads memory
-/// in order.
+/// One feature's distinct sampled rows in the node ranges, sorted by the feature within each
+/// node: the row, its value of the feature, its bootstrap count `w` and `w * y` side by side, so
+/// a split search reads memory in order. (A count is scikit-learn's sample weight: the
+/// bootstrap enters its trees the same way.)
 struct Column {
     rows: Vec<u32>,
     x: Vec<f64>,
-    y: Vec<f64>,
+    w: Vec<f64>,
+    wy: Vec<f64>,
+}
+
+impl Column {
+    fn with_capacity(m: usize) -> Self {
+        Column { rows: Vec::with_capacity(m), x: Vec::with_capacity(m), w: Vec::with_capacity(m), wy: Vec::with_capacity(m) }
+    }
 }
 
 /// Grows one tree on the bootstrap sample (`drawn[row]` copies of each row). A split
@@ -75,21 +83,23 @@ fn grow(data: &Data<'_>, sorted: &[Vec<u32>], drawn: &[u32], max_depth: usize, r
         .iter()
         .zip(data.x)
         .map(|(order, xf)| {
-            let mut c = Column { rows: Vec::new(), x: Vec::new(), y: Vec::new() };
+            let mut c = Column::with_capacity(order.len());
             for &r in order {
-                for _ in 0..drawn[r as usize] {
+                let k = drawn[r as usize];
+                if k > 0 {
                     c.rows.push(r);
                     c.x.push(xf[r as usize]);
-                    c.y.push(data.y[r as usize]);
+                    c.w.push(k as f64);
+                    c.wy.push(k as f64 * data.y[r as usize]);
                 }
             }
             c
         })
         .collect();
     let m = cols[0].rows.len();
-    let mut tree = Tree { nodes: vec![leaf(&cols[0].y[..])] };
+    let mut tree = Tree { nodes: vec![leaf(&cols[0], 0, m, data.y)] };
     let mut goes_left = vec![false; data.y.len()];
-    let mut scratch = Column { rows: Vec::with_capacity(m), x: Vec::with_capacity(m), y: Vec::with_capacity(m) };
+    let mut scratch = Column::with_capacity(m);
     // (node index, start, end, depth) of the nodes still to split.
     let mut stack = vec![(0usize, 0usize, m, 0usize)];
     let mut features: Vec<usize> = (0..cols.len()).collect();
@@ -103,36 +113,39 @@ fn grow(data: &Data<'_>, sorted: &[Vec<u32>], drawn: &[u32], max_depth: usize, r
             features.swap(i, below(rng, i as u64 + 1) as usize);
         }
         let Some((f, threshold, n_left)) = best_split(&cols, &features, start, end) else { continue };
-        // A row may repeat; its side is a property of the row.
         for (&r, &x) in cols[f].rows[start..end].iter().zip(&cols[f].x[start..end]) {
             goes_left[r as usize] = x <= threshold;
         }
         for c in cols.iter_mut() {
             scratch.rows.clear();
             scratch.x.clear();
-            scratch.y.clear();
-            let mut w = start;
+            scratch.w.clear();
+            scratch.wy.clear();
+            let mut k = start;
             for i in start..end {
                 let r = c.rows[i];
                 if goes_left[r as usize] {
-                    c.rows[w] = r;
-                    c.x[w] = c.x[i];
-                    c.y[w] = c.y[i];
-                    w += 1;
+                    c.rows[k] = r;
+                    c.x[k] = c.x[i];
+                    c.w[k] = c.w[i];
+                    c.wy[k] = c.wy[i];
+                    k += 1;
                 } else {
                     scratch.rows.push(r);
                     scratch.x.push(c.x[i]);
-                    scratch.y.push(c.y[i]);
+                    scratch.w.push(c.w[i]);
+                    scratch.wy.push(c.wy[i]);
                 }
             }
-            c.rows[w..end].copy_from_slice(&scratch.rows);
-            c.x[w..end].copy_from_slice(&scratch.x);
-            c.y[w..end].copy_from_slice(&scratch.y);
+            c.rows[k..end].copy_from_slice(&scratch.rows);
+            c.x[k..end].copy_from_slice(&scratch.x);
+            c.w[k..end].copy_from_slice(&scratch.w);
+            c.wy[k..end].copy_from_slice(&scratch.wy);
         }
         let mid = start + n_left;
         let (l, r) = (tree.nodes.len(), tree.nodes.len() + 1);
-        tree.nodes.push(leaf(&cols[0].y[start..mid]));
-        tree.nodes.push(leaf(&cols[0].y[mid..end]));
+        tree.nodes.push(leaf(&cols[0], start, mid, data.y));
+        tree.nodes.push(leaf(&cols[0], mid, end, data.y));
         let n = &mut tree.nodes[id];
         n.feature = f as i32;
         n.threshold = threshold;
@@ -144,32 +157,34 @@ fn grow(data: &Data<'_>, sorted: &[Vec<u32>], drawn: &[u32], max_depth: usize, r
     tree
 }
 
-fn leaf(y: &[f64]) -> Node {
-    let n = y.len() as f64;
-    let mean = y.iter().sum::<f64>() / n;
-    let impurity = y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
-    Node { feature: -1, threshold: f64::NAN, left: 0, right: 0, value: mean, n, impurity }
+/// A node over the column's positions `start..end`: weighted mean and mean squared deviation.
+fn leaf(c: &Column, start: usize, end: usize, y: &[f64]) -> Node {
+    let n: f64 = c.w[start..end].iter().sum();
+    let mean = c.wy[start..end].iter().sum::<f64>() / n;
+    let sq: f64 = (start..end).map(|i| c.w[i] * (y[c.rows[i] as usize] - mean).powi(2)).sum();
+    Node { feature: -1, threshold: f64::NAN, left: 0, right: 0, value: mean, n, impurity: sq / n }
 }
 
 /// The split with the smallest total squared error over every feature and threshold:
 /// (feature, threshold, samples going left), or `None` when every feature is constant.
 fn best_split(cols: &[Column], features: &[usize], start: usize, end: usize) -> Option<(usize, f64, usize)> {
-    let n = (end - start) as f64;
-    let total: f64 = cols[0].y[start..end].iter().sum();
+    let n: f64 = cols[0].w[start..end].iter().sum();
+    let total: f64 = cols[0].wy[start..end].iter().sum();
     let mut best: Option<(f64, usize, f64, usize)> = None;
     for &f in features {
-        let (x, y) = (&cols[f].x[start..end], &cols[f].y[start..end]);
+        let c = &cols[f];
+        let (x, w, wy) = (&c.x[start..end], &c.w[start..end], &c.wy[start..end]);
         if x[0] >= x[x.len() - 1] {
             continue; // constant in this node
         }
-        let mut left = 0.0;
+        let (mut left, mut nl) = (0.0, 0.0);
         for i in 1..x.len() {
-            left += y[i - 1];
+            left += wy[i - 1];
+            nl += w[i - 1];
             let (a, b) = (x[i - 1], x[i]);
             if a >= b {
                 continue;
             }
-            let nl = i as f64;
             let right = total - left;
             // Minimizing the total squared error is maximizing this (the sum of squares cancels).
             let gain = left * left / nl + right * right / (n - nl);
