@@ -29,6 +29,10 @@ __all__ = [
     "nsga_check_operator",
     "nsga_polynomial_mutation",
     "ga_generation_sampler",
+    "ped_anova_check",
+    "ped_anova_importances",
+    "forest_importances",
+    "forest_check",
 ]
 
 __version__: str
@@ -399,3 +403,38 @@ def ga_generation_sampler(class_name: str, token: str, population_size: int | No
     """Tags each new trial with ``<class_name>:generation`` inside the storage's atomic create
     (none with ``population_size=None``), and the first trial of each generation with ``token``
     (``<class_name>:opens_generation``); the Python class makes the children."""
+
+# --- parameter importances (rust/py/src/importance.rs) ---
+
+def ped_anova_check(target_quantile: float, region_quantile: float, evaluate_on_local: bool) -> str | None:
+    """Checks ``0 < target_quantile < region_quantile <= 1``; returns Optuna's warning for the
+    combination, if any."""
+
+def ped_anova_importances(
+    storage: Storage,
+    study: int,
+    params: list[str] | None,
+    target: list[tuple[int, float]] | None,
+    target_quantile: float,
+    region_quantile: float,
+    evaluate_on_local: bool,
+) -> tuple[list[tuple[str, float]], list[str]]:
+    """PED-ANOVA importances of a study, read from its history in one call (GIL released):
+    ``(name, importance)`` in descending order and the warnings to show. ``target`` is
+    ``(trial number, value)`` of the complete trials when the user gave a target."""
+
+def forest_importances(
+    storage: Storage,
+    study: int,
+    params: list[str] | None,
+    target: list[tuple[int, float]] | None,
+    method: str,
+    n_trees: int,
+    max_depth: int,
+    seed: int | None,
+) -> tuple[list[tuple[str, float]], list[str]]:
+    """fANOVA (``method="fanova"``) or mean decrease impurity (``"mdi"``) importances on a
+    random forest fitted in the core (GIL released); ``seed=None`` draws one."""
+
+def forest_check(n_trees: int, max_depth: int) -> None:
+    """Checks a forest's settings (``n_trees`` and ``max_depth`` at least 1)."""

@@ -9,6 +9,7 @@ mod distribution;
 mod engine;
 mod errors;
 mod export;
+mod importance;
 mod proxy_server;
 mod pruner;
 mod sampler;
@@ -32,6 +33,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<export::TrialExport>()?;
     m.add_class::<export::TrialRow>()?;
     m.add_function(wrap_pyfunction!(sampler::qmc_points, m)?)?;
+    m.add_function(wrap_pyfunction!(importance::ped_anova_check, m)?)?;
+    m.add_function(wrap_pyfunction!(importance::ped_anova_importances, m)?)?;
+    m.add_function(wrap_pyfunction!(importance::forest_importances, m)?)?;
+    m.add_function(wrap_pyfunction!(importance::forest_check, m)?)?;
     m.add_function(wrap_pyfunction!(sampler_brute::brute_force_sampler, m)?)?;
     m.add_function(wrap_pyfunction!(sampler_brute::partial_fixed_sampler, m)?)?;
     m.add_function(wrap_pyfunction!(sampler::tpe_default_gamma, m)?)?;

@@ -15,7 +15,7 @@ mod columns;
 pub(crate) mod hypervolume;
 mod parzen;
 mod space;
-mod split;
+pub(crate) mod split;
 pub mod truncnorm;
 
 use std::collections::HashMap;

@@ -102,7 +102,7 @@ fn losses(h: &TrialHistory, row: usize) -> Vec<f64> {
         .collect()
 }
 
-fn best_complete(h: &TrialHistory, complete: &[usize], k: usize) -> Vec<usize> {
+pub(crate) fn best_complete(h: &TrialHistory, complete: &[usize], k: usize) -> Vec<usize> {
     if k >= complete.len() {
         return complete.to_vec();
     }
