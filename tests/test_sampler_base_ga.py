@@ -185,7 +185,10 @@ WORKER = textwrap.dedent(
     sampler = BlendGA(population_size=5, seed=seed)
     study = ferrotune.load_study(study_name="ga", storage=path, sampler=sampler)
     open(path + f".ready{seed}", "w").close()
+    deadline = time.monotonic() + 300  # the other process may have failed to start
     while not all(os.path.exists(path + f".ready{i}") for i in range(2)):
+        if time.monotonic() > deadline:
+            sys.exit("the other worker never became ready")
         time.sleep(0.001)  # start together: both processes ask from the first trial on
     study.optimize(sphere, n_trials=40)
     with open(path + f".selections{seed}", "w") as f:
