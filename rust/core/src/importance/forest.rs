@@ -60,46 +60,39 @@ pub fn fit(data: &Data<'_>, n_trees: usize, max_depth: usize, seed: u64) -> Vec<
 }
 
 /// One feature's distinct sampled rows in the node ranges, sorted by the feature within each
-/// node: the row, its value of the feature, its bootstrap count `w` and `w * y` side by side, so
-/// a split search reads memory in order. (A count is scikit-learn's sample weight: the
+/// node, with the row's value of the feature beside it so a split search reads the values in
+/// order. The bootstrap count `w` and `w * y` are looked up by row (`Weights`): keeping them in
+/// every column too made each split move four arrays per feature instead of two, and the
+/// partition was most of a tree's time. (A count is scikit-learn's sample weight: the
 /// bootstrap enters its trees the same way.)
 struct Column {
     rows: Vec<u32>,
     x: Vec<f64>,
-    w: Vec<f64>,
-    wy: Vec<f64>,
 }
 
-impl Column {
-    fn with_capacity(m: usize) -> Self {
-        Column { rows: Vec::with_capacity(m), x: Vec::with_capacity(m), w: Vec::with_capacity(m), wy: Vec::with_capacity(m) }
-    }
+/// A tree's bootstrap count of each row and that count times the row's target.
+struct Weights {
+    w: Vec<f64>,
+    wy: Vec<f64>,
 }
 
 /// Grows one tree on the bootstrap sample (`drawn[row]` copies of each row). A split
 /// partitions every feature's column stably, so no node sorts again.
 fn grow(data: &Data<'_>, sorted: &[Vec<u32>], drawn: &[u32], max_depth: usize, rng: &mut impl RngCore) -> Tree {
+    let wt = Weights { w: drawn.iter().map(|&k| k as f64).collect(), wy: drawn.iter().zip(data.y).map(|(&k, &y)| k as f64 * y).collect() };
     let mut cols: Vec<Column> = sorted
         .iter()
         .zip(data.x)
         .map(|(order, xf)| {
-            let mut c = Column::with_capacity(order.len());
-            for &r in order {
-                let k = drawn[r as usize];
-                if k > 0 {
-                    c.rows.push(r);
-                    c.x.push(xf[r as usize]);
-                    c.w.push(k as f64);
-                    c.wy.push(k as f64 * data.y[r as usize]);
-                }
-            }
-            c
+            let rows: Vec<u32> = order.iter().copied().filter(|&r| drawn[r as usize] > 0).collect();
+            let x = rows.iter().map(|&r| xf[r as usize]).collect();
+            Column { rows, x }
         })
         .collect();
     let m = cols[0].rows.len();
-    let mut tree = Tree { nodes: vec![leaf(&cols[0], 0, m, data.y)] };
+    let mut tree = Tree { nodes: vec![leaf(&cols[0].rows[..m], &wt, data.y)] };
     let mut goes_left = vec![false; data.y.len()];
-    let mut scratch = Column::with_capacity(m);
+    let (mut spill_rows, mut spill_x) = (vec![0u32; m], vec![0.0f64; m]);
     // (node index, start, end, depth) of the nodes still to split.
     let mut stack = vec![(0usize, 0usize, m, 0usize)];
     let mut features: Vec<usize> = (0..cols.len()).collect();
@@ -112,40 +105,32 @@ fn grow(data: &Data<'_>, sorted: &[Vec<u32>], drawn: &[u32], max_depth: usize, r
         for i in (1..features.len()).rev() {
             features.swap(i, below(rng, i as u64 + 1) as usize);
         }
-        let Some((f, threshold, n_left)) = best_split(&cols, &features, start, end) else { continue };
+        let Some((f, threshold, n_left)) = best_split(&cols, &wt, &features, start, end) else { continue };
         for (&r, &x) in cols[f].rows[start..end].iter().zip(&cols[f].x[start..end]) {
             goes_left[r as usize] = x <= threshold;
         }
         for c in cols.iter_mut() {
-            scratch.rows.clear();
-            scratch.x.clear();
-            scratch.w.clear();
-            scratch.wy.clear();
-            let mut k = start;
+            // Branch-free: each sample is written to both sides and only one index moves (the
+            // side a sample goes is a coin flip to the branch predictor). `k <= i` throughout,
+            // so the left side is compacted in place.
+            let (mut k, mut j) = (start, 0);
             for i in start..end {
-                let r = c.rows[i];
-                if goes_left[r as usize] {
-                    c.rows[k] = r;
-                    c.x[k] = c.x[i];
-                    c.w[k] = c.w[i];
-                    c.wy[k] = c.wy[i];
-                    k += 1;
-                } else {
-                    scratch.rows.push(r);
-                    scratch.x.push(c.x[i]);
-                    scratch.w.push(c.w[i]);
-                    scratch.wy.push(c.wy[i]);
-                }
+                let (r, x) = (c.rows[i], c.x[i]);
+                let left = goes_left[r as usize] as usize;
+                c.rows[k] = r;
+                c.x[k] = x;
+                spill_rows[j] = r;
+                spill_x[j] = x;
+                k += left;
+                j += 1 - left;
             }
-            c.rows[k..end].copy_from_slice(&scratch.rows);
-            c.x[k..end].copy_from_slice(&scratch.x);
-            c.w[k..end].copy_from_slice(&scratch.w);
-            c.wy[k..end].copy_from_slice(&scratch.wy);
+            c.rows[k..end].copy_from_slice(&spill_rows[..j]);
+            c.x[k..end].copy_from_slice(&spill_x[..j]);
         }
         let mid = start + n_left;
         let (l, r) = (tree.nodes.len(), tree.nodes.len() + 1);
-        tree.nodes.push(leaf(&cols[0], start, mid, data.y));
-        tree.nodes.push(leaf(&cols[0], mid, end, data.y));
+        tree.nodes.push(leaf(&cols[0].rows[start..mid], &wt, data.y));
+        tree.nodes.push(leaf(&cols[0].rows[mid..end], &wt, data.y));
         let n = &mut tree.nodes[id];
         n.feature = f as i32;
         n.threshold = threshold;
@@ -157,30 +142,32 @@ fn grow(data: &Data<'_>, sorted: &[Vec<u32>], drawn: &[u32], max_depth: usize, r
     tree
 }
 
-/// A node over the column's positions `start..end`: weighted mean and mean squared deviation.
-fn leaf(c: &Column, start: usize, end: usize, y: &[f64]) -> Node {
-    let n: f64 = c.w[start..end].iter().sum();
-    let mean = c.wy[start..end].iter().sum::<f64>() / n;
-    let sq: f64 = (start..end).map(|i| c.w[i] * (y[c.rows[i] as usize] - mean).powi(2)).sum();
+/// A node over `rows`: weighted mean and mean squared deviation.
+fn leaf(rows: &[u32], wt: &Weights, y: &[f64]) -> Node {
+    let n: f64 = rows.iter().map(|&r| wt.w[r as usize]).sum();
+    let mean = rows.iter().map(|&r| wt.wy[r as usize]).sum::<f64>() / n;
+    let sq: f64 = rows.iter().map(|&r| wt.w[r as usize] * (y[r as usize] - mean).powi(2)).sum();
     Node { feature: -1, threshold: f64::NAN, left: 0, right: 0, value: mean, n, impurity: sq / n }
 }
 
 /// The split with the smallest total squared error over every feature and threshold:
 /// (feature, threshold, samples going left), or `None` when every feature is constant.
-fn best_split(cols: &[Column], features: &[usize], start: usize, end: usize) -> Option<(usize, f64, usize)> {
-    let n: f64 = cols[0].w[start..end].iter().sum();
-    let total: f64 = cols[0].wy[start..end].iter().sum();
+fn best_split(cols: &[Column], wt: &Weights, features: &[usize], start: usize, end: usize) -> Option<(usize, f64, usize)> {
+    let node = &cols[0].rows[start..end];
+    let n: f64 = node.iter().map(|&r| wt.w[r as usize]).sum();
+    let total: f64 = node.iter().map(|&r| wt.wy[r as usize]).sum();
     let mut best: Option<(f64, usize, f64, usize)> = None;
     for &f in features {
         let c = &cols[f];
-        let (x, w, wy) = (&c.x[start..end], &c.w[start..end], &c.wy[start..end]);
+        let (rows, x) = (&c.rows[start..end], &c.x[start..end]);
         if x[0] >= x[x.len() - 1] {
             continue; // constant in this node
         }
         let (mut left, mut nl) = (0.0, 0.0);
         for i in 1..x.len() {
-            left += wy[i - 1];
-            nl += w[i - 1];
+            let r = rows[i - 1] as usize;
+            left += wt.wy[r];
+            nl += wt.w[r];
             let (a, b) = (x[i - 1], x[i]);
             if a >= b {
                 continue;
