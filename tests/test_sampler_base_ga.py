@@ -173,7 +173,7 @@ def test_generations_on_every_shared_storage_with_threads(shared_storage_url):
 
 WORKER = textwrap.dedent(
     """
-    import json, os, sys, time, warnings, ferrotune
+    import json, sys, warnings, ferrotune
     sys.path.insert(0, sys.argv[3])
     from _ga_sampler import BlendGA
     ferrotune.logging.set_verbosity(ferrotune.logging.WARNING)
@@ -184,12 +184,11 @@ WORKER = textwrap.dedent(
         return sum(t.suggest_float(f"x{i}", -5.0, 5.0) ** 2 for i in range(4))
     sampler = BlendGA(population_size=5, seed=seed)
     study = ferrotune.load_study(study_name="ga", storage=path, sampler=sampler)
-    open(path + f".ready{seed}", "w").close()
-    deadline = time.monotonic() + 300  # the other process may have failed to start
-    while not all(os.path.exists(path + f".ready{i}") for i in range(2)):
-        if time.monotonic() > deadline:
-            sys.exit("the other worker never became ready")
-        time.sleep(0.001)  # start together: both processes ask from the first trial on
+    print("ready", flush=True)
+    # Start together: both processes ask from the first trial on (the test says go once both
+    # are ready; an empty line means it gave up).
+    if sys.stdin.readline().strip() != "go":
+        sys.exit("not started")
     study.optimize(sphere, n_trials=40)
     with open(path + f".selections{seed}", "w") as f:
         json.dump(sampler.selections, f)
@@ -201,10 +200,25 @@ def test_two_processes_share_generations_on_one_journal(tmp_path):
     path = str(tmp_path / "ga.log")
     ferrotune.create_study(storage=path, study_name="ga")
     here = str(Path(__file__).parent)
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, path, str(i), here], stderr=subprocess.PIPE) for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, path, str(i), here],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready", p.stderr.read() if p.stderr else ""
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
     for p in procs:
         _, err = p.communicate(timeout=600)
-        assert p.returncode == 0, err.decode()
+        assert p.returncode == 0, err
     study = ferrotune.load_study(study_name="ga", storage=path)
     trials = study.trials
     assert len(trials) == 80 and all(t.state == TrialState.COMPLETE for t in trials)

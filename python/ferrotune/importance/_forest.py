@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ferrotune import _core
+from ferrotune import logging as ft_logging
 from ferrotune._convert import as_seed
 from ferrotune.exceptions import FerrotuneTypeError
 from ferrotune.importance._base import BaseImportanceEvaluator, check_params, target_values
@@ -58,7 +59,7 @@ class _ForestEvaluator(BaseImportanceEvaluator):
             FerrotuneTypeError: ``params`` is not a list of names.
         """
         names = check_params(params)
-        values, _ = _core.forest_importances(
+        values, warnings = _core.forest_importances(
             study._storage._core,
             study._study_id,
             names,
@@ -68,6 +69,8 @@ class _ForestEvaluator(BaseImportanceEvaluator):
             self._max_depth,
             self._seed,
         )
+        for w in warnings:
+            ft_logging._warn(w)
         return dict(values)
 
 

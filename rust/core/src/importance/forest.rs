@@ -40,15 +40,7 @@ pub struct Data<'a> {
 pub fn fit(data: &Data<'_>, n_trees: usize, max_depth: usize, seed: u64) -> Vec<Tree> {
     let n = data.y.len();
     // Rows sorted by each feature once; a tree's orders repeat each row as often as drawn.
-    let sorted: Vec<Vec<u32>> = data
-        .x
-        .iter()
-        .map(|col| {
-            let mut o: Vec<u32> = (0..n as u32).collect();
-            o.sort_by(|&a, &b| col[a as usize].total_cmp(&col[b as usize]));
-            o
-        })
-        .collect();
+    let sorted = sorted_rows(data);
     parallel::map(n_trees, |t| {
         let mut rng = stream(seed, t as u64, "importance-forest");
         let mut drawn = vec![0u32; n];
@@ -57,6 +49,19 @@ pub fn fit(data: &Data<'_>, n_trees: usize, max_depth: usize, seed: u64) -> Vec<
         }
         grow(data, &sorted, &drawn, max_depth, &mut rng)
     })
+}
+
+/// Every row, sorted by each feature's values in turn.
+fn sorted_rows(data: &Data<'_>) -> Vec<Vec<u32>> {
+    let n = data.y.len() as u32;
+    data.x
+        .iter()
+        .map(|col| {
+            let mut o: Vec<u32> = (0..n).collect();
+            o.sort_by(|&a, &b| col[a as usize].total_cmp(&col[b as usize]));
+            o
+        })
+        .collect()
 }
 
 /// One feature's distinct sampled rows in the node ranges, sorted by the feature within each
@@ -191,14 +196,5 @@ fn best_split(cols: &[Column], wt: &Weights, features: &[usize], start: usize, e
 #[cfg(test)]
 pub fn grow_all(data: &Data<'_>, max_depth: usize) -> Tree {
     let n = data.y.len();
-    let sorted: Vec<Vec<u32>> = data
-        .x
-        .iter()
-        .map(|col| {
-            let mut o: Vec<u32> = (0..n as u32).collect();
-            o.sort_by(|&a, &b| col[a as usize].total_cmp(&col[b as usize]));
-            o
-        })
-        .collect();
-    grow(data, &sorted, &vec![1; n], max_depth, &mut stream(0, 0, "test"))
+    grow(data, &sorted_rows(data), &vec![1; n], max_depth, &mut stream(0, 0, "test"))
 }
