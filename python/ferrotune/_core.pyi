@@ -33,6 +33,9 @@ __all__ = [
     "ped_anova_importances",
     "forest_importances",
     "forest_check",
+    "StudyFrame",
+    "FrameParam",
+    "study_frame",
 ]
 
 __version__: str
@@ -438,3 +441,57 @@ def forest_importances(
 
 def forest_check(n_trees: int, max_depth: int) -> None:
     """Checks a forest's settings (``n_trees`` and ``max_depth`` at least 1)."""
+
+# The study frame (history/frame.rs; glue rust/py/src/frame.rs): plots and tables read it.
+
+@final
+class FrameParam:
+    """One parameter across a study's trials."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def values(self) -> bytes:
+        """Internal values (a categorical's choice index) as native float64, NaN where absent."""
+    @property
+    def dist_idx(self) -> bytes:
+        """Native uint32 indices into ``distributions``, one per trial."""
+    @property
+    def distributions(self) -> list[Distribution]: ...
+
+@final
+class StudyFrame:
+    """Every trial of a study by column; row ``r`` is trial number ``r``."""
+
+    def __len__(self) -> int: ...
+    @property
+    def states(self) -> bytes:
+        """Optuna's state codes as uint8."""
+    @property
+    def values(self) -> list[bytes]:
+        """One native float64 column per objective, NaN without values."""
+    @property
+    def datetime_start(self) -> bytes: ...
+    @property
+    def datetime_complete(self) -> bytes: ...
+    @property
+    def violation(self) -> bytes:
+        """Each trial's constraint violation, NaN without constraint values."""
+    @property
+    def params(self) -> list[FrameParam]: ...
+    @property
+    def inter_rows(self) -> bytes:
+        """uint32 trial rows of the intermediate values, sorted by row then step."""
+    @property
+    def inter_steps(self) -> bytes:
+        """int64 steps of the intermediate values."""
+    @property
+    def inter_values(self) -> bytes:
+        """float64 intermediate values."""
+    @property
+    def hover(self) -> list[str]:
+        """Each trial's hover text (number, values, params, user attributes as indented JSON,
+        ``<br>`` line breaks); empty unless read ``with_hover``."""
+
+def study_frame(storage: Storage, study: int, with_intermediate: bool = True, with_hover: bool = False) -> StudyFrame:
+    """Every trial of a study as flat columns, copied in one call (GIL released)."""

@@ -9,6 +9,7 @@ mod distribution;
 mod engine;
 mod errors;
 mod export;
+mod frame;
 mod importance;
 mod proxy_server;
 mod pruner;
@@ -32,6 +33,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<distribution::PyDistribution>()?;
     m.add_class::<export::TrialExport>()?;
     m.add_class::<export::TrialRow>()?;
+    m.add_class::<frame::StudyFrame>()?;
+    m.add_class::<frame::FrameParam>()?;
+    m.add_function(wrap_pyfunction!(frame::study_frame, m)?)?;
     m.add_function(wrap_pyfunction!(sampler::qmc_points, m)?)?;
     m.add_function(wrap_pyfunction!(importance::ped_anova_check, m)?)?;
     m.add_function(wrap_pyfunction!(importance::ped_anova_importances, m)?)?;

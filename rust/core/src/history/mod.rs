@@ -7,12 +7,14 @@
 mod columns;
 pub mod constraints;
 mod export;
+mod frame;
 mod scan;
 mod table;
 mod trial_state;
 
 pub use columns::{ParamColumn, StepColumn};
 pub use export::{ExportRow, TrialExport};
+pub use frame::{FrameParam, FrameParts, StudyFrame};
 pub use scan::{RowScan, Visit};
 pub use table::{TrialHistory, TrialMeta};
 pub use trial_state::{StudyDirection, TrialState};

@@ -8,6 +8,6 @@ mod choice;
 mod distribution;
 mod sampling;
 
-pub use choice::Choice;
+pub use choice::{format_float, Choice};
 pub use distribution::{Distribution, MAX_EXACT_INT};
 pub use sampling::from_unit;

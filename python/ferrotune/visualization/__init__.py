@@ -1,0 +1,11 @@
+"""Optuna's study plots as plotly figures (``optuna.visualization``), drawn from the study's
+columns read in one core call; ``ferrotune.visualization.matplotlib`` has the same functions
+drawing matplotlib axes. Needs the ``[plot]`` extra."""
+
+from ferrotune.visualization import matplotlib
+from ferrotune.visualization._plotly_imports import is_available
+
+__all__ = [
+    "is_available",
+    "matplotlib",
+]
