@@ -42,7 +42,8 @@ class ParamFrame:
     @property
     def present(self) -> np.ndarray:
         """Rows (trials) that used the parameter."""
-        return ~np.isnan(self.internal)
+        present: np.ndarray = ~np.isnan(self.internal)
+        return present
 
     @property
     def is_categorical(self) -> bool:
@@ -142,7 +143,8 @@ class StudyFrame:
     @property
     def feasible(self) -> np.ndarray:
         """Rows whose constraints hold (a trial without constraint values is feasible)."""
-        return np.isnan(self.violation) | (self.violation == 0.0)
+        ok: np.ndarray = np.isnan(self.violation) | (self.violation == 0.0)
+        return ok
 
     def trials(self) -> list[FrozenTrial]:
         """The study's trials as ``FrozenTrial`` objects (for a user's ``target`` only)."""

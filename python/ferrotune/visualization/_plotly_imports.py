@@ -20,4 +20,4 @@ def plotly_go() -> ModuleType:
         import plotly.graph_objects as go
     except ImportError as e:
         raise ImportError("ferrotune.visualization needs plotly: pip install 'ferrotune[plot]' (or pip install plotly).") from e
-    return go
+    return go  # type: ignore[no-any-return]
