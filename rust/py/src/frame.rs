@@ -5,7 +5,7 @@
 use ferrotune_core::history::{FrameParts, StudyFrame as CoreFrame};
 use ferrotune_core::storage::read_with;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyString};
 
 use crate::distribution::PyDistribution;
 use crate::errors::enter_core;
@@ -55,6 +55,9 @@ pub struct StudyFrame {
     inner: CoreFrame,
     #[pyo3(get)]
     params: Vec<Py<FrameParam>>,
+    /// Each trial's hover text (empty unless read `with_hover`).
+    #[pyo3(get)]
+    hover: Vec<Py<PyString>>,
 }
 
 #[pymethods]
@@ -107,12 +110,6 @@ impl StudyFrame {
         PyBytes::new(py, &b)
     }
 
-    /// Each trial's hover text (empty unless read `with_hover`).
-    #[getter]
-    fn hover(&self) -> Vec<String> {
-        self.inner.hover.clone()
-    }
-
     #[getter]
     fn inter_values<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         f64_bytes(py, &self.inner.inter_values)
@@ -132,5 +129,6 @@ pub fn study_frame(py: Python<'_>, storage: &Storage, study: u32, with_intermedi
         let distributions = p.distributions.into_iter().map(|d| Py::new(py, PyDistribution::new(d))).collect::<PyResult<_>>()?;
         params.push(Py::new(py, FrameParam { name: p.name, values: p.values, dist_idx: p.dist_idx, distributions })?);
     }
-    Ok(StudyFrame { inner: frame, params })
+    let hover = std::mem::take(&mut frame.hover).iter().map(|t| PyString::new(py, t).unbind()).collect();
+    Ok(StudyFrame { inner: frame, params, hover })
 }

@@ -75,7 +75,12 @@ impl StudyFrame {
         for c in &h.columns {
             let mut dist_idx = c.dist_idx[..c.dist_idx.len().min(n)].to_vec();
             dist_idx.resize(n, 0);
-            f.params.push(FrameParam { name: c.name.clone(), values: nan_padded(&c.values), dist_idx, distributions: c.distributions.clone() });
+            f.params.push(FrameParam {
+                name: c.name.clone(),
+                values: nan_padded(&c.values),
+                dist_idx,
+                distributions: c.distributions.clone(),
+            });
         }
         if parts.intermediate {
             let total = h.meta.iter().map(|m| m.intermediate.len()).sum();
@@ -91,61 +96,86 @@ impl StudyFrame {
             }
         }
         if parts.hover {
-            f.hover = (0..n).map(|row| hover_text(h, row)).collect();
+            f.hover = hover_texts(h);
         }
         f
     }
 }
 
-/// A JSON number as Python's `json.dumps` writes it (`1.0`, `1e-05`, `NaN`, `Infinity`).
-fn json_number(x: f64) -> String {
+/// Appends a JSON number as Python's `json.dumps` writes it (`1.0`, `1e-05`, `NaN`, `Infinity`).
+fn push_number(s: &mut String, x: f64) {
     if x.is_nan() {
-        "NaN".into()
+        s.push_str("NaN");
     } else if x.is_infinite() {
-        if x > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+        s.push_str(if x > 0.0 { "Infinity" } else { "-Infinity" });
     } else {
-        format_float(x)
+        s.push_str(&format_float(x));
     }
 }
 
-fn json_choice(c: &Choice) -> String {
+fn push_choice(s: &mut String, c: &Choice) {
     match c {
-        Choice::None => "null".into(),
-        Choice::Bool(b) => b.to_string(),
-        Choice::Int(i) => i.to_string(),
-        Choice::Float(x) => json_number(*x),
-        Choice::Str(s) => serde_json::to_string(s).unwrap_or_default(),
+        Choice::None => s.push_str("null"),
+        Choice::Bool(b) => s.push_str(if *b { "true" } else { "false" }),
+        Choice::Int(i) => s.push_str(&i.to_string()),
+        Choice::Float(x) => push_number(s, *x),
+        Choice::Str(t) => s.push_str(&serde_json::to_string(t).unwrap_or_default()),
     }
 }
 
-/// Trial `row` as Optuna's plots show it on hover: `{"number", "values", "params",
-/// "user_attrs" (when any)}` indented by two spaces, lines joined by `<br>`.
-fn hover_text(h: &TrialHistory, row: usize) -> String {
-    use std::fmt::Write;
-    let mut s = format!("{{<br>  \"number\": {row},<br>  \"values\": ");
-    match h.values_of(row) {
-        None => s.push_str("null"),
-        Some(v) => {
-            s.push('[');
-            for (i, x) in v.iter().enumerate() {
-                let _ = write!(s, "{}<br>    {}", if i == 0 { "" } else { "," }, json_number(*x));
-            }
-            s.push_str("<br>  ]");
+/// Every trial as Optuna's plots show it on hover: `{"number", "values", "params",
+/// "user_attrs" (when any)}` indented by two spaces, lines joined by `<br>`. Built in blocks
+/// spread over the cores (a 100,000-trial study has as many texts).
+fn hover_texts(h: &TrialHistory) -> Vec<String> {
+    const BLOCK: usize = 4096;
+    // Column names as JSON keys, escaped once.
+    let keys: Vec<String> = h.columns.iter().map(|c| serde_json::to_string(&c.name).unwrap_or_default()).collect();
+    let n = h.n_trials();
+    let blocks = crate::gp::parallel::map(n.div_ceil(BLOCK), |b| {
+        (b * BLOCK..((b + 1) * BLOCK).min(n)).map(|row| hover_text(h, &keys, row)).collect::<Vec<_>>()
+    });
+    blocks.into_iter().flatten().collect()
+}
+
+fn hover_text(h: &TrialHistory, keys: &[String], row: usize) -> String {
+    let mut s = String::with_capacity(160);
+    s.push_str("{<br>  \"number\": ");
+    s.push_str(&row.to_string());
+    s.push_str(",<br>  \"values\": ");
+    if h.values.iter().all(|v| v[row].is_nan()) {
+        s.push_str("null");
+    } else {
+        s.push('[');
+        for (i, v) in h.values.iter().enumerate() {
+            s.push_str(if i == 0 { "<br>    " } else { ",<br>    " });
+            push_number(&mut s, v[row]);
         }
+        s.push_str("<br>  ]");
     }
     s.push_str(",<br>  \"params\": {");
-    let params = h.params_of(row);
-    for (i, (name, v, d)) in params.iter().enumerate() {
-        let key = serde_json::to_string(name).unwrap_or_default();
-        let _ = write!(s, "{}<br>    {key}: {}", if i == 0 { "" } else { "," }, json_choice(&d.to_external(*v)));
+    let mut any = false;
+    for &ci in &h.meta[row].param_order {
+        let c = &h.columns[ci as usize];
+        let Some(v) = c.get(row) else { continue };
+        s.push_str(if any { ",<br>    " } else { "<br>    " });
+        any = true;
+        s.push_str(&keys[ci as usize]);
+        s.push_str(": ");
+        match c.distribution(row) {
+            Distribution::Float { .. } => push_number(&mut s, v),
+            Distribution::Int { .. } => s.push_str(&(v as i64).to_string()),
+            d @ Distribution::Categorical { .. } => push_choice(&mut s, &d.to_external(v)),
+        }
     }
-    s.push_str(if params.is_empty() { "}" } else { "<br>  }" });
+    s.push_str(if any { "<br>  }" } else { "}" });
     let attrs = &h.meta[row].user_attrs;
     if !attrs.is_empty() {
         s.push_str(",<br>  \"user_attrs\": {");
         for (i, (k, json)) in attrs.iter().enumerate() {
-            let key = serde_json::to_string(k).unwrap_or_default();
-            let _ = write!(s, "{}<br>    {key}: {json}", if i == 0 { "" } else { "," });
+            s.push_str(if i == 0 { "<br>    " } else { ",<br>    " });
+            s.push_str(&serde_json::to_string(k).unwrap_or_default());
+            s.push_str(": ");
+            s.push_str(json);
         }
         s.push_str("<br>  }");
     }
@@ -189,7 +219,10 @@ mod tests {
         assert_eq!((f.inter_rows, f.inter_steps, f.inter_values), (vec![0, 0], vec![1, 3], vec![2.5, 1.5]));
         let g = StudyFrame::of(&h, FrameParts::default());
         assert!(g.inter_rows.is_empty() && g.hover.is_empty());
-        assert_eq!(f.hover[0], "{<br>  \"number\": 0,<br>  \"values\": [<br>    1.0,<br>    2.0<br>  ],<br>  \"params\": {<br>    \"x\": 0.25<br>  }<br>}");
+        assert_eq!(
+            f.hover[0],
+            "{<br>  \"number\": 0,<br>  \"values\": [<br>    1.0,<br>    2.0<br>  ],<br>  \"params\": {<br>    \"x\": 0.25<br>  }<br>}"
+        );
         assert_eq!(f.hover[1], "{<br>  \"number\": 1,<br>  \"values\": null,<br>  \"params\": {<br>    \"c\": 2<br>  }<br>}");
     }
 }
