@@ -16,7 +16,8 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 import ferrotune
 from ferrotune.exceptions import ExperimentalWarning, FerrotuneValueError
 from ferrotune.trial import TrialState
-from ferrotune.visualization import plot_parallel_coordinate, plot_slice
+from ferrotune.visualization import plot_contour, plot_parallel_coordinate, plot_slice
+from ferrotune.visualization.matplotlib import plot_contour as mpl_plot_contour
 from ferrotune.visualization.matplotlib import plot_parallel_coordinate as mpl_plot_parallel_coordinate
 from ferrotune.visualization.matplotlib import plot_slice as mpl_plot_slice
 
@@ -369,3 +370,182 @@ def test_parallel_coordinate_matplotlib_lines(multi):
     if not multi:
         values = [t.value for t in _complete(fs)]
         np.testing.assert_allclose(lc.get_array(), values)
+
+
+# ---- plot_contour ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("params", [None, ["x", "lr"], ["c", "x"], ["lr", "n"], ["c", "n", "x"]])
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+def test_contour_matches_optuna(params, direction):
+    fs, os_ = twins(mixed_specs(), directions=[direction])
+    assert_same_figure(plot_contour(fs, params=params), optuna.visualization.plot_contour(os_, params=params))
+
+
+def test_contour_with_target_matches_optuna():
+    fs, os_ = twins(_mo_specs(), directions=["minimize", "maximize"])
+    with pytest.raises(FerrotuneValueError, match="target"):
+        plot_contour(fs)
+
+    def target(t):
+        return t.values[1]
+
+    assert_same_figure(
+        plot_contour(fs, target=target, target_name="v1"), optuna.visualization.plot_contour(os_, target=target, target_name="v1")
+    )
+
+
+def test_contour_grid_holds_the_best_value_per_place():
+    # Two trials share (x, y): the grid keeps the smaller value when minimising.
+    d = {"x": IntDistribution(0, 3), "y": IntDistribution(0, 3)}
+    pts = [(0, 0, 5.0), (0, 0, 2.0), (1, 2, 7.0), (3, 1, 1.0)]
+    fs, _ = twins([{"params": {"x": x, "y": y}, "distributions": d, "value": v} for x, y, v in pts])
+    fig = plot_contour(fs)
+    contour, feasible = fig.data[0], fig.data[1]
+    # Distinct values plus the padded ends (5% of the span each side).
+    assert list(contour.x) == pytest.approx([-0.15, 0, 1, 3, 3.15])
+    assert list(contour.y) == pytest.approx([-0.1, 0, 1, 2, 2.1])
+    z = np.asarray(contour.z)
+    assert z[1, 1] == 2.0 and z[3, 2] == 7.0 and z[2, 3] == 1.0
+    assert np.isnan(z).sum() == z.size - 3
+    assert contour.reversescale is True and contour.colorbar.title.text == "Objective Value"
+    assert list(feasible.x) == [0, 0, 1, 3] and list(feasible.y) == [0, 0, 2, 1]
+    assert fig.layout.xaxis.title.text == "x" and fig.layout.yaxis.title.text == "y"
+
+
+def test_contour_log_and_categorical_axes():
+    fs, _ = twins(mixed_specs())
+    fig = plot_contour(fs, params=["c", "lr"])
+    assert fig.layout.xaxis.type == "category" and fig.layout.yaxis.type == "log"
+    assert list(fig.data[0].x) == sorted({"adam", "sgd", "3"})
+    done = _complete(fs)
+    lrs = [t.params["lr"] for t in done]
+    lo, hi = fig.layout.yaxis.range
+    assert lo < np.log10(min(lrs)) and hi > np.log10(max(lrs))
+
+
+def test_contour_many_distinct_values_are_binned():
+    rng = np.random.default_rng(0)
+    fs = ferrotune.create_study()
+    d = {"x": ferrotune.distributions.FloatDistribution(0, 1), "y": ferrotune.distributions.FloatDistribution(0, 1)}
+    xy = rng.uniform(0, 1, (3000, 2))
+    fs.add_trials([ferrotune.trial.create_trial(params={"x": float(a), "y": float(b)}, distributions=d, value=float(a + b)) for a, b in xy])
+    fig = plot_contour(fs)
+    contour = fig.data[0]
+    assert len(contour.x) == len(contour.y) == 100
+    gx, gy = np.asarray(contour.x), np.asarray(contour.y)
+    z = np.asarray(contour.z)
+    # Each filled cell holds the smallest value of the trials nearest to it.
+    ix = np.abs(gx[None, :] - xy[:, :1]).argmin(axis=1)
+    iy = np.abs(gy[None, :] - xy[:, 1:]).argmin(axis=1)
+    expect = np.full((100, 100), np.inf)
+    np.minimum.at(expect, (iy, ix), xy.sum(axis=1))
+    expect[np.isinf(expect)] = np.nan
+    np.testing.assert_array_equal(z, expect)
+    assert fig.data[1].type == "scattergl"
+    np.testing.assert_array_equal(fig.data[1].x, xy[:, 0])
+
+
+def test_contour_warnings_and_empty_figures(caplog):
+    fs, _ = twins(mixed_specs())
+    with pytest.raises(FerrotuneValueError, match="nope"):
+        plot_contour(fs, params=["x", "nope"])
+    assert plot_contour(fs, params=["x"]).data == ()
+    # n and a constant parameter: n has more than one value, k only one.
+    specs = [{"params": {"x": float(i), "k": 1.0}, "distributions": {"x": X, "k": X}, "value": float(i)} for i in range(3)]
+    fk, ok = twins(specs)
+    fig = plot_contour(fk)
+    assert fig.data[0].x is None and fig.data[0].z is None
+    assert_same_figure(fig, optuna.visualization.plot_contour(ok))
+    # Parameters never used together: a warning and no contour.
+    apart = [
+        {"params": {"a": 0.0}, "distributions": {"a": X}, "value": 0.0},
+        {"params": {"a": 1.0}, "distributions": {"a": X}, "value": 1.0},
+        {"params": {"b": 0.0}, "distributions": {"b": X}, "value": 0.0},
+        {"params": {"b": 1.0}, "distributions": {"b": X}, "value": 1.0},
+    ]
+    fa, oa = twins(apart)
+    with pytest.warns(UserWarning, match="cannot co-exist"):
+        fig = plot_contour(fa)
+    assert fig.data[0].z is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert_same_figure(fig, optuna.visualization.plot_contour(oa))
+
+
+@pytest.mark.parametrize("states", [[], ["FAIL", "FAIL"]])
+def test_contour_empty_and_only_failed(states):
+    fs, _ = twins([{"params": {"x": 1.0}, "distributions": {"x": X}, "state": s} for s in states])
+    fig = plot_contour(fs)
+    assert fig.data == () and fig.layout.title.text == "Contour Plot"
+    with pytest.warns(ExperimentalWarning):
+        ax = mpl_plot_contour(fs)
+    assert not ax.collections
+
+
+def test_fill_grid_solves_laplace():
+    from ferrotune.visualization._grid_fill import fill_grid
+
+    rng = np.random.default_rng(0)
+    known = np.full((30, 40), np.nan)
+    idx = rng.choice(known.size, 25, replace=False)
+    known.flat[idx] = rng.normal(size=25)
+    z = fill_grid(known)
+    np.testing.assert_array_equal(z.flat[idx], known.flat[idx])
+    # Every other cell is the mean of its neighbours inside the grid.
+    pad = np.pad(z, 1, constant_values=np.nan)
+    neigh = np.stack([pad[:-2, 1:-1], pad[2:, 1:-1], pad[1:-1, :-2], pad[1:-1, 2:]])
+    mean = np.nanmean(neigh, axis=0)
+    free = np.isnan(known)
+    np.testing.assert_allclose(z[free], mean[free], atol=1e-9)
+    assert z.min() >= known.flat[idx].min() - 1e-9 and z.max() <= known.flat[idx].max() + 1e-9
+
+
+@pytest.mark.parametrize("params", [["x", "lr"], ["c", "x"], ["lr", "n"], ["c", "n", "x"]])
+def test_contour_matplotlib_matches_optuna(params):
+    from optuna.visualization._contour import _get_contour_info
+    from optuna.visualization.matplotlib._contour import _calculate_griddata
+
+    from ferrotune.visualization._contour_info import get_contour_info
+    from ferrotune.visualization.matplotlib._contour import grid_values
+
+    fs, os_ = twins(mixed_specs(60))
+    ours_info = get_contour_info(fs, params, None, "Objective Value")
+    theirs_info = _get_contour_info(os_, params, None, "Objective Value")
+    compared = 0
+    for ra, rb in zip(ours_info.sub_plot_infos, theirs_info.sub_plot_infos, strict=True):
+        for sa, sb in zip(ra, rb, strict=True):
+            if sa.z is None:
+                continue
+            np.testing.assert_allclose(grid_values(sa), _calculate_griddata(sb)[0], rtol=1e-8, atol=1e-8)
+            compared += 1
+    assert compared == (1 if len(params) == 2 else len(params) * (len(params) - 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = mpl_plot_contour(fs, params=params)
+        theirs = optuna.visualization.matplotlib.plot_contour(os_, params=params)
+    for a, b in zip(np.ravel(ours), np.ravel(theirs), strict=True):
+        assert a.get_xlim() == pytest.approx(b.get_xlim()) and a.get_ylim() == pytest.approx(b.get_ylim())
+        assert a.get_xscale() == b.get_xscale() and a.get_yscale() == b.get_yscale()
+        assert a.get_xlabel() == b.get_xlabel() and a.get_ylabel() == b.get_ylabel()
+        assert [t.get_text() for t in a.get_xticklabels()] == [t.get_text() for t in b.get_xticklabels()]
+        # The drawn trials (Optuna's matplotlib splits feasible and infeasible points out of step
+        # with the trials when a parameter is conditional, so compare them all together).
+        pa = [c.get_offsets() for c in a.collections if c.__class__.__name__ == "PathCollection"]
+        pb = [c.get_offsets() for c in b.collections if c.__class__.__name__ == "PathCollection"]
+        if pa:
+            sa_pts, sb_pts = np.concatenate(pa), np.concatenate(pb)
+            np.testing.assert_allclose(sa_pts[np.lexsort(sa_pts.T)], sb_pts[np.lexsort(sb_pts.T)])
+
+
+def test_contour_matplotlib_feasible_points():
+    fs, _ = twins(mixed_specs())
+    with pytest.warns(ExperimentalWarning):
+        ax = mpl_plot_contour(fs, params=["lr", "x"])
+    done = _complete(fs)
+    points = [c for c in ax.collections if c.__class__.__name__ == "PathCollection"]
+    ok = [t for t in done if t.constraints["c0"] <= 0]
+    bad = [t for t in done if t.constraints["c0"] > 0]
+    np.testing.assert_allclose(points[0].get_offsets(), [[t.params["lr"], t.params["x"]] for t in ok])
+    np.testing.assert_allclose(points[1].get_offsets(), [[t.params["lr"], t.params["x"]] for t in bad])
+    assert ax.get_xscale() == "log" and ax.figure.axes[-1].get_ylabel() == "Objective Value"

@@ -108,7 +108,8 @@ def get_slice_plot_info(
             codes = choice_codes(pf, prow, labels)
             order = np.argsort(codes, kind="stable")
             keep = order[codes[order] < len(labels)]
-            names = np.array([repr(c) for c in labels], dtype=object)
+            # A unicode array (not objects): plotly copies it in one piece.
+            names = np.array([repr(c) for c in labels], dtype=str)
             subplots.append(SliceSubplotInfo(name, names[codes[keep]], y[keep], prow[keep], feas[keep], False, False, labels))
         else:
             is_log = isinstance(dist, (FloatDistribution, IntDistribution)) and dist.log
