@@ -11,6 +11,8 @@ import numpy as np
 import optuna
 import pytest
 from _plot_twins import assert_same_figure, twins
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
 import ferrotune
@@ -549,3 +551,14 @@ def test_contour_matplotlib_feasible_points():
     np.testing.assert_allclose(points[0].get_offsets(), [[t.params["lr"], t.params["x"]] for t in ok])
     np.testing.assert_allclose(points[1].get_offsets(), [[t.params["lr"], t.params["x"]] for t in bad])
     assert ax.get_xscale() == "log" and ax.figure.axes[-1].get_ylabel() == "Objective Value"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4).flatmap(lambda k: st.lists(st.lists(st.integers(-3, 3), min_size=k, max_size=k), min_size=1, max_size=40)))
+def test_non_domination_rank_matches_optuna(points):
+    from optuna.study._multi_objective import _fast_non_domination_rank
+
+    from ferrotune.visualization._pareto_rank import non_domination_rank
+
+    loss = np.array(points, dtype=float)
+    np.testing.assert_array_equal(non_domination_rank(loss), _fast_non_domination_rank(loss))
