@@ -562,3 +562,18 @@ def test_non_domination_rank_matches_optuna(points):
 
     loss = np.array(points, dtype=float)
     np.testing.assert_array_equal(non_domination_rank(loss), _fast_non_domination_rank(loss))
+
+
+@pytest.mark.parametrize(("n", "banded"), [(1000, False), (1001, True)])
+def test_parallel_coordinate_trace_per_trial_up_to_a_thousand(n, banded):
+    fs = ferrotune.create_study()
+    d = {"x": ferrotune.distributions.FloatDistribution(0, 1)}
+    xs = np.linspace(0, 1, n)
+    fs.add_trials([ferrotune.trial.create_trial(params={"x": float(x)}, distributions=d, value=float(x)) for x in xs])
+    fig = plot_parallel_coordinate(fs)
+    lines = fig.data[:-1]
+    if banded:
+        assert all(tr.type == "scattergl" for tr in lines) and len(lines) <= 64
+        assert sum(len(tr.x) for tr in lines) == 3 * n
+    else:
+        assert len(lines) == n and all(tr.type == "scatter" for tr in lines)

@@ -10,14 +10,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ferrotune.visualization._parallel_coordinate_info import DimensionInfo, ParallelCoordinateInfo, get_parallel_coordinate_info
-from ferrotune.visualization._utils import WEBGL_THRESHOLD
 
 if TYPE_CHECKING:
     from ferrotune.study import Study
     from ferrotune.trial import FrozenTrial
 
-#: Above ``WEBGL_THRESHOLD`` trials the lines are drawn as this many WebGL traces, one per
-#: colour band (and line style), instead of one trace per trial.
+#: Up to this many trials each is its own trace, as in Optuna (plotly builds about 1,500 traces
+#: a second); above, the lines are drawn as at most ``COLOR_BANDS`` WebGL traces per line style.
+LINE_TRACE_LIMIT = 1000
+#: Colour bands of the many-trial figure: each trial takes its band's colour.
 COLOR_BANDS = 64
 
 
@@ -118,7 +119,7 @@ def _figure(info: ParallelCoordinateInfo) -> Any:
     rgb = _line_rgb(info, lo, hi)
     xs = list(range(len(dims)))
     n = len(info.draw_order)
-    traces = _per_trial_traces(info, dims, ys, rgb, xs) if n <= WEBGL_THRESHOLD else _banded_traces(info, ys, xs)
+    traces = _per_trial_traces(info, dims, ys, rgb, xs) if n <= LINE_TRACE_LIMIT else _banded_traces(info, ys, xs)
     colorbar: dict[str, Any] = {"title": info.colorbar_title}
     if info.is_rank_color:
         colorbar["tickvals"] = list(range(int(info.color_values.max()) + 1))
