@@ -3,9 +3,19 @@ columns read in one core call; ``ferrotune.visualization.matplotlib`` has the sa
 drawing matplotlib axes. Needs the ``[plot]`` extra."""
 
 from ferrotune.visualization import matplotlib
+from ferrotune.visualization._edf import plot_edf
+from ferrotune.visualization._intermediate_values import plot_intermediate_values
+from ferrotune.visualization._optimization_history import plot_optimization_history
+from ferrotune.visualization._param_importances import plot_param_importances
 from ferrotune.visualization._plotly_imports import is_available
+from ferrotune.visualization._timeline import plot_timeline
 
 __all__ = [
     "is_available",
     "matplotlib",
+    "plot_optimization_history",
+    "plot_intermediate_values",
+    "plot_edf",
+    "plot_timeline",
+    "plot_param_importances",
 ]
