@@ -84,3 +84,28 @@ def assert_same_figure(ours: Any, theirs: Any, *, fields: tuple[str, ...] = ("x"
 
 def close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9) or (math.isnan(a) and math.isnan(b))
+
+
+def build_study(
+    rows: list[tuple[str, float | None, float | None]],
+    *,
+    direction: str = "minimize",
+    name: str | None = None,
+    params: bool = True,
+) -> ferrotune.Study:
+    """A study holding one trial per ``(state name, value, constraint)`` row; ``x`` is the row
+    index (a float parameter) when ``params``; a constraint above 0 makes the trial infeasible."""
+    study = ferrotune.create_study(direction=direction, study_name=name)
+    dist = ferrotune.distributions.FloatDistribution(0, 1000)
+    for i, (state, value, constraint) in enumerate(rows):
+        st = ferrotune.trial.TrialState[state]
+        study.add_trial(
+            ferrotune.trial.create_trial(
+                state=st,
+                value=value if st == ferrotune.trial.TrialState.COMPLETE else None,
+                params={"x": float(i)} if params else {},
+                distributions={"x": dist} if params else {},
+                constraints=None if constraint is None else {"c": constraint},
+            )
+        )
+    return study

@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 
 _logger = ft_logging.get_logger(__name__)
 
+#: Above this many curves a figure with one trace (or matplotlib line) per trial takes seconds
+#: to build and to draw, so the curves are drawn as a few traces of NaN-separated lines.
+MAX_SEPARATE_CURVES = 1000
+
+#: With many curves, the feasible ones are spread over this many traces so that neighbouring
+#: trials still differ in colour.
+N_COLOR_GROUPS = 10
+
 
 class IntermediateInfo(NamedTuple):
     """The curves: curve ``i`` is trial ``numbers[i]``, its points
@@ -34,6 +42,16 @@ class IntermediateInfo(NamedTuple):
         """Steps and values of curve ``i``."""
         lo, hi = int(self.starts[i]), int(self.starts[i + 1])
         return self.steps[lo:hi], self.values[lo:hi]
+
+    def joined(self, curves: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The points of ``curves`` (a mask over curves) as one line broken by a NaN after each
+        curve: steps, values and each point's trial number."""
+        lengths = np.diff(self.starts)
+        x = np.insert(self.steps.astype(np.float64), self.starts[1:], np.nan)
+        y = np.insert(self.values, self.starts[1:], np.nan)
+        owner = np.repeat(np.arange(len(lengths)), lengths + 1)
+        keep = curves[owner]
+        return x[keep], y[keep], self.numbers[owner[keep]]
 
 
 def intermediate_info(study: Study) -> IntermediateInfo:
@@ -67,6 +85,8 @@ def plot_intermediate_values(study: Study) -> Any:
     go = plotly_go()
     info = intermediate_info(study)
     layout = go.Layout(title="Intermediate Values Plot", xaxis={"title": "Step"}, yaxis={"title": "Intermediate Value"}, showlegend=False)
+    if len(info.numbers) > MAX_SEPARATE_CURVES:
+        return go.Figure(data=_grouped_traces(info), layout=layout)
     traces = []
     for i, number in enumerate(info.numbers):
         x, y = info.curve(i)
@@ -75,3 +95,29 @@ def plot_intermediate_values(study: Study) -> Any:
             marker["color"] = "#CCCCCC"
         traces.append(go.Scatter(x=x, y=y, mode="lines+markers", marker=marker, name=f"Trial{int(number)}"))
     return go.Figure(data=traces, layout=layout)
+
+
+def _grouped_traces(info: IntermediateInfo) -> list[Any]:
+    """Many curves as ``N_COLOR_GROUPS`` WebGL traces of feasible trials plus one grey trace of
+    infeasible ones; hovering a point still names its trial."""
+    go = plotly_go()
+    group = np.arange(len(info.numbers)) % N_COLOR_GROUPS
+    masks = [info.feasible & (group == k) for k in range(N_COLOR_GROUPS)] + [~info.feasible]
+    traces = []
+    for k, curves in enumerate(masks):
+        if not curves.any():
+            continue
+        x, y, numbers = info.joined(curves)
+        grey = k == N_COLOR_GROUPS
+        traces.append(
+            go.Scattergl(
+                x=x,
+                y=y,
+                customdata=numbers,
+                hovertemplate="(%{x}, %{y})<extra>Trial%{customdata}</extra>",
+                mode="lines",
+                line={"color": "#CCCCCC"} if grey else {},
+                name="Infeasible Trials" if grey else f"Trials {k} mod {N_COLOR_GROUPS}",
+            )
+        )
+    return traces

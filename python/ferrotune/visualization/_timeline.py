@@ -159,26 +159,26 @@ def plot_timeline(study: Study, n_recent_trials: int | None = None) -> Any:
     check_n_recent_trials(n_recent_trials)
     go = plotly_go()
     info = timeline_info(study, n_recent_trials)
-    fig = go.Figure()
+    hover = np.asarray(info.hover, dtype=object)
+    traces = []
     for name in ("INFEASIBLE", "COMPLETE", "FAIL", "PRUNED", "RUNNING", "WAITING"):
         idx = info.group(name)
         if len(idx) == 0:
             continue
-        base = np.datetime_as_string(to_datetimes(info.start[idx]), unit="us")
-        fig.add_trace(
+        traces.append(
             go.Bar(
                 name=name,
                 x=(info.complete[idx] - info.start[idx]) / 1000.0,
                 y=info.numbers[idx],
-                base=base,
-                text=[info.hover[i] for i in idx],
+                base=np.datetime_as_string(to_datetimes(info.start[idx]), unit="us"),
+                text=hover[idx],
                 hovertemplate="%{text}<extra>" + name + "</extra>",
                 orientation="h",
                 marker={"color": PLOTLY_COLORS[name]},
                 textposition="none",  # the text is for hovering, not for drawing in the bar
             )
         )
-    fig.update_xaxes(type="date")
-    fig.update_layout(go.Layout(title="Timeline Plot", xaxis={"title": "Datetime"}, yaxis={"title": "Trial"}))
+    layout = go.Layout(title="Timeline Plot", xaxis={"title": "Datetime", "type": "date"}, yaxis={"title": "Trial"})
+    fig = go.Figure(data=traces, layout=layout)
     fig.update_layout(showlegend=True)  # a legend even when every trial has the same state
     return fig

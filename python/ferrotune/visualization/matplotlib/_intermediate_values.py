@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ferrotune._deprecation import warn_experimental
-from ferrotune.visualization._intermediate_values import intermediate_info
+from ferrotune.visualization._intermediate_values import MAX_SEPARATE_CURVES, intermediate_info
 from ferrotune.visualization.matplotlib._matplotlib_imports import pyplot
 
 if TYPE_CHECKING:
@@ -32,6 +34,15 @@ def plot_intermediate_values(study: Study) -> Any:
     ax.set_xlabel("Step")
     ax.set_ylabel("Intermediate Value")
     cmap = plt.get_cmap("tab20")
+    if len(info.numbers) > MAX_SEPARATE_CURVES:
+        # One collection instead of a line (and a legend entry) per trial.
+        from matplotlib.collections import LineCollection
+
+        segments = [np.column_stack(info.curve(i)) for i in range(len(info.numbers))]
+        colors = [cmap(i % 20) if f else "#CCCCCC" for i, f in enumerate(info.feasible)]
+        ax.add_collection(LineCollection(segments, colors=colors, alpha=0.7))
+        ax.autoscale_view()
+        return ax
     for i, number in enumerate(info.numbers):
         x, y = info.curve(i)
         color = cmap(i) if info.feasible[i] else "#CCCCCC"
