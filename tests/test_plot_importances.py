@@ -111,6 +111,14 @@ def test_multi_objective_without_target_has_one_group_per_objective(mo_study):
     np.testing.assert_allclose(one.data[0].x, fig.data[1].x)
 
 
+def test_multi_objective_with_a_forest_evaluator(mo_study):
+    fig = plot_param_importances(mo_study, evaluator=FanovaImportanceEvaluator(seed=1))
+    for k, bar in enumerate(fig.data):
+        imp = get_param_importances(mo_study, evaluator=FanovaImportanceEvaluator(seed=1), target=lambda t, k=k: t.values[k])
+        assert list(bar.y) == list(reversed(imp))
+        np.testing.assert_allclose(bar.x, [imp[n] for n in bar.y])
+
+
 def test_multi_objective_metric_names(mo_study):
     s = ferrotune.create_study(directions=["minimize", "maximize"])
     s.set_metric_names(["loss", "acc"])

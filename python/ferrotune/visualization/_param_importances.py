@@ -50,6 +50,7 @@ def _one_info(
     target_name: str,
 ) -> ImportancesInfo:
     from ferrotune.importance import get_param_importances
+    from ferrotune.importance._base import ObjectiveTarget
 
     rows = np.flatnonzero(frame.mask(TrialState.COMPLETE))
     finite, _ = finite_rows(rows, frame.target_values(rows, target, objective))
@@ -57,9 +58,7 @@ def _one_info(
         _logger.warning("Study instance does not contain completed trials.")
         return ImportancesInfo([], [], [], target_name, [])
     if target is None and len(study.directions) > 1:
-
-        def target(t: FrozenTrial) -> float:  # one objective of several
-            return float(t.values[objective]) if t.values is not None else float("nan")
+        target = ObjectiveTarget(objective)  # t.values[objective], read from the columns
 
     importances = get_param_importances(study, evaluator=evaluator, params=params, target=target)
     names = list(reversed(importances))
