@@ -225,3 +225,30 @@ def test_property_best_line_is_running_best_of_feasible_and_equals_optuna(rows, 
         if state == "COMPLETE" and (c is None or c <= 0):
             seen.append(value)
         assert fig.data[1].y[i] == (pick(seen) if seen else worst)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    studies=st.lists(st.lists(_row, min_size=1, max_size=8), min_size=1, max_size=3),
+    direction=st.sampled_from(["minimize", "maximize"]),
+)
+def test_property_error_bars_equal_optuna(studies, direction):
+    ours = [build_study(rows, direction=direction, name=f"s{i}") for i, rows in enumerate(studies)]
+    fig = plot_optimization_history(ours, error_bar=True)
+    theirs = optuna.visualization.plot_optimization_history([to_optuna(s) for s in ours], error_bar=True)
+    if theirs.data:
+        theirs.data[-1].x = ()  # Optuna's hidden grey trace (see above): empty in both drawings
+    assert_same_figure(fig, theirs)
+
+
+@pytest.mark.parametrize("bad", [None, 3, "study", [object()]])
+def test_not_a_study_is_a_clear_error(bad):
+    with pytest.raises(ferrotune.exceptions.FerrotuneTypeError, match="study must be a Study"):
+        plot_optimization_history(bad)
+
+
+@pytest.mark.parametrize(("value", "error"), [("high", FerrotuneValueError), (None, ferrotune.exceptions.FerrotuneTypeError)])
+def test_target_that_returns_no_number_is_a_clear_error(value, error):
+    study = build_study(ROWS)
+    with pytest.warns(UserWarning, match="could not be cast to float"), pytest.raises(error, match="target must return a float"):
+        plot_optimization_history(study, target=lambda t: value, target_name="t")

@@ -158,3 +158,20 @@ def test_matplotlib_bars_and_legend():
     assert colors == [tab["tab:blue"], tab["tab:red"], "#cccccc", tab["tab:orange"], tab["tab:blue"], tab["tab:gray"]]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["COMPLETE", "FAIL", "PRUNED", "INFEASIBLE", "WAITING"]
     assert ax.get_title() == "Timeline Plot" and ax.get_xlabel() == "Datetime"
+
+
+@pytest.mark.parametrize("bad", [2.5, True, "3"])
+def test_n_recent_trials_must_be_an_integer(bad):
+    with pytest.raises(FerrotuneValueError, match="n_recent_trials must be a positive integer"):
+        plot_timeline(_finished_study(), n_recent_trials=bad)
+
+
+def test_n_recent_trials_numpy_integer():
+    fig = plot_timeline(_finished_study(), n_recent_trials=np.int64(1))
+    assert [n for t in fig.data for n in t.y] == [5]
+
+
+@pytest.mark.parametrize("bad", [None, [ferrotune.create_study()]])
+def test_not_a_study_is_a_clear_error(bad):
+    with pytest.raises(ferrotune.exceptions.FerrotuneTypeError, match="study must be a Study"):
+        plot_timeline(bad)

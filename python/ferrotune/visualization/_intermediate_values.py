@@ -13,6 +13,7 @@ from ferrotune import logging as ft_logging
 from ferrotune.trial import TrialState
 from ferrotune.visualization._frame import StudyFrame
 from ferrotune.visualization._plotly_imports import plotly_go
+from ferrotune.visualization._utils import one_study
 
 if TYPE_CHECKING:
     from ferrotune.study import Study
@@ -56,6 +57,7 @@ class IntermediateInfo(NamedTuple):
 
 def intermediate_info(study: Study) -> IntermediateInfo:
     """The intermediate values of the running, pruned and complete trials that reported any."""
+    study = one_study(study)
     frame = StudyFrame(study, with_intermediate=True)
     shown = frame.mask(TrialState.PRUNED, TrialState.COMPLETE, TrialState.RUNNING)
     keep = shown[frame.inter_rows]

@@ -15,7 +15,7 @@ from ferrotune import logging as ft_logging
 from ferrotune.trial import TrialState
 from ferrotune.visualization._frame import StudyFrame
 from ferrotune.visualization._plotly_imports import plotly_go
-from ferrotune.visualization._utils import DEFAULT_TARGET_NAME, check_plot_args, finite_rows
+from ferrotune.visualization._utils import DEFAULT_TARGET_NAME, check_plot_args, finite_rows, one_study
 
 if TYPE_CHECKING:
     from ferrotune.importance import BaseImportanceEvaluator
@@ -78,6 +78,7 @@ def importances_infos(
     """The bar groups of ``plot_param_importances`` for both backends: one for a
     single-objective study or a ``target``, else one per objective (named by the study's metric
     names, or ``"<target_name> <i>"``)."""
+    study = one_study(study)
     frame = StudyFrame(study, with_intermediate=False)
     metric_names = study.metric_names
     if target is not None or len(study.directions) == 1:

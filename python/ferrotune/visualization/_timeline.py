@@ -6,6 +6,7 @@ draws from it."""
 from __future__ import annotations
 
 import datetime
+import numbers
 import time
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -16,6 +17,7 @@ from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.trial import TrialState
 from ferrotune.visualization._frame import StudyFrame
 from ferrotune.visualization._plotly_imports import plotly_go
+from ferrotune.visualization._utils import one_study
 
 if TYPE_CHECKING:
     from ferrotune.study import Study
@@ -52,7 +54,10 @@ class TimelineInfo(NamedTuple):
 
 def check_n_recent_trials(n_recent_trials: int | None) -> None:
     """Optuna's rule: ``n_recent_trials`` is a positive integer or None."""
-    if n_recent_trials is not None and n_recent_trials <= 0:
+    if n_recent_trials is None:
+        return
+    integral = isinstance(n_recent_trials, numbers.Integral) and not isinstance(n_recent_trials, bool)
+    if not integral or n_recent_trials <= 0:
         raise FerrotuneValueError(f"n_recent_trials must be a positive integer or None, got {n_recent_trials!r}.")
 
 
@@ -86,10 +91,11 @@ def _microseconds(seconds: np.ndarray) -> np.ndarray:
 
 def timeline_info(study: Study, n_recent_trials: int | None = None) -> TimelineInfo:
     """The bars of ``plot_timeline`` for both backends."""
+    study = one_study(study)
     frame = StudyFrame(study, with_intermediate=False, with_hover=True)
     end = _end_of_time(frame, time.time())
     n = len(frame)
-    first = 0 if n_recent_trials is None else max(n - n_recent_trials, 0)
+    first = 0 if n_recent_trials is None else max(n - int(n_recent_trials), 0)
     sl = slice(first, n)
     states = frame.states[sl]
     # Trials hold their times to the microsecond: the bars use the same integer microseconds.
