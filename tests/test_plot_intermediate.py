@@ -142,7 +142,7 @@ def test_many_curves_are_grouped_into_few_webgl_traces_with_every_point():
     n = MAX_SEPARATE_CURVES + 7
     fig = plot_intermediate_values(_many(n))
     assert len(fig.data) == 11 and all(t.type == "scattergl" for t in fig.data)
-    assert fig.data[-1].line.color == "#CCCCCC"
+    assert fig.data[0].line.color == "#CCCCCC" and fig.data[0].name == "Infeasible Trials"
     points = {}
     for k, t in enumerate(fig.data):
         x, y, who = np.asarray(t.x), np.asarray(t.y), np.asarray(t.customdata)
@@ -150,7 +150,7 @@ def test_many_curves_are_grouped_into_few_webgl_traces_with_every_point():
         for step, value, number in zip(x, y, who, strict=True):
             if not np.isnan(step):
                 points.setdefault(int(number), []).append((step, value))
-                assert (number % 3 == 0) == (k == 10)  # the grey trace holds the infeasible ones
+                assert (number % 3 == 0) == (k == 0)  # the grey trace holds the infeasible ones
     assert points == {i: [(0.0, float(i)), (1.0, i / 2)] for i in range(n)}
 
 

@@ -175,3 +175,27 @@ def test_n_recent_trials_numpy_integer():
 def test_not_a_study_is_a_clear_error(bad):
     with pytest.raises(ferrotune.exceptions.FerrotuneTypeError, match="study must be a Study"):
         plot_timeline(bad)
+
+
+def test_matplotlib_many_bars_are_one_collection_with_every_bar():
+    from ferrotune.visualization.matplotlib._timeline import MAX_SEPARATE_BARS
+
+    study = ferrotune.create_study()
+    n = MAX_SEPARATE_BARS + 5
+    for i in range(n):
+        _add(study, TrialState.COMPLETE if i % 4 else TrialState.FAIL, i * 0.5, 2.0)
+    with pytest.warns(ExperimentalWarning):
+        ax = fmpl.plot_timeline(study)
+    assert len(ax.patches) == 0
+    (coll,) = ax.collections
+    paths = coll.get_paths()
+    assert len(paths) == n
+    days = matplotlib.dates.date2num
+    for i in (0, 1, n - 1):
+        xs, ys = paths[i].vertices[:, 0], paths[i].vertices[:, 1]
+        np.testing.assert_allclose(
+            [xs.min(), xs.max()], [days(T0 + datetime.timedelta(seconds=i * 0.5)), days(T0 + datetime.timedelta(seconds=i * 0.5 + 2.0))]
+        )
+        np.testing.assert_allclose([ys.min(), ys.max()], [i - 0.4, i + 0.4])
+    red = matplotlib.colors.to_rgba("tab:red")
+    assert [tuple(c) == red for c in coll.get_facecolors()[:4]] == [True, False, False, False]

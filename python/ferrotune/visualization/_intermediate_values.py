@@ -24,8 +24,7 @@ _logger = ft_logging.get_logger(__name__)
 #: to build and to draw, so the curves are drawn as a few traces of NaN-separated lines.
 MAX_SEPARATE_CURVES = 1000
 
-#: With many curves, the feasible ones are spread over this many traces so that neighbouring
-#: trials still differ in colour.
+#: With many curves, the feasible ones are drawn as this many traces of consecutive trials.
 N_COLOR_GROUPS = 10
 
 
@@ -100,17 +99,20 @@ def plot_intermediate_values(study: Study) -> Any:
 
 
 def _grouped_traces(info: IntermediateInfo) -> list[Any]:
-    """Many curves as ``N_COLOR_GROUPS`` WebGL traces of feasible trials plus one grey trace of
-    infeasible ones; hovering a point still names its trial."""
+    """Many curves as one grey WebGL trace of infeasible trials under ``N_COLOR_GROUPS`` traces
+    of feasible ones; hovering a point still names its trial."""
     go = plotly_go()
-    group = np.arange(len(info.numbers)) % N_COLOR_GROUPS
-    masks = [info.feasible & (group == k) for k in range(N_COLOR_GROUPS)] + [~info.feasible]
+    # Consecutive trials share a trace, so later trials are drawn over earlier ones, as with one
+    # trace per trial, and a colour tells roughly when a trial ran.
+    group = np.arange(len(info.numbers)) * N_COLOR_GROUPS // len(info.numbers)
+    # The grey trace goes first, underneath: drawn last it would hide the feasible curves.
+    masks = [~info.feasible] + [info.feasible & (group == k) for k in range(N_COLOR_GROUPS)]
     traces = []
     for k, curves in enumerate(masks):
         if not curves.any():
             continue
         x, y, numbers = info.joined(curves)
-        grey = k == N_COLOR_GROUPS
+        grey = k == 0
         traces.append(
             go.Scattergl(
                 x=x,
@@ -119,7 +121,7 @@ def _grouped_traces(info: IntermediateInfo) -> list[Any]:
                 hovertemplate="(%{x}, %{y})<extra>Trial%{customdata}</extra>",
                 mode="lines",
                 line={"color": "#CCCCCC"} if grey else {},
-                name="Infeasible Trials" if grey else f"Trials {k} mod {N_COLOR_GROUPS}",
+                name="Infeasible Trials" if grey else f"Trials {int(numbers[0])}-{int(numbers[-1])}",
             )
         )
     return traces

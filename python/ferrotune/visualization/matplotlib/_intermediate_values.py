@@ -36,10 +36,13 @@ def plot_intermediate_values(study: Study) -> Any:
     cmap = plt.get_cmap("tab20")
     if len(info.numbers) > MAX_SEPARATE_CURVES:
         # One collection instead of a line (and a legend entry) per trial.
+        import matplotlib
         from matplotlib.collections import LineCollection
 
-        segments = [np.column_stack(info.curve(i)) for i in range(len(info.numbers))]
-        colors = [cmap(i % 20) if f else "#CCCCCC" for i, f in enumerate(info.feasible)]
+        points = np.column_stack([info.steps.astype(np.float64), info.values])
+        segments = np.split(points, info.starts[1:-1])
+        colors = cmap(np.arange(len(info.numbers)) % 20)
+        colors[~info.feasible] = matplotlib.colors.to_rgba("#CCCCCC")
         ax.add_collection(LineCollection(segments, colors=colors, alpha=0.7))
         ax.autoscale_view()
         return ax
