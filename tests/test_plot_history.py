@@ -252,3 +252,14 @@ def test_target_that_returns_no_number_is_a_clear_error(value, error):
     study = build_study(ROWS)
     with pytest.warns(UserWarning, match="could not be cast to float"), pytest.raises(error, match="target must return a float"):
         plot_optimization_history(study, target=lambda t: value, target_name="t")
+
+
+def test_error_bars_with_a_target_have_no_best_line_and_equal_optuna():
+    a = build_study([("COMPLETE", 1.0, None), ("COMPLETE", 4.0, None)], name="a")
+    b = build_study([("COMPLETE", 3.0, None), ("COMPLETE", 2.0, None), ("COMPLETE", 5.0, None)], name="b")
+    kwargs = {"target": lambda t: t.params["x"] + t.value, "target_name": "x+v", "error_bar": True}
+    fig = plot_optimization_history([a, b], **kwargs)
+    assert [t.name for t in fig.data] == ["x+v", "Infeasible Trial"]
+    np.testing.assert_allclose(fig.data[0].y, [2.0, 4.0, 7.0])  # means of (1, 3), (5, 3), (7,)
+    np.testing.assert_allclose(fig.data[0].error_y.array, [1.0, 1.0, 0.0])
+    assert_same_figure(fig, optuna.visualization.plot_optimization_history([to_optuna(a), to_optuna(b)], **kwargs))
