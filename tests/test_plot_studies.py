@@ -79,3 +79,12 @@ def test_every_plot_on_every_study_equals_optuna(name, kind):
     with pytest.warns(ExperimentalWarning):
         ax = getattr(fv.matplotlib, name)(study, **kwargs)
     assert isinstance(ax, matplotlib.axes.Axes) and (ax.get_title() or ax.get_title(loc="left"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_matplotlib_style_is_not_left_changed(name):
+    before = dict(matplotlib.rcParams)
+    with pytest.warns(ExperimentalWarning):
+        ax = getattr(fv.matplotlib, name)(STUDIES["conditional"])
+    assert dict(matplotlib.rcParams) == before
+    assert matplotlib.colors.to_hex(ax.get_facecolor()) == "#e5e5e5"  # drawn in ggplot's style

@@ -38,16 +38,18 @@ def plot_edf(
     """
     warn_experimental("plot_edf", "2.2.0")
     plt = pyplot()
-    plt.style.use("ggplot")  # as Optuna: close to plotly's look
-    _, ax = plt.subplots()
-    ax.set_title("Empirical Distribution Function Plot")
-    ax.set_xlabel(target_name)
-    ax.set_ylabel("Cumulative Probability")
-    ax.set_ylim(0, 1)
-    cmap = plt.get_cmap("tab20")
-    info = edf_info(study, target, target_name)
-    for i, (name, y) in enumerate(zip(info.study_names, info.y_values, strict=True)):
-        ax.plot(info.x_values, y, color=cmap(i), alpha=0.7, label=name)
-    if len(info.y_values) >= 2:
-        ax.legend()
-    return ax
+    # Optuna draws with the ggplot style so that the figure looks like plotly's; applied to
+    # this figure only, so the user's later figures keep their style.
+    with plt.style.context("ggplot"):
+        _, ax = plt.subplots()
+        ax.set_title("Empirical Distribution Function Plot")
+        ax.set_xlabel(target_name)
+        ax.set_ylabel("Cumulative Probability")
+        ax.set_ylim(0, 1)
+        cmap = plt.get_cmap("tab20")
+        info = edf_info(study, target, target_name)
+        for i, (name, y) in enumerate(zip(info.study_names, info.y_values, strict=True)):
+            ax.plot(info.x_values, y, color=cmap(i), alpha=0.7, label=name)
+        if len(info.y_values) >= 2:
+            ax.legend()
+        return ax

@@ -42,24 +42,26 @@ def plot_optimization_history(
     warn_experimental("plot_optimization_history", "2.2.0")
     plt = pyplot()
     infos = history_info(study, target, target_name, error_bar)
-    plt.style.use("ggplot")  # as Optuna: close to plotly's look
-    _, ax = plt.subplots(tight_layout=True)
-    ax.set_title("Optimization History Plot")
-    ax.set_xlabel("Trial")
-    ax.set_ylabel(target_name)
-    cmap = plt.get_cmap("tab10")
-    for i, info in enumerate(infos):
-        v, b = info.values_info, info.best_values_info
-        fx, fy, ix, iy = split_feasible(info)
-        if v.stds is not None:
-            warn_if_infeasible_in_error_bars(v)
-            ax.errorbar(x=fx, y=fy, yerr=v.stds, capsize=5, fmt="o", color="tab:blue")
-        ax.scatter(x=fx, y=fy, color=cmap(0) if len(infos) == 1 else cmap(2 * i), alpha=1, label=v.label_name)
-        if b is not None:
-            ax.plot(info.trial_numbers, b.values, color=cmap(3) if len(infos) == 1 else cmap(2 * i + 1), alpha=0.5, label=b.label_name)
-            if b.stds is not None:
-                ax.fill_between(x=info.trial_numbers, y1=b.values - b.stds, y2=b.values + b.stds, color="tab:red", alpha=0.4)
-        ax.scatter(x=ix, y=iy, color="#cccccc")
-    if infos:
-        ax.legend(bbox_to_anchor=(1.05, 1.0), loc="upper left")
-    return ax
+    # Optuna draws with the ggplot style so that the figure looks like plotly's; applied to
+    # this figure only, so the user's later figures keep their style.
+    with plt.style.context("ggplot"):
+        _, ax = plt.subplots(tight_layout=True)
+        ax.set_title("Optimization History Plot")
+        ax.set_xlabel("Trial")
+        ax.set_ylabel(target_name)
+        cmap = plt.get_cmap("tab10")
+        for i, info in enumerate(infos):
+            v, b = info.values_info, info.best_values_info
+            fx, fy, ix, iy = split_feasible(info)
+            if v.stds is not None:
+                warn_if_infeasible_in_error_bars(v)
+                ax.errorbar(x=fx, y=fy, yerr=v.stds, capsize=5, fmt="o", color="tab:blue")
+            ax.scatter(x=fx, y=fy, color=cmap(0) if len(infos) == 1 else cmap(2 * i), alpha=1, label=v.label_name)
+            if b is not None:
+                ax.plot(info.trial_numbers, b.values, color=cmap(3) if len(infos) == 1 else cmap(2 * i + 1), alpha=0.5, label=b.label_name)
+                if b.stds is not None:
+                    ax.fill_between(x=info.trial_numbers, y1=b.values - b.stds, y2=b.values + b.stds, color="tab:red", alpha=0.4)
+            ax.scatter(x=ix, y=iy, color="#cccccc")
+        if infos:
+            ax.legend(bbox_to_anchor=(1.05, 1.0), loc="upper left")
+        return ax

@@ -48,33 +48,35 @@ def plot_param_importances(
     warn_experimental("plot_param_importances", "2.2.0")
     plt = pyplot()
     infos = importances_infos(study, evaluator, params, target, target_name)
-    plt.style.use("ggplot")  # as Optuna: close to plotly's look
-    fig, ax = plt.subplots()
-    ax.set_title("Hyperparameter Importances", loc="left")
-    ax.set_xlabel("Hyperparameter Importance")
-    ax.set_ylabel("Hyperparameter")
-    height = 0.8 / len(infos)  # the bar height is shared between the objectives
-    for objective, info in enumerate(infos):
-        if not info.importance_values:
-            continue
-        pos = np.arange(len(info.param_names))
-        offset = height * objective
-        ax.barh(
-            pos + offset,
-            info.importance_values,
-            height=height,
-            align="center",
-            label=info.target_name,
-            color=plt.get_cmap("tab20c")(objective),
-        )
-        renderer = fig.canvas.get_renderer()
-        for i, (value, label) in enumerate(zip(info.importance_values, info.importance_labels, strict=True)):
-            text = ax.text(value, i + offset, label, va="center")
-            # Widen the x axis when a label would end past it.
-            right = text.get_window_extent(renderer).transformed(ax.transData.inverted()).xmax
-            if right > ax.get_xlim()[1]:
-                ax.set_xlim(right=AXES_PADDING_RATIO * right)
-        ax.set_yticks(pos + offset / 2, info.param_names)
-    if any(info.importance_values for info in infos):
-        ax.legend(loc="best")
-    return ax
+    # Optuna draws with the ggplot style so that the figure looks like plotly's; applied to
+    # this figure only, so the user's later figures keep their style.
+    with plt.style.context("ggplot"):
+        fig, ax = plt.subplots()
+        ax.set_title("Hyperparameter Importances", loc="left")
+        ax.set_xlabel("Hyperparameter Importance")
+        ax.set_ylabel("Hyperparameter")
+        height = 0.8 / len(infos)  # the bar height is shared between the objectives
+        for objective, info in enumerate(infos):
+            if not info.importance_values:
+                continue
+            pos = np.arange(len(info.param_names))
+            offset = height * objective
+            ax.barh(
+                pos + offset,
+                info.importance_values,
+                height=height,
+                align="center",
+                label=info.target_name,
+                color=plt.get_cmap("tab20c")(objective),
+            )
+            renderer = fig.canvas.get_renderer()
+            for i, (value, label) in enumerate(zip(info.importance_values, info.importance_labels, strict=True)):
+                text = ax.text(value, i + offset, label, va="center")
+                # Widen the x axis when a label would end past it.
+                right = text.get_window_extent(renderer).transformed(ax.transData.inverted()).xmax
+                if right > ax.get_xlim()[1]:
+                    ax.set_xlim(right=AXES_PADDING_RATIO * right)
+            ax.set_yticks(pos + offset / 2, info.param_names)
+        if any(info.importance_values for info in infos):
+            ax.legend(loc="best")
+        return ax

@@ -51,38 +51,40 @@ def plot_timeline(study: Study, n_recent_trials: int | None = None) -> Any:
     from matplotlib.dates import DateFormatter
 
     info = timeline_info(study, n_recent_trials)
-    plt.style.use("ggplot")  # as Optuna: close to plotly's look
-    fig, ax = plt.subplots()
-    ax.set_title("Timeline Plot")
-    ax.set_xlabel("Datetime")
-    ax.set_ylabel("Trial")
-    if len(info.numbers) == 0:
+    # Optuna draws with the ggplot style so that the figure looks like plotly's; applied to
+    # this figure only, so the user's later figures keep their style.
+    with plt.style.context("ggplot"):
+        fig, ax = plt.subplots()
+        ax.set_title("Timeline Plot")
+        ax.set_xlabel("Datetime")
+        ax.set_ylabel("Trial")
+        if len(info.numbers) == 0:
+            return ax
+        colors = np.empty((len(info.numbers), 4))
+        present = []
+        for name, color in MPL_COLORS.items():
+            idx = info.group(name)
+            colors[idx] = matplotlib.colors.to_rgba(color)
+            if len(idx):
+                present.append(matplotlib.patches.Patch(color=color, label=name))
+        # Matplotlib's date numbers (days), computed once for all bars.
+        start = matplotlib.dates.date2num(to_datetimes(info.start))  # type: ignore[no-untyped-call]
+        complete = matplotlib.dates.date2num(to_datetimes(info.complete))  # type: ignore[no-untyped-call]
+        if len(info.numbers) > MAX_SEPARATE_BARS:
+            # One collection of rectangles instead of a patch per trial.
+            y0, y1 = info.numbers - 0.4, info.numbers + 0.4
+            corners = np.stack([np.column_stack(c) for c in ((start, y0), (start, y1), (complete, y1), (complete, y0))], axis=1)
+            ax.add_collection(matplotlib.collections.PolyCollection(cast(Any, corners), facecolors=colors, edgecolors="none"))
+            ax.autoscale_view()
+        else:
+            ax.barh(y=info.numbers, width=complete - start, left=start, color=colors)
+        ax.xaxis_date()
+        ax.legend(handles=present, loc="upper left", bbox_to_anchor=(1.05, 1.0))
+        fig.tight_layout()
+        first, last = float(start.min()), float(complete.max())
+        margin = (last - first) * 0.05
+        ax.set_xlim(left=first - margin, right=last + margin)
+        ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.xaxis.set_major_formatter(DateFormatter("%H:%M:%S"))  # type: ignore[no-untyped-call]
+        plt.gcf().autofmt_xdate()
         return ax
-    colors = np.empty((len(info.numbers), 4))
-    present = []
-    for name, color in MPL_COLORS.items():
-        idx = info.group(name)
-        colors[idx] = matplotlib.colors.to_rgba(color)
-        if len(idx):
-            present.append(matplotlib.patches.Patch(color=color, label=name))
-    # Matplotlib's date numbers (days), computed once for all bars.
-    start = matplotlib.dates.date2num(to_datetimes(info.start))  # type: ignore[no-untyped-call]
-    complete = matplotlib.dates.date2num(to_datetimes(info.complete))  # type: ignore[no-untyped-call]
-    if len(info.numbers) > MAX_SEPARATE_BARS:
-        # One collection of rectangles instead of a patch per trial.
-        y0, y1 = info.numbers - 0.4, info.numbers + 0.4
-        corners = np.stack([np.column_stack(c) for c in ((start, y0), (start, y1), (complete, y1), (complete, y0))], axis=1)
-        ax.add_collection(matplotlib.collections.PolyCollection(cast(Any, corners), facecolors=colors, edgecolors="none"))
-        ax.autoscale_view()
-    else:
-        ax.barh(y=info.numbers, width=complete - start, left=start, color=colors)
-    ax.xaxis_date()
-    ax.legend(handles=present, loc="upper left", bbox_to_anchor=(1.05, 1.0))
-    fig.tight_layout()
-    first, last = float(start.min()), float(complete.max())
-    margin = (last - first) * 0.05
-    ax.set_xlim(left=first - margin, right=last + margin)
-    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.xaxis.set_major_formatter(DateFormatter("%H:%M:%S"))  # type: ignore[no-untyped-call]
-    plt.gcf().autofmt_xdate()
-    return ax
