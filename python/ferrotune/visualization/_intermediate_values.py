@@ -22,7 +22,7 @@ _logger = ft_logging.get_logger(__name__)
 
 #: Above this many curves a figure with one trace (or matplotlib line) per trial takes seconds
 #: to build and to draw, so the curves are drawn as a few traces of NaN-separated lines.
-MAX_SEPARATE_CURVES = 1000
+MAX_SEPARATE_CURVES = 500
 
 #: With many curves, the feasible ones are drawn as this many traces of consecutive trials.
 N_COLOR_GROUPS = 10
