@@ -23,7 +23,7 @@ from ferrotune.trial import TrialState
 # listed in docs/optuna-differences.md. The test fails when one is added (shrink the list) and
 # when one goes missing.
 NOT_YET = {
-    "": {"integration", "visualization"},
+    "": {"integration"},
     "importance": set(),
     "artifacts": set(),
     "samplers": set(),

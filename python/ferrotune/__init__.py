@@ -11,6 +11,9 @@
 True
 """
 
+import importlib
+from types import ModuleType
+
 from ferrotune import (
     artifacts,
     distributions,
@@ -67,4 +70,13 @@ __all__ = [
     "study",
     "trial",
     "version",
+    "visualization",
 ]
+
+
+def __getattr__(name: str) -> ModuleType:
+    # ``ferrotune.visualization`` (Optuna's ``optuna.visualization``) is imported on first use:
+    # plotting is optional and optimizing needs none of it.
+    if name == "visualization":
+        return importlib.import_module("ferrotune.visualization")
+    raise AttributeError(f"module 'ferrotune' has no attribute {name!r}")

@@ -6,6 +6,9 @@ import abc
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from ferrotune import _core
 from ferrotune.exceptions import FerrotuneTypeError
 from ferrotune.trial import TrialState
 
@@ -50,10 +53,30 @@ def check_params(params: object) -> list[str] | None:
     return list(params)
 
 
+class ObjectiveTarget:
+    """The target ``lambda t: t.values[index]`` as an object the evaluators recognise: its values
+    are read from the study's columns in one core call instead of from ``FrozenTrial`` objects
+    (a plot of every objective's importances needs one per objective)."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __call__(self, trial: FrozenTrial) -> float:
+        return float(trial.values[self.index]) if trial.values is not None else float("nan")
+
+
 def target_values(study: Study, target: Callable[[FrozenTrial], float] | None) -> list[tuple[int, float]] | None:
     """``(number, target(trial))`` for the completed trials, or ``None`` without a target.
 
     A user's target runs on trials in Python; everything else is read by the core."""
     if target is None:
         return None
+    if isinstance(target, ObjectiveTarget):
+        frame = _core.study_frame(study._storage._core, study._study_id, False, False)
+        states = np.frombuffer(frame.states, dtype=np.uint8)
+        column = np.frombuffer(frame.values[target.index], dtype=np.float64)
+        rows = np.flatnonzero(states == int(TrialState.COMPLETE))
+        return list(zip(rows.tolist(), column[rows].tolist(), strict=True))
     return [(t.number, float(target(t))) for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]

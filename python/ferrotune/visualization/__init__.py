@@ -4,14 +4,24 @@ drawing matplotlib axes. Needs the ``[plot]`` extra."""
 
 from ferrotune.visualization import matplotlib
 from ferrotune.visualization._contour import plot_contour
+from ferrotune.visualization._edf import plot_edf
+from ferrotune.visualization._intermediate_values import plot_intermediate_values
+from ferrotune.visualization._optimization_history import plot_optimization_history
 from ferrotune.visualization._parallel_coordinate import plot_parallel_coordinate
+from ferrotune.visualization._param_importances import plot_param_importances
 from ferrotune.visualization._plotly_imports import is_available
 from ferrotune.visualization._slice import plot_slice
+from ferrotune.visualization._timeline import plot_timeline
 
 __all__ = [
     "is_available",
     "matplotlib",
     "plot_contour",
+    "plot_edf",
+    "plot_intermediate_values",
+    "plot_optimization_history",
     "plot_parallel_coordinate",
+    "plot_param_importances",
     "plot_slice",
+    "plot_timeline",
 ]

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ferrotune import _core
+from ferrotune import logging as ft_logging
 from ferrotune.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution, _from_spec
+from ferrotune.exceptions import FerrotuneTypeError, FerrotuneValueError
 from ferrotune.trial import TrialState
 
 if TYPE_CHECKING:
@@ -155,12 +157,22 @@ class StudyFrame:
         if target is None:
             return self.values[rows, objective] if self.values.shape[1] else np.full(len(rows), np.nan)
         trials = self.trials()
-        return np.array([float(target(trials[r])) for r in rows], dtype=np.float64)
+        out = np.empty(len(rows), dtype=np.float64)
+        for i, r in enumerate(rows):
+            value = target(trials[r])
+            try:
+                out[i] = float(value)
+            except (TypeError, ValueError) as e:
+                # Optuna warns and raises here too; the error names the argument to fix.
+                ft_logging._warn(f"Trial{int(r)}'s target value {value!r} could not be cast to float.")
+                kind = FerrotuneTypeError if isinstance(e, TypeError) else FerrotuneValueError
+                raise kind(f"target must return a float for every trial; it returned {value!r} for trial {int(r)}.") from e
+        return out
 
 
 def frames_of(study: Study | Sequence[Study], *, with_intermediate: bool = False, with_hover: bool = False) -> list[StudyFrame]:
     """One frame per study, for the functions that take a study or a list of them."""
-    from ferrotune.study import Study as _Study
+    from ferrotune.visualization._utils import studies_of
 
-    studies: Sequence[Any] = [study] if isinstance(study, _Study) else list(study)
+    studies: Sequence[Any] = studies_of(study)
     return [StudyFrame(s, with_intermediate=with_intermediate, with_hover=with_hover) for s in studies]

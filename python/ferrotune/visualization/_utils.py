@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ferrotune import logging as ft_logging
-from ferrotune.exceptions import FerrotuneValueError
+from ferrotune.exceptions import FerrotuneTypeError, FerrotuneValueError
 
 if TYPE_CHECKING:
     from ferrotune.study import Study
@@ -27,7 +27,24 @@ def studies_of(study: Study | Sequence[Study]) -> list[Study]:
     """``study`` as a list (functions that accept several studies take either)."""
     from ferrotune.study import Study as _Study
 
-    return [study] if isinstance(study, _Study) else list(study)
+    if isinstance(study, _Study):
+        return [study]
+    try:
+        studies = list(study)
+    except TypeError:
+        studies = None
+    if studies is None or not all(isinstance(s, _Study) for s in studies):
+        raise FerrotuneTypeError(f"study must be a Study or a list of Studies, got {study!r}.")
+    return studies
+
+
+def one_study(study: Study) -> Study:
+    """``study``, or a FerrotuneTypeError for anything else (functions that take one study)."""
+    from ferrotune.study import Study as _Study
+
+    if not isinstance(study, _Study):
+        raise FerrotuneTypeError(f"study must be a Study, got {study!r}.")
+    return study
 
 
 def check_plot_args(study: Study | Sequence[Study], target: Callable[[FrozenTrial], float] | None, target_name: str) -> None:
