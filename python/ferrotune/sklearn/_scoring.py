@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -78,3 +80,39 @@ def check_refit(refit: Any, names: Mapping[str, Any] | list[str]) -> None:
         f"available for that metric. If this is not needed, refit should be set to False explicitly. {refit!r} "
         f"was passed (metrics: {sorted(names)!r})."
     )
+
+
+def accepts_sample_weight(scorer: Scorer) -> bool:
+    """Whether a scorer takes ``sample_weight`` (scikit-learn's scorers say so themselves)."""
+    if hasattr(scorer, "_accept_sample_weight"):
+        return bool(scorer._accept_sample_weight())
+    try:
+        return "sample_weight" in inspect.signature(scorer).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def weighted_call(scorer: Scorer, estimator: Any, X: Any, y: Any, sample_weight: Any) -> Any:
+    """Calls ``scorer``, giving ``sample_weight`` to each scorer that takes it (as
+    scikit-learn's searches do when ``fit`` gets a ``sample_weight``)."""
+    if sample_weight is None:
+        return scorer(estimator, X, y)
+    if isinstance(scorer, MultiScorer):
+        return {name: weighted_call(one, estimator, X, y, sample_weight) for name, one in scorer.scorers.items()}
+    if accepts_sample_weight(scorer):
+        return scorer(estimator, X, y, sample_weight=sample_weight)
+    return scorer(estimator, X, y)
+
+
+def warn_unweighted(scorer: Scorer, search: Any) -> None:
+    """Warns for each scorer that cannot take the ``sample_weight`` the search was fitted with."""
+    scorers = scorer.scorers if isinstance(scorer, MultiScorer) else {"": scorer}
+    for name, one in scorers.items():
+        if not accepts_sample_weight(one):
+            label = f"{name}={one}" if name else str(one)
+            warnings.warn(
+                f"The scoring {label} does not support sample_weight, which may lead to statistically incorrect "
+                f"results when fitting {search} with sample_weight.",
+                UserWarning,
+                stacklevel=3,
+            )

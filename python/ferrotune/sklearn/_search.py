@@ -18,7 +18,7 @@ from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.metaestimators import _safe_split
-from sklearn.utils.validation import indexable
+from sklearn.utils.validation import _num_samples, indexable
 
 from ferrotune.exceptions import FerrotuneTypeError, FerrotuneValueError, TrialPruned
 from ferrotune.pruners import BasePruner, NopPruner
@@ -36,8 +36,8 @@ def _split_fit_params(fit_params: dict[str, Any], n_samples: int, indices: np.nd
     """Fit parameters with one entry per sample are split with ``X`` (``sample_weight``)."""
     out = {}
     for key, value in fit_params.items():
-        sized = hasattr(value, "shape") or (isinstance(value, Sequence) and not isinstance(value, str))
-        if sized and value is not None and len(value) == n_samples:
+        sized = getattr(value, "ndim", 1) > 0 and (hasattr(value, "shape") or (isinstance(value, Sequence) and not isinstance(value, str)))
+        if sized and _num_samples(value) == n_samples:
             out[key] = _safe_indexing(value, indices)
         else:
             out[key] = value
@@ -230,8 +230,11 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
 
         base = clone(self.estimator)
         error_score = self.error_score
-        n_samples = len(X)
+        n_samples = _num_samples(X)
         state = {"dict_scores": False}
+        weights = fit_params.get("sample_weight")
+        if weights is not None:
+            _scoring.warn_unweighted(scorer, self)
         prune = self.pruner is not None or self.study is not None
 
         def run_fold(estimator: Any, k: int, train: np.ndarray, test: np.ndarray, params: dict[str, Any]) -> Fold:
@@ -252,8 +255,12 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
             fit_time = time.perf_counter() - start
             start = time.perf_counter()
             try:
-                test_scores, was_dict = _as_scores(scorer(estimator, X_test, y_test))
-                train_scores = _as_scores(scorer(estimator, X_train, y_train))[0] if self.return_train_score else None
+                weight_test = None if weights is None else _safe_indexing(weights, test)
+                test_scores, was_dict = _as_scores(_scoring.weighted_call(scorer, estimator, X_test, y_test, weight_test))
+                train_scores = None
+                if self.return_train_score:
+                    weight_train = None if weights is None else _safe_indexing(weights, train)
+                    train_scores = _as_scores(_scoring.weighted_call(scorer, estimator, X_train, y_train, weight_train))[0]
             except FerrotuneValueError:
                 raise
             except Exception as e:
