@@ -132,6 +132,9 @@ def test_multimetric_optimizes_the_refit_metric() -> None:
     ):
         assert values[number] == pytest.approx(mean)
     assert search.best_score_ == max(search.cv_results_["mean_test_b"])
+    assert search.best_trial_.value == search.best_score_
+    assert search.best_trial_.user_attrs["mean_test_b"] == pytest.approx(search.best_score_)
+    assert len(search.trials_dataframe()) == 4
 
 
 class _FailsAbove(ClassifierMixin, BaseEstimator):

@@ -323,6 +323,8 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
         self.study_ = study
         self.trials_: list[FrozenTrial] = [t for t in study.get_trials(deepcopy=False) if t.number in trial_numbers]
         self.n_trials_ = len(candidates)
+        by_number = {t.number: t for t in self.trials_}
+        self._candidate_trials = [by_number[c.number] for c in candidates]
         if self.refit or not multimetric:
             self.best_index_ = self._select_best_index(self.refit, refit_metric, results)
             if not callable(self.refit):
@@ -339,6 +341,19 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
             if hasattr(self.best_estimator_, "feature_names_in_"):
                 self.feature_names_in_ = self.best_estimator_.feature_names_in_
         return self
+
+    @property
+    def best_trial_(self) -> FrozenTrial:
+        """The trial of the best candidate (``best_index_``)."""
+        if not hasattr(self, "best_index_"):
+            raise AttributeError("best_trial_ needs a fitted search with best_index_ (refit is not False, or one metric)")
+        return self._candidate_trials[self.best_index_]
+
+    def trials_dataframe(self, **kwargs: Any) -> Any:
+        """This search's study as a pandas DataFrame (``Study.trials_dataframe``'s arguments)."""
+        if not hasattr(self, "study_"):
+            raise AttributeError("trials_dataframe needs a fitted search")
+        return self.study_.trials_dataframe(**kwargs)
 
     @staticmethod
     def _metric_names(candidates: list[Candidate]) -> list[str]:
