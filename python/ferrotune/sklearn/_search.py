@@ -347,7 +347,8 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
         """The trial of the best candidate (``best_index_``)."""
         if not hasattr(self, "best_index_"):
             raise AttributeError("best_trial_ needs a fitted search with best_index_ (refit is not False, or one metric)")
-        return self._candidate_trials[self.best_index_]
+        trials: list[FrozenTrial] = self._candidate_trials
+        return trials[int(self.best_index_)]
 
     def trials_dataframe(self, **kwargs: Any) -> Any:
         """This search's study as a pandas DataFrame (``Study.trials_dataframe``'s arguments)."""
