@@ -246,3 +246,12 @@ def test_verbose_prints_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "Fitting 3 folds for each of 2 candidates, totalling 6 fits" in out
     assert out.count("[CV ") == 6
+
+
+def test_in_place_preprocessing_leaves_other_candidates_data_alone() -> None:
+    # fold data is shared between candidates, read-only: a copy=False scaler must not alter it
+    pipe = Pipeline([("scale", StandardScaler(copy=False)), ("clf", LogisticRegression(max_iter=1000))])
+    grid = {"clf__C": [0.01, 0.1, 1.0, 10.0]}
+    ours = GridSearchCV(pipe, grid, cv=3).fit(X_IRIS.copy(), Y_IRIS)
+    theirs = sk.GridSearchCV(pipe, grid, cv=3).fit(X_IRIS.copy(), Y_IRIS)
+    _same_results(ours.cv_results_, theirs.cv_results_)

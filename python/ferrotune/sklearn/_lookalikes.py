@@ -69,6 +69,10 @@ class GridSearchCV(SearchCV):
     def _trial_timeout(self) -> float | None:
         return None
 
+    def _default_sampler(self, seed: int | None) -> BaseSampler:
+        # every value is enqueued: the cheapest sampler, never consulted for a value
+        return RandomSampler(seed=seed)
+
 
 class RandomizedSearchCV(SearchCV):
     """``n_iter`` candidates drawn at random from ``param_distributions`` (lists uniformly,

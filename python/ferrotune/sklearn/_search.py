@@ -29,6 +29,8 @@ from ferrotune.sklearn._space import SearchSpace
 from ferrotune.study import Study, StudyDirection, create_study
 from ferrotune.trial import FrozenTrial, Trial, TrialState
 
+# Folds of data up to this size (all folds together) are cut once per fit, not once per candidate.
+_CACHE_BYTES = 256 * 2**20
 _NO_FITS = "No fits were performed. Was the CV iterator empty? Were there no candidates?"
 
 
@@ -42,6 +44,14 @@ def _split_fit_params(fit_params: dict[str, Any], n_samples: int, indices: np.nd
         else:
             out[key] = value
     return out
+
+
+def _pairwise(estimator: Any) -> bool:
+    try:
+        from sklearn.utils import get_tags
+    except ImportError:  # scikit-learn before 1.6
+        return bool(getattr(estimator, "_pairwise", False))
+    return bool(get_tags(estimator).input_tags.pairwise)
 
 
 def _as_scores(value: Any) -> tuple[dict[str, float], bool]:
@@ -237,9 +247,29 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
             _scoring.warn_unweighted(scorer, self)
         prune = self.pruner is not None or self.study is not None
 
+        # A fold's NumPy arrays are cut once per fit and shared, read-only, by the candidates (the
+        # cut costs about as much as fitting a small model), unless they are large; scikit-learn's
+        # estimators copy a read-only input before changing it in place (as for joblib's memmaps).
+        # Pairwise (kernel) estimators cut differently, so the key holds the pairwise tag.
+        cache_splits = isinstance(X, np.ndarray) and (y is None or isinstance(y, np.ndarray)) and X.nbytes * n_splits <= _CACHE_BYTES
+        split_cache: dict[tuple[int, bool], tuple[Any, Any, Any, Any]] = {}
+
+        def split_data(estimator: Any, k: int, train: np.ndarray, test: np.ndarray) -> tuple[Any, Any, Any, Any]:
+            key = (k, _pairwise(estimator))
+            cut = split_cache.get(key) if cache_splits else None
+            if cut is None:
+                X_train, y_train = _safe_split(estimator, X, y, train)
+                X_test, y_test = _safe_split(estimator, X, y, test, train)
+                cut = (X_train, y_train, X_test, y_test)
+                if cache_splits:
+                    for part in cut:
+                        if isinstance(part, np.ndarray):
+                            part.flags.writeable = False
+                    split_cache[key] = cut
+            return cut
+
         def run_fold(estimator: Any, k: int, train: np.ndarray, test: np.ndarray, params: dict[str, Any]) -> Fold:
-            X_train, y_train = _safe_split(estimator, X, y, train)
-            X_test, y_test = _safe_split(estimator, X, y, test, train)
+            X_train, y_train, X_test, y_test = split_data(estimator, k, train, test)
             start = time.perf_counter()
             try:
                 fold_params = _split_fit_params(fit_params, n_samples, train)
