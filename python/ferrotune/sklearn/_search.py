@@ -20,7 +20,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.metaestimators import _safe_split
 from sklearn.utils.validation import _num_samples, indexable
 
-from ferrotune.exceptions import FerrotuneTypeError, FerrotuneValueError, TrialPruned
+from ferrotune.exceptions import FerrotuneTypeError, FerrotuneValueError
 from ferrotune.pruners import BasePruner, NopPruner
 from ferrotune.samplers import BaseSampler, TPESampler
 from ferrotune.sklearn import _scoring
@@ -333,7 +333,7 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
                             break
             return candidate
 
-        trial_numbers = self._run_trials(study, evaluate, budget, grid)
+        trial_numbers = self._run_trials(study, evaluate, budget, grid, refit_metric)
         if not candidates:
             raise FerrotuneValueError(_NO_FITS)
         candidates.sort(key=(lambda c: c.order) if grid is not None else (lambda c: c.number))
@@ -417,9 +417,12 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
         evaluate: Callable[[Trial, int], Candidate],
         budget: int | None,
         grid: list[tuple[dict[str, Any], dict[str, Any]]] | None,
+        refit_metric: str,
     ) -> set[int]:
         """Runs trials on ``n_jobs`` threads until the budget or the timeout; returns their
-        numbers. The first error (``error_score="raise"``) stops every thread and is raised."""
+        numbers. Each trial's value is the mean test score of ``refit_metric`` (the metric that
+        ranks candidates). The first error (``error_score="raise"``) stops every thread and is
+        raised."""
         timeout = self._trial_timeout()
         lock = threading.Lock()
         started = [0]
@@ -427,8 +430,6 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
         errors: list[BaseException] = []
         t0 = time.monotonic()
         error_value = _numeric(self.error_score)
-        # the metric that ranks candidates is also the study's objective
-        _, _, refit_metric = _scoring.resolve(self.estimator, self.scoring, self.refit)
 
         def claim() -> tuple[Trial, int] | None:
             with lock:
@@ -449,9 +450,6 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
                 trial, order = claimed
                 try:
                     candidate = evaluate(trial, order)
-                except TrialPruned:
-                    study.tell(trial, state=TrialState.PRUNED)
-                    continue
                 except BaseException as e:
                     study.tell(trial, state=TrialState.FAIL)
                     with lock:
