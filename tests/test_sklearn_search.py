@@ -255,3 +255,14 @@ def test_in_place_preprocessing_leaves_other_candidates_data_alone() -> None:
     ours = GridSearchCV(pipe, grid, cv=3).fit(X_IRIS.copy(), Y_IRIS)
     theirs = sk.GridSearchCV(pipe, grid, cv=3).fit(X_IRIS.copy(), Y_IRIS)
     _same_results(ours.cv_results_, theirs.cv_results_)
+
+
+def test_threads_run_every_trial_once_in_trial_order() -> None:
+    space = {"C": ferrotune.distributions.FloatDistribution(1e-3, 1e2, log=True)}
+    search = SearchCV(LogisticRegression(max_iter=1000), space, n_trials=6, cv=2, n_jobs=-1, random_state=0).fit(X_IRIS, Y_IRIS)
+    assert sorted(t.number for t in search.trials_) == list(range(6))
+    by_number = {t.number: t for t in search.trials_}
+    for index, number in enumerate(sorted(by_number)):
+        trial = by_number[number]
+        assert search.cv_results_["params"][index] == {"C": trial.params["C"]}
+        assert search.cv_results_["mean_test_score"][index] == pytest.approx(trial.value)

@@ -56,9 +56,6 @@ class GridSearchCV(SearchCV):
         self.study = study
         self.storage = storage
         self.study_name = study_name
-        # fixed for a grid: what SearchCV reads
-        self.sampler = None
-        self.random_state = None
 
     def _space_argument(self) -> Any:
         return self.param_grid

@@ -179,18 +179,20 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
             raise FerrotuneTypeError(f"study must be a ferrotune Study, got {type(self.study).__name__}")
 
     def _seed(self) -> int | None:
-        if self.random_state is None:
+        # GridSearchCV has no random_state nor sampler: a grid needs neither
+        random_state = getattr(self, "random_state", None)
+        if random_state is None:
             return None
-        if isinstance(self.random_state, numbers.Integral):
-            return int(self.random_state)
-        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        if isinstance(random_state, numbers.Integral):
+            return int(random_state)
+        return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
     def _make_study(self, seed: int | None) -> Study:
         if self.study is not None:
             if self.study.direction != StudyDirection.MAXIMIZE:
                 raise FerrotuneValueError("study must maximize: scikit-learn scores are greater-is-better")
             return self.study
-        if self.sampler is not None:
+        if getattr(self, "sampler", None) is not None:
             import copy
 
             sampler = copy.deepcopy(self.sampler)
