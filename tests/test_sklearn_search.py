@@ -266,3 +266,19 @@ def test_threads_run_every_trial_once_in_trial_order() -> None:
         trial = by_number[number]
         assert search.cv_results_["params"][index] == {"C": trial.params["C"]}
         assert search.cv_results_["mean_test_score"][index] == pytest.approx(trial.value)
+
+
+def _two_metrics(estimator, X, y) -> dict:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    predicted = estimator.predict(X)
+    return {"acc": accuracy_score(y, predicted), "f1": f1_score(y, predicted, average="macro")}
+
+
+def test_callable_scoring_returning_a_dict_is_multimetric() -> None:
+    grid = {"C": [0.01, 1.0]}
+    ours = GridSearchCV(LogisticRegression(max_iter=1000), grid, scoring=_two_metrics, refit="f1", cv=3).fit(X_IRIS, Y_IRIS)
+    theirs = sk.GridSearchCV(LogisticRegression(max_iter=1000), grid, scoring=_two_metrics, refit="f1", cv=3).fit(X_IRIS, Y_IRIS)
+    _same_results(ours.cv_results_, theirs.cv_results_)
+    assert ours.multimetric_ and ours.best_index_ == theirs.best_index_
+    assert ours.score(X_IRIS, Y_IRIS) == pytest.approx(theirs.score(X_IRIS, Y_IRIS))
