@@ -64,7 +64,15 @@ class Terminator(BaseTerminator):
 
     def should_terminate(self, study: Study) -> bool:
         """Whether the improvement estimate of ``study`` is below its error estimate (never
-        before ``min_n_trials`` complete trials)."""
+        before ``min_n_trials`` complete trials).
+
+        Raises:
+            FerrotuneValueError: ``study`` has several objectives.
+        """
+        if len(study.directions) > 1:
+            raise FerrotuneValueError(
+                f"the terminator supports single-objective studies only; this study has {len(study.directions)} objectives"
+            )
         if len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) < self._min_n_trials:
             return False
         evaluator = self._improvement_evaluator

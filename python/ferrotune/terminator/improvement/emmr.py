@@ -64,7 +64,7 @@ class EMMREvaluator(BaseImprovementEvaluator):
         return self._warned(value, warning)
 
     def _evaluate_study(self, study: Study) -> float:
-        if not _study_path(self, EMMREvaluator) or len(study.directions) != 1:
+        if not _study_path(self, EMMREvaluator):
             return super()._evaluate_study(study)
         value, warning = _core.emmr_study(
             study._storage._core, study._study_id, None, self._deterministic, self._delta, self.min_n_trials, self._seeds.next()

@@ -81,7 +81,7 @@ class RegretBoundEvaluator(BaseImprovementEvaluator):
         return _core.regret_bound_trials(space, internal, values, maximize, self._top_trials_ratio, self._min_n_trials, self._seeds.next())
 
     def _evaluate_study(self, study: Study) -> float:
-        if not _study_path(self, RegretBoundEvaluator) or len(study.directions) != 1:
+        if not _study_path(self, RegretBoundEvaluator):
             return super()._evaluate_study(study)
         return _core.regret_bound_study(
             study._storage._core, study._study_id, None, self._top_trials_ratio, self._min_n_trials, self._seeds.next()
