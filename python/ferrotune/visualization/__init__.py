@@ -4,8 +4,10 @@ drawing matplotlib axes. Needs the ``[plot]`` extra."""
 
 from ferrotune.visualization import matplotlib
 from ferrotune.visualization._plotly_imports import is_available
+from ferrotune.visualization._terminator_improvement import plot_terminator_improvement
 
 __all__ = [
     "is_available",
     "matplotlib",
+    "plot_terminator_improvement",
 ]

@@ -63,11 +63,11 @@ class EMMREvaluator(BaseImprovementEvaluator):
         )
         return self._warned(value, warning)
 
-    def _evaluate_study(self, study: Study) -> float:
+    def _evaluate_study(self, study: Study, numbers: list[int] | None = None) -> float:
         if not _study_path(self, EMMREvaluator):
-            return super()._evaluate_study(study)
+            return super()._evaluate_study(study, numbers)
         value, warning = _core.emmr_study(
-            study._storage._core, study._study_id, None, self._deterministic, self._delta, self.min_n_trials, self._seeds.next()
+            study._storage._core, study._study_id, numbers, self._deterministic, self._delta, self.min_n_trials, self._seeds.next()
         )
         return self._warned(value, warning)
 

@@ -30,10 +30,11 @@ class BaseImprovementEvaluator(metaclass=abc.ABCMeta):
     def evaluate(self, trials: list[FrozenTrial], study_direction: StudyDirection) -> float:
         """The room left for improvement given ``trials`` (all states; the complete ones count)."""
 
-    def _evaluate_study(self, study: Study) -> float:
-        """:meth:`evaluate` on all of ``study``'s trials; the built-in evaluators read the
-        study's history in the core instead of building its trials."""
-        return self.evaluate(study.trials, study.direction)
+    def _evaluate_study(self, study: Study, numbers: list[int] | None = None) -> float:
+        """:meth:`evaluate` on ``study``'s trials (those numbered ``numbers`` when given); the
+        built-in evaluators read the study's history in the core instead of building trials."""
+        trials = study.get_trials(deepcopy=False)
+        return self.evaluate(trials if numbers is None else [trials[n] for n in numbers], study.direction)
 
 
 def _study_path(evaluator: BaseImprovementEvaluator, own: type[BaseImprovementEvaluator]) -> bool:
@@ -80,11 +81,11 @@ class RegretBoundEvaluator(BaseImprovementEvaluator):
         space, internal, values, maximize = as_arrays(trials, study_direction)
         return _core.regret_bound_trials(space, internal, values, maximize, self._top_trials_ratio, self._min_n_trials, self._seeds.next())
 
-    def _evaluate_study(self, study: Study) -> float:
+    def _evaluate_study(self, study: Study, numbers: list[int] | None = None) -> float:
         if not _study_path(self, RegretBoundEvaluator):
-            return super()._evaluate_study(study)
+            return super()._evaluate_study(study, numbers)
         return _core.regret_bound_study(
-            study._storage._core, study._study_id, None, self._top_trials_ratio, self._min_n_trials, self._seeds.next()
+            study._storage._core, study._study_id, numbers, self._top_trials_ratio, self._min_n_trials, self._seeds.next()
         )
 
 
