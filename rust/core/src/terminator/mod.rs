@@ -134,7 +134,9 @@ fn mean_std(v: &[f64]) -> (f64, f64) {
 
 /// Fits the GP's hyperparameters on `(x, y)` (standardized outputs) and conditions it.
 fn fit_gp(x: &[f64], y: &[f64], categorical: &[bool], warm: Option<&crate::gp::kernel::KernelParams>, deterministic: bool) -> Result<Gp> {
-    let opts = FitOptions { deterministic, ..FitOptions::default() };
+    // A warm start (the fit without the last trial) is trusted as Optuna trusts its cache: no
+    // second fit from the default parameters.
+    let opts = FitOptions { deterministic, restart: warm.is_none(), ..FitOptions::default() };
     let params = fit::fit(x, y, categorical, warm, opts);
     Gp::new(x.to_vec(), y.to_vec(), categorical.to_vec(), params)
         .ok_or_else(|| Error::InvalidValue("the covariance matrix of the trials could not be factored".into()))
@@ -192,13 +194,16 @@ impl RegretBound {
                     .into(),
             ));
         }
-        if obs.y.iter().any(|v| !v.is_finite()) {
-            return Err(Error::InvalidValue("a completed trial has a non-finite value; the regret bound needs finite values".into()));
-        }
         let d = obs.dim();
         let top = self.top(&obs.y);
         let x: Vec<f64> = top.iter().flat_map(|&i| obs.x[i * d..(i + 1) * d].iter().copied()).collect();
         let y: Vec<f64> = top.iter().map(|&i| obs.y[i]).collect();
+        // Only the top trials are modelled: an infinitely bad trial elsewhere does not matter.
+        if y.iter().any(|v| !v.is_finite()) {
+            return Err(Error::InvalidValue(
+                "a best trial has a non-finite value (inf or nan); the regret bound needs finite values among the top trials".into(),
+            ));
+        }
         let (mean, std) = mean_std(&y);
         let std = std.max(1e-10);
         let ys: Vec<f64> = y.iter().map(|v| (v - mean) / std).collect();
@@ -313,6 +318,18 @@ mod tests {
         assert_eq!(rb.top(&[1.0, 2.0, 3.0]), vec![1, 2]);
         let rb = RegretBound { top_trials_ratio: 0.5, min_n_trials: 20 };
         assert_eq!(rb.top(&[1.0, 2.0, 3.0]), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn regret_bound_ignores_non_finite_values_outside_the_top() {
+        let rb = RegretBound { top_trials_ratio: 0.5, min_n_trials: 5 };
+        let mut o = obs(30, |x| x * x);
+        let worst = (0..o.n()).fold(0, |b, i| if o.y[i] < o.y[b] { i } else { b });
+        o.y[worst] = f64::NEG_INFINITY;
+        assert!(rb.evaluate(&o, 0).unwrap().is_finite());
+        let best = (0..o.n()).fold(0, |b, i| if o.y[i] > o.y[b] { i } else { b });
+        o.y[best] = f64::INFINITY;
+        assert!(rb.evaluate(&o, 0).is_err());
     }
 
     #[test]
