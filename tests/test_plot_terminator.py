@@ -17,8 +17,6 @@ import pytest
 import ferrotune as ft
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.terminator import BestValueStagnationEvaluator, RegretBoundEvaluator, StaticErrorEvaluator, report_cross_validation_scores
-from ferrotune.visualization import plot_terminator_improvement
-from ferrotune.visualization.matplotlib import plot_terminator_improvement as plot_mpl
 
 matplotlib.use("Agg")
 
@@ -33,6 +31,20 @@ def _quiet() -> Iterator[None]:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         yield
     matplotlib.pyplot.close("all")
+
+
+def plot_terminator_improvement(study: ft.Study, **kwargs: Any) -> Any:
+    # Imported when called, not at collection: importing ferrotune.visualization sets it as an
+    # attribute of ferrotune, which tests/test_optuna_names.py checks is not there yet.
+    from ferrotune.visualization import plot_terminator_improvement as plot
+
+    return plot(study, **kwargs)
+
+
+def plot_mpl(study: ft.Study, **kwargs: Any) -> Any:
+    from ferrotune.visualization.matplotlib import plot_terminator_improvement as plot
+
+    return plot(study, **kwargs)
 
 
 def _values() -> list[float]:

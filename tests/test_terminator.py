@@ -356,3 +356,13 @@ def test_multi_objective_study_is_refused() -> None:
     study.add_trial(create_trial(params={"x": 0.5}, distributions=SPACE, values=[0.0, 1.0]))
     with pytest.raises(FerrotuneValueError):
         Terminator(RegretBoundEvaluator(), StaticErrorEvaluator(0.0), min_n_trials=1).should_terminate(study)
+
+
+def test_an_infinite_value_among_the_top_trials_is_an_error_and_elsewhere_ignored() -> None:
+    xs = np.linspace(0.0, 1.0, 30)
+    values = list(xs)
+    values[3] = float("inf")
+    trials = [create_trial(params={"x": float(x)}, distributions=SPACE, value=v) for x, v in zip(xs, values, strict=True)]
+    assert math.isfinite(RegretBoundEvaluator(seed=0).evaluate(trials, StudyDirection.MINIMIZE))
+    with pytest.raises(FerrotuneValueError, match="non-finite"):
+        RegretBoundEvaluator(seed=0).evaluate(trials, StudyDirection.MAXIMIZE)
