@@ -191,14 +191,20 @@ def test_emmr_is_close_to_optunas(make: object) -> None:
     assert np.median(ours) == pytest.approx(np.median(theirs), rel=0.3)
 
 
-def test_mixed_spaces_give_optunas_decision() -> None:
+def _mixed_study() -> ft.Study:
+    """Log, stepped integer and categorical parameters."""
     rng = np.random.default_rng(3)
-    dists = {"a": FloatDistribution(1e-3, 1.0, log=True), "n": IntDistribution(1, 9), "c": CategoricalDistribution(["p", "q", "r"])}
+    dists = {"a": FloatDistribution(1e-3, 1.0, log=True), "n": IntDistribution(1, 9, step=2), "c": CategoricalDistribution(["p", "q", "r"])}
     study = ft.create_study()
     for _ in range(50):
-        a, n, c = float(np.exp(rng.uniform(np.log(1e-3), 0))), int(rng.integers(1, 10)), str(rng.choice(["p", "q", "r"]))
+        a, n, c = float(np.exp(rng.uniform(np.log(1e-3), 0))), int(rng.choice([1, 3, 5, 7, 9])), str(rng.choice(["p", "q", "r"]))
         value = (np.log10(a) + 2) ** 2 + 0.1 * (n - 4) ** 2 + (c == "q") + rng.normal(0, 0.01)
         study.add_trial(create_trial(params={"a": a, "n": n, "c": c}, distributions=dists, value=value))
+    return study
+
+
+def test_mixed_spaces_give_optunas_decision() -> None:
+    study = _mixed_study()
     theirs_study = optuna_study_of(study)
     ours = RegretBoundEvaluator(seed=0).evaluate(study.trials, study.direction)
     theirs = ot.RegretBoundEvaluator(seed=0).evaluate(theirs_study.trials, theirs_study.direction)
@@ -216,6 +222,9 @@ def test_study_read_in_the_core_equals_the_trial_list() -> None:
     study.tell(failed, state=ft.trial.TrialState.FAIL)
     for cls in (RegretBoundEvaluator, EMMREvaluator):
         assert cls(seed=5)._evaluate_study(study) == cls(seed=5).evaluate(study.trials, study.direction)
+    mixed = _mixed_study()
+    for cls in (RegretBoundEvaluator, EMMREvaluator):
+        assert cls(seed=2)._evaluate_study(mixed) == cls(seed=2).evaluate(mixed.trials, mixed.direction)
 
 
 def test_a_seed_repeats_the_evaluations() -> None:
@@ -246,6 +255,12 @@ def test_terminator_waits_for_min_n_trials() -> None:
     study = plateau(n=10)
     assert not Terminator(RegretBoundEvaluator(seed=0), StaticErrorEvaluator(1e9), min_n_trials=11).should_terminate(study)
     assert Terminator(RegretBoundEvaluator(seed=0), StaticErrorEvaluator(1e9), min_n_trials=10).should_terminate(study)
+
+
+def test_numpy_integers_are_accepted() -> None:
+    study = plateau(n=10)
+    terminator = Terminator(RegretBoundEvaluator(min_n_trials=np.int64(5), seed=0), StaticErrorEvaluator(1e9), min_n_trials=np.int64(10))
+    assert terminator.should_terminate(study)
 
 
 def test_terminator_compares_strictly() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import operator
 import random
 
 from ferrotune import _core
+from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.search_space import intersection_search_space
 from ferrotune.study import StudyDirection
 from ferrotune.trial import FrozenTrial, TrialState
@@ -37,3 +39,14 @@ class Seeds:
 
     def next(self) -> int:
         return self._rng.getrandbits(64)
+
+
+def integer_at_least(value: object, name: str, minimum: int) -> int:
+    """``value`` as an int (numpy integers included), or a FerrotuneValueError naming ``name``."""
+    try:
+        n = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        n = None
+    if isinstance(value, bool) or n is None or n < minimum:
+        raise FerrotuneValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return n

@@ -7,6 +7,7 @@ import abc
 from typing import TYPE_CHECKING
 
 from ferrotune.exceptions import FerrotuneValueError
+from ferrotune.terminator._trials import integer_at_least
 from ferrotune.terminator.erroreval import BaseErrorEvaluator, CrossValidationErrorEvaluator, StaticErrorEvaluator
 from ferrotune.terminator.improvement.evaluator import (
     DEFAULT_MIN_N_TRIALS,
@@ -51,11 +52,9 @@ class Terminator(BaseTerminator):
         error_evaluator: BaseErrorEvaluator | None = None,
         min_n_trials: int = DEFAULT_MIN_N_TRIALS,
     ) -> None:
-        if isinstance(min_n_trials, bool) or not isinstance(min_n_trials, int) or min_n_trials <= 0:
-            raise FerrotuneValueError(f"min_n_trials must be a positive integer, got {min_n_trials!r}")
+        self._min_n_trials = integer_at_least(min_n_trials, "min_n_trials", 1)
         self._improvement_evaluator = improvement_evaluator or RegretBoundEvaluator()
         self._error_evaluator = error_evaluator or self._default_error_evaluator()
-        self._min_n_trials = min_n_trials
 
     def _default_error_evaluator(self) -> BaseErrorEvaluator:
         if isinstance(self._improvement_evaluator, BestValueStagnationEvaluator):

@@ -10,7 +10,7 @@ from ferrotune import _core
 from ferrotune._deprecation import warn_experimental
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.logging import _warn
-from ferrotune.terminator._trials import Seeds, as_arrays
+from ferrotune.terminator._trials import Seeds, as_arrays, integer_at_least
 from ferrotune.terminator.improvement.evaluator import BaseImprovementEvaluator, _study_path
 
 if TYPE_CHECKING:
@@ -46,13 +46,11 @@ class EMMREvaluator(BaseImprovementEvaluator):
         seed: int | None = None,
     ) -> None:
         warn_experimental("EMMREvaluator", "4.0.0")
-        if not isinstance(min_n_trials, (int, float)) or not math.isfinite(min_n_trials) or min_n_trials <= 1:
-            raise FerrotuneValueError(f"min_n_trials must be a finite integer greater than 1, got {min_n_trials!r}")
         if not (isinstance(delta, (int, float)) and math.isfinite(delta) and delta > 0):
             raise FerrotuneValueError(f"delta must be a finite number > 0, got {delta!r}")
         self._deterministic = bool(deterministic_objective)
         self._delta = float(delta)
-        self.min_n_trials = int(min_n_trials)
+        self.min_n_trials = integer_at_least(min_n_trials, "min_n_trials", 2)
         self._seeds = Seeds(seed)
 
     def evaluate(self, trials: list[FrozenTrial], study_direction: StudyDirection) -> float:

@@ -10,7 +10,7 @@ from ferrotune import _core
 from ferrotune._deprecation import warn_experimental
 from ferrotune.exceptions import FerrotuneValueError
 from ferrotune.study import StudyDirection
-from ferrotune.terminator._trials import Seeds, as_arrays, complete
+from ferrotune.terminator._trials import Seeds, as_arrays, complete, integer_at_least
 
 if TYPE_CHECKING:
     from ferrotune.study import Study
@@ -66,10 +66,8 @@ class RegretBoundEvaluator(BaseImprovementEvaluator):
         warn_experimental("RegretBoundEvaluator", "3.2.0")
         if not (0.0 < top_trials_ratio <= 1.0):
             raise FerrotuneValueError(f"top_trials_ratio must lie in (0, 1], got {top_trials_ratio!r}; 0.5 fits the GP on the better half")
-        if isinstance(min_n_trials, bool) or not isinstance(min_n_trials, int) or min_n_trials < 1:
-            raise FerrotuneValueError(f"min_n_trials must be an integer >= 1, got {min_n_trials!r}")
         self._top_trials_ratio = float(top_trials_ratio)
-        self._min_n_trials = min_n_trials
+        self._min_n_trials = integer_at_least(min_n_trials, "min_n_trials", 1)
         self._seeds = Seeds(seed)
 
     def evaluate(self, trials: list[FrozenTrial], study_direction: StudyDirection) -> float:
