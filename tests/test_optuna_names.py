@@ -25,6 +25,7 @@ from ferrotune.trial import TrialState
 NOT_YET = {
     "": {"integration"},
     "importance": set(),
+    "terminator": set(),
     "artifacts": set(),
     "samplers": set(),
     "storages": set(),

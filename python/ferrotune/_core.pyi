@@ -36,6 +36,10 @@ __all__ = [
     "StudyFrame",
     "FrameParam",
     "study_frame",
+    "regret_bound_study",
+    "regret_bound_trials",
+    "emmr_study",
+    "emmr_trials",
 ]
 
 __version__: str
@@ -495,3 +499,41 @@ class StudyFrame:
 
 def study_frame(storage: Storage, study: int, with_intermediate: bool = True, with_hover: bool = False) -> StudyFrame:
     """Every trial of a study as flat columns, copied in one call (GIL released)."""
+
+# --- terminator (rust/py/src/terminator.rs) ---
+
+def regret_bound_study(
+    storage: Storage, study: int, numbers: list[int] | None, top_trials_ratio: float, min_n_trials: int, seed: int
+) -> float:
+    """The GP regret bound of a study's complete trials (those numbered ``numbers`` when given),
+    read from its history in one call (GIL released)."""
+
+def regret_bound_trials(
+    space: list[tuple[str, Distribution]],
+    internal: list[float],
+    values: list[float],
+    maximize: bool,
+    top_trials_ratio: float,
+    min_n_trials: int,
+    seed: int,
+) -> float:
+    """The GP regret bound of trials given as internal parameter values (row-major over
+    ``space``) and objective values."""
+
+def emmr_study(
+    storage: Storage, study: int, numbers: list[int] | None, deterministic: bool, delta: float, min_n_trials: int, seed: int
+) -> tuple[float, str | None]:
+    """The expected minimum model regret of a study after its last complete trial, and a
+    warning to show, if any (GIL released)."""
+
+def emmr_trials(
+    space: list[tuple[str, Distribution]],
+    internal: list[float],
+    values: list[float],
+    maximize: bool,
+    deterministic: bool,
+    delta: float,
+    min_n_trials: int,
+    seed: int,
+) -> tuple[float, str | None]:
+    """The expected minimum model regret of trials given as arrays (trial order)."""

@@ -11,6 +11,7 @@ from ferrotune.visualization._parallel_coordinate import plot_parallel_coordinat
 from ferrotune.visualization._param_importances import plot_param_importances
 from ferrotune.visualization._plotly_imports import is_available
 from ferrotune.visualization._slice import plot_slice
+from ferrotune.visualization._terminator_improvement import plot_terminator_improvement
 from ferrotune.visualization._timeline import plot_timeline
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "plot_parallel_coordinate",
     "plot_param_importances",
     "plot_slice",
+    "plot_terminator_improvement",
     "plot_timeline",
 ]

@@ -22,5 +22,6 @@ pub mod rng;
 pub mod samplers;
 pub mod space;
 pub mod storage;
+pub mod terminator;
 
 pub use error::{Error, Result};

@@ -19,6 +19,7 @@ mod sampler_cmaes;
 mod sampler_ga;
 mod sampler_nsga;
 mod storage;
+mod terminator;
 
 use pyo3::prelude::*;
 
@@ -50,5 +51,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sampler_nsga::nsga_sampler, m)?)?;
     m.add_function(wrap_pyfunction!(sampler_nsga::nsga_check_operator, m)?)?;
     m.add_function(wrap_pyfunction!(sampler_nsga::nsga_polynomial_mutation, m)?)?;
+    m.add_function(wrap_pyfunction!(terminator::regret_bound_study, m)?)?;
+    m.add_function(wrap_pyfunction!(terminator::regret_bound_trials, m)?)?;
+    m.add_function(wrap_pyfunction!(terminator::emmr_study, m)?)?;
+    m.add_function(wrap_pyfunction!(terminator::emmr_trials, m)?)?;
     Ok(())
 }

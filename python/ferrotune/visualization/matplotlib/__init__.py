@@ -9,6 +9,7 @@ from ferrotune.visualization.matplotlib._optimization_history import plot_optimi
 from ferrotune.visualization.matplotlib._parallel_coordinate import plot_parallel_coordinate
 from ferrotune.visualization.matplotlib._param_importances import plot_param_importances
 from ferrotune.visualization.matplotlib._slice import plot_slice
+from ferrotune.visualization.matplotlib._terminator_improvement import plot_terminator_improvement
 from ferrotune.visualization.matplotlib._timeline import plot_timeline
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "plot_parallel_coordinate",
     "plot_param_importances",
     "plot_slice",
+    "plot_terminator_improvement",
     "plot_timeline",
 ]

@@ -347,9 +347,8 @@ impl Gp {
         (mean, var.max(0.0))
     }
 
-    /// Posterior covariance matrix of the latent function at the rows of `xs` (a reference for
-    /// the tests of the batched variances).
-    #[cfg(test)]
+    /// Posterior covariance matrix of the latent function at the rows of `xs` (the terminator's
+    /// covariance of two points; a reference for the tests of the batched variances).
     pub fn posterior_cov(&self, xs: &[f64]) -> Mat<f64> {
         let d = self.dim;
         let m = xs.len() / d.max(1);
