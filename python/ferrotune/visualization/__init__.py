@@ -3,9 +3,11 @@ columns read in one core call; ``ferrotune.visualization.matplotlib`` has the sa
 drawing matplotlib axes. Needs the ``[plot]`` extra."""
 
 from ferrotune.visualization import matplotlib
+from ferrotune.visualization._pareto_front import plot_pareto_front
 from ferrotune.visualization._plotly_imports import is_available
 
 __all__ = [
     "is_available",
     "matplotlib",
+    "plot_pareto_front",
 ]

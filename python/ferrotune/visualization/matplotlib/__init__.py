@@ -2,7 +2,9 @@
 ``[plot]`` extra."""
 
 from ferrotune.visualization.matplotlib._matplotlib_imports import is_available
+from ferrotune.visualization.matplotlib._pareto_front import plot_pareto_front
 
 __all__ = [
     "is_available",
+    "plot_pareto_front",
 ]
