@@ -28,11 +28,11 @@ _logger = ft_logging.get_logger(__name__)
 
 class TrialPoints(NamedTuple):
     """One group of trials: their numbers, the ``(n, n_targets)`` values drawn, hover texts
-    (empty unless asked for)."""
+    (an object array, which plotly takes without a per-element check; empty unless asked for)."""
 
     numbers: np.ndarray
     values: np.ndarray
-    hover: list[str]
+    hover: np.ndarray
 
 
 class ParetoFrontInfo(NamedTuple):
@@ -118,9 +118,11 @@ def get_pareto_front_info(
             "Please use `targets` if your objective studies have more than 3 objectives."
         )
 
+    all_hover = np.asarray(frame.hover, dtype=object)
+
     def group(rows: np.ndarray) -> TrialPoints:
         nonlocal trials
-        hover = [frame.hover[int(r)] for r in rows] if with_hover else []
+        hover = all_hover[rows] if with_hover else np.empty(0, dtype=object)
         if targets is None:
             return TrialPoints(rows, frame.values[rows], hover)
         if trials is None:
