@@ -36,6 +36,7 @@ __all__ = [
     "StudyFrame",
     "FrameParam",
     "study_frame",
+    "hypervolume_history",
 ]
 
 __version__: str
@@ -495,3 +496,8 @@ class StudyFrame:
 
 def study_frame(storage: Storage, study: int, with_intermediate: bool = True, with_hover: bool = False) -> StudyFrame:
     """Every trial of a study as flat columns, copied in one call (GIL released)."""
+
+def hypervolume_history(storage: Storage, study: int, reference: list[float]) -> tuple[list[int], list[float]]:
+    """``(trial numbers, hypervolumes)`` of a multi-objective study's complete trials, each the
+    hypervolume of the feasible trials so far bounded by ``reference`` (in the study's
+    directions); InvalidValue when ``reference`` has the wrong dimension."""

@@ -10,6 +10,7 @@ mod engine;
 mod errors;
 mod export;
 mod frame;
+mod hypervolume;
 mod importance;
 mod proxy_server;
 mod pruner;
@@ -50,5 +51,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sampler_nsga::nsga_sampler, m)?)?;
     m.add_function(wrap_pyfunction!(sampler_nsga::nsga_check_operator, m)?)?;
     m.add_function(wrap_pyfunction!(sampler_nsga::nsga_polynomial_mutation, m)?)?;
+    m.add_function(wrap_pyfunction!(hypervolume::hypervolume_history, m)?)?;
     Ok(())
 }
