@@ -17,14 +17,16 @@ from hypothesis import strategies as st
 
 import ferrotune
 from ferrotune.exceptions import ExperimentalWarning, FerrotuneValueError
-from ferrotune.visualization import plot_pareto_front
+from ferrotune.visualization import plot_hypervolume_history, plot_pareto_front
 from ferrotune.visualization._pareto_front_info import _nondominated
+from ferrotune.visualization.matplotlib import plot_hypervolume_history as mpl_plot_hypervolume_history
 from ferrotune.visualization.matplotlib import plot_pareto_front as mpl_plot_pareto_front
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
+pytestmark = pytest.mark.filterwarnings("ignore::ferrotune.exceptions.ExperimentalWarning")
 
 
 @pytest.fixture(autouse=True)
@@ -230,3 +232,99 @@ def test_front_trace_is_the_nondominated_set(points: list[tuple[int, int]]) -> N
     signed = np.array([[a, -b] for a, b in points], dtype=float)
     assert list(fig.data[1].marker.color) == _brute_nondominated(signed)
     assert math.isclose(len(fig.data[0].x) + len(fig.data[1].x), len(points))
+
+
+# -- plot_hypervolume_history ---------------------------------------------------------------------
+
+
+def _optuna_history(op: optuna.Study, reference: list[float]) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return optuna.visualization.plot_hypervolume_history(op, reference)
+
+
+@pytest.mark.parametrize(
+    ("directions", "reference"),
+    [
+        (["minimize", "minimize"], [3.0, 3.5]),
+        (["minimize", "maximize"], [3.5, 0.5]),
+        (["maximize", "minimize", "minimize"], [0.5, 3.0, 3.5]),
+        (["minimize"] * 4, [3.0, 3.5, 3.0, 4.0]),
+    ],
+)
+def test_hypervolume_history_matches_optuna(directions: list[str], reference: list[float]) -> None:
+    ft, op = _both(directions, _specs(60, len(directions), 7, constrained=True), fail=2)
+    with pytest.warns(ExperimentalWarning):
+        ours = plot_hypervolume_history(ft, reference)
+    theirs = _optuna_history(op, reference)
+    assert ours.layout.title.text == theirs.layout.title.text == "Hypervolume History Plot"
+    assert ours.layout.xaxis.title.text == "Trial" and ours.layout.yaxis.title.text == "Hypervolume"
+    assert ours.data[0].mode == theirs.data[0].mode == "lines+markers"
+    np.testing.assert_array_equal(ours.data[0].x, theirs.data[0].x)
+    np.testing.assert_allclose(ours.data[0].y, theirs.data[0].y, rtol=1e-12, atol=1e-12)
+    # Non-decreasing, and at the end the hypervolume of the feasible front.
+    assert (np.diff(ours.data[0].y) >= -1e-12).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.booleans()), max_size=30),
+    st.sampled_from(["minimize", "maximize"]),
+)
+def test_hypervolume_history_property(points: list[tuple[int, int, bool]], second: str) -> None:
+    """Ties, duplicates, points on and beyond the reference point, infeasible trials."""
+    specs = [
+        {"values": [float(a), float(b)], "params": {"x": 0.0, "c": "a"}, "system_attrs": {"constraints": [0.0 if ok else 1.0]}}
+        for a, b, ok in points
+    ]
+    ft, op = _both(["minimize", second], specs)
+    reference = [5.0, 5.0 if second == "minimize" else 1.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = plot_hypervolume_history(ft, reference)
+    np.testing.assert_allclose(ours.data[0].y, _optuna_history(op, reference).data[0].y, atol=1e-9)
+    # The last value is the area of the union of the feasible trials' boxes, counted on a grid.
+    sign = 1.0 if second == "minimize" else -1.0
+    boxes = [(a, sign * b) for a, b, ok in points if ok]
+    ref = (reference[0], sign * reference[1])
+    cells = {(i, j) for a, b in boxes for i in range(int(a), int(ref[0])) for j in range(int(b), int(ref[1]))}
+    if len(ours.data[0].y):
+        assert ours.data[0].y[-1] == pytest.approx(len(cells))
+
+
+def test_hypervolume_history_errors_and_empty(caplog: pytest.LogCaptureFixture) -> None:
+    single = ferrotune.create_study()
+    with pytest.raises(FerrotuneValueError, match="multi-objective"):
+        plot_hypervolume_history(single, [1.0])
+    with pytest.raises(FerrotuneValueError, match="multi-objective"):
+        mpl_plot_hypervolume_history(single, [1.0])
+    ft, _ = _both(["minimize", "minimize"], [], fail=1)
+    for bad in ([1.0], [1.0, 2.0, 3.0]):
+        with pytest.raises(FerrotuneValueError, match="dimension of the reference point"):
+            plot_hypervolume_history(ft, bad)
+    with pytest.raises(FerrotuneValueError, match="numbers"):
+        plot_hypervolume_history(ft, ["a", "b"])  # type: ignore[list-item]
+    with caplog.at_level(logging.WARNING), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fig = plot_hypervolume_history(ft, [1.0, 1.0])
+    assert "does not have any completed trials" in caplog.text
+    assert len(fig.data[0].x) == 0
+    ft2, _ = _both(["minimize", "minimize"], [{"values": [9.0, 9.0], "params": {"x": 0.0, "c": "a"}}])
+    caplog.clear()
+    with caplog.at_level(logging.WARNING), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fig = plot_hypervolume_history(ft2, [1.0, 1.0])
+    assert "does not have any feasible trials" in caplog.text
+    assert list(fig.data[0].y) == [0.0]
+
+
+def test_hypervolume_history_matplotlib() -> None:
+    ft, op = _both(["minimize", "maximize"], _specs(30, 2, 8))
+    with pytest.warns(ExperimentalWarning):
+        ax = mpl_plot_hypervolume_history(ft, [4.0, 0.0])
+    theirs = _optuna_history(op, [4.0, 0.0])
+    (line,) = ax.get_lines()
+    np.testing.assert_array_equal(line.get_xdata(), theirs.data[0].x)
+    np.testing.assert_allclose(line.get_ydata(), theirs.data[0].y, rtol=1e-12)
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Hypervolume History Plot", "Trial", "Hypervolume")
+    assert line.get_marker() == "o"

@@ -3,6 +3,7 @@ columns read in one core call; ``ferrotune.visualization.matplotlib`` has the sa
 drawing matplotlib axes. Needs the ``[plot]`` extra."""
 
 from ferrotune.visualization import matplotlib
+from ferrotune.visualization._hypervolume_history import plot_hypervolume_history
 from ferrotune.visualization._pareto_front import plot_pareto_front
 from ferrotune.visualization._plotly_imports import is_available
 
@@ -10,4 +11,5 @@ __all__ = [
     "is_available",
     "matplotlib",
     "plot_pareto_front",
+    "plot_hypervolume_history",
 ]
