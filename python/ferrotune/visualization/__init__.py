@@ -6,10 +6,12 @@ from ferrotune.visualization import matplotlib
 from ferrotune.visualization._hypervolume_history import plot_hypervolume_history
 from ferrotune.visualization._pareto_front import plot_pareto_front
 from ferrotune.visualization._plotly_imports import is_available
+from ferrotune.visualization._rank import plot_rank
 
 __all__ = [
     "is_available",
     "matplotlib",
     "plot_pareto_front",
     "plot_hypervolume_history",
+    "plot_rank",
 ]
