@@ -150,11 +150,13 @@ def _param_column(p: ParamFrame, rows: np.ndarray) -> _ParamColumn:
             pad = (hi - lo) * PADDING_RATIO
             axis = AxisInfo(p.name, (lo - pad, hi + pad), False, False)
         return _ParamColumn(axis, present, vals)
-    strs = np.empty(len(rows), dtype=object)
-    strs[present] = [str(v) for v in ext]
-    span = len(set(strs[present].tolist())) - 1
+    labels = [str(v) for v in ext]
+    span = len(set(labels)) - 1
     pad = span * PADDING_RATIO
-    return _ParamColumn(AxisInfo(p.name, (-pad, span + pad), False, True), present, strs)
+    # Fixed-width strings ("" where unused, never plotted): plotly copies them in one go.
+    strs = np.full(len(rows), "", dtype=object)
+    strs[present] = labels
+    return _ParamColumn(AxisInfo(p.name, (-pad, span + pad), False, True), present, strs.astype(str))
 
 
 def _hover(frame: StudyFrame, rows: np.ndarray, names: list[str], zs: np.ndarray, target_name: str, custom: bool) -> np.ndarray:
@@ -180,9 +182,9 @@ def _hover(frame: StudyFrame, rows: np.ndarray, names: list[str], zs: np.ndarray
         vals = frame.values[rows]
         for i in range(len(rows)):
             parts[i].extend(f"Objective #{j}: {v}" for j, v in enumerate(vals[i].tolist()))
-    out = np.empty(len(rows), dtype=object)
-    out[:] = ["<br>".join(x) for x in parts]
-    return out
+    # A fixed-width string array: plotly takes it without a per-element check, and copying it
+    # into each cell of the matrix is one memory copy, not one per string.
+    return np.array(["<br>".join(x) for x in parts], dtype=str)
 
 
 def get_rank_info(
@@ -235,7 +237,7 @@ def get_rank_info(
     pairs = [[(params[0], params[1])]] if len(params) == 2 else [[(x, y) for x in params] for y in params]
     sub_plot_infos = [[cell(x, y) for x, y in row] for row in pairs]
     names = [n for n in frame.params if n in set(used)]
-    hover = _hover(frame, rows, names, zs, target_name, target is not None) if with_hover and params else np.empty(0, dtype=object)
+    hover = _hover(frame, rows, names, zs, target_name, target is not None) if with_hover and params else np.empty(0, dtype=str)
     return RankPlotInfo(params, sub_plot_infos, target_name, rows, zs, colors, target is not None, hover, color_values[: len(rows)])
 
 
