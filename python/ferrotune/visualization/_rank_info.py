@@ -161,30 +161,27 @@ def _param_column(p: ParamFrame, rows: np.ndarray) -> _ParamColumn:
 
 def _hover(frame: StudyFrame, rows: np.ndarray, names: list[str], zs: np.ndarray, target_name: str, custom: bool) -> np.ndarray:
     """Each plotted trial's hover text: number, parameters, target (and objectives for a custom
-    target), as Optuna's rank plot writes it."""
-    parts: list[list[str]] = [[f"Trial #{int(r)}"] for r in rows]
+    target), as Optuna's rank plot writes it. Built column by column (one list of segments per
+    parameter, "" where a trial did not use it), then joined per trial."""
+    cols: list[list[str]] = [[f"Trial #{r}" for r in rows.tolist()]]
     for name in names:
         p = frame.params[name]
         present = p.present[rows]
-        pos = np.flatnonzero(present)
         ext = p.external(rows[present])
+        seg = np.full(len(rows), "", dtype=object)
         if p.is_categorical:
-            texts = [f"{name}: {v}" for v in ext]
+            seg[present] = [f"<br>{name}: {v}" for v in ext]
         elif p.is_int:
-            texts = [f"{name}: {int(v)}" for v in ext]
+            seg[present] = [f"<br>{name}: {int(v)}" for v in ext.tolist()]
         else:
-            texts = [f"{name}: {float(v)}" for v in ext]
-        for i, t in zip(pos.tolist(), texts, strict=True):
-            parts[i].append(t)
-    for i, z in enumerate(zs.tolist()):
-        parts[i].append(f"<b>{target_name}: {z}</b>")
+            seg[present] = [f"<br>{name}: {v}" for v in ext.tolist()]
+        cols.append(seg.tolist())
+    cols.append([f"<br><b>{target_name}: {z}</b>" for z in zs.tolist()])
     if custom:
-        vals = frame.values[rows]
-        for i in range(len(rows)):
-            parts[i].extend(f"Objective #{j}: {v}" for j, v in enumerate(vals[i].tolist()))
-    # A fixed-width string array: plotly takes it without a per-element check, and copying it
-    # into each cell of the matrix is one memory copy, not one per string.
-    return np.array(["<br>".join(x) for x in parts], dtype=str)
+        cols.extend([f"<br>Objective #{j}: {v}" for v in frame.values[rows, j].tolist()] for j in range(frame.values.shape[1]))
+    out = np.empty(len(rows), dtype=object)
+    out[:] = ["".join(t) for t in zip(*cols, strict=True)]
+    return out
 
 
 def get_rank_info(
@@ -237,7 +234,7 @@ def get_rank_info(
     pairs = [[(params[0], params[1])]] if len(params) == 2 else [[(x, y) for x in params] for y in params]
     sub_plot_infos = [[cell(x, y) for x, y in row] for row in pairs]
     names = [n for n in frame.params if n in set(used)]
-    hover = _hover(frame, rows, names, zs, target_name, target is not None) if with_hover and params else np.empty(0, dtype=str)
+    hover = _hover(frame, rows, names, zs, target_name, target is not None) if with_hover and params else np.empty(0, dtype=object)
     return RankPlotInfo(params, sub_plot_infos, target_name, rows, zs, colors, target is not None, hover, color_values[: len(rows)])
 
 
