@@ -328,3 +328,12 @@ def test_hypervolume_history_matplotlib() -> None:
     np.testing.assert_allclose(line.get_ydata(), theirs.data[0].y, rtol=1e-12)
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Hypervolume History Plot", "Trial", "Hypervolume")
     assert line.get_marker() == "o"
+
+
+def test_single_objective_study_is_refused() -> None:
+    study = ferrotune.create_study()
+    study.add_trial(ferrotune.create_trial(value=1.0))
+    with pytest.raises(FerrotuneValueError, match="2 or 3 objective"):
+        plot_pareto_front(study)
+    with pytest.raises(FerrotuneValueError, match="2 or 3 objective"):
+        mpl_plot_pareto_front(study)

@@ -195,3 +195,27 @@ def test_matplotlib_matches_optuna(params: list[str]) -> None:
     fig = ours_axes[0].figure
     cbar_labels = [t.get_text() for t in fig.axes[-1].get_yticklabels()]
     assert cbar_labels == [t.get_text() for t in theirs_axes[0].figure.axes[-1].get_yticklabels()]
+
+
+@pytest.mark.filterwarnings("ignore:Attempting to set identical")  # matplotlib, as under Optuna
+def test_one_parameter_and_single_trial() -> None:
+    study = ferrotune.create_study()
+    study.add_trial(
+        ferrotune.create_trial(value=1.5, params={"x": 0.25}, distributions={"x": ferrotune.distributions.FloatDistribution(0, 1)})
+    )
+    fig = plot_rank(study)
+    # One parameter: a 1 x 1 matrix plus the colour bar; one trial sits mid-scale.
+    assert len(fig.data) == 2
+    assert list(fig.data[0].x) == [0.25] and list(fig.data[0].y) == [0.25]
+    assert _colors(fig.data[0]).tolist() == [[255.0, 255.0, 191.0]]
+    ax = mpl_plot_rank(study)
+    np.testing.assert_array_equal(ax.collections[0].get_offsets(), [[0.25, 0.25]])
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x", "x")
+
+
+def test_nan_target_is_left_out(caplog: pytest.LogCaptureFixture) -> None:
+    ft, _ = _both(10)
+    with caplog.at_level(logging.WARNING):
+        fig = plot_rank(ft, ["lr", "c"], target=lambda t: float("nan") if t.number == 3 else t.value, target_name="v")
+    assert "Trial 3 is omitted" in caplog.text
+    assert len(fig.data[0].x) == 9 and not any(h.startswith("Trial #3<") for h in fig.data[0].hovertext)
