@@ -40,6 +40,7 @@ __all__ = [
     "regret_bound_trials",
     "emmr_study",
     "emmr_trials",
+    "hypervolume_history",
 ]
 
 __version__: str
@@ -537,3 +538,8 @@ def emmr_trials(
     seed: int,
 ) -> tuple[float, str | None]:
     """The expected minimum model regret of trials given as arrays (trial order)."""
+
+def hypervolume_history(storage: Storage, study: int, reference: list[float]) -> tuple[list[int], list[float]]:
+    """``(trial numbers, hypervolumes)`` of a multi-objective study's complete trials, each the
+    hypervolume of the feasible trials so far bounded by ``reference`` (in the study's
+    directions); InvalidValue when ``reference`` has the wrong dimension."""

@@ -5,11 +5,14 @@ drawing matplotlib axes. Needs the ``[plot]`` extra."""
 from ferrotune.visualization import matplotlib
 from ferrotune.visualization._contour import plot_contour
 from ferrotune.visualization._edf import plot_edf
+from ferrotune.visualization._hypervolume_history import plot_hypervolume_history
 from ferrotune.visualization._intermediate_values import plot_intermediate_values
 from ferrotune.visualization._optimization_history import plot_optimization_history
 from ferrotune.visualization._parallel_coordinate import plot_parallel_coordinate
 from ferrotune.visualization._param_importances import plot_param_importances
+from ferrotune.visualization._pareto_front import plot_pareto_front
 from ferrotune.visualization._plotly_imports import is_available
+from ferrotune.visualization._rank import plot_rank
 from ferrotune.visualization._slice import plot_slice
 from ferrotune.visualization._terminator_improvement import plot_terminator_improvement
 from ferrotune.visualization._timeline import plot_timeline
@@ -19,10 +22,13 @@ __all__ = [
     "matplotlib",
     "plot_contour",
     "plot_edf",
+    "plot_hypervolume_history",
     "plot_intermediate_values",
     "plot_optimization_history",
     "plot_parallel_coordinate",
     "plot_param_importances",
+    "plot_pareto_front",
+    "plot_rank",
     "plot_slice",
     "plot_terminator_improvement",
     "plot_timeline",

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod gp;
 pub mod history;
+pub mod hypervolume;
 pub mod importance;
 pub mod math;
 pub mod pareto;

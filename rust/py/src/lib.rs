@@ -10,6 +10,7 @@ mod engine;
 mod errors;
 mod export;
 mod frame;
+mod hypervolume;
 mod importance;
 mod proxy_server;
 mod pruner;
@@ -55,5 +56,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(terminator::regret_bound_trials, m)?)?;
     m.add_function(wrap_pyfunction!(terminator::emmr_study, m)?)?;
     m.add_function(wrap_pyfunction!(terminator::emmr_trials, m)?)?;
+    m.add_function(wrap_pyfunction!(hypervolume::hypervolume_history, m)?)?;
     Ok(())
 }
