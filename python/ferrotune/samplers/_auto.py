@@ -40,9 +40,10 @@ class AutoSampler(BaseSampler):
     * one objective, a numeric unconstrained space of at least two parameters:
       :class:`GPSampler` until its best value has not improved for
       :attr:`N_STAGNANT_TRIALS_FOR_CMAES` (30) complete trials while at most
-      :attr:`N_COMPLETE_TRIALS_FOR_STAGNATION` (120) are complete, or until
-      :attr:`N_COMPLETE_TRIALS_FOR_GP` (1,000) trials are complete; then
-      :class:`CmaEsSampler` warm-started from the complete trials;
+      :attr:`N_COMPLETE_TRIALS_FOR_STAGNATION` (120) are complete (unless a sum of one
+      quartic per parameter explains the complete trials' values, leave-one-out R^2 of at
+      least :attr:`SEPARABLE_R2_FOR_GP`), or until :attr:`N_COMPLETE_TRIALS_FOR_GP` (1,000)
+      trials are complete; then :class:`CmaEsSampler` warm-started from the complete trials;
     * one objective, any other space (categorical, constrained, one parameter):
       :class:`GPSampler` until :attr:`N_COMPLETE_TRIALS_FOR_GP` trials are complete, then
       :class:`TPESampler`;
@@ -56,7 +57,8 @@ class AutoSampler(BaseSampler):
     about a twentieth of Optuna's per trial, and ``benches/auto_sampler.py`` shows it ahead of
     TPE there. The stagnation rule hands a rugged surface (Ackley, Rastrigin), where the GP
     stalls in a local minimum early, to CMA-ES in time for its long run, while a surface the GP
-    keeps improving on (Rosenbrock) stays with the GP. Constraints (:meth:`Trial.set_constraint`
+    keeps improving on (Rosenbrock) stays with the GP, and so does a separable smooth surface
+    (Styblinski-Tang), where the GP's pause is a search between basins it later finds. Constraints (:meth:`Trial.set_constraint`
     or ``constraints_func``) are honoured by each chosen sampler. The chosen sampler runs in the
     core as it does on its own: the study asks :meth:`_choose_core` before each trial and moves
     to the new sampler's core when the choice changes. Each chosen sampler's seed is derived
