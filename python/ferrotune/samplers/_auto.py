@@ -75,9 +75,9 @@ class AutoSampler(BaseSampler):
     #: 40 ms a trial at 1,000 trials in 5 dimensions, less than Optuna's at 250.
     N_COMPLETE_TRIALS_FOR_GP = 1000
     #: Complete trials without a better value after which the GP hands a numeric space to
-    #: CMA-ES. On benches/auto_sampler.py (16 seeds) 20 left the GP too early on Rastrigin-5d
-    #: and 40 too late for Ackley-5d and Rastrigin-5d; the GP's pauses on Rosenbrock-4d are
-    #: shorter than 30 trials in its first 100.
+    #: CMA-ES. On benches/auto_sampler.py 40 left the GP too late for Ackley-5d and
+    #: Rastrigin-5d, and 20 too early on Rosenbrock-4d (the GP's pauses there are shorter than
+    #: 30 trials in its first 100; significantly behind the GP on seeds 0-7).
     N_STAGNANT_TRIALS_FOR_CMAES = 30
     #: The stagnation rule applies while at most this many trials are complete. The GP stalled
     #: on Ackley-5d and Rastrigin-5d by trial 101 on every seed; a later pause is a GP refining
