@@ -412,3 +412,38 @@ def test_handover_warm_starts_cmaes_from_the_whole_history() -> None:
 def test_too_short_a_history_hands_over_without_a_warm_start() -> None:
     used = _stalling(3, 8, lambda n: 1.0)
     assert used == ["RandomSampler"] + ["GPSampler"] * 3 + ["CmaEsSampler"] * 4
+
+
+# -- the separability test: a stalled GP keeps a smooth surface whose basins lie along the axes
+
+
+def _stalled_from_the_first_trial(objective: Callable[[float, float], float], best: tuple[float, float]) -> list[str]:
+    """The samplers of 45 trials whose first is the optimum (so the GP's best never improves)."""
+    s = AutoSampler(seed=3)
+    s.N_STAGNANT_TRIALS_FOR_CMAES = 25  # past the 19 trials the additive fit needs in 2 dimensions
+    study = ferrotune.create_study(sampler=s)
+    study.enqueue_trial({"x": best[0], "y": best[1]})
+    used: list[str] = []
+    study.optimize(lambda t: objective(*_xy(t)), n_trials=45, callbacks=[lambda st, ft: used.append(type(s.current_sampler).__name__)])
+    assert study.best_trial.number == 0
+    return used
+
+
+def _double_well(x: float, y: float) -> float:
+    return sum(v**4 - 16 * v * v + 5 * v for v in (x, y)) / 2
+
+
+def test_a_stalled_gp_keeps_a_separable_smooth_surface() -> None:
+    # two basins per coordinate, a sum of one quartic per parameter: the GP stays
+    used = _stalled_from_the_first_trial(_double_well, (-2.903534, -2.903534))
+    assert used == ["RandomSampler"] + ["GPSampler"] * 44
+
+
+def test_a_stalled_gp_hands_a_surface_with_interactions_to_cmaes() -> None:
+    # the same stall on a surface with a cross term: CMA-ES after 25 trials without improvement
+    used = _stalled_from_the_first_trial(lambda x, y: (x * y - 1) ** 2 + (x - y) ** 2, (1.0, 1.0))
+    assert used == ["RandomSampler"] + ["GPSampler"] * 25 + ["CmaEsSampler"] * 19
+
+
+def test_separable_threshold_is_documented() -> None:
+    assert AutoSampler.SEPARABLE_R2_FOR_GP == 0.99
