@@ -26,6 +26,8 @@ NOT_YET = {
     "": {"integration"},
     "importance": set(),
     "terminator": set(),
+    "visualization": set(),
+    "visualization.matplotlib": set(),
     "artifacts": set(),
     "samplers": set(),
     "storages": set(),
