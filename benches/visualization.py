@@ -118,8 +118,9 @@ def timed(lib: Any, name: str, study: Any) -> float:
     return time.perf_counter() - t0
 
 
-def timed_in_child(lib: Any, name: str, study: Any, timeout: float) -> float | None:
-    """``timed`` in a forked child (the study is inherited, not copied); None past ``timeout``."""
+def timed_in_child(lib: Any, name: str, study: Any, timeout: float) -> float | str | None:
+    """``timed`` in a forked child (the study is inherited, not copied): the seconds, the error
+    the call raised (as text), or None past ``timeout``."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
@@ -148,7 +149,7 @@ def timed_in_child(lib: Any, name: str, study: Any, timeout: float) -> float | N
     os.close(r)
     result = pickle.loads(data)
     if isinstance(result, str):
-        raise RuntimeError(f"optuna.visualization.{name} failed: {result}")
+        return result  # the error Optuna raised, reported in the table
     return float(result)
 
 
@@ -178,15 +179,21 @@ def main() -> None:
             if theirs is None:
                 rows.append([name, f"{n:,}", f"{ft * 1e3:.1f}", "-", "-"])
                 continue
-            op_times = []
+            op_times: list[float] = []
+            failed = None
             for _ in range(a.repeats):
                 t = timed_in_child(optuna, name, theirs[kind], a.optuna_timeout)
                 if t is None:
                     break
+                if isinstance(t, str):
+                    failed = t.split(":")[0]
+                    break
                 op_times.append(t)
                 if t > 10.0:  # one call this long is figure enough
                     break
-            if not op_times:
+            if failed is not None:
+                rows.append([name, f"{n:,}", f"{ft * 1e3:.1f}", f"fails ({failed})", "-"])
+            elif not op_times:
                 rows.append([name, f"{n:,}", f"{ft * 1e3:.1f}", f"> {a.optuna_timeout:.0f} s", f"> {a.optuna_timeout / ft:.0f}x"])
             else:
                 op = statistics.median(op_times)

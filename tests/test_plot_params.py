@@ -564,8 +564,11 @@ def test_non_domination_rank_matches_optuna(points):
     np.testing.assert_array_equal(non_domination_rank(loss), _fast_non_domination_rank(loss))
 
 
-@pytest.mark.parametrize(("n", "banded"), [(1000, False), (1001, True)])
-def test_parallel_coordinate_trace_per_trial_up_to_a_thousand(n, banded):
+@pytest.mark.parametrize(("n", "banded"), [(300, False), (301, True)])
+def test_parallel_coordinate_trace_per_trial_up_to_the_limit(n, banded):
+    from ferrotune.visualization._parallel_coordinate import LINE_TRACE_LIMIT
+
+    assert LINE_TRACE_LIMIT == 300
     fs = ferrotune.create_study()
     d = {"x": ferrotune.distributions.FloatDistribution(0, 1)}
     xs = np.linspace(0, 1, n)

@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from ferrotune.study import Study
     from ferrotune.trial import FrozenTrial
 
-#: Up to this many trials each is its own trace, as in Optuna (plotly builds about 1,500 traces
+#: Up to this many trials each is its own trace, as in Optuna (plotly builds about 1,000 traces
 #: a second); above, the lines are drawn as at most ``COLOR_BANDS`` WebGL traces per line style.
-LINE_TRACE_LIMIT = 1000
+LINE_TRACE_LIMIT = 300
 #: Colour bands of the many-trial figure: each trial takes its band's colour.
 COLOR_BANDS = 64
 

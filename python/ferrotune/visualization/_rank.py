@@ -11,7 +11,7 @@ import numpy as np
 
 from ferrotune.visualization._plotly_imports import plotly_go
 from ferrotune.visualization._rank_info import COLORMAP, RankPlotInfo, RankSubplotInfo, get_rank_info, numeric_colorscale, tick_info
-from ferrotune.visualization._utils import DEFAULT_TARGET_NAME, WEBGL_THRESHOLD, scatter_class
+from ferrotune.visualization._utils import DEFAULT_TARGET_NAME, scatter_class
 
 if TYPE_CHECKING:
     from ferrotune.study import Study
@@ -50,11 +50,16 @@ def plot_rank(
     return _figure(go, info)
 
 
+#: Above this many points in a cell, colours are numbers on a colour scale rather than strings.
+RGB_STRING_LIMIT = 300
+
+
 def _marker(info: RankPlotInfo, sub: RankSubplotInfo) -> dict[str, Any]:
     line = {"width": 0.5, "color": "Grey"}
-    if len(sub.idx) > WEBGL_THRESHOLD:
-        # plotly checks colour strings one by one (seconds at 100,000 points); numbers on a
-        # colour scale holding the same colours are checked at once.
+    if len(sub.idx) > RGB_STRING_LIMIT:
+        # plotly checks colour strings one by one (about 1 s for a 5 x 5 matrix at 1,000
+        # trials, minutes at 100,000); numbers on a colour scale holding the same colours are
+        # checked at once.
         return {"color": info.color_values[sub.idx], "colorscale": numeric_colorscale(), "cmin": 0.0, "cmax": 1.0, "line": line}
     colors = np.empty(len(sub.idx), dtype=object)
     colors[:] = [f"rgb({r}, {g}, {b})" for r, g, b in sub.colors.tolist()]
