@@ -1,10 +1,13 @@
-"""Shared fixtures: quiet logging, seeded studies, a shared storage, a PostgreSQL server."""
+"""Shared fixtures: quiet logging, closed figures, captured logs, seeded studies, a shared storage, a
+PostgreSQL server."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -25,6 +28,23 @@ def _quiet_ferrotune_logging():
     yield
     ferrotune.logging.set_verbosity(before)
     ferrotune.logging.disable_propagation()
+
+
+@pytest.fixture(autouse=True)
+def _close_matplotlib_figures():
+    # matplotlib keeps every figure a test drew until it is closed.
+    yield
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
+
+
+@pytest.fixture
+def logs(caplog):
+    """ferrotune's WARNING records (the plots log there what they leave out)."""
+    ferrotune.logging.enable_propagation()
+    with caplog.at_level(logging.WARNING, logger="ferrotune"):
+        yield caplog
 
 
 @pytest.fixture

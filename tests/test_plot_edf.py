@@ -3,8 +3,6 @@ at or below each of 100 evenly spaced x, equal to Optuna's figure."""
 
 from __future__ import annotations
 
-import logging
-
 import matplotlib
 import numpy as np
 import optuna
@@ -20,22 +18,8 @@ from ferrotune.visualization import matplotlib as fmpl
 from ferrotune.visualization import plot_edf
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-@pytest.fixture
-def logs(caplog):
-    ferrotune.logging.enable_propagation()
-    with caplog.at_level(logging.WARNING, logger="ferrotune"):
-        yield caplog
 
 
 def _edf(values, x):

@@ -4,8 +4,6 @@ objective for a multi-objective study without ``target``; equal to Optuna's figu
 
 from __future__ import annotations
 
-import logging
-
 import matplotlib
 import numpy as np
 import optuna
@@ -20,22 +18,8 @@ from ferrotune.visualization import matplotlib as fmpl
 from ferrotune.visualization import plot_param_importances
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-@pytest.fixture
-def logs(caplog):
-    ferrotune.logging.enable_propagation()
-    with caplog.at_level(logging.WARNING, logger="ferrotune"):
-        yield caplog
 
 
 def _objective(trial):

@@ -3,8 +3,6 @@ trial holding its reported values by step, infeasible trials grey, equal to Optu
 
 from __future__ import annotations
 
-import logging
-
 import matplotlib
 import numpy as np
 import optuna
@@ -19,22 +17,8 @@ from ferrotune.visualization import plot_intermediate_values
 from ferrotune.visualization._intermediate_values import MAX_SEPARATE_CURVES
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-@pytest.fixture
-def logs(caplog):
-    ferrotune.logging.enable_propagation()
-    with caplog.at_level(logging.WARNING, logger="ferrotune"):
-        yield caplog
 
 
 def _study(rows) -> ferrotune.Study:

@@ -24,7 +24,6 @@ from ferrotune.visualization.matplotlib import plot_parallel_coordinate as mpl_p
 from ferrotune.visualization.matplotlib import plot_slice as mpl_plot_slice
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
@@ -32,12 +31,6 @@ X = FloatDistribution(-5, 5)
 LR = FloatDistribution(1e-5, 1e-1, log=True)
 N = IntDistribution(1, 9)
 C = CategoricalDistribution(["adam", "sgd", 3])
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def mixed_specs(n: int = 30, seed: int = 0, constraints: bool = True) -> list[dict[str, Any]]:

@@ -23,16 +23,9 @@ from ferrotune.visualization.matplotlib import plot_hypervolume_history as mpl_p
 from ferrotune.visualization.matplotlib import plot_pareto_front as mpl_plot_pareto_front
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 pytestmark = pytest.mark.filterwarnings("ignore::ferrotune.exceptions.ExperimentalWarning")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures() -> Any:
-    yield
-    plt.close("all")
 
 
 def _specs(n: int, k: int, seed: int, *, constrained: bool = False) -> list[dict[str, Any]]:

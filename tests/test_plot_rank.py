@@ -21,16 +21,9 @@ from ferrotune.visualization._rank_info import average_order, scaled_rgb_colors
 from ferrotune.visualization.matplotlib import plot_rank as mpl_plot_rank
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 pytestmark = pytest.mark.filterwarnings("ignore::ferrotune.exceptions.ExperimentalWarning")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures() -> Any:
-    yield
-    plt.close("all")
 
 
 def _both(n: int = 30, *, k: int = 1, seed: int = 0) -> tuple[ferrotune.Study, optuna.Study]:

@@ -15,18 +15,11 @@ from ferrotune.exceptions import ExperimentalWarning, FerrotuneValueError
 from ferrotune.samplers import RandomSampler
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 NAMES = ["plot_optimization_history", "plot_intermediate_values", "plot_edf", "plot_timeline", "plot_param_importances"]
 NEED_TARGET = {"plot_optimization_history", "plot_edf"}  # multi-objective needs a target there
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _conditional(trial):

@@ -4,7 +4,6 @@ coloured by state as Optuna does, running trials reaching to now, equal to Optun
 from __future__ import annotations
 
 import datetime
-import logging
 import time
 
 import matplotlib
@@ -20,24 +19,10 @@ from ferrotune.visualization import matplotlib as fmpl
 from ferrotune.visualization import plot_timeline
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 T0 = datetime.datetime(2026, 3, 1, 12, 0, 0, 250000)
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-@pytest.fixture
-def logs(caplog):
-    ferrotune.logging.enable_propagation()
-    with caplog.at_level(logging.WARNING, logger="ferrotune"):
-        yield caplog
 
 
 def _add(study, state, start, seconds, constraint=None, value=1.0):
