@@ -61,6 +61,8 @@ def _noop_estimator() -> Any:
 def overhead(n_candidates: int, repeats: int, markdown: bool, header: list[str]) -> None:
     from scipy.stats import uniform
     from sklearn import model_selection as sk
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingGridSearchCV
 
     from ferrotune import sklearn as fts
 
@@ -79,6 +81,8 @@ def overhead(n_candidates: int, repeats: int, markdown: bool, header: list[str])
             lambda: fts.RandomizedSearchCV(_noop_estimator(), dist, n_iter=n_candidates, cv=3, random_state=0),
         ),
         ("ferrotune SearchCV (TPE)", lambda: fts.SearchCV(_noop_estimator(), dist, n_trials=n_candidates, cv=3, random_state=0)),
+        ("scikit-learn HalvingGridSearchCV", lambda: HalvingGridSearchCV(_noop_estimator(), grid, cv=3, random_state=0)),
+        ("ferrotune HalvingGridSearchCV", lambda: fts.HalvingGridSearchCV(_noop_estimator(), grid, cv=3, random_state=0)),
     ]
     times: dict[str, list[float]] = {name: [] for name, _ in searches}
     for r in range(repeats):
@@ -88,12 +92,17 @@ def overhead(n_candidates: int, repeats: int, markdown: bool, header: list[str])
             search = make()
             start = time.perf_counter()
             search.fit(X, y)
-            times[name].append((time.perf_counter() - start) / (n_candidates * 3))
+            # halving scores fewer rows than candidates: per fit is per (row, fold)
+            times[name].append((time.perf_counter() - start) / (len(search.cv_results_["params"]) * 3))
     rows = []
-    anchors = {"Grid": statistics.median(times[searches[0][0]]), "Rand": statistics.median(times[searches[2][0]])}
+    anchors = {
+        "Grid": statistics.median(times[searches[0][0]]),
+        "Rand": statistics.median(times[searches[2][0]]),
+        "Halving": statistics.median(times[searches[5][0]]),
+    }
     for name, _ in searches:
         per_fit = statistics.median(times[name])
-        anchor = anchors["Grid"] if "Grid" in name else anchors["Rand"]
+        anchor = anchors["Halving"] if "Halving" in name else anchors["Grid"] if "Grid" in name else anchors["Rand"]
         rows.append([name, f"{per_fit * 1e3:.3f}", "" if name.startswith("scikit") else f"{anchor / per_fit:.1f}x"])
     print(f"\nOverhead per fit: no-op estimator, {n_candidates} candidates x 3 folds, median of {repeats}")
     common.print_tables(header, ["search", "ms per fit", "scikit-learn / ferrotune"], rows, [False, True, True], markdown)
@@ -222,6 +231,7 @@ def quality(n_candidates: int, seeds: range, quick: bool, markdown: bool, header
                 ),
                 ("ferrotune SearchCV GP", fts.SearchCV(estimator, space, n_trials=n_candidates, cv=folds, sampler=GPSampler(seed=seed))),
             ]
+            order = [name for name, _ in made]  # rows in this order whatever order the searches ran in
             if seed % 2:
                 made.reverse()
             fitted = {}
@@ -252,7 +262,7 @@ def quality(n_candidates: int, seeds: range, quick: bool, markdown: bool, header
                 f"{statistics.mean(scores[name]):.4f}",
                 f"{statistics.mean(walls[name]):.2f}",
             ]
-            for name in scores
+            for name in sorted(scores, key=order.index)
         )
         reached = [r for r in reach if r is not None]
         median = f"{statistics.median(reached) * folds:.0f}" if reached else "-"
