@@ -190,6 +190,7 @@ def test_keep_best_keeps_the_best(scores: list[float], k: int) -> None:
         (lambda: HalvingGridSearchCV(SVC(), GRID, scoring=["accuracy", "f1_macro"], refit="accuracy"), FerrotuneValueError, "one metric"),
         (lambda: HalvingRandomSearchCV(SVC(), GRID, min_resources="exhaust"), FerrotuneValueError, "exhaust"),
         (lambda: SearchCV(SVC(), GRID, halving=True, timeout=5.0), FerrotuneValueError, "timeout"),
+        (lambda: HalvingRandomSearchCV(SVC(), GRID, n_candidates="all"), FerrotuneValueError, "n_candidates must be"),
         (lambda: SearchCV(SVC(), GRID, halving="yes"), FerrotuneTypeError, "halving"),
     ],
 )

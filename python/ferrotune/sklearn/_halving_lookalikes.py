@@ -156,6 +156,8 @@ class HalvingRandomSearchCV(_HalvingArguments, SearchCV):
 
     pruner = None
 
+    _budget_name = "n_candidates"
+
     def _trial_budget(self) -> int | None:
         if self.n_candidates == "exhaust":
             return None

@@ -18,6 +18,7 @@ from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.metaestimators import _safe_split
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, indexable
 
 from ferrotune.exceptions import FerrotuneTypeError, FerrotuneValueError
@@ -113,6 +114,7 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
     """
 
     _exhaustive = False
+    _budget_name = "n_trials"  # the argument that sets the number of candidates, for messages
 
     def __init__(
         self,
@@ -179,7 +181,7 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
             raise FerrotuneValueError(f"error_score must be a number or 'raise', got {self.error_score!r}")
         budget = self._trial_budget()
         if budget is not None and (not isinstance(budget, numbers.Integral) or budget < 1):
-            raise FerrotuneValueError(f"n_trials must be a positive int or None, got {budget!r}")
+            raise FerrotuneValueError(f"{self._budget_name} must be a positive int or None, got {budget!r}")
         halving = self._halving_setting()
         if halving is not None:
             halving.check()
@@ -360,13 +362,11 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
         else:
             if multimetric:
                 raise FerrotuneValueError("halving ranks candidates by one metric: give scoring as None, one scorer name or one callable")
-            plan = _halving.resources(
-                halving,
-                base.get_params(deep=True),
-                n_splits,
-                n_samples,
-                len(np.unique(np.asarray(y))) if is_classifier(self.estimator) and y is not None else None,
-            )
+            n_classes = None
+            if is_classifier(self.estimator) and y is not None:
+                check_classification_targets(y)  # "smallest" counts the classes
+                n_classes = len(np.unique(np.asarray(y)))
+            plan = _halving.resources(halving, base.get_params(deep=True), n_splits, n_samples, n_classes)
             if halving.resource != "n_samples" and halving.resource in space.names:
                 raise FerrotuneValueError(
                     f"resource={halving.resource!r} is also a searched parameter: drop it from the search space or pick another resource"
