@@ -14,6 +14,7 @@ pytest.importorskip("sklearn")
 pd = pytest.importorskip("pandas")
 stats = pytest.importorskip("scipy.stats")
 
+from sklearn.base import BaseEstimator, RegressorMixin  # noqa: E402
 from sklearn.datasets import load_diabetes, load_iris  # noqa: E402
 from sklearn.ensemble import RandomForestClassifier  # noqa: E402
 from sklearn.experimental import enable_halving_search_cv  # noqa: E402, F401
@@ -206,3 +207,57 @@ def test_schedule_counts() -> None:
     assert search.n_possible_iterations_ == 1 + math.floor(math.log(150 // 10, 2))
     assert search.n_candidates_ == [10, 5, 3, 2][: search.n_iterations_]
     assert search.n_resources_ == [10, 20, 40, 80][: search.n_iterations_]
+
+
+class _Noop(RegressorMixin, BaseEstimator):
+    """Fits nothing; scores by its parameter (with ties), so the schedule is all that is tested."""
+
+    def __init__(self, a: int = 0, n_estimators: int = 1) -> None:
+        self.a = a
+        self.n_estimators = n_estimators
+
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return np.zeros(len(X))
+
+    def score(self, X, y):
+        return -abs(self.a % 7 - 3) + 0.01 * len(X)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n_candidates=st.integers(1, 40),
+    n_samples=st.integers(20, 400),
+    factor=st.sampled_from([2, 2.5, 3, 4]),
+    min_resources=st.one_of(st.sampled_from(["exhaust", "smallest"]), st.integers(4, 40)),
+    aggressive=st.booleans(),
+    resource=st.sampled_from(["n_samples", "n_estimators"]),
+)
+def test_schedule_and_selection_equal_scikit_learn(
+    n_candidates: int, n_samples: int, factor: float, min_resources: int | str, aggressive: bool, resource: str
+) -> None:
+    X, y = np.zeros((n_samples, 1)), np.arange(float(n_samples))
+    kwargs = {
+        "factor": factor,
+        "min_resources": min_resources,
+        "aggressive_elimination": aggressive,
+        "resource": resource,
+        "max_resources": "auto" if resource == "n_samples" else 60,
+        "cv": 2,
+        "random_state": 0,
+        "refit": False,
+    }
+    grid = {"a": list(range(n_candidates))}
+    ours = HalvingGridSearchCV(_Noop(), grid, **kwargs)
+    theirs = SkHalvingGrid(_Noop(), grid, **kwargs)
+    try:
+        theirs.fit(X, y)
+    except ValueError:
+        # scikit-learn refuses min_resources_ > max_resources_: so does ferrotune, saying so
+        with pytest.raises(FerrotuneValueError, match="min_resources_="):
+            ours.fit(X, y)
+        return
+    ours.fit(X, y)
+    _same_search(ours, theirs)
