@@ -230,6 +230,10 @@ def quality(n_candidates: int, seeds: range, quick: bool, markdown: bool, header
                     ),
                 ),
                 ("ferrotune SearchCV GP", fts.SearchCV(estimator, space, n_trials=n_candidates, cv=folds, sampler=GPSampler(seed=seed))),
+                (
+                    "ferrotune SearchCV GP startup 3",
+                    fts.SearchCV(estimator, space, n_trials=n_candidates, cv=folds, sampler=GPSampler(seed=seed, n_startup_trials=3)),
+                ),
             ]
             order = [name for name, _ in made]  # rows in this order whatever order the searches ran in
             if seed % 2:
