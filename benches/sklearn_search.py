@@ -61,6 +61,8 @@ def _noop_estimator() -> Any:
 def overhead(n_candidates: int, repeats: int, markdown: bool, header: list[str]) -> None:
     from scipy.stats import uniform
     from sklearn import model_selection as sk
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingGridSearchCV
 
     from ferrotune import sklearn as fts
 
@@ -79,6 +81,8 @@ def overhead(n_candidates: int, repeats: int, markdown: bool, header: list[str])
             lambda: fts.RandomizedSearchCV(_noop_estimator(), dist, n_iter=n_candidates, cv=3, random_state=0),
         ),
         ("ferrotune SearchCV (TPE)", lambda: fts.SearchCV(_noop_estimator(), dist, n_trials=n_candidates, cv=3, random_state=0)),
+        ("scikit-learn HalvingGridSearchCV", lambda: HalvingGridSearchCV(_noop_estimator(), grid, cv=3, random_state=0)),
+        ("ferrotune HalvingGridSearchCV", lambda: fts.HalvingGridSearchCV(_noop_estimator(), grid, cv=3, random_state=0)),
     ]
     times: dict[str, list[float]] = {name: [] for name, _ in searches}
     for r in range(repeats):
@@ -88,66 +92,156 @@ def overhead(n_candidates: int, repeats: int, markdown: bool, header: list[str])
             search = make()
             start = time.perf_counter()
             search.fit(X, y)
-            times[name].append((time.perf_counter() - start) / (n_candidates * 3))
+            # halving scores fewer rows than candidates: per fit is per (row, fold)
+            times[name].append((time.perf_counter() - start) / (len(search.cv_results_["params"]) * 3))
     rows = []
-    anchors = {"Grid": statistics.median(times[searches[0][0]]), "Rand": statistics.median(times[searches[2][0]])}
+    anchors = {
+        "Grid": statistics.median(times[searches[0][0]]),
+        "Rand": statistics.median(times[searches[2][0]]),
+        "Halving": statistics.median(times[searches[5][0]]),
+    }
     for name, _ in searches:
         per_fit = statistics.median(times[name])
-        anchor = anchors["Grid"] if "Grid" in name else anchors["Rand"]
+        anchor = anchors["Halving"] if "Halving" in name else anchors["Grid"] if "Grid" in name else anchors["Rand"]
         rows.append([name, f"{per_fit * 1e3:.3f}", "" if name.startswith("scikit") else f"{anchor / per_fit:.1f}x"])
     print(f"\nOverhead per fit: no-op estimator, {n_candidates} candidates x 3 folds, median of {repeats}")
     common.print_tables(header, ["search", "ms per fit", "scikit-learn / ferrotune"], rows, [False, True, True], markdown)
 
 
-def _problems() -> list[tuple[str, Any, Any, Any]]:
-    from sklearn.datasets import load_breast_cancer, load_digits
+def _problems(quick: bool) -> list[tuple[str, Any, Any, Any, dict[str, Any]]]:
+    """(name, estimator, X, y, space): scikit-learn's bundled data sets, subsampled so that one
+    fit takes milliseconds, with SVC/SVR, random forests, gradient boosting and an MLP."""
+    from scipy.stats import loguniform, randint, uniform
+    from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
+    from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor, RandomForestClassifier
+    from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVC
+    from sklearn.svm import SVC, SVR
 
     Xd, yd = load_digits(return_X_y=True)
     Xb, yb = load_breast_cancer(return_X_y=True)
-    return [
-        ("digits[:600], SVC", SVC(), Xd[:600], yd[:600]),
-        ("breast cancer, scaled SVC", make_pipeline(StandardScaler(), SVC()), Xb, yb),
+    Xw, yw = load_wine(return_X_y=True)
+    Xr, yr = load_diabetes(return_X_y=True)
+    svc = {"svc__C": loguniform(1e-3, 1e3), "svc__gamma": loguniform(1e-6, 1e1)}
+    problems = [
+        ("digits[:600], SVC", make_pipeline(SVC()), Xd[:600], yd[:600], svc),
+        ("breast cancer, scaled SVC", make_pipeline(StandardScaler(), SVC()), Xb, yb, svc),
+        ("wine, scaled SVC", make_pipeline(StandardScaler(), SVC()), Xw, yw, svc),
+        (
+            "diabetes, scaled SVR",
+            make_pipeline(StandardScaler(), SVR()),
+            Xr,
+            yr,
+            {"svr__C": loguniform(1e-2, 1e4), "svr__gamma": loguniform(1e-5, 1e1), "svr__epsilon": loguniform(1e-2, 1e2)},
+        ),
+        (
+            "breast cancer, random forest",
+            RandomForestClassifier(n_estimators=25, random_state=0),
+            Xb,
+            yb,
+            {"max_depth": randint(1, 12), "min_samples_leaf": randint(1, 40), "max_features": uniform(0.05, 0.95)},
+        ),
+        (
+            "wine, gradient boosting",
+            GradientBoostingClassifier(n_estimators=30, random_state=0),
+            Xw,
+            yw,
+            {"learning_rate": loguniform(1e-3, 1.0), "max_depth": randint(1, 6), "subsample": uniform(0.3, 0.7)},
+        ),
+        (
+            "diabetes, gradient boosting",
+            GradientBoostingRegressor(n_estimators=30, random_state=0),
+            Xr,
+            yr,
+            {"learning_rate": loguniform(1e-3, 1.0), "max_depth": randint(1, 6), "min_samples_leaf": randint(1, 60)},
+        ),
+        (
+            "digits[:400], scaled MLP",
+            make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(32,), max_iter=60, random_state=0)),
+            Xd[:400],
+            yd[:400],
+            {"mlpclassifier__alpha": loguniform(1e-6, 1e1), "mlpclassifier__learning_rate_init": loguniform(1e-4, 1e-1)},
+        ),
     ]
+    return problems[:2] + problems[4:6] if quick else problems
 
 
-def quality(n_candidates: int, seeds: int, markdown: bool, header: list[str]) -> None:
-    from scipy.stats import loguniform
+def _grid_of(space: dict[str, Any], n_candidates: int) -> dict[str, list[Any]]:
+    """A grid of at most ``n_candidates`` points: ``k`` values per parameter spread over its
+    support (log-spaced for log-uniform ones), ``k ** d <= n_candidates``."""
+    k = max(2, int(n_candidates ** (1 / len(space)) + 1e-9))
+    grid: dict[str, list[Any]] = {}
+    for name, dist in space.items():
+        low, high = dist.support()
+        if dist.dist.name == "randint":
+            grid[name] = sorted({int(v) for v in np.linspace(low, high, k).round()})
+        elif dist.dist.name in ("loguniform", "reciprocal"):
+            grid[name] = list(np.geomspace(low, high, k + 2)[1:-1])
+        else:
+            grid[name] = list(np.linspace(low, high, k + 2)[1:-1])
+    return grid
+
+
+TARGET = "ferrotune SearchCV TPE"  # the search SearchCV runs by default
+
+
+def quality(n_candidates: int, seeds: range, quick: bool, markdown: bool, header: list[str]) -> None:
     from sklearn import model_selection as sk
     from sklearn.experimental import enable_halving_search_cv  # noqa: F401
     from sklearn.model_selection import HalvingRandomSearchCV
 
     from ferrotune import sklearn as fts
-    from ferrotune.samplers import GPSampler, RandomSampler
+    from ferrotune.samplers import GPSampler, RandomSampler, TPESampler
 
+    folds = 3
     rows = []
-    for problem, estimator, X, y in _problems():
-        prefix = "svc__" if hasattr(estimator, "steps") else ""
-        space = {f"{prefix}C": loguniform(1e-3, 1e3), f"{prefix}gamma": loguniform(1e-6, 1e1)}
+    reach_by: dict[str, list[int | None]] = {}
+    for problem, estimator, X, y, space in _problems(quick):
         scores: dict[str, list[float]] = {}
         walls: dict[str, list[float]] = {}
         fits: dict[str, list[int]] = {}
         reach: list[int | None] = []
-        for seed in range(seeds):
+        grid = _grid_of(space, n_candidates)
+        for seed in seeds:
             made: list[tuple[str, Any]] = [
-                ("scikit-learn RandomizedSearchCV", sk.RandomizedSearchCV(estimator, space, n_iter=n_candidates, cv=3, random_state=seed)),
+                ("scikit-learn GridSearchCV", sk.GridSearchCV(estimator, grid, cv=folds)),
+                (
+                    "scikit-learn RandomizedSearchCV",
+                    sk.RandomizedSearchCV(estimator, space, n_iter=n_candidates, cv=folds, random_state=seed),
+                ),
                 (
                     "scikit-learn HalvingRandomSearchCV",
-                    HalvingRandomSearchCV(estimator, space, n_candidates=2 * n_candidates, factor=3, cv=3, random_state=seed),
+                    HalvingRandomSearchCV(estimator, space, n_candidates=2 * n_candidates, factor=3, cv=folds, random_state=seed),
                 ),
                 (
                     "ferrotune SearchCV random",
-                    fts.SearchCV(estimator, space, n_trials=n_candidates, cv=3, sampler=RandomSampler(seed=seed)),
+                    fts.SearchCV(estimator, space, n_trials=n_candidates, cv=folds, sampler=RandomSampler(seed=seed)),
                 ),
-                ("ferrotune SearchCV TPE (default)", fts.SearchCV(estimator, space, n_trials=n_candidates, cv=3, random_state=seed)),
-                ("ferrotune SearchCV GP", fts.SearchCV(estimator, space, n_trials=n_candidates, cv=3, sampler=GPSampler(seed=seed))),
+                ("ferrotune SearchCV TPE", fts.SearchCV(estimator, space, n_trials=n_candidates, cv=folds, sampler=TPESampler(seed=seed))),
+                (
+                    "ferrotune SearchCV TPE startup 5, multivariate",
+                    fts.SearchCV(
+                        estimator,
+                        space,
+                        n_trials=n_candidates,
+                        cv=folds,
+                        sampler=TPESampler(seed=seed, n_startup_trials=5, multivariate=True),
+                    ),
+                ),
+                ("ferrotune SearchCV GP", fts.SearchCV(estimator, space, n_trials=n_candidates, cv=folds, sampler=GPSampler(seed=seed))),
+                (
+                    "ferrotune SearchCV GP startup 3",
+                    fts.SearchCV(estimator, space, n_trials=n_candidates, cv=folds, sampler=GPSampler(seed=seed, n_startup_trials=3)),
+                ),
             ]
+            order = [name for name, _ in made]  # rows in this order whatever order the searches ran in
             if seed % 2:
                 made.reverse()
             fitted = {}
             for name, search in made:
+                if name == "scikit-learn GridSearchCV" and seed != seeds[0]:
+                    continue  # a grid has no seed
                 gc.collect()
                 start = time.perf_counter()
                 with warnings.catch_warnings():
@@ -155,14 +249,15 @@ def quality(n_candidates: int, seeds: int, markdown: bool, header: list[str]) ->
                     search.fit(X, y)
                 walls.setdefault(name, []).append(time.perf_counter() - start)
                 scores.setdefault(name, []).append(search.best_score_)
-                fits.setdefault(name, []).append(len(search.cv_results_["params"]) * 3)
+                fits.setdefault(name, []).append(len(search.cv_results_["params"]) * folds)
                 fitted[name] = search
             target = fitted["scikit-learn RandomizedSearchCV"].best_score_
-            running = np.maximum.accumulate(
-                np.nan_to_num(fitted["ferrotune SearchCV TPE (default)"].cv_results_["mean_test_score"], nan=-np.inf)
-            )
-            hit = np.flatnonzero(running >= target)
-            reach.append(int(hit[0]) + 1 if hit.size else None)
+            for name, search in fitted.items():
+                if name.startswith("ferrotune"):
+                    running = np.maximum.accumulate(np.nan_to_num(search.cv_results_["mean_test_score"], nan=-np.inf))
+                    hit = np.flatnonzero(running >= target - 1e-12)
+                    reach_by.setdefault(name, []).append(int(hit[0]) + 1 if hit.size else None)
+            reach.append(reach_by[TARGET][-1])
         rows.extend(
             [
                 problem,
@@ -171,27 +266,44 @@ def quality(n_candidates: int, seeds: int, markdown: bool, header: list[str]) ->
                 f"{statistics.mean(scores[name]):.4f}",
                 f"{statistics.mean(walls[name]):.2f}",
             ]
-            for name in scores
+            for name in sorted(scores, key=order.index)
         )
         reached = [r for r in reach if r is not None]
-        median = f"{statistics.median(reached):.0f}" if reached else "-"
+        median = f"{statistics.median(reached) * folds:.0f}" if reached else "-"
         rows.append(
             [
                 problem,
-                f"TPE candidates to reach RandomizedSearchCV's best ({len(reached)}/{seeds} seeds within {n_candidates})",
+                f"fits TPE (the default) needs to reach RandomizedSearchCV's best ({len(reached)}/{len(seeds)} seeds within {n_candidates * folds})",
                 "",
                 median,
                 "",
             ]
         )
-    print(f"\nBest cross-validated score: {n_candidates} candidates x 3 folds, mean over {seeds} seeds")
+    print(f"\nBest cross-validated score: {n_candidates} candidates x {folds} folds, mean over seeds {seeds.start}..{seeds.stop - 1}")
     common.print_tables(header, ["problem", "search", "fits", "best CV score", "wall s"], rows, [False, False, True, True, True], markdown)
+    summary = []
+    for name, reach_list in reach_by.items():
+        half = sum(1 for r in reach_list if r is not None and r <= n_candidates // 2)
+        within = sum(1 for r in reach_list if r is not None)
+        # a miss counts as twice the budget, so the median stays defined
+        median = statistics.median(r if r is not None else 2 * n_candidates for r in reach_list) * folds
+        summary.append([name, f"{half}/{len(reach_list)}", f"{within}/{len(reach_list)}", f"{median:.0f}"])
+    print(f"\nReaching RandomizedSearchCV's best (same seed), over every (problem, seed): {n_candidates * folds} fits each")
+    common.print_tables(
+        header,
+        ["search", "within half the fits", "within the fits", "median fits (miss = 2x budget)"],
+        summary,
+        [False, True, True, True],
+        markdown,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--seeds", default=None, help="seeds of part 2 as START:STOP (default 0:5, quick 0:1)")
+    parser.add_argument("--skip-overhead", action="store_true", help="run part 2 only")
     args = parser.parse_args()
     import sklearn
 
@@ -203,8 +315,10 @@ def main() -> None:
         "part 1: median of repeats, order alternating; part 2: mean over seeds",
     )
     print("\n".join(header))
-    overhead(60 if args.quick else 300, 1 if args.quick else 5, args.markdown, header)
-    quality(8 if args.quick else 20, 1 if args.quick else 5, args.markdown, header)
+    if not args.skip_overhead:
+        overhead(60 if args.quick else 300, 1 if args.quick else 5, args.markdown, header)
+    start, stop = (int(v) for v in (args.seeds or ("0:1" if args.quick else "0:5")).split(":"))
+    quality(8 if args.quick else 20, range(start, stop), args.quick, args.markdown, header)
 
 
 if __name__ == "__main__":

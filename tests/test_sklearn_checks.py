@@ -14,13 +14,15 @@ from sklearn.svm import SVC  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from ferrotune.samplers import RandomSampler, TPESampler  # noqa: E402
-from ferrotune.sklearn import GridSearchCV, SearchCV  # noqa: E402
+from ferrotune.sklearn import GridSearchCV, HalvingGridSearchCV, HalvingRandomSearchCV, SearchCV  # noqa: E402
 
 
 @parametrize_with_checks(
     [
         SearchCV(LogisticRegression(), {"C": stats.loguniform(0.1, 10)}, n_trials=2, cv=2),
         GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2),
+        HalvingGridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2, min_resources="smallest"),
+        HalvingRandomSearchCV(LogisticRegression(), {"C": stats.loguniform(0.1, 10)}, n_candidates=2, cv=2),
     ]
 )
 def test_scikit_learn_estimator_checks(estimator, check) -> None:

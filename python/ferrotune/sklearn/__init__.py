@@ -18,7 +18,10 @@ try:
 except ImportError as e:  # pragma: no cover - exercised only without the extra
     raise ImportError('ferrotune.sklearn needs scikit-learn and scipy: pip install "ferrotune[sklearn]"') from e
 
+from ferrotune.sklearn._halving import Halving
+from ferrotune.sklearn._halving_lookalikes import HalvingGridSearchCV, HalvingRandomSearchCV
 from ferrotune.sklearn._lookalikes import GridSearchCV, RandomizedSearchCV
 from ferrotune.sklearn._search import SearchCV
 
 __all__ = ["GridSearchCV", "RandomizedSearchCV", "SearchCV"]
+__all__ += ["Halving", "HalvingGridSearchCV", "HalvingRandomSearchCV"]

@@ -121,6 +121,8 @@ class RandomizedSearchCV(SearchCV):
         self.study_name = study_name
         self.timeout = timeout
 
+    _budget_name = "n_iter"
+
     def _trial_budget(self) -> int | None:
         return self.n_iter
 

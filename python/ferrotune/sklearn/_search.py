@@ -18,12 +18,13 @@ from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.metaestimators import _safe_split
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, indexable
 
 from ferrotune.exceptions import FerrotuneTypeError, FerrotuneValueError
 from ferrotune.pruners import BasePruner, NopPruner
 from ferrotune.samplers import BaseSampler, TPESampler
-from ferrotune.sklearn import _scoring
+from ferrotune.sklearn import _halving, _scoring
 from ferrotune.sklearn._results import Candidate, Fold, cv_results
 from ferrotune.sklearn._space import SearchSpace
 from ferrotune.study import Study, StudyDirection, create_study
@@ -104,9 +105,16 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
         random_state: Seeds the default sampler and the ``rvs`` draws.
         error_score: Score of a fold whose fit fails, or ``"raise"``.
         return_train_score: Also score the training folds.
+        halving: Successive halving instead of scoring every candidate on all data: True or
+            :class:`Halving` settings (``factor``, ``resource``, ``min_resources``,
+            ``max_resources``, ``aggressive_elimination``). The sampler proposes ``n_trials``
+            candidates (``None``: ``max_resources_ // min_resources_``), all asked before the
+            first iteration; each iteration's mean test score is reported to the trial as a step
+            and the candidates it drops end ``PRUNED``. ``pruner`` and ``timeout`` are not used.
     """
 
     _exhaustive = False
+    _budget_name = "n_trials"  # the argument that sets the number of candidates, for messages
 
     def __init__(
         self,
@@ -128,6 +136,7 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
         random_state: Any = None,
         error_score: float | str = np.nan,
         return_train_score: bool = False,
+        halving: bool | _halving.Halving = False,
     ) -> None:
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -146,6 +155,7 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
         self.random_state = random_state
         self.error_score = error_score
         self.return_train_score = return_train_score
+        self.halving = halving
 
     # -- what the subclasses change ---------------------------------------------------------------
     def _space_argument(self) -> Any:
@@ -160,6 +170,9 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
     def _default_sampler(self, seed: int | None) -> BaseSampler:
         return TPESampler(seed=seed)
 
+    def _halving_setting(self) -> _halving.Halving | None:
+        return _halving.as_halving(getattr(self, "halving", False))
+
     # -- fitting ----------------------------------------------------------------------------------
     def _check_arguments(self) -> None:
         if not hasattr(self.estimator, "fit"):
@@ -168,8 +181,15 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
             raise FerrotuneValueError(f"error_score must be a number or 'raise', got {self.error_score!r}")
         budget = self._trial_budget()
         if budget is not None and (not isinstance(budget, numbers.Integral) or budget < 1):
-            raise FerrotuneValueError(f"n_trials must be a positive int or None, got {budget!r}")
-        if budget is None and self._trial_timeout() is None and not self._exhaustive:
+            raise FerrotuneValueError(f"{self._budget_name} must be a positive int or None, got {budget!r}")
+        halving = self._halving_setting()
+        if halving is not None:
+            halving.check()
+            if self._trial_timeout() is not None:
+                raise FerrotuneValueError("timeout is not used with halving: the iterations decide when the search ends; drop timeout")
+            if budget is None and halving.min_resources == "exhaust" and not self._exhaustive:
+                raise FerrotuneValueError("n_trials (n_candidates) and min_resources cannot both be 'exhaust': give one of them")
+        elif budget is None and self._trial_timeout() is None and not self._exhaustive:
             raise FerrotuneValueError("n_trials and timeout are both None: give at least one so the search ends")
         if self.n_jobs is not None and (not isinstance(self.n_jobs, numbers.Integral) or self.n_jobs == 0 or self.n_jobs < -1):
             raise FerrotuneValueError(f"n_jobs must be a positive int, -1 or None, got {self.n_jobs!r}")
@@ -235,7 +255,8 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
         study = self._make_study(seed)
         grid = list(space.grid_points()) if self._exhaustive else None
         budget = len(grid) if grid is not None else self._trial_budget()
-        if self.verbose > 0:
+        halving = self._halving_setting()
+        if self.verbose > 0 and halving is None:
             count = "an open number of" if budget is None else str(budget)
             total = "" if budget is None else f", totalling {budget * n_splits} fits"
             print(f"Fitting {n_splits} folds for each of {count} candidates{total}")
@@ -254,10 +275,10 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
         # estimators copy a read-only input before changing it in place (as for joblib's memmaps).
         # Pairwise (kernel) estimators cut differently, so the key holds the pairwise tag.
         cache_splits = isinstance(X, np.ndarray) and (y is None or isinstance(y, np.ndarray)) and X.nbytes * n_splits <= _CACHE_BYTES
-        split_cache: dict[tuple[int, bool], tuple[Any, Any, Any, Any]] = {}
+        split_cache: dict[tuple[int, int, bool], tuple[Any, Any, Any, Any]] = {}
 
-        def split_data(estimator: Any, k: int, train: np.ndarray, test: np.ndarray) -> tuple[Any, Any, Any, Any]:
-            key = (k, _pairwise(estimator))
+        def split_data(estimator: Any, k: int, train: np.ndarray, test: np.ndarray, rung: int) -> tuple[Any, Any, Any, Any]:
+            key = (rung, k, _pairwise(estimator))
             cut = split_cache.get(key) if cache_splits else None
             if cut is None:
                 X_train, y_train = _safe_split(estimator, X, y, train)
@@ -270,8 +291,8 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
                     split_cache[key] = cut
             return cut
 
-        def run_fold(estimator: Any, k: int, train: np.ndarray, test: np.ndarray, params: dict[str, Any]) -> Fold:
-            X_train, y_train, X_test, y_test = split_data(estimator, k, train, test)
+        def run_fold(estimator: Any, k: int, train: np.ndarray, test: np.ndarray, params: dict[str, Any], rung: int = 0) -> Fold:
+            X_train, y_train, X_test, y_test = split_data(estimator, k, train, test, rung)
             start = time.perf_counter()
             try:
                 fold_params = _split_fit_params(fit_params, n_samples, train)
@@ -335,10 +356,71 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
                             break
             return candidate
 
-        trial_numbers = self._run_trials(study, evaluate, budget, grid, refit_metric)
+        rows: _halving.Rows | None = None
+        if halving is None:
+            trial_numbers = self._run_trials(study, evaluate, budget, grid, refit_metric)
+        else:
+            if multimetric:
+                raise FerrotuneValueError("halving ranks candidates by one metric: give scoring as None, one scorer name or one callable")
+            n_classes = None
+            if is_classifier(self.estimator) and y is not None:
+                check_classification_targets(y)  # "smallest" counts the classes
+                n_classes = len(np.unique(np.asarray(y)))
+            plan = _halving.resources(halving, base.get_params(deep=True), n_splits, n_samples, n_classes)
+            if halving.resource != "n_samples" and halving.resource in space.names:
+                raise FerrotuneValueError(
+                    f"resource={halving.resource!r} is also a searched parameter: drop it from the search space or pick another resource"
+                )
+            asked: list[tuple[Trial, dict[str, Any]]] = []
+            if grid is not None:
+                for encoded, params in grid:
+                    study.enqueue_trial(encoded)
+                    trial = study.ask()
+                    space.suggest(trial, np.random.default_rng(None if seed is None else [seed, trial.number]))
+                    asked.append((trial, params))
+            else:
+                for _ in range(budget if budget is not None else plan.max_resources_ // plan.min_resources_):
+                    trial = study.ask()
+                    drawn = space.suggest(trial, np.random.default_rng(None if seed is None else [seed, trial.number]))
+                    asked.append((trial, dict(sorted(drawn.items()))))
+            if not asked:
+                raise FerrotuneValueError(_NO_FITS)
+            _halving.schedule(halving, plan, len(asked))
+            if self.verbose > 0:
+                print(
+                    f"n_iterations: {plan.n_iterations_}, n_required_iterations: {plan.n_required_iterations_}, "
+                    f"n_possible_iterations: {plan.n_possible_iterations_}, min_resources_: {plan.min_resources_}, "
+                    f"max_resources_: {plan.max_resources_}, factor: {halving.factor}"
+                )
+            error_value = _numeric(error_score)
+
+            def evaluate_rung(trial: Trial, params: dict[str, Any], rung_splits: _halving.Splits, itr: int, row: int) -> Candidate:
+                candidate = Candidate(trial.number, row, params)
+                for k, (train, test) in enumerate(rung_splits):
+                    estimator = clone(base).set_params(**clone(params, safe=False))
+                    candidate.folds.append(run_fold(estimator, k, train, test, params, itr))
+                _record(trial, candidate, error_value)
+                return candidate
+
+            rows = _halving.run(
+                halving,
+                plan,
+                study,
+                asked,
+                splits,
+                n_samples,
+                getattr(self, "random_state", None),
+                evaluate_rung,
+                refit_metric,
+                error_value,
+                self._n_threads(),
+                self.verbose,
+            )
+            candidates = rows.candidates
+            trial_numbers = {t.number for t, _ in asked}
         if not candidates:
             raise FerrotuneValueError(_NO_FITS)
-        candidates.sort(key=(lambda c: c.order) if grid is not None else (lambda c: c.number))
+        candidates.sort(key=(lambda c: c.order) if grid is not None or rows is not None else (lambda c: c.number))
         self._report_failures(failures, sum(len(c.folds) for c in candidates))
 
         if callable(self.scoring) and state["dict_scores"]:
@@ -347,6 +429,18 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
             refit_metric = self.refit if isinstance(self.refit, str) else self._metric_names(candidates)[0]
         metrics = self._metric_names(candidates) if multimetric else ["score"]
         results = cv_results(candidates, n_splits, metrics, self.return_train_score, _numeric(error_score))
+        if rows is not None:
+            if multimetric:
+                raise FerrotuneValueError("halving ranks candidates by one metric: the scoring callable returned a dict")
+            results = {"iter": np.asarray(rows.iters), "n_resources": np.asarray(rows.n_resources), **results}
+            self.n_resources_ = rows.n_resources_
+            self.n_candidates_ = rows.n_candidates_
+            self.n_remaining_candidates_ = rows.n_remaining_candidates_
+            self.min_resources_ = plan.min_resources_
+            self.max_resources_ = plan.max_resources_
+            self.n_required_iterations_ = plan.n_required_iterations_
+            self.n_possible_iterations_ = plan.n_possible_iterations_
+            self.n_iterations_ = plan.n_iterations_
 
         self.multimetric_ = multimetric
         self.scorer_ = scorer
@@ -358,8 +452,12 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
         by_number = {t.number: t for t in self.trials_}
         self._candidate_trials = [by_number[c.number] for c in candidates]
         if self.refit or not multimetric:
-            self.best_index_ = self._select_best_index(self.refit, refit_metric, results)
-            if not callable(self.refit):
+            if rows is not None:
+                # the best of the last iteration (scikit-learn's halving searches ignore a callable refit)
+                self.best_index_ = _halving.best_index(results["iter"], results[f"mean_test_{refit_metric}"])
+            else:
+                self.best_index_ = self._select_best_index(self.refit, refit_metric, results)
+            if not callable(self.refit) or rows is not None:
                 self.best_score_ = float(results[f"mean_test_{refit_metric}"][self.best_index_])
             self.best_params_ = results["params"][self.best_index_]
         if self.refit:
@@ -412,6 +510,14 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
             FitFailedWarning,
             stacklevel=3,
         )
+
+    def _n_threads(self) -> int:
+        n_jobs = self.n_jobs or 1
+        if n_jobs == -1:
+            import os
+
+            n_jobs = os.cpu_count() or 1
+        return int(n_jobs)
 
     def _run_trials(
         self,
@@ -472,11 +578,7 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
                 else:
                     study.tell(trial, state=TrialState.FAIL)
 
-        n_jobs = self.n_jobs or 1
-        if n_jobs == -1:
-            import os
-
-            n_jobs = os.cpu_count() or 1
+        n_jobs = self._n_threads()
         if n_jobs == 1:
             worker()
         else:
