@@ -25,7 +25,7 @@ from pathlib import Path
 import ferrotune
 
 # Modules that need an optional dependency: the extra, and the modules it provides.
-NEEDS_EXTRA = {"ferrotune.torch": ("torch", {"torch"})}
+NEEDS_EXTRA = {"ferrotune.torch": ("torch", {"torch"}), "ferrotune.sklearn": ("sklearn", {"sklearn", "scipy"})}
 
 
 def check_installed() -> None:
